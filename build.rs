@@ -1,0 +1,64 @@
+//! Detects what the target platform offers and tells `src/` through `cfg`s, so the code never
+//! carries its own lists of operating systems.
+//!
+//! - `has_accept4`: `accept4(2)` and the `SOCK_CLOEXEC`/`SOCK_NONBLOCK` socket-type flags, so
+//!   a socket is close-on-exec (and non-blocking) in the syscall that creates it.
+//! - `has_msg_nosignal`: `MSG_NOSIGNAL`, so a write to a closed peer is `EPIPE`, not SIGPIPE.
+//! - `has_so_nosigpipe`: the socket option that plays that role where `MSG_NOSIGNAL` is absent.
+//! - `has_tcp_quickack`: the `TCP_QUICKACK` option behind `set_delay_ack`.
+//! - `has_msg_trunc`: a datagram receive given `MSG_TRUNC` returns the datagram's full length,
+//!   so a truncated datagram is seen in the same syscall.
+//! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
+//!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
+
+use std::env;
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let caps =
+        ["has_accept4", "has_msg_nosignal", "has_so_nosigpipe", "has_tcp_quickack", "has_msg_trunc", "has_so_secinfo"];
+    for cap in caps {
+        println!("cargo::rustc-check-cfg=cfg({cap})");
+    }
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let os = os.as_str();
+    let bsd_like = matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos" | "solaris");
+    let linux_like = matches!(os, "linux" | "android");
+    if linux_like || bsd_like {
+        enable("has_accept4");
+        enable("has_msg_nosignal");
+    }
+    if matches!(os, "macos" | "ios" | "tvos" | "watchos" | "visionos") {
+        enable("has_so_nosigpipe");
+    }
+    if linux_like {
+        enable("has_tcp_quickack");
+        enable("has_msg_trunc");
+    }
+    if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
+        enable("has_so_secinfo");
+        println!("cargo:rustc-env=CHAPEL_SO_SECINFO={value}");
+    }
+}
+
+fn enable(cap: &str) {
+    println!("cargo:rustc-cfg={cap}");
+}
+
+/// Expands `name` with the target's C preprocessor; `None` when the header does not define
+/// it as a plain integer (or no compiler is at hand, which then means "not available").
+fn header_constant(header: &str, name: &str) -> Option<i64> {
+    let out_dir = env::var("OUT_DIR").ok()?;
+    let probe = format!("{out_dir}/probe_{name}.c");
+    std::fs::write(&probe, format!("#include <{header}>\nchapel_probe {name}\n")).ok()?;
+    let cc = env::var("TARGET_CC").or_else(|_| env::var("CC")).unwrap_or_else(|_| "cc".into());
+    let output = Command::new(cc).args(["-E", "-P", &probe]).output().ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    let line = text.lines().find_map(|l| l.trim().strip_prefix("chapel_probe "))?;
+    let token = line.trim().trim_start_matches('(').trim_end_matches(')');
+    match token.strip_prefix("0x").or_else(|| token.strip_prefix("0X")) {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => token.parse().ok(),
+    }
+}

@@ -1,0 +1,106 @@
+//! C-level types and constants under their C names, and the Chapel-level constants built on
+//! them. Values come from `libc`, so they are the target platform's own.
+
+#![allow(non_camel_case_types)] // C's names, kept on purpose.
+
+/// C `int`.
+pub type c_int = libc::c_int;
+/// C `socklen_t`: the length of a socket address or option.
+pub type socklen_t = libc::socklen_t;
+/// C `struct timeval`: the timeout type of the Chapel API (`tv_sec == -1` means "wait for ever").
+///
+/// ```
+/// use chapel_socket::{struct_timeval, Timeout};
+/// let four_seconds = struct_timeval { tv_sec: 4, tv_usec: 0 };
+/// assert_eq!(Timeout::from(four_seconds).duration(), Some(std::time::Duration::from_secs(4)));
+/// ```
+pub type struct_timeval = libc::timeval;
+/// C `in_addr_t`: an IPv4 address as a 32-bit number. The `INADDR_*` constants and
+/// [`IpAddr::ipv4`](crate::IpAddr::ipv4) use host byte order, as C's headers do.
+pub type sys_in_addr_t = libc::in_addr_t;
+/// C `struct in6_addr`: an IPv6 address as 16 bytes in network order.
+pub type sys_in6_addr_t = libc::in6_addr;
+
+/// `0.0.0.0`, every local IPv4 address (host byte order).
+pub const INADDR_ANY: sys_in_addr_t = libc::INADDR_ANY;
+/// `255.255.255.255`, the limited broadcast address (host byte order).
+pub const INADDR_BROADCAST: sys_in_addr_t = libc::INADDR_BROADCAST;
+/// `127.0.0.1` (host byte order).
+pub const INADDR_LOOPBACK: sys_in_addr_t = libc::INADDR_LOOPBACK;
+/// `::`, every local IPv6 address (C's `in6addr_any`).
+pub const IN6ADDR_ANY: sys_in6_addr_t = libc::in6_addr { s6_addr: [0; 16] };
+/// `::1` (C's `in6addr_loopback`).
+pub const IN6ADDR_LOOPBACK: sys_in6_addr_t = {
+    let mut s6_addr = [0; 16];
+    s6_addr[15] = 1;
+    libc::in6_addr { s6_addr }
+};
+
+/// The IPv4 address family.
+pub const AF_INET: c_int = libc::AF_INET;
+/// The IPv6 address family.
+pub const AF_INET6: c_int = libc::AF_INET6;
+/// The socket-level option level.
+pub const SOL_SOCKET: c_int = libc::SOL_SOCKET;
+/// The TCP option level.
+pub const IPPROTO_TCP: c_int = libc::IPPROTO_TCP;
+/// Turns Nagle's algorithm off when set to 1.
+pub const TCP_NODELAY: c_int = libc::TCP_NODELAY;
+/// Acknowledges at once instead of delaying ACKs when set to 1 (Linux).
+#[cfg(has_tcp_quickack)]
+pub const TCP_QUICKACK: c_int = libc::TCP_QUICKACK;
+/// The system's cap on a listen backlog.
+pub const SOMAXCONN: c_int = libc::SOMAXCONN;
+
+/// Whether the socket is listening (read only).
+pub const SO_ACCEPTCONN: c_int = libc::SO_ACCEPTCONN;
+/// Permits sending to broadcast addresses.
+pub const SO_BROADCAST: c_int = libc::SO_BROADCAST;
+/// Turns on protocol debugging.
+pub const SO_DEBUG: c_int = libc::SO_DEBUG;
+/// The pending socket error, cleared when read (read only).
+pub const SO_ERROR: c_int = libc::SO_ERROR;
+/// Sends keep-alive probes on an idle connection.
+pub const SO_KEEPALIVE: c_int = libc::SO_KEEPALIVE;
+/// How `close` treats unsent data (a `struct linger`, set as bytes).
+pub const SO_LINGER: c_int = libc::SO_LINGER;
+/// Delivers out-of-band data in line.
+pub const SO_OOBINLINE: c_int = libc::SO_OOBINLINE;
+/// The receive buffer's size.
+pub const SO_RCVBUF: c_int = libc::SO_RCVBUF;
+/// The receive timeout (a `struct_timeval`, set as bytes). This crate's calls take a timeout
+/// each, so they never need it.
+pub const SO_RCVTIMEO: c_int = libc::SO_RCVTIMEO;
+/// Allows binding to an address still in `TIME_WAIT`.
+pub const SO_REUSEADDR: c_int = libc::SO_REUSEADDR;
+/// The send buffer's size.
+pub const SO_SNDBUF: c_int = libc::SO_SNDBUF;
+/// The send timeout (a `struct_timeval`, set as bytes).
+pub const SO_SNDTIMEO: c_int = libc::SO_SNDTIMEO;
+/// z/OS's security-information option; present only where the platform's headers define it
+/// (detected by `build.rs`), so on Linux it does not exist.
+#[cfg(has_so_secinfo)]
+pub const SO_SECINFO: c_int = {
+    match i64::from_str_radix(env!("CHAPEL_SO_SECINFO"), 10) {
+        Ok(v) => v as c_int,
+        Err(_) => panic!("build.rs passed a non-numeric SO_SECINFO"),
+    }
+};
+
+/// Chapel's `IPv4Any`: `0.0.0.0`.
+pub const IPV4_ANY: sys_in_addr_t = INADDR_ANY;
+/// Chapel's `IPv4Broadcast`: `255.255.255.255`.
+pub const IPV4_BROADCAST: sys_in_addr_t = INADDR_BROADCAST;
+/// Chapel's `IPv6Any`: `::`.
+pub const IPV6_ANY: sys_in6_addr_t = IN6ADDR_ANY;
+
+/// Chapel's `indefiniteTimeout`: `tv_sec = -1`, wait for ever.
+///
+/// ```
+/// use chapel_socket::{Timeout, INDEFINITE_TIMEOUT};
+/// assert!(Timeout::from(INDEFINITE_TIMEOUT).is_indefinite());
+/// ```
+pub const INDEFINITE_TIMEOUT: struct_timeval = struct_timeval { tv_sec: -1, tv_usec: 0 };
+
+/// Chapel's `backlogDefault`: `min(SOMAXCONN, 128)`.
+pub const BACKLOG_DEFAULT: u16 = if SOMAXCONN <= 128 { SOMAXCONN as u16 } else { 128 };

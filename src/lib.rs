@@ -1,0 +1,47 @@
+//! Chapel's `Socket` module in Rust, on raw libc calls: TCP listeners and connections, UDP
+//! sockets, addresses, socket options and timeouts.
+//!
+//! Every item of Chapel's module has one counterpart here under its Rust name (`ipAddr` →
+//! [`IpAddr`], `setSockOpt` → [`set_sock_opt`], `indefiniteTimeout` →
+//! [`INDEFINITE_TIMEOUT`]); C names stay C ([`struct_timeval`], [`SO_REUSEADDR`]). Every
+//! blocking call takes a timeout ([`Timeout`]: a `struct_timeval`, seconds as `f64`, or a
+//! `Duration`), and every public operation documents the exact syscalls it makes — fewer than
+//! `std::net` for the same work.
+//!
+//! ```
+//! use chapel_socket::{connect, listen, IpAddr, IPFamily, BACKLOG_DEFAULT};
+//! use std::io::{Read, Write};
+//! let server = listen(&IpAddr::create("127.0.0.1", 0, IPFamily::IPv4)?, true, BACKLOG_DEFAULT)?;
+//! let mut client = connect(&server.addr()?, 4.0)?;
+//! let mut conn = server.accept(4.0)?;
+//! client.write_all(b"hello")?;
+//! let mut buf = [0; 5];
+//! conn.read_exact(&mut buf)?;
+//! assert_eq!(&buf, b"hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(unsafe_code)]
+#![deny(missing_docs)]
+
+mod addr;
+mod consts;
+mod error;
+mod family;
+mod sock;
+mod socket;
+mod sockopt;
+#[allow(unsafe_code)]
+mod sys;
+mod tcp;
+mod timeout;
+mod udp;
+
+pub use addr::IpAddr;
+pub use consts::*;
+pub use error::{Error, Result};
+pub use family::IPFamily;
+pub use socket::{AnySocket, bind, get_peer_name, get_sock_name};
+pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt};
+pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
+pub use timeout::Timeout;
+pub use udp::UdpSocket;

@@ -1,0 +1,70 @@
+//! What the three socket types share: an fd that may have been closed, and the
+//! try-then-wait loop every blocking call with a timeout runs.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+
+use crate::error::{Cause, Error, Result, Target};
+use crate::sys;
+use crate::timeout::Timeout;
+
+/// A socket's descriptor, or nothing once `close` has run: a closed socket answers every
+/// call with a "closed" error and never touches its old number again.
+#[derive(Debug)]
+pub struct Sock(Option<OwnedFd>);
+
+impl Sock {
+    pub(crate) fn new(fd: OwnedFd) -> Sock {
+        Sock(Some(fd))
+    }
+
+    /// The descriptor, or the "closed" error for `op`.
+    pub(crate) fn fd(&self, op: &'static str) -> Result<BorrowedFd<'_>> {
+        self.0.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+    }
+
+    /// Chapel's `socketFd`: the number, or -1 once closed.
+    pub(crate) fn raw(&self) -> RawFd {
+        self.0.as_ref().map_or(-1, AsRawFd::as_raw_fd)
+    }
+
+    /// Closes the descriptor once; closing again is an error, not a second `close(2)`.
+    pub(crate) fn close(&mut self) -> Result<()> {
+        let fd = self.0.take().ok_or_else(|| Error::new("close", Target::None, Cause::Closed))?;
+        sys::fd::close(fd).map_err(|e| Error::new("close", Target::None, Cause::Os(e)))
+    }
+
+    /// Hands the descriptor over, leaving this socket closed.
+    pub(crate) fn take(&mut self, op: &'static str) -> Result<OwnedFd> {
+        self.0.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+    }
+}
+
+/// Runs `call` (given the flags to add: `MSG_DONTWAIT` when the wait is bounded) until it
+/// succeeds, fails, or `timeout` runs out. The call is tried first; only when it would block
+/// is the fd polled for `events`, and then it is tried again. `EINTR` resumes, and a wake-up
+/// with nothing to do waits again for the time left.
+///
+/// An indefinite wait makes the plain blocking call, so the common case is one syscall.
+pub(crate) fn with_timeout<T>(
+    fd: BorrowedFd<'_>,
+    events: libc::c_short,
+    timeout: Timeout,
+    mut call: impl FnMut(libc::c_int) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    let flags = if timeout.is_indefinite() { 0 } else { libc::MSG_DONTWAIT };
+    let mut deadline = None;
+    loop {
+        match call(flags) {
+            Ok(v) => return Ok(v),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let until = *deadline.get_or_insert_with(|| timeout.deadline());
+                if sys::wait::wait(fd, events, until).map_err(Cause::Os)?.is_none() {
+                    return Err(Cause::TimedOut(timeout));
+                }
+            }
+            Err(e) => return Err(Cause::Os(e)),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! File-descriptor ownership. Every descriptor the crate creates is wrapped in an `OwnedFd`
+//! by the syscall wrapper that made it, so it is closed exactly once: by [`close`] when the
+//! caller wants the kernel's answer, or by `OwnedFd`'s drop otherwise.
+
+use std::io;
+use std::os::fd::{BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+
+use super::cvt;
+
+/// Wraps a descriptor a syscall has just returned.
+pub(super) fn own(fd: RawFd) -> OwnedFd {
+    // SAFETY: `fd` was just returned by a successful socket/accept call, so it is open and
+    // nothing else in the process owns it.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// Closes `fd` and reports what the kernel said (a drop would discard it). `EINTR` counts as
+/// closed: Linux releases the descriptor before it can be interrupted, and retrying could
+/// close a number another thread has just been given.
+pub fn close(fd: OwnedFd) -> io::Result<()> {
+    let raw = fd.into_raw_fd();
+    // SAFETY: `raw` came out of an `OwnedFd`, so it is open and ours; after this call nothing
+    // refers to it again.
+    match cvt(unsafe { libc::close(raw) }) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// Sets or clears `O_NONBLOCK` with one `ioctl(FIONBIO)`, where `fcntl` would need two calls.
+pub fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut value: libc::c_int = on.into();
+    // SAFETY: FIONBIO reads one `int` through the pointer, which points at a live local.
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO, &mut value) }).map(drop)
+}
+
+/// Marks `fd` close-on-exec where the platform cannot do it in the creating syscall.
+#[cfg(not(has_accept4))]
+pub(super) fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: FIOCLEX takes no argument and only changes the descriptor's flags.
+    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIOCLEX) }).map(drop)
+}
+
+/// Adopting a raw descriptor is the one unsafe trait the socket types implement, so it is
+/// written here, inside the unsafe boundary.
+impl std::os::fd::FromRawFd for crate::TcpConn {
+    /// # Safety
+    /// `fd` must be an open, connected stream socket that nothing else owns.
+    unsafe fn from_raw_fd(fd: RawFd) -> crate::TcpConn {
+        // SAFETY: the caller promises `fd` is open and ours to own.
+        crate::TcpConn::from(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+}

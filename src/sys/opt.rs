@@ -1,0 +1,47 @@
+//! `setsockopt(2)` / `getsockopt(2)` marshalling: an `int`, raw bytes, or a null pointer in;
+//! an `int` or exactly the bytes the kernel wrote out.
+
+use std::io;
+use std::mem;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+use super::cvt;
+
+pub fn set_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    set_bytes(fd, level, name, &value.to_ne_bytes())
+}
+
+pub fn set_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
+    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `value` is valid for reads of `len` bytes; the kernel copies them and keeps no
+    // pointer.
+    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), len) }).map(drop)
+}
+
+/// `setsockopt(fd, level, name, NULL, optlen)`: the kernel must not read through the null
+/// pointer unless `optlen` asks it to, in which case it answers `EFAULT`.
+pub fn set_null(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, optlen: libc::socklen_t) -> io::Result<()> {
+    // SAFETY: a null option pointer is checked by the kernel, which never dereferences it in
+    // user space; a non-zero `optlen` yields EFAULT rather than undefined behaviour.
+    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, std::ptr::null(), optlen) }).map(drop)
+}
+
+/// An `int` option. A kernel that answers with a single byte (some IP options do) is read
+/// as that byte; any other length is `EINVAL`, never a misread.
+pub fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    let bytes = get_bytes(fd, level, name, mem::size_of::<libc::c_int>())?;
+    match bytes.len() {
+        1 => Ok(libc::c_int::from(bytes[0])),
+        _ => bytes.try_into().map(libc::c_int::from_ne_bytes).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL)),
+    }
+}
+
+/// Up to `buflen` bytes of an option, cut to the length the kernel reports it wrote.
+pub fn get_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, buflen: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; buflen];
+    let mut len = libc::socklen_t::try_from(buflen).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `buf` is valid for writes of `len` bytes and `len` is a live local.
+    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
+    buf.truncate(len as usize);
+    Ok(buf)
+}

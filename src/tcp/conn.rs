@@ -1,0 +1,269 @@
+//! [`TcpConn`], a connected TCP stream.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+
+use crate::addr::IpAddr;
+use crate::error::{Error, Result, Target};
+use crate::sock::{Sock, with_timeout};
+use crate::sockopt;
+use crate::sys;
+use crate::timeout::Timeout;
+
+/// Chapel's `tcpConn`: a connected TCP stream, from [`connect`](crate::connect),
+/// [`connect_host`](crate::connect_host) or [`TcpListener::accept`](crate::TcpListener::accept).
+///
+/// Chapel's `tcpConn` is a file with reader and writer channels; this one is a stream:
+/// [`Read`] and [`Write`] (on `TcpConn` and `&TcpConn`) wait as long as it takes, and
+/// [`recv`](TcpConn::recv) / [`send`](TcpConn::send) take a timeout per call, so no caller
+/// needs `SO_RCVTIMEO`. Writes never raise SIGPIPE: a closed peer is an `EPIPE` error. The
+/// descriptor is close-on-exec and blocking; dropping the connection closes it.
+///
+/// ```
+/// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+/// use std::io::{Read, Write};
+/// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+/// let mut client = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+/// let mut peer = server.accept(INDEFINITE_TIMEOUT)?;
+/// client.write_all(b"ping")?;
+/// let mut got = [0; 4];
+/// peer.read_exact(&mut got)?;
+/// assert_eq!(&got, b"ping");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct TcpConn {
+    pub(crate) sock: Sock,
+    /// The peer, when the call that made the connection learnt it.
+    peer: Option<IpAddr>,
+}
+
+impl TcpConn {
+    pub(crate) fn new(fd: OwnedFd, peer: Option<IpAddr>) -> TcpConn {
+        TcpConn { sock: Sock::new(fd), peer }
+    }
+
+    fn target(&self) -> Target {
+        self.peer.map_or(Target::None, Target::Addr)
+    }
+
+    /// Chapel's `tcpConn.addr`: the peer's address. Known from `connect`/`accept` without a
+    /// syscall; a connection adopted from a descriptor asks `getpeername` (1 syscall).
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// assert_eq!(connect(&server.addr()?, INDEFINITE_TIMEOUT)?.addr()?, server.addr()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn addr(&self) -> Result<IpAddr> {
+        self.sock.fd("getpeername")?;
+        match self.peer {
+            Some(peer) => Ok(peer),
+            None => crate::socket::get_peer_name(self),
+        }
+    }
+
+    /// Chapel's `tcpConn.socketFd`: the descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// assert!(connect(&server.addr()?, INDEFINITE_TIMEOUT)?.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+
+    /// Chapel's `tcpConn.setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY` = 0).
+    /// Syscalls: `setsockopt` — 1.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, get_sock_opt, listen, INDEFINITE_TIMEOUT, IPPROTO_TCP, TCP_NODELAY};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// conn.set_nagle(false)?;
+    /// assert_eq!(get_sock_opt(&conn, IPPROTO_TCP, TCP_NODELAY)?, 1);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_nagle(&self, enable: bool) -> Result<()> {
+        sockopt::set_nagle(&self.sock, enable)
+    }
+
+    /// Chapel's `tcpConn.setDelayAck`: `enable` lets the kernel delay ACKs (`TCP_QUICKACK`
+    /// = 0). Linux clears quick-ack mode by itself over time, so reading it back later may
+    /// differ. Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT` error. Syscalls:
+    /// `setsockopt` — 1.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// connect(&server.addr()?, INDEFINITE_TIMEOUT)?.set_delay_ack(false)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_delay_ack(&self, enable: bool) -> Result<()> {
+        sockopt::set_delay_ack(&self.sock, enable)
+    }
+
+    /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
+    /// first byte; `Ok(0)` is end of stream.
+    ///
+    /// Syscalls: data ready — `recvfrom(MSG_DONTWAIT)`, 1; nothing yet — `recvfrom → EAGAIN`,
+    /// `poll([POLLIN], ms)`, `recvfrom`; indefinite — one blocking `recvfrom`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(conn.recv(&mut buf, 0.01).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd("recv")?;
+        with_timeout(fd, sys::wait::POLLIN, timeout.into(), |flags| sys::socket::recv(fd, buf, flags))
+            .map_err(|cause| Error::new("recv", self.target(), cause))
+    }
+
+    /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
+    /// was written. A closed peer is an `EPIPE`/`ECONNRESET` error, never SIGPIPE.
+    ///
+    /// Syscalls: room in the buffer — `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full —
+    /// `sendto → EAGAIN`, `poll([POLLOUT], ms)`, `sendto`; indefinite — one blocking
+    /// `sendto(MSG_NOSIGNAL)`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// assert_eq!(conn.send(b"hello", 1.0)?, 5);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd("send")?;
+        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), |flags| sys::socket::send(fd, buf, flags))
+            .map_err(|cause| Error::new("send", self.target(), cause))
+    }
+
+    /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
+    /// open until `close` or drop.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// use std::net::Shutdown;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// conn.shutdown(Shutdown::Write)?;
+    /// let mut peer = server.accept(INDEFINITE_TIMEOUT)?;
+    /// assert_eq!(peer.recv(&mut [0; 8], 1.0)?, 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        let fd = self.sock.fd("shutdown")?;
+        sys::socket::shutdown(fd, how).map_err(Error::os("shutdown", &self.target()))
+    }
+
+    /// Closes the descriptor (one `close`), reporting the kernel's answer. Every later call,
+    /// `close` included, is a "closed" error that makes no syscall.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let mut conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// conn.close()?;
+    /// assert!(conn.send(b"x", 1.0).unwrap_err().is_closed());
+    /// assert!(conn.close().unwrap_err().is_closed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn close(&mut self) -> Result<()> {
+        self.sock.close()
+    }
+}
+
+impl Read for &TcpConn {
+    /// Waits as long as it takes (one blocking `recvfrom`).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+}
+
+impl Write for &TcpConn {
+    /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+
+    /// Nothing to do: writes go straight to the kernel.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for TcpConn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for TcpConn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TcpConn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpConn").field("fd", &self.sock.raw()).field("peer", &self.peer).finish()
+    }
+}
+
+impl AsRawFd for TcpConn {
+    /// The descriptor, or -1 once closed.
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+}
+
+impl IntoRawFd for TcpConn {
+    /// Gives up the descriptor without closing it; -1 for a closed connection.
+    fn into_raw_fd(mut self) -> RawFd {
+        self.sock.take("into fd").map_or(-1, IntoRawFd::into_raw_fd)
+    }
+}
+
+impl From<OwnedFd> for TcpConn {
+    /// Adopts a connected stream socket; [`addr`](TcpConn::addr) then asks `getpeername`.
+    fn from(fd: OwnedFd) -> TcpConn {
+        TcpConn::new(fd, None)
+    }
+}
+
+impl From<std::net::TcpStream> for TcpConn {
+    fn from(stream: std::net::TcpStream) -> TcpConn {
+        TcpConn::from(OwnedFd::from(stream))
+    }
+}
+
+impl TryFrom<TcpConn> for OwnedFd {
+    type Error = Error;
+
+    /// The descriptor, unless the connection was closed.
+    fn try_from(mut conn: TcpConn) -> Result<OwnedFd> {
+        conn.sock.take("into fd")
+    }
+}
+
+impl TryFrom<TcpConn> for std::net::TcpStream {
+    type Error = Error;
+
+    fn try_from(conn: TcpConn) -> Result<std::net::TcpStream> {
+        OwnedFd::try_from(conn).map(std::net::TcpStream::from)
+    }
+}

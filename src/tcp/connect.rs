@@ -1,0 +1,189 @@
+//! [`connect`] to an address and [`connect_host`] to a name.
+
+use std::ffi::CString;
+use std::fmt;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+
+use crate::addr::IpAddr;
+use crate::error::{Cause, Error, Result, Target};
+use crate::family::IPFamily;
+use crate::sys;
+use crate::tcp::TcpConn;
+use crate::timeout::Timeout;
+
+/// Chapel's `connect(address, timeout)`: a TCP connection to `address`, waiting at most
+/// `timeout` for the handshake. A refused connection is an error, never a success; an expired
+/// timeout is `TimedOut`. Every failure closes the socket it made.
+///
+/// Syscalls: indefinite — `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2.
+/// With a timeout — `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`,
+/// `poll([POLLOUT], ms)`, `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports
+/// `POLLERR`/`POLLHUP`, a `getsockopt(SO_ERROR)` fetches why.
+///
+/// ```
+/// use chapel_socket::{connect, listen, struct_timeval};
+/// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+/// let conn = connect(&server.addr()?, struct_timeval { tv_sec: 4, tv_usec: 0 })?;
+/// assert_eq!(conn.addr()?, server.addr()?);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
+    connect_to(*address, timeout.into())
+}
+
+fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
+    let at = Target::Addr(address);
+    let bounded = !timeout.is_indefinite();
+    let fd = sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, bounded)
+        .map_err(Error::os("socket", &at))?;
+    match sys::socket::connect(fd.as_fd(), &SocketAddr::from(address)) {
+        Ok(()) => {}
+        // In progress: non-blocking, or a blocking connect a signal interrupted (the
+        // handshake goes on; connecting again would fail with EALREADY).
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == std::io::ErrorKind::Interrupted => {
+            let revents = sys::wait::wait(fd.as_fd(), sys::wait::POLLOUT, timeout.deadline())
+                .map_err(Error::os("poll", &at))?
+                .ok_or_else(|| Error::new("connect", at.clone(), Cause::TimedOut(timeout)))?;
+            if revents & (sys::wait::POLLERR | sys::wait::POLLHUP) != 0 {
+                let pending = sys::opt::get_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_ERROR)
+                    .map_err(Error::os("getsockopt(SO_ERROR)", &at))?;
+                if pending != 0 {
+                    return Err(Error::os("connect", &at)(std::io::Error::from_raw_os_error(pending)));
+                }
+            }
+        }
+        Err(e) => return Err(Error::os("connect", &at)(e)),
+    }
+    if bounded {
+        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os("ioctl(FIONBIO)", &at))?;
+    }
+    Ok(TcpConn::new(fd, Some(address)))
+}
+
+/// A service to connect to: a name from `/etc/services` (`"http"`), a number as text
+/// (`"8080"`), or a port. Covers Chapel's `connect(host, service: string)` and
+/// `connect(host, port: uint(16))` in one parameter.
+///
+/// ```
+/// use chapel_socket::Service;
+/// assert_eq!(Service::from("8080").port(), Some(8080));
+/// assert_eq!(Service::from(443).port(), Some(443));
+/// assert_eq!(Service::from("http").port(), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Service<'a> {
+    /// A service name or a decimal port number.
+    Name(&'a str),
+    /// A port.
+    Port(u16),
+}
+
+impl Service<'_> {
+    /// The port, when it is given as a number (so no service lookup is needed).
+    pub fn port(&self) -> Option<u16> {
+        match *self {
+            Service::Port(p) => Some(p),
+            Service::Name(n) => n.parse().ok(),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Service<'a> {
+    fn from(name: &'a str) -> Service<'a> {
+        Service::Name(name)
+    }
+}
+
+impl<'a> From<&'a String> for Service<'a> {
+    fn from(name: &'a String) -> Service<'a> {
+        Service::Name(name)
+    }
+}
+
+impl From<u16> for Service<'_> {
+    fn from(port: u16) -> Self {
+        Service::Port(port)
+    }
+}
+
+impl fmt::Display for Service<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Service::Name(n) => f.write_str(n),
+            Service::Port(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+/// Chapel's `connect(host, service, family, timeout)` and `connect(host, port, family,
+/// timeout)`: resolves `host` and `service` (for `SOCK_STREAM` and `family`;
+/// [`IPFamily::IPUnspec`] takes both) and connects to each address in the resolver's order
+/// until one accepts.
+///
+/// The timeout applies to **each address** in turn, as Chapel documents ("time to wait for
+/// each possible connection"), so with `n` addresses the call may take up to `n` times
+/// `timeout`.
+///
+/// A numeric host with a numeric service (or port) is connected to directly: no
+/// `getaddrinfo`, so no resolver file (`/etc/hosts`, `nsswitch.conf`) is read; a numeric host
+/// with a service name is looked up with `AI_NUMERICHOST`, which reads only the services
+/// database. A resolver failure is an error of op `"getaddrinfo"` with its `EAI_*` code
+/// ([`Error::gai_code`]); when every address fails, the error lists each address with its
+/// own error ([`Error::attempts`]) — Chapel says "Can't resolve address" for both.
+///
+/// Syscalls: the resolver's (none for a numeric host and port), then [`connect`]'s for each
+/// address tried.
+///
+/// ```
+/// use chapel_socket::{connect_host, listen, IPFamily, INDEFINITE_TIMEOUT};
+/// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+/// let port = server.addr()?.port();
+/// let conn = connect_host("127.0.0.1", port, IPFamily::IPv4, INDEFINITE_TIMEOUT)?;
+/// assert_eq!(conn.addr()?.port(), port);
+/// let conn = connect_host("localhost", &port.to_string(), IPFamily::IPv4, 4.0)?;
+/// assert_eq!(conn.addr()?.host(), "127.0.0.1");
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub fn connect_host<'a>(
+    host: &str,
+    service: impl Into<Service<'a>>,
+    family: IPFamily,
+    timeout: impl Into<Timeout>,
+) -> Result<TcpConn> {
+    let (service, timeout) = (service.into(), timeout.into());
+    let named = Target::Host(format!("{host}:{service}"));
+    let invalid = |why: &str| Error::new("connect", named.clone(), Cause::Invalid(why.into()));
+    let c_host = CString::new(host).map_err(|_| invalid("the host contains a NUL byte"))?;
+    let c_service = CString::new(service.to_string()).map_err(|_| invalid("the service contains a NUL byte"))?;
+    let numeric = IpAddr::create(host, service.port().unwrap_or(0), IPFamily::IPUnspec).is_ok();
+    if numeric {
+        // Checks the family too, with the address parser's message.
+        let address = IpAddr::create(host, service.port().unwrap_or(0), family)?;
+        if service.port().is_some() {
+            return connect_to(address, timeout);
+        }
+    }
+    let query = sys::resolve::Query {
+        host: &c_host,
+        service: &c_service,
+        family: family as libc::c_int,
+        socktype: libc::SOCK_STREAM,
+        numeric_host: numeric,
+        numeric_service: service.port().is_some(),
+    };
+    let addresses =
+        sys::resolve::resolve(&query).map_err(|g| Error::new("getaddrinfo", named.clone(), Cause::Resolve(g)))?;
+    let mut failures = Vec::new();
+    for address in addresses {
+        match connect_to(address.into(), timeout) {
+            Ok(conn) => return Ok(conn),
+            Err(e) => failures.push(e),
+        }
+    }
+    match failures.len() {
+        0 => Err(invalid("the resolver returned no IPv4 or IPv6 address")),
+        1 => Err(failures.remove(0)),
+        _ => Err(Error::new("connect", named, Cause::AllFailed(failures))),
+    }
+}

@@ -1,0 +1,270 @@
+//! [`UdpSocket`], Chapel's `udpSocket`.
+
+use std::fmt;
+use std::os::fd::{AsRawFd, RawFd};
+
+use crate::addr::IpAddr;
+use crate::consts::c_int;
+use crate::error::{Cause, Error, Result, Target};
+use crate::family::IPFamily;
+use crate::sock::{Sock, with_timeout};
+use crate::sys;
+use crate::timeout::Timeout;
+
+/// Asks a datagram receive for the datagram's full length, so truncation is seen.
+#[cfg(has_msg_trunc)]
+const TRUNC: c_int = libc::MSG_TRUNC;
+#[cfg(not(has_msg_trunc))]
+const TRUNC: c_int = 0;
+
+/// Chapel's `udpSocket`: a UDP socket, close-on-exec and blocking. It is unbound until
+/// [`bind`](crate::bind) or its first [`send`](UdpSocket::send), when the kernel gives it a
+/// free port (Chapel's "bound to any available port" is that). Dropping it closes it.
+///
+/// ```
+/// use chapel_socket::{bind, get_sock_name, IpAddr, IPFamily, UdpSocket, INDEFINITE_TIMEOUT};
+/// let receiver = UdpSocket::new(IPFamily::IPv4)?;
+/// bind(&receiver, &"127.0.0.1:0".parse()?, true)?;
+/// let sender = UdpSocket::new(IPFamily::IPv4)?;
+/// sender.send(b"hello world!", &receiver.addr()?, INDEFINITE_TIMEOUT)?;
+/// let (data, from) = receiver.recvfrom(40, 4.0, 0)?;
+/// assert_eq!(data, b"hello world!");
+/// // The first send bound the sender to a free port on every address (0.0.0.0).
+/// assert_eq!(from.port(), get_sock_name(&sender)?.port());
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub struct UdpSocket {
+    pub(crate) sock: Sock,
+}
+
+impl UdpSocket {
+    /// Chapel's `udpSocket.init(family)`: a new socket of `family` (IPv4 or IPv6).
+    /// Syscalls: `socket(family, SOCK_DGRAM|SOCK_CLOEXEC, 0)` — 1.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// assert!(UdpSocket::new(IPFamily::IPv6).is_ok());
+    /// assert!(UdpSocket::new(IPFamily::IPUnspec).is_err());
+    /// ```
+    pub fn new(family: IPFamily) -> Result<UdpSocket> {
+        let target = Target::Host(family.to_string());
+        if family == IPFamily::IPUnspec {
+            return Err(Error::new("socket", target, Cause::Invalid("a UDP socket needs IPv4 or IPv6".into())));
+        }
+        let fd = sys::socket::socket(family as c_int, libc::SOCK_DGRAM, false).map_err(Error::os("socket", &target))?;
+        Ok(UdpSocket { sock: Sock::new(fd) })
+    }
+
+    /// Chapel's `udpSocket.close`: one `close`; later calls are "closed" errors that make no
+    /// syscall (Chapel's own code closes twice; this never does).
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let mut socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// socket.close()?;
+    /// assert!(socket.close().unwrap_err().is_closed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn close(&mut self) -> Result<()> {
+        self.sock.close()
+    }
+
+    /// Chapel's `udpSocket.socketFd`: the descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// assert!(UdpSocket::new(IPFamily::IPv4)?.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+
+    /// The socket's own address (`getsockname`, 1 syscall): port 0 until it is bound.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// assert_eq!(UdpSocket::new(IPFamily::IPv4)?.addr()?.to_string(), "0.0.0.0:0");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn addr(&self) -> Result<IpAddr> {
+        crate::socket::get_sock_name(self)
+    }
+
+    /// Chapel's `udpSocket.recvfrom`: one datagram of at most `buffer_len` bytes and its
+    /// sender, waiting at most `timeout`. `flags` go to the syscall as given (`MSG_PEEK`
+    /// leaves the datagram queued). A longer datagram is an error of kind `InvalidData`
+    /// naming both lengths and the sender, not a silent cut.
+    ///
+    /// Syscalls: as [`recv_from_into`](UdpSocket::recv_from_into).
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// use std::io::ErrorKind;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// assert_eq!(socket.recvfrom(40, 0.01, 0).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recvfrom(&self, buffer_len: usize, timeout: impl Into<Timeout>, flags: c_int) -> Result<(Vec<u8>, IpAddr)> {
+        let mut buf = buffer("recvfrom", buffer_len)?;
+        let (n, from) = self.recv_from_into(&mut buf, timeout, flags)?;
+        buf.truncate(n);
+        Ok((buf, from))
+    }
+
+    /// Chapel's `udpSocket.recv`: one datagram of at most `buffer_len` bytes, waiting at most
+    /// `timeout`; a longer one is an `InvalidData` error.
+    ///
+    /// Syscalls: as [`recv_into`](UdpSocket::recv_into).
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"self", &socket.addr()?, 1.0)?;
+    /// assert_eq!(socket.recv(40, 1.0)?, b"self");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv(&self, buffer_len: usize, timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
+        let mut buf = buffer("recv", buffer_len)?;
+        let n = self.recv_into(&mut buf, timeout)?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    /// Chapel's `udpSocket.send`: sends `data` as one datagram to `address`, waiting at most
+    /// `timeout` for buffer room; returns the bytes sent. Never raises SIGPIPE. A datagram
+    /// nobody reads is still sent (UDP does not know).
+    ///
+    /// Syscalls: `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite:
+    /// one blocking `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `poll([POLLOUT])`,
+    /// `sendto`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// assert_eq!(socket.send(b"hello world!", &"127.0.0.1:9".parse()?, 1.0)?, 12);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd("send")?;
+        let to = (*address).into();
+        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), |flags| sys::socket::send_to(fd, data, &to, flags))
+            .map_err(|cause| Error::new("send", Target::Addr(*address), cause))
+    }
+
+    /// `recvfrom` without allocating: the datagram goes into `buf`; returns its length and
+    /// sender. A datagram longer than `buf` is an `InvalidData` error (its first `buf.len()`
+    /// bytes are in `buf`; the error names the sender).
+    ///
+    /// Syscalls: datagram waiting — `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)`, 1; nothing
+    /// waiting — `recvfrom → EAGAIN`, `poll([POLLIN], ms)`, `recvfrom`; indefinite — one
+    /// blocking `recvfrom(MSG_TRUNC|flags)`.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"0123456789", &socket.addr()?, 1.0)?;
+    /// let mut buf = [0; 4];
+    /// let err = socket.recv_from_into(&mut buf, 1.0, 0).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+    /// assert_eq!(&buf, b"0123");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
+        let fd = self.sock.fd("recvfrom")?;
+        let capacity = buf.len();
+        let (len, from) = with_timeout(fd, sys::wait::POLLIN, timeout.into(), |dontwait| {
+            sys::socket::recv_from(fd, buf, flags | dontwait | TRUNC)
+        })
+        .map_err(|cause| Error::new("recvfrom", Target::None, cause))?;
+        let from = from.map(IpAddr::from).ok_or_else(|| {
+            Error::new("recvfrom", Target::None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))
+        })?;
+        if len > capacity {
+            return Err(Error::new("recvfrom", Target::Addr(from), Cause::Truncated { len, capacity }));
+        }
+        Ok((len, from))
+    }
+
+    /// `recv` without allocating: the datagram goes into `buf`; returns its length. A longer
+    /// datagram is an `InvalidData` error (its first `buf.len()` bytes are in `buf`).
+    ///
+    /// Syscalls: as [`recv_from_into`](UdpSocket::recv_from_into), without asking for the
+    /// sender.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv6)?;
+    /// bind(&socket, &"[::1]:0".parse()?, true)?;
+    /// socket.send(b"abc", &socket.addr()?, 1.0)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(socket.recv_into(&mut buf, 1.0)?, 3);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd("recv")?;
+        let capacity = buf.len();
+        let len = with_timeout(fd, sys::wait::POLLIN, timeout.into(), |dontwait| {
+            sys::socket::recv(fd, buf, dontwait | TRUNC)
+        })
+        .map_err(|cause| Error::new("recv", Target::None, cause))?;
+        if len > capacity {
+            return Err(Error::new("recv", Target::None, Cause::Truncated { len, capacity }));
+        }
+        Ok(len)
+    }
+}
+
+/// A zeroed receive buffer, or an error (not an abort) when `len` cannot be allocated.
+fn buffer(op: &'static str, len: usize) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(len)
+        .map_err(|_| Error::new(op, Target::None, Cause::Invalid(format!("cannot allocate a {len}-byte buffer"))))?;
+    buf.resize(len, 0);
+    Ok(buf)
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdpSocket").field("fd", &self.sock.raw()).finish()
+    }
+}
+
+impl AsRawFd for UdpSocket {
+    /// The descriptor, or -1 once closed.
+    fn as_raw_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+}
+
+impl From<std::os::fd::OwnedFd> for UdpSocket {
+    /// Adopts a datagram socket as it is.
+    fn from(fd: std::os::fd::OwnedFd) -> UdpSocket {
+        UdpSocket { sock: Sock::new(fd) }
+    }
+}
+
+impl From<std::net::UdpSocket> for UdpSocket {
+    fn from(socket: std::net::UdpSocket) -> UdpSocket {
+        UdpSocket::from(std::os::fd::OwnedFd::from(socket))
+    }
+}
+
+impl TryFrom<UdpSocket> for std::os::fd::OwnedFd {
+    type Error = Error;
+
+    /// The descriptor, unless the socket was closed.
+    fn try_from(mut socket: UdpSocket) -> Result<std::os::fd::OwnedFd> {
+        socket.sock.take("into fd")
+    }
+}
+
+impl TryFrom<UdpSocket> for std::net::UdpSocket {
+    type Error = Error;
+
+    fn try_from(socket: UdpSocket) -> Result<std::net::UdpSocket> {
+        std::os::fd::OwnedFd::try_from(socket).map(std::net::UdpSocket::from)
+    }
+}
