@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# What CI runs (through .ci/run): install the test tools, then the README's test command,
+# lints, formatting, docs, the memcheck run and the benchmark's quick mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+step() { echo; echo "=== $* ($(date -u +%H:%M:%S))"; }
+
+step install
+bash ci/install.sh
+
+step "cargo test (README's test command)"
+cargo test --all-targets
+cargo test --doc
+
+step clippy
+cargo clippy --all-targets -- -D warnings
+
+step fmt
+cargo fmt --check
+
+step doc
+RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps
+
+step "runtime dependencies"
+deps=$(cargo tree -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u | tr '\n' ' ')
+[ "$deps" = "chapel-socket libc " ] || { echo "runtime dependencies are [$deps]; only libc is allowed"; exit 1; }
+echo "$deps"
