@@ -206,3 +206,86 @@ impl From<Error> for io::Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Target {
+        Target::Addr(text.parse().unwrap())
+    }
+
+    fn refused() -> io::Error {
+        io::Error::from_raw_os_error(libc::ECONNREFUSED)
+    }
+
+    #[test]
+    fn os_errors_name_operation_address_and_errno() {
+        let e = Error::new("connect", at("127.0.0.1:1"), Cause::Os(refused()));
+        let expected = format!("connect to 127.0.0.1:1: {}", refused());
+        assert_eq!(e.to_string(), expected);
+        assert!(expected.ends_with(&format!("(os error {})", libc::ECONNREFUSED)));
+        assert_eq!(
+            (e.op(), e.kind(), e.raw_os_error()),
+            ("connect", io::ErrorKind::ConnectionRefused, Some(libc::ECONNREFUSED))
+        );
+        assert_eq!(e.address(), Some("127.0.0.1:1".parse().unwrap()));
+        assert!(std::error::Error::source(&e).is_some());
+        let e = Error::new("accept", at("[::1]:80"), Cause::TimedOut(Timeout::from(0.5)));
+        assert_eq!(e.to_string(), "accept on [::1]:80: timed out after 500ms");
+        assert_eq!((e.kind(), e.raw_os_error()), (io::ErrorKind::TimedOut, None));
+        let e = Error::new("recvfrom", at("10.0.0.1:9"), Cause::Truncated { len: 100, capacity: 40 });
+        assert_eq!(e.to_string(), "recvfrom from 10.0.0.1:9: datagram of 100 bytes truncated to the 40-byte buffer");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn other_targets_and_causes() {
+        let e =
+            Error::new("setsockopt", Target::Opt(1, 12345), Cause::Os(io::Error::from_raw_os_error(libc::ENOPROTOOPT)));
+        assert!(e.to_string().starts_with("setsockopt (level 1, option 12345): "), "{e}");
+        let e = Error::new("close", Target::None, Cause::Closed);
+        assert_eq!(e.to_string(), "close: the socket is closed");
+        assert!(e.is_closed());
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+        let gai = GaiError { code: libc::EAI_NONAME, errno: None, message: "Name or service not known".into() };
+        let e = Error::new("getaddrinfo", Target::Host("no-such-host.invalid:80".into()), Cause::Resolve(gai));
+        assert_eq!(
+            e.to_string(),
+            format!("getaddrinfo no-such-host.invalid:80: Name or service not known (EAI code {})", libc::EAI_NONAME)
+        );
+        assert_eq!((e.gai_code(), e.kind(), e.raw_os_error()), (Some(libc::EAI_NONAME), io::ErrorKind::NotFound, None));
+        let system = GaiError { code: libc::EAI_SYSTEM, errno: Some(libc::EMFILE), message: "System error".into() };
+        let e = Error::new("getaddrinfo", Target::Host("h:1".into()), Cause::Resolve(system));
+        assert_eq!(e.raw_os_error(), Some(libc::EMFILE));
+    }
+
+    #[test]
+    fn every_failed_attempt_is_listed() {
+        let one = Error::new("connect", at("[::1]:8"), Cause::Os(refused()));
+        let two = Error::new("connect", at("127.0.0.1:8"), Cause::TimedOut(Timeout::from(1.0)));
+        let e = Error::new("connect", Target::Host("localhost:8".into()), Cause::AllFailed(vec![one, two]));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "connect localhost:8: every address failed (connect to [::1]:8: {}; connect to 127.0.0.1:8: timed out after 1s)",
+                refused()
+            )
+        );
+        assert_eq!(e.attempts().len(), 2);
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(e.address(), None);
+    }
+
+    #[test]
+    fn into_io_error_keeps_kind_and_errno() {
+        let io_err = io::Error::from(Error::new("connect", at("127.0.0.1:1"), Cause::Os(refused())));
+        assert_eq!(
+            (io_err.kind(), io_err.raw_os_error()),
+            (io::ErrorKind::ConnectionRefused, Some(libc::ECONNREFUSED))
+        );
+        let io_err = io::Error::from(Error::new("accept", Target::None, Cause::TimedOut(Timeout::from(0.0))));
+        assert_eq!(io_err.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(io_err.to_string(), "accept: timed out after 0ns");
+    }
+}
