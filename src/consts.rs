@@ -21,6 +21,22 @@ pub type sys_in_addr_t = libc::in_addr_t;
 /// C `struct in6_addr`: an IPv6 address as 16 bytes in network order.
 pub type sys_in6_addr_t = libc::in6_addr;
 
+/// Chapel's `ipv4Addr`: a standard IPv4 address, the C `in_addr_t` (not `std::net::Ipv4Addr`,
+/// which [`IpAddr`](crate::IpAddr) converts to and from through `SocketAddr`).
+///
+/// ```
+/// let any: chapel_socket::Ipv4Addr = chapel_socket::IPV4_ANY;
+/// assert_eq!(any, 0);
+/// ```
+pub type Ipv4Addr = sys_in_addr_t;
+/// Chapel's `ipv6Addr`: a standard IPv6 address, the C `struct in6_addr`.
+///
+/// ```
+/// let any: chapel_socket::Ipv6Addr = chapel_socket::IPV6_ANY;
+/// assert_eq!(any.s6_addr, [0; 16]);
+/// ```
+pub type Ipv6Addr = sys_in6_addr_t;
+
 /// `0.0.0.0`, every local IPv4 address (host byte order).
 pub const INADDR_ANY: sys_in_addr_t = libc::INADDR_ANY;
 /// `255.255.255.255`, the limited broadcast address (host byte order).
@@ -88,11 +104,11 @@ pub const SO_SECINFO: c_int = {
 };
 
 /// Chapel's `IPv4Any`: `0.0.0.0`.
-pub const IPV4_ANY: sys_in_addr_t = INADDR_ANY;
+pub const IPV4_ANY: Ipv4Addr = INADDR_ANY;
 /// Chapel's `IPv4Broadcast`: `255.255.255.255`.
-pub const IPV4_BROADCAST: sys_in_addr_t = INADDR_BROADCAST;
+pub const IPV4_BROADCAST: Ipv4Addr = INADDR_BROADCAST;
 /// Chapel's `IPv6Any`: `::`.
-pub const IPV6_ANY: sys_in6_addr_t = IN6ADDR_ANY;
+pub const IPV6_ANY: Ipv6Addr = IN6ADDR_ANY;
 
 /// Chapel's `indefiniteTimeout`: `tv_sec = -1`, wait for ever.
 ///
