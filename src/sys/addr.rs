@@ -83,3 +83,46 @@ pub fn interface_index(name: &str) -> Option<u32> {
     let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
     (index != 0).then_some(index)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_both_families() {
+        for text in ["127.0.0.1:80", "0.0.0.0:0", "255.255.255.255:65535", "[::1]:443", "[::ffff:1.2.3.4]:9"] {
+            let addr: SocketAddr = text.parse().unwrap();
+            assert_eq!(RawAddr::new(&addr).to_socket_addr(), Some(addr));
+        }
+        let scoped = SocketAddr::V6(SocketAddrV6::new("fe80::1".parse().unwrap(), 7, 0x12345, 3));
+        assert_eq!(RawAddr::new(&scoped).to_socket_addr(), Some(scoped));
+    }
+
+    #[test]
+    fn kernel_layout_is_network_order() {
+        let raw = RawAddr::new(&"1.2.3.4:258".parse().unwrap());
+        assert_eq!(raw.len as usize, mem::size_of::<libc::sockaddr_in>());
+        // SAFETY: `raw` was just filled as a `sockaddr_in`.
+        let sin = unsafe { &*(&raw const raw.storage).cast::<libc::sockaddr_in>() };
+        assert_eq!(sin.sin_port.to_ne_bytes(), [1, 2]);
+        assert_eq!(sin.sin_addr.s_addr.to_ne_bytes(), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn short_or_foreign_addresses_are_none() {
+        let mut raw = RawAddr::new(&"[::1]:1".parse().unwrap());
+        raw.len -= 1;
+        assert_eq!(raw.to_socket_addr(), None);
+        let mut raw = RawAddr::empty();
+        raw.storage.ss_family = libc::AF_UNIX as libc::sa_family_t;
+        assert_eq!(raw.to_socket_addr(), None);
+        assert_eq!(RawAddr::empty().to_socket_addr(), None);
+    }
+
+    #[test]
+    fn interface_names() {
+        assert!(interface_index("lo").is_some());
+        assert_eq!(interface_index("no-such-if0"), None);
+        assert_eq!(interface_index("l\0o"), None);
+    }
+}

@@ -53,3 +53,26 @@ impl std::os::fd::FromRawFd for crate::TcpConn {
         crate::TcpConn::from(unsafe { OwnedFd::from_raw_fd(fd) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::{AsFd, AsRawFd};
+
+    fn flags(fd: BorrowedFd<'_>) -> (libc::c_int, libc::c_int) {
+        // SAFETY: F_GETFL/F_GETFD only read the descriptor's flags.
+        unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFL), libc::fcntl(fd.as_raw_fd(), libc::F_GETFD)) }
+    }
+
+    #[test]
+    fn nonblocking_toggles_and_cloexec_is_set() {
+        let sock = crate::sys::socket::socket(libc::AF_INET, libc::SOCK_STREAM, false).unwrap();
+        let (fl, fd_flags) = flags(sock.as_fd());
+        assert_eq!((fl & libc::O_NONBLOCK, fd_flags & libc::FD_CLOEXEC), (0, libc::FD_CLOEXEC));
+        set_nonblocking(sock.as_fd(), true).unwrap();
+        assert_ne!(flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
+        set_nonblocking(sock.as_fd(), false).unwrap();
+        assert_eq!(flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
+        close(sock).unwrap();
+    }
+}

@@ -45,3 +45,27 @@ pub fn get_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, bufl
     buf.truncate(len as usize);
     Ok(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn int_bytes_and_lengths() {
+        let sock = crate::sys::socket::socket(libc::AF_INET, libc::SOCK_DGRAM, false).unwrap();
+        let fd = sock.as_fd();
+        set_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1).unwrap();
+        assert_eq!(get_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap(), 1);
+        set_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, &0i32.to_ne_bytes()).unwrap();
+        assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 64).unwrap(), 0i32.to_ne_bytes());
+        assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 3).unwrap().len(), 3);
+        assert!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 0).unwrap().is_empty());
+        // IP_TTL answers with one byte when asked for less than an int; get_int asks for an int.
+        assert!(get_int(fd, libc::IPPROTO_IP, libc::IP_TTL).unwrap() > 0);
+        let err = set_null(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 4).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EFAULT));
+        let err = get_int(fd, libc::SOL_SOCKET, 12345).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT));
+    }
+}

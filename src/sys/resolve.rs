@@ -75,3 +75,29 @@ fn gai_message(code: libc::c_int) -> String {
     let text = unsafe { CStr::from_ptr(libc::gai_strerror(code)) };
     text.to_string_lossy().into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query<'a>(host: &'a CStr, service: &'a CStr, family: libc::c_int) -> Query<'a> {
+        Query { host, service, family, socktype: libc::SOCK_STREAM, numeric_host: true, numeric_service: true }
+    }
+
+    #[test]
+    fn numeric_lookups() {
+        let found = resolve(&query(c"127.0.0.1", c"80", libc::AF_UNSPEC)).unwrap();
+        assert_eq!(found, vec!["127.0.0.1:80".parse().unwrap()]);
+        let found = resolve(&query(c"::1", c"443", libc::AF_INET6)).unwrap();
+        assert_eq!(found, vec!["[::1]:443".parse().unwrap()]);
+    }
+
+    #[test]
+    fn failures_keep_the_eai_code() {
+        let err = resolve(&query(c"not-numeric", c"80", libc::AF_UNSPEC)).unwrap_err();
+        assert_eq!(err.code, libc::EAI_NONAME);
+        assert!(!err.message.is_empty());
+        let err = resolve(&query(c"127.0.0.1", c"80", libc::AF_INET6)).unwrap_err();
+        assert_ne!(err.code, 0);
+    }
+}
