@@ -1,0 +1,497 @@
+//! TCP over loopback, IPv4 and IPv6 (issue #3): listen, connect (by address, host and port,
+//! host and service), accept, Read/Write and per-call timeouts, refusal, timeouts against a
+//! full accept queue, SIGPIPE, Nagle/delayed ACK, the resolver's errors, close and the
+//! conversions to and from `std::net`.
+
+mod support;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use chapel_socket::{
+    INDEFINITE_TIMEOUT, IPFamily, IPPROTO_TCP, IpAddr, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY, TcpConn, TcpListener,
+    connect, connect_host, get_peer_name, get_sock_name, get_sock_opt, listen, set_sock_opt, struct_timeval,
+};
+use support::{PATIENCE, assert_waited, closed_port, is_child, listener, loopbacks, pair, run_in_child, timed};
+
+#[test]
+fn listen_reports_its_address_and_every_kind_of_connect_reaches_it() {
+    for any in loopbacks() {
+        let server = listener(&any);
+        let addr = server.addr().unwrap();
+        assert_eq!((addr.host(), addr.family()), (any.host(), any.family()));
+        assert_ne!(addr.port(), 0, "the kernel picks a port for port 0");
+        let port = addr.port();
+        let service = port.to_string();
+        let conns = [
+            connect(&addr, INDEFINITE_TIMEOUT).unwrap(),
+            connect(&addr, PATIENCE).unwrap(),
+            connect_host(&addr.host(), port, addr.family(), PATIENCE).unwrap(),
+            connect_host(&addr.host(), service.as_str(), IPFamily::IPUnspec, INDEFINITE_TIMEOUT).unwrap(),
+        ];
+        for client in &conns {
+            assert_eq!(client.addr().unwrap(), addr);
+            let accepted = server.accept(PATIENCE).unwrap();
+            assert_eq!(accepted.addr().unwrap(), get_sock_name(client).unwrap());
+            assert_eq!(get_peer_name(&accepted).unwrap(), get_sock_name(client).unwrap());
+        }
+    }
+}
+
+#[test]
+fn connect_host_resolves_localhost_by_port_and_by_service() {
+    // Every resolver maps "localhost" to 127.0.0.1; whether it also gives ::1 varies.
+    let server = listener(&"127.0.0.1:0".parse().unwrap());
+    let addr = server.addr().unwrap();
+    let by_port = connect_host("localhost", addr.port(), IPFamily::IPv4, PATIENCE).unwrap();
+    let by_service = connect_host("localhost", addr.port().to_string().as_str(), IPFamily::IPv4, PATIENCE).unwrap();
+    for client in [by_port, by_service] {
+        assert_eq!(client.addr().unwrap(), addr);
+        assert_eq!(server.accept(PATIENCE).unwrap().addr().unwrap(), get_sock_name(&client).unwrap());
+    }
+}
+
+#[test]
+fn connect_to_a_closed_port_is_refused_with_or_without_a_timeout() {
+    for any in loopbacks() {
+        let addr = closed_port(&any);
+        let results = [
+            connect(&addr, INDEFINITE_TIMEOUT),
+            connect(&addr, 2.0),
+            connect(&addr, Duration::from_millis(500)),
+            connect_host(&addr.host(), addr.port(), addr.family(), 2.0),
+        ];
+        for result in results {
+            let err = result.expect_err("a connect to a closed port succeeded");
+            assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+            assert_eq!((err.op(), err.address()), ("connect", Some(addr)));
+            assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
+            assert!(err.to_string().contains(&addr.to_string()), "{err}");
+        }
+    }
+}
+
+/// Connects with `timeout` until `wanted` connects have timed out (at most 64 tries),
+/// keeping the ones that got in. Each timed-out connect took at least `timeout`.
+fn connect_until_timeouts(addr: &IpAddr, timeout: f64, wanted: usize) -> Vec<TcpConn> {
+    let mut kept = Vec::new();
+    let mut timeouts = 0;
+    for _ in 0..64 {
+        let (result, elapsed) = timed(|| connect(addr, timeout));
+        match result {
+            Ok(conn) => kept.push(conn),
+            Err(err) => {
+                assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+                assert_eq!(err.address(), Some(*addr));
+                assert!(err.to_string().contains(&addr.to_string()), "{err}");
+                assert_waited(elapsed, Duration::from_secs_f64(timeout), "connect to a full queue");
+                timeouts += 1;
+                if timeouts == wanted {
+                    return kept;
+                }
+            }
+        }
+    }
+    panic!("64 connects to {addr} with a full accept queue, only {timeouts} timed out");
+}
+
+/// Counts this process's descriptors, so it runs alone in a child process.
+#[test]
+fn connect_times_out_against_a_full_accept_queue_and_leaks_nothing() {
+    const NAME: &str = "connect_times_out_against_a_full_accept_queue_and_leaks_nothing";
+    if !is_child(NAME) {
+        return run_in_child(NAME);
+    }
+    for any in loopbacks() {
+        // Linux queues backlog + 1 connections and then drops SYNs, so connects time out.
+        let server = listen(&any, true, 0).unwrap();
+        let addr = server.addr().unwrap();
+        let before = support::open_fds();
+        let kept = connect_until_timeouts(&addr, 0.2, 3);
+        assert!(kept.len() <= 8, "{} connects got into a queue of backlog 0", kept.len());
+        assert_eq!(support::open_fds(), before + kept.len(), "a timed-out connect left its socket open");
+        drop(kept);
+        assert_eq!(support::open_fds(), before);
+    }
+}
+
+#[test]
+fn accept_without_a_client_times_out_never_early() {
+    for any in loopbacks() {
+        let server = listener(&any);
+        let addr = server.addr().unwrap();
+        let cases: [(chapel_socket::Timeout, Duration); 4] = [
+            (Duration::from_millis(50).into(), Duration::from_millis(50)),
+            (0.0.into(), Duration::ZERO),
+            (0.15.into(), Duration::from_millis(150)),
+            (struct_timeval { tv_sec: 0, tv_usec: 120_000 }.into(), Duration::from_millis(120)),
+        ];
+        for (timeout, expected) in cases {
+            let (result, elapsed) = timed(|| server.accept(timeout));
+            let err = result.expect_err("accept with no client succeeded");
+            assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+            assert_eq!((err.op(), err.address()), ("accept", Some(addr)));
+            assert!(err.to_string().contains("timed out"), "{err}");
+            assert_waited(elapsed, expected, "accept");
+        }
+        // A client that arrives later is still accepted.
+        let client = connect(&addr, PATIENCE).unwrap();
+        assert_eq!(server.accept(0.0).unwrap().addr().unwrap(), get_sock_name(&client).unwrap());
+    }
+}
+
+#[test]
+fn bytes_flow_both_ways_and_shutdown_gives_eof() {
+    for any in loopbacks() {
+        let (_server, mut client, mut accepted) = pair(&any);
+        client.write_all(b"ping").unwrap();
+        let mut got = [0; 4];
+        accepted.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"ping");
+        (&accepted).write_all(b"pong!").unwrap();
+        let mut got = [0; 5];
+        (&client).read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"pong!");
+
+        // Half close: the client's shutdown is EOF for the server, which can still answer.
+        client.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(accepted.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+        assert_eq!(accepted.send(b"late", PATIENCE).unwrap(), 4);
+        let mut got = [0; 8];
+        assert_eq!(client.recv(&mut got, PATIENCE).unwrap(), 4);
+        assert_eq!(&got[..4], b"late");
+        let write_err = client.send(b"x", PATIENCE).unwrap_err();
+        assert_eq!(write_err.kind(), ErrorKind::BrokenPipe, "{write_err}");
+
+        drop(accepted);
+        assert_eq!(client.recv(&mut got, PATIENCE).unwrap(), 0, "a dropped peer is EOF");
+    }
+}
+
+/// Deterministic bytes that differ from one position to the next.
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()
+}
+
+#[test]
+fn eight_mebibytes_arrive_intact() {
+    const LEN: usize = 8 << 20;
+    for any in loopbacks() {
+        let (_server, client, accepted) = pair(&any);
+        let writer = std::thread::spawn(move || {
+            let mut client = client;
+            client.write_all(&pattern(LEN)).unwrap();
+            // Dropping the connection is the end of stream.
+        });
+        let mut got = Vec::with_capacity(LEN);
+        let mut buf = vec![0; 64 << 10];
+        loop {
+            let n = accepted.recv(&mut buf, PATIENCE).unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            assert!(got.len() <= LEN, "more bytes arrived than were sent");
+        }
+        writer.join().unwrap();
+        assert_eq!(got.len(), LEN);
+        let first_difference = got.iter().zip(pattern(LEN)).position(|(a, b)| *a != b);
+        assert_eq!(first_difference, None, "the content differs");
+    }
+}
+
+#[test]
+fn recv_times_out_never_early_and_then_still_reads() {
+    for any in loopbacks() {
+        let (_server, client, accepted) = pair(&any);
+        let mut buf = [0; 16];
+        for (timeout, expected) in [(0.1, Duration::from_millis(100)), (0.0, Duration::ZERO)] {
+            let (result, elapsed) = timed(|| client.recv(&mut buf, timeout));
+            let err = result.expect_err("recv with nothing sent succeeded");
+            assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+            assert_eq!(err.op(), "recv");
+            assert_waited(elapsed, expected, "recv");
+        }
+        let (result, elapsed) = timed(|| client.recv(&mut buf, Duration::from_millis(80)));
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(elapsed, Duration::from_millis(80), "recv");
+        accepted.send(b"data", PATIENCE).unwrap();
+        assert_eq!(client.recv(&mut buf, PATIENCE).unwrap(), 4);
+        assert_eq!(&buf[..4], b"data");
+    }
+}
+
+#[test]
+fn send_times_out_when_the_peer_never_reads() {
+    for any in loopbacks() {
+        let (_server, client, _never_read) = pair(&any);
+        set_sock_opt(&client, SOL_SOCKET, SO_SNDBUF, 4096).unwrap();
+        let chunk = vec![7u8; 64 << 10];
+        let timeout = Duration::from_millis(100);
+        let mut sent = 0usize;
+        let mut timed_out = false;
+        // 4096 chunks of 64 KiB (256 MiB) is far more than loopback buffers hold.
+        for _ in 0..4096 {
+            let (result, elapsed) = timed(|| client.send(&chunk, timeout));
+            match result {
+                Ok(n) => {
+                    assert!(n > 0 && n <= chunk.len());
+                    sent += n;
+                }
+                Err(err) => {
+                    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+                    assert_eq!(err.op(), "send");
+                    assert_waited(elapsed, timeout, "send");
+                    timed_out = true;
+                    break;
+                }
+            }
+        }
+        assert!(timed_out, "{sent} bytes went into buffers nobody reads and send never timed out");
+        assert!(sent > 0);
+    }
+}
+
+/// Resets SIGPIPE to its default (killing) action, as a plain C program has it.
+fn default_sigpipe() {
+    // SAFETY: installing SIG_DFL for SIGPIPE passes no handler code and no pointers.
+    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR);
+}
+
+/// The test harness ignores SIGPIPE, so a child process with SIGPIPE's default action runs
+/// this too: a write that raised SIGPIPE would kill it.
+#[test]
+fn write_to_a_closed_peer_is_an_error_not_a_signal() {
+    const NAME: &str = "write_to_a_closed_peer_is_an_error_not_a_signal";
+    if is_child(NAME) {
+        default_sigpipe();
+    } else {
+        run_in_child(NAME);
+    }
+    for any in loopbacks() {
+        let (_server, mut client, accepted) = pair(&any);
+        drop(accepted);
+        let mut broken_pipe = false;
+        // The first writes may still be accepted; the peer's reset then fails the next
+        // (ECONNRESET), and every write after it is EPIPE, which would raise SIGPIPE.
+        for _ in 0..200 {
+            match client.write(&[1; 1024]) {
+                Ok(n) => assert_eq!(n, 1024),
+                Err(err) => {
+                    assert!(matches!(err.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset), "{err}");
+                    if err.kind() == ErrorKind::BrokenPipe {
+                        broken_pipe = true;
+                        break;
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(broken_pipe, "writes to a closed peer never failed with EPIPE");
+        let err = client.send(b"again", PATIENCE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe, "{err}");
+    }
+}
+
+fn assert_tcp_options<S: chapel_socket::AnySocket>(
+    socket: &S,
+    set_nagle: impl Fn(bool) -> chapel_socket::Result<()>,
+    set_delay_ack: impl Fn(bool) -> chapel_socket::Result<()>,
+) {
+    set_nagle(false).unwrap();
+    assert_eq!(get_sock_opt(socket, IPPROTO_TCP, TCP_NODELAY).unwrap(), 1);
+    set_nagle(true).unwrap();
+    assert_eq!(get_sock_opt(socket, IPPROTO_TCP, TCP_NODELAY).unwrap(), 0);
+    // Linux may leave quick-ack mode by itself later, so each value is read at once.
+    set_delay_ack(false).unwrap();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 1);
+    set_delay_ack(true).unwrap();
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 0);
+}
+
+#[test]
+fn nagle_and_delayed_ack_read_back_on_connections_and_listeners() {
+    for any in loopbacks() {
+        let (server, client, accepted) = pair(&any);
+        assert_tcp_options(&server, |on| server.set_nagle(on), |on| server.set_delay_ack(on));
+        assert_tcp_options(&client, |on| client.set_nagle(on), |on| client.set_delay_ack(on));
+        assert_tcp_options(&accepted, |on| accepted.set_nagle(on), |on| accepted.set_delay_ack(on));
+    }
+}
+
+#[test]
+fn an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code() {
+    const HOST: &str = "no-such-host.invalid";
+    let (done, result) = mpsc::channel();
+    // `.invalid` never resolves; without a network the resolver answers at once, but a
+    // stalled one must not hang the test.
+    std::thread::spawn(move || done.send(connect_host(HOST, 80, IPFamily::IPUnspec, 2.0).map(drop)));
+    let err = result.recv_timeout(Duration::from_secs(25)).expect("the resolver did not answer").unwrap_err();
+    assert_eq!(err.op(), "getaddrinfo");
+    let code = err.gai_code().expect("no EAI code");
+    assert_ne!(code, 0);
+    let text = err.to_string();
+    assert!(text.contains(HOST) && text.contains(&format!("EAI code {code}")), "{text}");
+    assert!(err.attempts().is_empty());
+}
+
+/// Listeners with full accept queues on 127.0.0.1 and ::1 that share one port number, with
+/// the connections that fill them; `None` if no port was free on both after a few tries.
+fn full_listeners_on_one_port() -> Option<(Vec<TcpListener>, Vec<TcpConn>, u16)> {
+    for _ in 0..8 {
+        let v6 = listen(&"[::1]:0".parse().unwrap(), false, 0).unwrap();
+        let port = v6.addr().unwrap().port();
+        let Ok(v4) = listen(&IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap(), false, 0) else {
+            continue;
+        };
+        let mut filling = connect_until_timeouts(&v6.addr().unwrap(), 0.2, 1);
+        filling.extend(connect_until_timeouts(&v4.addr().unwrap(), 0.2, 1));
+        return Some((vec![v6, v4], filling, port));
+    }
+    None
+}
+
+#[test]
+fn connect_host_timeout_applies_to_each_address() {
+    let (_listeners, _filling, port) = full_listeners_on_one_port().expect("no port free on both loopbacks");
+    let resolved: Vec<_> = ("localhost", port).to_socket_addrs().unwrap().collect();
+    let both = resolved.iter().any(|a| a.is_ipv4()) && resolved.iter().any(|a| a.is_ipv6());
+    let timeout = Duration::from_millis(200);
+    let (result, elapsed) = timed(|| connect_host("localhost", port, IPFamily::IPUnspec, timeout));
+    let err = result.expect_err("a connect to full accept queues succeeded");
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    if both {
+        // One timeout per address.
+        assert_waited(elapsed, timeout * 2, "connect_host over two addresses");
+        assert_eq!(err.attempts().len(), 2, "{err}");
+        for attempt in err.attempts() {
+            assert_eq!(attempt.kind(), ErrorKind::TimedOut, "{attempt}");
+            assert_eq!(attempt.address().map(|a| a.port()), Some(port));
+        }
+        assert!(err.to_string().contains(&format!("localhost:{port}")), "{err}");
+    } else {
+        println!("localhost resolves to {resolved:?} only, not to both families: testing one address");
+        assert_eq!(resolved.len(), 1, "{resolved:?}");
+        assert_waited(elapsed, timeout, "connect_host over one address");
+        // A single failed address is reported as itself, not as a list.
+        assert!(err.attempts().is_empty());
+        assert_eq!(err.address().map(std::net::SocketAddr::from), Some(resolved[0]));
+    }
+}
+
+#[test]
+fn a_closed_connection_and_listener_refuse_every_call() {
+    for any in loopbacks() {
+        let (mut server, mut client, _accepted) = pair(&any);
+        assert!(client.socket_fd() >= 0);
+        client.close().unwrap();
+        assert_eq!(client.socket_fd(), -1);
+        let errors = [
+            client.addr().unwrap_err(),
+            client.recv(&mut [0; 4], 0.0).unwrap_err(),
+            client.send(b"x", 0.0).unwrap_err(),
+            client.shutdown(Shutdown::Both).unwrap_err(),
+            client.set_nagle(false).unwrap_err(),
+            client.set_delay_ack(false).unwrap_err(),
+            get_sock_name(&client).unwrap_err(),
+            get_peer_name(&client).unwrap_err(),
+            get_sock_opt(&client, IPPROTO_TCP, TCP_NODELAY).unwrap_err(),
+            client.close().unwrap_err(),
+        ];
+        for err in errors {
+            assert!(err.is_closed(), "{err}");
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("closed"), "{err}");
+        }
+        let io_err = client.read(&mut [0; 4]).unwrap_err();
+        assert_eq!(io_err.kind(), ErrorKind::InvalidInput, "{io_err}");
+        assert_eq!(client.write(b"x").unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert!(std::net::TcpStream::try_from(client).unwrap_err().is_closed());
+
+        server.close().unwrap();
+        assert_eq!(server.socket_fd(), -1);
+        let errors = [
+            server.accept(0.0).map(drop).unwrap_err(),
+            server.addr().map(drop).unwrap_err(),
+            server.set_nagle(true).unwrap_err(),
+            server.set_delay_ack(true).unwrap_err(),
+            server.close().unwrap_err(),
+        ];
+        for err in errors {
+            assert!(err.is_closed(), "{err}");
+        }
+        assert!(std::net::TcpListener::try_from(server).unwrap_err().is_closed());
+    }
+}
+
+#[test]
+fn std_streams_and_listeners_convert_both_ways() {
+    for any in loopbacks() {
+        // std → chapel: an adopted stream reads, and learns its peer from getpeername.
+        let std_listener = std::net::TcpListener::bind(std::net::SocketAddr::from(any)).unwrap();
+        let std_addr = IpAddr::from(std_listener.local_addr().unwrap());
+        let std_stream = std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
+        let (mut std_peer, _) = std_listener.accept().unwrap();
+        let conn = TcpConn::from(std_stream);
+        assert_eq!(conn.addr().unwrap(), std_addr);
+        std_peer.write_all(b"from std").unwrap();
+        let mut got = [0; 8];
+        (&conn).read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"from std");
+
+        // chapel → std: the stream still carries the same connection.
+        let mut back = std::net::TcpStream::try_from(conn).unwrap();
+        back.write_all(b"back").unwrap();
+        let mut got = [0; 4];
+        std_peer.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"back");
+
+        // std listener → chapel: accept with a timeout must not block for ever.
+        let adopted = TcpListener::try_from(std_listener).unwrap();
+        assert_eq!(adopted.addr().unwrap(), std_addr);
+        let (result, elapsed) = timed(|| adopted.accept(0.05));
+        assert_eq!(result.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(elapsed, Duration::from_millis(50), "accept on an adopted listener");
+
+        // chapel listener → std: blocking again, so accept waits for a late client.
+        let server = listener(&any);
+        let addr = server.addr().unwrap();
+        let std_server = std::net::TcpListener::try_from(server).unwrap();
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            connect(&addr, PATIENCE).unwrap()
+        });
+        let (accepted, peer) = std_server.accept().expect("a blocking accept waits instead of failing");
+        let client = late.join().unwrap();
+        assert_eq!(IpAddr::from(peer), get_sock_name(&client).unwrap());
+        drop(accepted);
+    }
+}
+
+#[test]
+fn connect_host_with_the_wrong_family_is_a_clear_error() {
+    for any in loopbacks() {
+        let server = listener(&any);
+        let addr = server.addr().unwrap();
+        let other = match addr.family() {
+            IPFamily::IPv4 => IPFamily::IPv6,
+            _ => IPFamily::IPv4,
+        };
+        let results = [
+            connect_host(&addr.host(), addr.port(), other, PATIENCE),
+            connect_host(&addr.host(), addr.port().to_string().as_str(), other, PATIENCE),
+        ];
+        for result in results {
+            let err = result.expect_err("connected to an address of the other family");
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+            let text = err.to_string();
+            assert!(text.contains(&addr.host()) && text.contains(&other.to_string()), "{text}");
+        }
+        assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut, "nothing connected");
+    }
+}
