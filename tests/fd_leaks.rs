@@ -1,0 +1,241 @@
+//! No descriptor leaks: thousands of iterations through every success and error path of the
+//! crate leave the process with exactly the descriptors it started with.
+//!
+//! One test in this binary on purpose: it counts `/proc/self/fd`, which any test running
+//! beside it would disturb.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
+
+use chapel_socket::{
+    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, TcpListener, UdpSocket, bind, connect, connect_host,
+    get_sock_opt, listen, set_sock_opt,
+};
+
+const ITERATIONS: usize = 12_000;
+/// Resolver failures for a `.invalid` name may ask the system's DNS server, so that one path
+/// runs only every this many iterations; the local resolver failure (an unknown service)
+/// runs in every cycle.
+const DNS_EVERY: usize = 120;
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+}
+
+/// Loopback addresses 127.0.0.1 to 127.0.0.200 in turn, so the TIME_WAIT entries of the
+/// connections made here spread over many address pairs.
+fn loopback(i: usize) -> IpAddr {
+    IpAddr::create(&format!("127.0.0.{}", 1 + i % 200), 0, IPFamily::IPv4).unwrap()
+}
+
+/// Closes with an RST (SO_LINGER 0), so the connection leaves no TIME_WAIT behind.
+fn abort(mut conn: TcpConn) {
+    let linger = [1i32.to_ne_bytes(), 0i32.to_ne_bytes()].concat();
+    set_sock_opt(&conn, SOL_SOCKET, SO_LINGER, &linger).unwrap();
+    conn.close().unwrap();
+}
+
+/// Long-lived sockets the error paths need: a listener whose accept queue is full (connects
+/// to it time out), a port nobody listens on (connects are refused), a connected pair with
+/// nothing to read, and a listener and a UDP socket whose addresses are taken.
+struct Fixtures {
+    full: TcpListener,
+    _queued: Vec<TcpConn>,
+    /// Bound but not listening: the port stays ours, and connects to it are refused.
+    _holder: socket2::Socket,
+    refused: IpAddr,
+    pair: (TcpConn, TcpConn),
+    taken: TcpListener,
+    udp_taken: UdpSocket,
+}
+
+impl Fixtures {
+    fn new() -> Fixtures {
+        let full = listen(&"127.0.0.1:0".parse().unwrap(), true, 0).unwrap();
+        let mut queued = Vec::new();
+        // Fill the accept queue: once it is full the kernel drops new SYNs.
+        while queued.len() < 16 {
+            match connect(&full.addr().unwrap(), 0.2) {
+                Ok(c) => queued.push(c),
+                Err(e) if e.kind() == ErrorKind::TimedOut => break,
+                Err(e) => panic!("filling the accept queue: {e}"),
+            }
+        }
+        assert!(queued.len() < 16, "the accept queue never filled");
+        let holder = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        holder.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+        let refused = IpAddr::from(holder.local_addr().unwrap().as_socket().unwrap());
+        let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+        let client = connect(&server.addr().unwrap(), 1.0).unwrap();
+        let pair = (client, server.accept(1.0).unwrap());
+        let taken = listen(&"127.0.0.1:0".parse().unwrap(), false, 1).unwrap();
+        let udp_taken = UdpSocket::new(IPFamily::IPv4).unwrap();
+        bind(&udp_taken, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
+        Fixtures { full, _queued: queued, _holder: holder, refused, pair, taken, udp_taken }
+    }
+}
+
+/// One pass through path `i % 14`; each checks the result it expects.
+fn step(i: usize, fx: &Fixtures) {
+    let t = 1.0;
+    match i % 14 {
+        // Full TCP exchange with a bounded connect, closed explicitly.
+        0 => {
+            let mut server = listen(&loopback(i), true, 4).unwrap();
+            let mut client = connect(&server.addr().unwrap(), t).unwrap();
+            let mut peer = server.accept(t).unwrap();
+            client.write_all(b"ping").unwrap();
+            let mut buf = [0; 4];
+            peer.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"ping");
+            client.shutdown(Shutdown::Write).unwrap();
+            assert_eq!(peer.recv(&mut buf, t).unwrap(), 0);
+            abort(peer);
+            client.close().unwrap();
+            server.close().unwrap();
+        }
+        // Indefinite connect and accept, everything dropped without close.
+        1 => {
+            let server = listen(&loopback(i), true, 4).unwrap();
+            let at = server.addr().unwrap();
+            let client = connect_host(&at.host(), at.port(), IPFamily::IPv4, -1.0).unwrap();
+            let peer = server.accept(-1.0).unwrap();
+            assert_eq!(client.send(b"x", t).unwrap(), 1);
+            assert_eq!(peer.recv(&mut [0; 4], t).unwrap(), 1);
+            abort(peer);
+        }
+        // Refused, with and without a timeout.
+        2 => {
+            let e = connect(&fx.refused, t).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+            let e = connect(&fx.refused, -1.0).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+        }
+        // Connect timeout against the full accept queue.
+        3 => {
+            let e = connect(&fx.full.addr().unwrap(), 0.0).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        }
+        // Accept timeout.
+        4 => {
+            let server = listen(&loopback(i), true, 4).unwrap();
+            let e = server.accept(Duration::from_micros(100)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        }
+        // Receive timeouts, TCP and UDP.
+        5 => {
+            let e = fx.pair.0.recv(&mut [0; 8], 0.0).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            let e = udp.recv(16, Duration::from_micros(50)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+        }
+        // Address in use, TCP and UDP.
+        6 => {
+            let e = listen(&fx.taken.addr().unwrap(), false, 4).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::AddrInUse, "{e}");
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            let e = bind(&udp, &fx.udp_taken.addr().unwrap(), false).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::AddrInUse, "{e}");
+        }
+        // Resolver failures: an unknown service always, an unknown name now and then.
+        7 => {
+            let e = connect_host("127.0.0.1", "no-such-service-x", IPFamily::IPv4, t).unwrap_err();
+            assert!(e.gai_code().is_some(), "{e}");
+            if i % DNS_EVERY == 7 {
+                let e = connect_host("no-such-host.invalid", 80, IPFamily::IPUnspec, t).unwrap_err();
+                assert!(e.gai_code().is_some(), "{e}");
+            }
+        }
+        // Bad addresses: rejected by the parser, by the host check, or by the kernel.
+        8 => {
+            assert!(IpAddr::create("127.0.0.256", 1, IPFamily::IPv4).is_err());
+            assert!("[::1]:99999".parse::<IpAddr>().is_err());
+            assert!(connect_host("127.0.0.1\0x", 80, IPFamily::IPv4, t).is_err());
+            assert!(connect_host("::1", 80, IPFamily::IPv4, t).is_err());
+            assert!(UdpSocket::new(IPFamily::IPUnspec).is_err());
+            let e = connect(&"127.0.0.1:0".parse().unwrap(), t).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            let e = udp.send(b"x", &"127.0.0.1:0".parse().unwrap(), t).unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{e}");
+            let e = bind(&udp, &"[::1]:0".parse().unwrap(), true).unwrap_err();
+            assert!(e.raw_os_error().is_some(), "{e}");
+        }
+        // Close, then use: every call is a "closed" error.
+        9 => {
+            let mut server = listen(&loopback(i), true, 4).unwrap();
+            let mut client = connect(&server.addr().unwrap(), t).unwrap();
+            let mut udp = UdpSocket::new(IPFamily::IPv6).unwrap();
+            server.close().unwrap();
+            client.close().unwrap();
+            udp.close().unwrap();
+            assert!(server.accept(0.0).unwrap_err().is_closed());
+            assert!(server.close().unwrap_err().is_closed());
+            assert!(client.send(b"x", t).unwrap_err().is_closed());
+            assert!(client.recv(&mut [0; 1], t).unwrap_err().is_closed());
+            assert!(client.close().unwrap_err().is_closed());
+            assert!(udp.send(b"x", &"[::1]:9".parse().unwrap(), t).unwrap_err().is_closed());
+            assert!(udp.recv(8, t).unwrap_err().is_closed());
+            assert!(get_sock_opt(&udp, SOL_SOCKET, SO_LINGER).unwrap_err().is_closed());
+        }
+        // Drop without close, including a connection the listener never accepted.
+        10 => {
+            let server = listen(&loopback(i), true, 4).unwrap();
+            let client = connect(&server.addr().unwrap(), t).unwrap();
+            let _udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            abort(client);
+        }
+        // A UDP round trip, IPv6.
+        11 => {
+            let rx = UdpSocket::new(IPFamily::IPv6).unwrap();
+            bind(&rx, &"[::1]:0".parse().unwrap(), true).unwrap();
+            let tx = UdpSocket::new(IPFamily::IPv6).unwrap();
+            tx.send(b"datagram", &rx.addr().unwrap(), t).unwrap();
+            let (data, from) = rx.recvfrom(64, t, 0).unwrap();
+            assert_eq!((data.as_slice(), from.port()), (&b"datagram"[..], tx.addr().unwrap().port()));
+        }
+        // Socket options the kernel refuses, and a truncated datagram.
+        12 => {
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            assert!(set_sock_opt(&udp, SOL_SOCKET, 9999, 1).is_err());
+            assert!(get_sock_opt(&udp, 9999, 1).is_err());
+            bind(&udp, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
+            udp.send(b"too long", &udp.addr().unwrap(), t).unwrap();
+            assert_eq!(udp.recv(2, t).unwrap_err().kind(), ErrorKind::InvalidData);
+        }
+        // The peer goes away: reads see end of stream, writes fail.
+        _ => {
+            let server = listen(&loopback(i), true, 4).unwrap();
+            let client = connect(&server.addr().unwrap(), t).unwrap();
+            abort(server.accept(t).unwrap());
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let err = loop {
+                match client.send(b"x", t) {
+                    Ok(_) => assert!(Instant::now() < deadline, "writes to a reset peer kept succeeding"),
+                    Err(e) => break e,
+                }
+            };
+            assert!(matches!(err.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe), "{err}");
+        }
+    }
+}
+
+#[test]
+fn no_descriptor_leaks_on_any_path() {
+    let started = Instant::now();
+    let before = open_fds();
+    let fixtures = Fixtures::new();
+    let with_fixtures = open_fds();
+    for i in 0..ITERATIONS {
+        step(i, &fixtures);
+        if i % 1000 == 999 {
+            assert_eq!(open_fds(), with_fixtures, "descriptor count grew by iteration {i}");
+        }
+    }
+    assert_eq!(open_fds(), with_fixtures);
+    drop(fixtures);
+    assert_eq!(open_fds(), before, "descriptors left open after {ITERATIONS} iterations");
+    println!("fd_leaks: {ITERATIONS} iterations over 14 paths, {before} fds before and after, {:?}", started.elapsed());
+}
