@@ -1,0 +1,144 @@
+//! No SIGPIPE: with SIGPIPE at its default action (which kills the process), writes to a
+//! closed peer through `Write`, through `TcpConn::send` and through `UdpSocket::send` are
+//! errors, and the process lives on.
+//!
+//! Rust's runtime ignores SIGPIPE, which would hide the bug, so each case runs in a child:
+//! this test binary run again with `CHILD` naming the case, which first puts SIGPIPE back to
+//! `SIG_DFL`. A control case writes with a plain `send(2)` and must be killed by the signal,
+//! proving the children really run with the default action.
+
+use std::io::{ErrorKind, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chapel_socket::{INDEFINITE_TIMEOUT, SO_LINGER, SOL_SOCKET, TcpConn, UdpSocket, connect, listen, set_sock_opt};
+
+const CHILD: &str = "CHAPEL_SIGPIPE_CHILD";
+const TEST_NAME: &str = "writes_to_a_closed_peer_fail_without_sigpipe";
+/// Writes tried before giving up on seeing the error (each a few milliseconds apart).
+const MAX_WRITES: usize = 200;
+
+/// A connection whose peer has been closed with an RST, so the next write fails.
+fn reset_connection() -> TcpConn {
+    let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+    let client = connect(&server.addr().unwrap(), 2.0).unwrap();
+    let mut peer = server.accept(2.0).unwrap();
+    let linger = [1i32.to_ne_bytes(), 0i32.to_ne_bytes()].concat();
+    set_sock_opt(&peer, SOL_SOCKET, SO_LINGER, &linger).unwrap();
+    peer.close().unwrap();
+    client
+}
+
+/// Writes with `write` until it fails with `EPIPE` (the error that comes with SIGPIPE);
+/// the errors seen on the way must be `ECONNRESET`.
+fn until_broken_pipe(mut write: impl FnMut() -> std::io::Result<usize>) -> String {
+    for _ in 0..MAX_WRITES {
+        match write() {
+            Ok(_) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) if e.kind() == ErrorKind::BrokenPipe => return e.to_string(),
+            Err(e) => assert_eq!(e.kind(), ErrorKind::ConnectionReset, "{e}"),
+        }
+    }
+    panic!("{MAX_WRITES} writes to a reset peer and no EPIPE");
+}
+
+/// What a child does: the case named by `CHILD`, with SIGPIPE at its default action.
+fn child(case: &str) {
+    // SAFETY: restores the default disposition of SIGPIPE; no handler is involved.
+    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR);
+    let outcome = match case {
+        "write" => {
+            let mut conn = reset_connection();
+            until_broken_pipe(|| conn.write(b"data"))
+        }
+        "send" => {
+            let conn = reset_connection();
+            let bounded = until_broken_pipe(|| conn.send(b"data", 1.0).map_err(Into::into));
+            let indefinite = conn.send(b"data", INDEFINITE_TIMEOUT).unwrap_err();
+            assert_eq!(indefinite.kind(), ErrorKind::BrokenPipe, "{indefinite}");
+            format!("{bounded}; {indefinite}")
+        }
+        "udp" => udp_case(),
+        "control" => {
+            let conn = reset_connection();
+            until_broken_pipe(|| {
+                // SAFETY: `conn` is open and the buffer is a live 4-byte array; no
+                // MSG_NOSIGNAL, on purpose.
+                let n = unsafe { libc::send(conn.as_raw_fd(), b"data".as_ptr().cast(), 4, 0) };
+                if n < 0 { Err(std::io::Error::last_os_error()) } else { Ok(n as usize) }
+            })
+        }
+        other => panic!("unknown case {other}"),
+    };
+    println!("survived {case}: {outcome}");
+}
+
+/// UDP: a send to a connected peer that has gone (ICMP port unreachable comes back as
+/// `ECONNREFUSED`) and a send after `shutdown(SHUT_WR)` (`EPIPE`).
+fn udp_case() -> String {
+    let gone = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let peer = gone.local_addr().unwrap();
+    let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    std_socket.connect(peer).unwrap();
+    drop(gone);
+    let socket = UdpSocket::from(std_socket);
+    let to = peer.into();
+    let refused = (0..MAX_WRITES)
+        .find_map(|_| match socket.send(b"data", &to, 1.0) {
+            Ok(_) => {
+                std::thread::sleep(Duration::from_millis(2));
+                None
+            }
+            Err(e) => Some(e),
+        })
+        .expect("no error from sends to a closed UDP port");
+    assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "{refused}");
+    // SAFETY: shuts down the sending side of a descriptor `socket` holds open.
+    assert_eq!(unsafe { libc::shutdown(socket.as_raw_fd(), libc::SHUT_WR) }, 0);
+    let broken = socket.send(b"data", &to, INDEFINITE_TIMEOUT).unwrap_err();
+    assert_eq!(broken.kind(), ErrorKind::BrokenPipe, "{broken}");
+    format!("{refused}; {broken}")
+}
+
+/// Runs this binary again for `case`, killed if it has not finished within 30 s.
+fn run_child(case: &str) -> (std::process::ExitStatus, String) {
+    let mut proc = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+        .env(CHILD, case)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = proc.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            proc.kill().unwrap();
+            proc.wait().unwrap();
+            panic!("child {case} still running after 30 s; killed");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = proc.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (status, text)
+}
+
+#[test]
+fn writes_to_a_closed_peer_fail_without_sigpipe() {
+    if let Ok(case) = std::env::var(CHILD) {
+        return child(&case);
+    }
+    for case in ["write", "send", "udp"] {
+        let (status, output) = run_child(case);
+        assert!(status.success(), "child {case} did not exit normally ({status}):\n{output}");
+        assert!(output.contains(&format!("survived {case}: ")), "child {case}:\n{output}");
+    }
+    let (status, output) = run_child("control");
+    assert_eq!(status.signal(), Some(libc::SIGPIPE), "the control child was not killed by SIGPIPE:\n{output}");
+}
