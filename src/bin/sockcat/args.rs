@@ -28,10 +28,10 @@ Options:
   --count N     udp-recv: stop after N datagrams
   -h, --help    this text
 
-A TCP session ends at the peer's end of stream; at the end of stdin sockcat shuts down its
-sending side and keeps reading. Listening addresses go to stderr (\"listening on
-127.0.0.1:PORT\"); errors go to stderr as one line, with exit status 1; a bad command line
-exits with status 2.";
+A TCP session ends when both sides have finished sending: at the end of stdin sockcat shuts
+down its sending side and keeps reading until the peer's end of stream. Listening addresses
+go to stderr (\"listening on 127.0.0.1:PORT\"); errors go to stderr as one line, with exit
+status 1; a bad command line exits with status 2.";
 
 /// One parsed command line.
 #[derive(Debug, PartialEq)]

@@ -5,18 +5,18 @@ use std::thread;
 use chapel_socket::{BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, Timeout, connect_host, listen};
 
 use crate::BoxError;
-use crate::copy::{Input, session};
+use crate::copy::{send_all, session};
 
 /// `sockcat listen`: serves one connection, or with `keep` one after another (a failed
-/// session is then reported and the next one served).
+/// session is then reported and the next one served; stdin goes to the first, and to later
+/// ones only what a failed session left).
 pub fn listen_and_copy(host: &str, port: u16, timeout: Timeout, keep: bool) -> Result<(), BoxError> {
     let listener = listen(&IpAddr::create(host, port, IPFamily::IPUnspec)?, true, BACKLOG_DEFAULT)?;
     eprintln!("listening on {}", listener.addr()?);
-    let input = Input::stdin();
     loop {
         let conn = listener.accept(timeout)?;
         eprintln!("connection from {}", conn.addr()?);
-        match session(&conn, &input) {
+        match session(&conn) {
             Err(e) if keep => eprintln!("sockcat: {e}"),
             done => done.map(drop)?,
         }
@@ -30,7 +30,7 @@ pub fn listen_and_copy(host: &str, port: u16, timeout: Timeout, keep: bool) -> R
 pub fn connect_and_copy(host: &str, service: &str, family: IPFamily, timeout: Timeout) -> Result<(), BoxError> {
     let conn = connect_host(host, service, family, timeout)?;
     eprintln!("connected to {}", conn.addr()?);
-    session(&conn, &Input::stdin())?;
+    session(&conn)?;
     Ok(())
 }
 
@@ -60,10 +60,7 @@ pub fn echo(conn: &TcpConn) -> Result<u64, chapel_socket::Error> {
         if n == 0 {
             return Ok(total);
         }
-        let mut rest = &buf[..n];
-        while !rest.is_empty() {
-            rest = &rest[conn.send(rest, INDEFINITE_TIMEOUT)?..];
-        }
+        send_all(conn, &buf[..n])?;
         total += n as u64;
     }
 }
