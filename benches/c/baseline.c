@@ -1,0 +1,395 @@
+/* The C floor for benches/compare: the same workloads as the Rust implementations, written
+ * straight on the socket syscalls with nothing in between. The bench compiles this file with
+ * the system `cc` into a temp dir and runs it once per batch:
+ *
+ *     baseline <workload> <ops>
+ *
+ * It prints one sample per line on stdout: nanoseconds per operation, timed with
+ * CLOCK_MONOTONIC, over the same chunks and after the same warm-up as the Rust side (see
+ * benches/compare/clock.rs). Every wait is bounded (TIMEOUT_MS) except where the Rust
+ * implementations block too; any failure prints why and exits 1. Loopback only. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TIMEOUT_MS 2000
+#define WINDOW 64
+#define WRITE_SIZE 65536
+#define BULK_CHUNK 16
+#define UDP_SIZE 32
+
+static void die(const char *what) {
+    fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Samples of ns/op, one per `chunk` ops, after `n / 8` (whole chunks) untimed warm-up ops. */
+struct clock {
+    long chunk, warm, count, nsamples;
+    double last;
+    double *samples;
+};
+
+static void clock_init(struct clock *c, long n, long chunk) {
+    c->chunk = chunk;
+    c->warm = n / 8 / chunk * chunk;
+    c->count = 0;
+    c->nsamples = 0;
+    c->samples = malloc(sizeof(double) * (size_t)(n / chunk + 1));
+    if (!c->samples) die("malloc");
+    c->last = now_ns();
+}
+
+static void tick(struct clock *c) {
+    c->count++;
+    if (c->count % c->chunk != 0) return;
+    double t = now_ns();
+    if (c->count > c->warm) c->samples[c->nsamples++] = (t - c->last) / (double)c->chunk;
+    c->last = t;
+}
+
+static void clock_print(struct clock *c) {
+    for (long i = 0; i < c->nsamples; i++) printf("%.1f\n", c->samples[i]);
+    free(c->samples);
+}
+
+static struct sockaddr_in loopback(void) {
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return a;
+}
+
+static struct sockaddr_in local_addr(int fd) {
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0) die("getsockname");
+    return a;
+}
+
+static int tcp_listener(void) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    struct sockaddr_in a = loopback();
+    if (fd < 0) die("socket");
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) die("setsockopt");
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
+    if (listen(fd, 128) < 0) die("listen");
+    return fd;
+}
+
+static int udp_socket(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = loopback();
+    if (fd < 0) die("socket");
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
+    return fd;
+}
+
+static void nodelay(int fd) {
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("setsockopt(TCP_NODELAY)");
+}
+
+static void rcvtimeo(int fd) {
+    struct timeval tv = {TIMEOUT_MS / 1000, 0};
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) die("setsockopt(SO_RCVTIMEO)");
+}
+
+/* Waits up to TIMEOUT_MS for `events`; a timeout is fatal. */
+static short wait_for(int fd, short events) {
+    struct pollfd p = {fd, events, 0};
+    int n;
+    do n = poll(&p, 1, TIMEOUT_MS);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) die("poll");
+    if (n == 0) {
+        errno = ETIMEDOUT;
+        die("poll");
+    }
+    return p.revents;
+}
+
+/* Blocking connect for set-up. */
+static int tcp_connect(struct sockaddr_in *to) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    if (connect(fd, (struct sockaddr *)to, sizeof *to) < 0) die("connect");
+    return fd;
+}
+
+static void read_exact(int fd, char *buf, size_t len) {
+    while (len > 0) {
+        ssize_t r = recv(fd, buf, len, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("recv");
+        buf += r;
+        len -= (size_t)r;
+    }
+}
+
+static void write_all(int fd, const char *buf, size_t len) {
+    while (len > 0) {
+        ssize_t w = send(fd, buf, len, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) die("send");
+        buf += w;
+        len -= (size_t)w;
+    }
+}
+
+struct peer {
+    int fd;
+    long n;
+    size_t msg;
+    struct sockaddr_in to;
+    int per_call;
+};
+
+static void *tcp_echo(void *arg) {
+    struct peer *p = arg;
+    int conn = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
+    char *buf = malloc(p->msg);
+    if (conn < 0) die("accept4");
+    nodelay(conn);
+    for (long i = 0; i < p->n; i++) {
+        read_exact(conn, buf, p->msg);
+        write_all(conn, buf, p->msg);
+    }
+    free(buf);
+    close(conn);
+    return NULL;
+}
+
+static void tcp_rr(long n, size_t msg) {
+    struct peer p = {tcp_listener(), n, msg, {0}, 0};
+    struct sockaddr_in to = local_addr(p.fd);
+    pthread_t server;
+    struct clock c;
+    char *req = calloc(1, msg), *buf = malloc(msg);
+    pthread_create(&server, NULL, tcp_echo, &p);
+    int fd = tcp_connect(&to);
+    nodelay(fd);
+    clock_init(&c, n, 1);
+    for (long i = 0; i < n; i++) {
+        write_all(fd, req, msg);
+        read_exact(fd, buf, msg);
+        tick(&c);
+    }
+    pthread_join(server, NULL);
+    close(fd);
+    close(p.fd);
+    free(req);
+    free(buf);
+    clock_print(&c);
+}
+
+static void *bulk_writer(void *arg) {
+    struct peer *p = arg;
+    int fd = tcp_connect(&p->to);
+    char *chunk = calloc(1, WRITE_SIZE), ack;
+    for (long i = 0; i < p->n; i++) write_all(fd, chunk, WRITE_SIZE);
+    read_exact(fd, &ack, 1);
+    free(chunk);
+    close(fd);
+    return NULL;
+}
+
+/* Timed on the reading side: one op is 64 KiB delivered. */
+static void tcp_bulk(long n) {
+    int lfd = tcp_listener();
+    struct peer p = {-1, n, WRITE_SIZE, local_addr(lfd), 0};
+    pthread_t writer;
+    struct clock c;
+    char *buf = malloc(WRITE_SIZE);
+    pthread_create(&writer, NULL, bulk_writer, &p);
+    int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (conn < 0) die("accept4");
+    clock_init(&c, n, BULK_CHUNK);
+    long long total = (long long)n * WRITE_SIZE, got = 0;
+    while (got < total) {
+        ssize_t r = recv(conn, buf, WRITE_SIZE, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("recv");
+        for (long long before = got / WRITE_SIZE, after = (got + r) / WRITE_SIZE; before < after; before++) tick(&c);
+        got += r;
+    }
+    write_all(conn, "k", 1);
+    pthread_join(writer, NULL);
+    close(conn);
+    close(lfd);
+    free(buf);
+    clock_print(&c);
+}
+
+/* A per-call timeout is a poll before each receive; a fixed one is SO_RCVTIMEO, set once. */
+static ssize_t udp_recv(int fd, char *buf, size_t len, struct sockaddr_in *from, int per_call) {
+    socklen_t flen = sizeof *from;
+    ssize_t r;
+    do {
+        if (per_call) wait_for(fd, POLLIN);
+        r = recvfrom(fd, buf, len, 0, (struct sockaddr *)from, from ? &flen : NULL);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) die("recvfrom");
+    return r;
+}
+
+static void udp_send(int fd, const char *buf, size_t len, struct sockaddr_in *to) {
+    if (sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)to, sizeof *to) != (ssize_t)len) die("sendto");
+}
+
+static void *udp_echo(void *arg) {
+    struct peer *p = arg;
+    char buf[UDP_SIZE];
+    struct sockaddr_in from;
+    if (!p->per_call) rcvtimeo(p->fd);
+    for (long i = 0; i < p->n; i++) {
+        ssize_t r = udp_recv(p->fd, buf, sizeof buf, &from, p->per_call);
+        udp_send(p->fd, buf, (size_t)r, &from);
+    }
+    return NULL;
+}
+
+static void udp_rr(long n, int per_call) {
+    struct peer p = {udp_socket(), n, UDP_SIZE, {0}, per_call};
+    struct sockaddr_in to = local_addr(p.fd);
+    int fd = udp_socket();
+    pthread_t server;
+    struct clock c;
+    char req[UDP_SIZE] = {0}, buf[UDP_SIZE];
+    if (!per_call) rcvtimeo(fd);
+    pthread_create(&server, NULL, udp_echo, &p);
+    clock_init(&c, n, 1);
+    for (long i = 0; i < n; i++) {
+        udp_send(fd, req, sizeof req, &to);
+        if (udp_recv(fd, buf, sizeof buf, NULL, per_call) != UDP_SIZE) die("short reply");
+        tick(&c);
+    }
+    pthread_join(server, NULL);
+    close(fd);
+    close(p.fd);
+    clock_print(&c);
+}
+
+/* Sends `n` datagrams, never more than two windows ahead of the receiver's acks. */
+static void *udp_sender(void *arg) {
+    struct peer *p = arg;
+    char dgram[UDP_SIZE] = {0}, ack[8];
+    long acked = 0;
+    for (long i = 0; i < p->n; i++) {
+        while (i - acked * WINDOW >= 2 * WINDOW) {
+            udp_recv(p->fd, ack, sizeof ack, NULL, 1);
+            acked++;
+        }
+        udp_send(p->fd, dgram, sizeof dgram, &p->to);
+    }
+    return NULL;
+}
+
+static void udp_oneway(long n) {
+    int fd = udp_socket();
+    struct peer p = {udp_socket(), n, UDP_SIZE, local_addr(fd), 1};
+    struct sockaddr_in sender = local_addr(p.fd);
+    pthread_t thread;
+    struct clock c;
+    char buf[UDP_SIZE];
+    pthread_create(&thread, NULL, udp_sender, &p);
+    clock_init(&c, n, WINDOW);
+    for (long i = 0; i < n; i++) {
+        ssize_t r;
+        do r = recv(fd, buf, sizeof buf, 0);
+        while (r < 0 && errno == EINTR);
+        if (r != UDP_SIZE) die("recv");
+        tick(&c);
+        if ((i + 1) % WINDOW == 0) udp_send(fd, "a", 1, &sender);
+    }
+    pthread_join(thread, NULL);
+    close(fd);
+    close(p.fd);
+    clock_print(&c);
+}
+
+static void *accept_close(void *arg) {
+    struct peer *p = arg;
+    for (long i = 0; i < p->n; i++) {
+        int conn = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) die("accept4");
+        close(conn);
+    }
+    return NULL;
+}
+
+/* connect with a timeout: non-blocking connect, poll, back to blocking; then wait for the
+ * server's close (EOF) so the client never runs ahead of accept. */
+static void connect_accept_close(long n) {
+    struct peer p = {tcp_listener(), n, 0, {0}, 0};
+    struct sockaddr_in to = local_addr(p.fd);
+    pthread_t server;
+    struct clock c;
+    char byte;
+    pthread_create(&server, NULL, accept_close, &p);
+    clock_init(&c, n, 1);
+    for (long i = 0; i < n; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), off = 0;
+        if (fd < 0) die("socket");
+        if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+            if (errno != EINPROGRESS) die("connect");
+            if (wait_for(fd, POLLOUT) & (POLLERR | POLLHUP)) {
+                int err = 0;
+                socklen_t len = sizeof err;
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+                errno = err;
+                die("connect");
+            }
+        }
+        if (ioctl(fd, FIONBIO, &off) < 0) die("ioctl(FIONBIO)");
+        if (recv(fd, &byte, 1, 0) != 0) die("expected EOF");
+        close(fd);
+        tick(&c);
+    }
+    pthread_join(server, NULL);
+    close(p.fd);
+    clock_print(&c);
+}
+
+int main(int argc, char **argv) {
+    if (argc != 3) {
+        fprintf(stderr, "usage: baseline <workload> <ops>\n");
+        return 2;
+    }
+    const char *w = argv[1];
+    long n = atol(argv[2]);
+    if (n <= 0) {
+        fprintf(stderr, "baseline: bad op count %s\n", argv[2]);
+        return 2;
+    }
+    if (!strcmp(w, "tcp_rr_1")) tcp_rr(n, 1);
+    else if (!strcmp(w, "tcp_rr_1k")) tcp_rr(n, 1024);
+    else if (!strcmp(w, "tcp_bulk")) tcp_bulk(n);
+    else if (!strcmp(w, "udp_rr_per_call")) udp_rr(n, 1);
+    else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
+    else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
+    else if (!strcmp(w, "connect")) connect_accept_close(n);
+    else {
+        fprintf(stderr, "baseline: unknown workload %s\n", w);
+        return 2;
+    }
+    return 0;
+}

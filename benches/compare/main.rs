@@ -1,0 +1,253 @@
+//! Issue #8: this crate against `std::net`, `socket2` and a C floor on the same loopback
+//! workloads, in one process run. Each workload runs each implementation in turn, round after
+//! round, in a rotating order (A B C D, B C D A, …), so drift of a shared machine hits all
+//! alike. Prints median and 99th-percentile rates, ratios to std::net and to C, and syscalls
+//! per op (`strace -f -c`, "n/a" without strace).
+//!
+//! `cargo bench --bench compare` (about 3 minutes on 2 cores);
+//! `cargo bench --bench compare -- --quick` (CI: a few ops of each, seconds);
+//! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py.
+//! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts).
+
+mod cbase;
+mod clock;
+mod ours;
+mod report;
+mod sock2;
+mod stats;
+mod stdnet;
+mod strace;
+mod workload;
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use cbase::Baseline;
+use report::Row;
+use workload::Workload;
+
+/// The implementations compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imp {
+    Ours,
+    Std,
+    Socket2,
+    C,
+}
+
+impl Imp {
+    pub const ALL: [Imp; 4] = [Imp::Ours, Imp::Std, Imp::Socket2, Imp::C];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Imp::Ours => "chapel-socket",
+            Imp::Std => "std::net",
+            Imp::Socket2 => "socket2",
+            Imp::C => "C",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Imp> {
+        Imp::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+/// A full run's batches last about this long each (calibrated on std::net).
+const BATCH: Duration = Duration::from_millis(250);
+/// Rounds of a full run: each implementation runs this many batches of each workload.
+const ROUNDS: usize = 15;
+/// Op counts of the two batches strace counts (full run, quick run).
+const COUNT_OPS: (usize, usize) = (256, 1280);
+const QUICK_COUNT_OPS: (usize, usize) = (64, 192);
+
+struct Options {
+    quick: bool,
+    csv: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(at) = args.iter().position(|a| a == "--count") {
+        return count_mode(&args[at + 1..]);
+    }
+    let mut options = Options { quick: false, csv: None };
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--csv" => options.csv = it.next().map(PathBuf::from),
+            // cargo bench passes --bench to a harness-less bench.
+            "--bench" => {}
+            other => {
+                eprintln!("compare: unknown argument {other:?} (expected --quick, --csv FILE)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    watchdog(if options.quick { Duration::from_secs(120) } else { Duration::from_secs(290) });
+    match run_all(&options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("compare: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ends the process if a blocked peer would otherwise hang it (a lost datagram, a bug).
+fn watchdog(limit: Duration) {
+    std::thread::spawn(move || {
+        std::thread::sleep(limit);
+        eprintln!("compare: still running after {limit:?}; giving up");
+        std::process::exit(3);
+    });
+}
+
+/// `--count IMPL WORKLOAD OPS`: one batch, for strace to count.
+fn count_mode(args: &[String]) -> ExitCode {
+    let parsed = match args {
+        [imp, w, n] => Imp::parse(imp).zip(Workload::parse(w)).zip(n.parse().ok()),
+        _ => None,
+    };
+    let Some(((imp, w), n)) = parsed else {
+        eprintln!("compare: --count takes IMPL WORKLOAD OPS");
+        return ExitCode::from(2);
+    };
+    watchdog(Duration::from_secs(60));
+    match run_rust(imp, w, n) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("compare: {} {}: {e}", imp.name(), w.name());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_rust(imp: Imp, w: Workload, n: usize) -> io::Result<Vec<f64>> {
+    match imp {
+        Imp::Ours => ours::run(w, n),
+        Imp::Std => stdnet::run(w, n),
+        Imp::Socket2 => sock2::run(w, n),
+        Imp::C => Err(io::Error::other("the C baseline is a separate program")),
+    }
+}
+
+fn run(imp: Imp, w: Workload, n: usize, c: Option<&Baseline>) -> io::Result<Vec<f64>> {
+    match (imp, c) {
+        (Imp::C, Some(c)) => c.run(w, n),
+        (Imp::C, None) => Err(io::Error::other("no C baseline (cc failed)")),
+        _ => run_rust(imp, w, n),
+    }
+}
+
+/// Ops per batch: a std::net batch of `probe_ops` measures the rate (and warms up).
+fn calibrate(w: Workload) -> io::Result<usize> {
+    let start = Instant::now();
+    stdnet::run(w, w.probe_ops())?;
+    let per_op = start.elapsed().as_secs_f64() / w.probe_ops() as f64;
+    Ok(w.ops((BATCH.as_secs_f64() / per_op) as usize))
+}
+
+fn run_all(options: &Options) -> io::Result<bool> {
+    let started = Instant::now();
+    let baseline = Baseline::build().map_err(|e| eprintln!("compare: C baseline unavailable: {e}")).ok();
+    let imps: Vec<Imp> = Imp::ALL.into_iter().filter(|&i| i != Imp::C || baseline.is_some()).collect();
+    let rounds = if options.quick { 1 } else { ROUNDS };
+    println!("# chapel-socket compare ({} mode): {}", if options.quick { "quick" } else { "full" }, machine());
+    let mut rows = Vec::new();
+    let mut ok = true;
+    for w in Workload::ALL {
+        let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
+        eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
+        let mut samples = vec![Vec::new(); imps.len()];
+        let mut failed = vec![false; imps.len()];
+        for round in 0..rounds {
+            for k in 0..imps.len() {
+                let at = (round + k) % imps.len();
+                if failed[at] {
+                    continue;
+                }
+                match run(imps[at], w, n, baseline.as_ref()) {
+                    Ok(s) => samples[at].extend(s),
+                    Err(e) => {
+                        eprintln!("compare: {} {} failed: {e}", imps[at].name(), w.name());
+                        failed[at] = true;
+                        ok = false;
+                    }
+                }
+            }
+        }
+        for (imp, s) in imps.iter().zip(samples) {
+            rows.push(Row { workload: w, imp: *imp, samples: s.len(), summary: stats::summarize(s), syscalls: None });
+        }
+    }
+    let timed = started.elapsed();
+    count_syscalls(&mut rows, options, baseline.as_ref());
+    println!("{}", report::table(&rows));
+    println!("# syscalls per op (both ends; strace -f -c, difference of two batch sizes):");
+    println!("{}", report::breakdown(&rows));
+    println!(
+        "# timed part {:.0} s, total {:.0} s; load average now {}",
+        timed.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        load()
+    );
+    if let Some(path) = &options.csv {
+        report::write_csv(&rows, path)?;
+    }
+    Ok(ok)
+}
+
+/// Fills in syscalls per op where strace works; leaves "n/a" otherwise.
+fn count_syscalls(rows: &mut [Row], options: &Options, c: Option<&Baseline>) {
+    if !strace::available() {
+        eprintln!("compare: strace not found; syscalls per op are n/a");
+        return;
+    }
+    let sizes = if options.quick { QUICK_COUNT_OPS } else { COUNT_OPS };
+    let scratch = std::env::temp_dir().join(format!("chapel-bench-strace-{}", std::process::id()));
+    if let Err(e) = std::fs::create_dir_all(&scratch) {
+        return eprintln!("compare: cannot make {}: {e}", scratch.display());
+    }
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return eprintln!("compare: cannot find this program for strace: {e}"),
+    };
+    for row in rows.iter_mut() {
+        let (w, imp) = (row.workload, row.imp);
+        let sizes = (w.ops(sizes.0), w.ops(sizes.1));
+        let counted = match (imp, c) {
+            (Imp::C, Some(c)) => strace::per_op(c.exe(), |n| vec![w.name().into(), n.to_string()], sizes, &scratch),
+            (Imp::C, None) => continue,
+            _ => strace::per_op(
+                &exe,
+                |n| vec!["--count".into(), imp.name().into(), w.name().into(), n.to_string()],
+                sizes,
+                &scratch,
+            ),
+        };
+        match counted {
+            Ok(counts) => row.syscalls = Some(counts),
+            Err(e) => eprintln!("compare: counting {} {}: {e}", imp.name(), w.name()),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// CPU model, core count and kernel, for the table's header.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']));
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{} × {cores}, Linux {}, load average {}", model.unwrap_or("unknown CPU"), kernel.trim(), load())
+}
+
+fn load() -> String {
+    let avg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    avg.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}

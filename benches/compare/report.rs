@@ -1,0 +1,119 @@
+//! The results table on stdout, the syscall breakdown under it, and the CSV the plot script
+//! reads.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use crate::Imp;
+use crate::stats::Summary;
+use crate::strace::Counts;
+use crate::workload::Workload;
+
+/// One implementation's result on one workload.
+pub struct Row {
+    pub workload: Workload,
+    pub imp: Imp,
+    pub summary: Option<Summary>,
+    pub samples: usize,
+    pub syscalls: Option<Counts>,
+}
+
+impl Row {
+    /// Units per second at `ns` per op.
+    fn rate(&self, ns: f64) -> f64 {
+        self.workload.units_per_op() * 1e9 / ns
+    }
+
+    /// How many times faster than `other` (medians); above 1 is faster.
+    fn ratio(&self, other: Option<&Row>) -> Option<f64> {
+        Some(other?.summary?.median / self.summary?.median)
+    }
+}
+
+fn find(rows: &[Row], w: Workload, imp: Imp) -> Option<&Row> {
+    rows.iter().find(|r| r.workload == w && r.imp == imp)
+}
+
+fn rate_text(rate: f64) -> String {
+    match rate {
+        r if r >= 1e6 => format!("{:.2} M", r / 1e6),
+        r if r >= 1e4 => format!("{:.1} k", r / 1e3),
+        r => format!("{r:.0}"),
+    }
+}
+
+fn or_na(v: Option<String>) -> String {
+    v.unwrap_or_else(|| "n/a".into())
+}
+
+/// The main table: median and p99-tail rate, ratios to std::net and to C, syscalls per op.
+pub fn table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "vs C", "syscalls/op"];
+    let _ = writeln!(
+        out,
+        "{:<52} {:<14} {:>10} {:>10} {:>7} {:>7} {:>11}",
+        header[0], header[1], header[2], header[3], header[4], header[5], header[6]
+    );
+    for w in Workload::ALL {
+        for row in rows.iter().filter(|r| r.workload == w) {
+            let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
+            let _ = writeln!(
+                out,
+                "{:<52} {:<14} {:>10} {:>10} {:>7} {:>7} {:>11}",
+                title,
+                row.imp.name(),
+                or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
+                or_na(row.summary.map(|s| rate_text(row.rate(s.p99)))),
+                or_na(row.ratio(find(rows, w, Imp::Std)).map(|r| format!("{r:.2}x"))),
+                or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{r:.2}x"))),
+                or_na(row.syscalls.as_ref().map(|c| format!("{:.2}", c.total))),
+            );
+        }
+    }
+    out
+}
+
+/// Which syscalls make up each row's count.
+pub fn breakdown(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for w in Workload::ALL {
+        let _ = writeln!(out, "{}:", w.label());
+        for row in rows.iter().filter(|r| r.workload == w) {
+            let detail = match &row.syscalls {
+                None => "n/a".to_string(),
+                Some(c) => {
+                    let parts: Vec<String> = c.by_name.iter().map(|(name, n)| format!("{name} {n:.2}")).collect();
+                    format!("{:.2} = {}", c.total, parts.join(", "))
+                }
+            };
+            let _ = writeln!(out, "  {:<14} {detail}", row.imp.name());
+        }
+    }
+    out
+}
+
+/// One line per row, for scripts/plot_benchmarks.py.
+pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
+    let mut out = String::from("workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_c,syscalls_per_op,samples\n");
+    let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
+    for row in rows {
+        let w = row.workload;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{}",
+            w.name(),
+            w.label(),
+            w.unit(),
+            row.imp.name(),
+            num(row.summary.map(|s| row.rate(s.median))),
+            num(row.summary.map(|s| row.rate(s.p99))),
+            num(row.ratio(find(rows, w, Imp::Std))),
+            num(row.ratio(find(rows, w, Imp::C))),
+            num(row.syscalls.as_ref().map(|c| c.total)),
+            row.samples,
+        );
+    }
+    std::fs::write(path, out)
+}

@@ -1,0 +1,120 @@
+//! The workloads, the constants every implementation (and benches/c/baseline.c) shares, and
+//! what one "op" of each is.
+
+use std::time::Duration;
+
+/// Every bounded wait in the workloads; never reached unless something is broken.
+pub const TIMEOUT: Duration = Duration::from_secs(2);
+/// UDP one-way: the receiver acks every `WINDOW` datagrams and the sender stays at most two
+/// windows ahead, so the receive buffer never overflows and no datagram is lost.
+pub const WINDOW: usize = 64;
+/// TCP bulk: the size of each write.
+pub const WRITE_SIZE: usize = 64 * 1024;
+/// TCP bulk: 64 KiB ops per sample (1 MiB).
+pub const BULK_CHUNK: usize = 16;
+/// UDP datagram size for both UDP workloads.
+pub const UDP_SIZE: usize = 32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    TcpRr1,
+    TcpRr1k,
+    TcpBulk,
+    UdpRrPerCall,
+    UdpRrFixed,
+    UdpOneWay,
+    Connect,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 7] = [
+        Workload::TcpRr1,
+        Workload::TcpRr1k,
+        Workload::TcpBulk,
+        Workload::UdpRrPerCall,
+        Workload::UdpRrFixed,
+        Workload::UdpOneWay,
+        Workload::Connect,
+    ];
+
+    /// The name on the command line, in the CSV and for the C baseline.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::TcpRr1 => "tcp_rr_1",
+            Workload::TcpRr1k => "tcp_rr_1k",
+            Workload::TcpBulk => "tcp_bulk",
+            Workload::UdpRrPerCall => "udp_rr_per_call",
+            Workload::UdpRrFixed => "udp_rr_fixed",
+            Workload::UdpOneWay => "udp_oneway",
+            Workload::Connect => "connect",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// What the table calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Workload::TcpRr1 => "TCP req/resp 1 B",
+            Workload::TcpRr1k => "TCP req/resp 1 KiB",
+            Workload::TcpBulk => "TCP bulk 64 KiB writes",
+            Workload::UdpRrPerCall => "UDP req/resp 32 B (per-call timeout)",
+            Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
+            Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
+            Workload::Connect => "connect(timeout)+accept+close",
+        }
+    }
+
+    /// The unit of the rate column.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::TcpRr1 | Workload::TcpRr1k | Workload::UdpRrPerCall | Workload::UdpRrFixed => "round trips/s",
+            Workload::TcpBulk => "MB/s",
+            Workload::UdpOneWay => "datagrams/s",
+            Workload::Connect => "connections/s",
+        }
+    }
+
+    /// How many units of the rate one op is (a 64 KiB write is 0.065536 MB).
+    pub fn units_per_op(self) -> f64 {
+        match self {
+            Workload::TcpBulk => WRITE_SIZE as f64 / 1e6,
+            _ => 1.0,
+        }
+    }
+
+    /// Ops per timed sample.
+    pub fn chunk(self) -> usize {
+        match self {
+            Workload::TcpBulk => BULK_CHUNK,
+            Workload::UdpOneWay => WINDOW,
+            _ => 1,
+        }
+    }
+
+    /// `n` rounded up to whole chunks (and at least two of them).
+    pub fn ops(self, n: usize) -> usize {
+        n.div_ceil(self.chunk()).max(2) * self.chunk()
+    }
+
+    /// Ops of a quick (CI) batch: enough to go through every path once or twice.
+    pub fn quick_ops(self) -> usize {
+        self.ops(match self {
+            Workload::TcpBulk => 64,
+            Workload::UdpOneWay => 4 * WINDOW,
+            _ => 64,
+        })
+    }
+
+    /// Ops of the first, calibrating batch of a full run.
+    pub fn probe_ops(self) -> usize {
+        self.ops(match self {
+            Workload::TcpBulk => 512,
+            Workload::UdpOneWay => 64 * WINDOW,
+            Workload::Connect => 500,
+            _ => 2000,
+        })
+    }
+}
