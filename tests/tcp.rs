@@ -254,6 +254,14 @@ fn send_times_out_when_the_peer_never_reads() {
     }
 }
 
+/// Runs `call` on a thread of its own and waits at most 20 s for it, so a call that blocks
+/// for ever fails the test instead of hanging it.
+fn bounded<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = mpsc::channel();
+    std::thread::spawn(move || done.send(call()));
+    result.recv_timeout(Duration::from_secs(20)).expect("the call was still blocked after 20 s")
+}
+
 /// Resets SIGPIPE to its default (killing) action, as a plain C program has it.
 fn default_sigpipe() {
     // SAFETY: installing SIG_DFL for SIGPIPE passes no handler code and no pointers.
@@ -327,11 +335,9 @@ fn nagle_and_delayed_ack_read_back_on_connections_and_listeners() {
 #[test]
 fn an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code() {
     const HOST: &str = "no-such-host.invalid";
-    let (done, result) = mpsc::channel();
     // `.invalid` never resolves; without a network the resolver answers at once, but a
     // stalled one must not hang the test.
-    std::thread::spawn(move || done.send(connect_host(HOST, 80, IPFamily::IPUnspec, 2.0).map(drop)));
-    let err = result.recv_timeout(Duration::from_secs(25)).expect("the resolver did not answer").unwrap_err();
+    let err = bounded(|| connect_host(HOST, 80, IPFamily::IPUnspec, 2.0).map(drop)).unwrap_err();
     assert_eq!(err.op(), "getaddrinfo");
     let code = err.gai_code().expect("no EAI code");
     assert_ne!(code, 0);
@@ -437,6 +443,7 @@ fn std_streams_and_listeners_convert_both_ways() {
         let std_addr = IpAddr::from(std_listener.local_addr().unwrap());
         let std_stream = std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
         let (mut std_peer, _) = std_listener.accept().unwrap();
+        std_peer.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let conn = TcpConn::from(std_stream);
         assert_eq!(conn.addr().unwrap(), std_addr);
         std_peer.write_all(b"from std").unwrap();
@@ -451,10 +458,10 @@ fn std_streams_and_listeners_convert_both_ways() {
         std_peer.read_exact(&mut got).unwrap();
         assert_eq!(&got, b"back");
 
-        // std listener → chapel: accept with a timeout must not block for ever.
+        // std listener → chapel: non-blocking now, so accept with a timeout cannot hang.
         let adopted = TcpListener::try_from(std_listener).unwrap();
         assert_eq!(adopted.addr().unwrap(), std_addr);
-        let (result, elapsed) = timed(|| adopted.accept(0.05));
+        let (result, elapsed) = bounded(move || timed(|| adopted.accept(0.05).map(drop)));
         assert_eq!(result.unwrap_err().kind(), ErrorKind::TimedOut);
         assert_waited(elapsed, Duration::from_millis(50), "accept on an adopted listener");
 
@@ -462,14 +469,12 @@ fn std_streams_and_listeners_convert_both_ways() {
         let server = listener(&any);
         let addr = server.addr().unwrap();
         let std_server = std::net::TcpListener::try_from(server).unwrap();
-        let late = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(100));
-            connect(&addr, PATIENCE).unwrap()
-        });
-        let (accepted, peer) = std_server.accept().expect("a blocking accept waits instead of failing");
-        let client = late.join().unwrap();
-        assert_eq!(IpAddr::from(peer), get_sock_name(&client).unwrap());
-        drop(accepted);
+        let (done, accepted) = mpsc::channel();
+        std::thread::spawn(move || done.send(std_server.accept().map(|(_, peer)| IpAddr::from(peer))));
+        std::thread::sleep(Duration::from_millis(100));
+        let client = connect(&addr, PATIENCE).unwrap();
+        let peer = accepted.recv_timeout(Duration::from_secs(10)).expect("accept never returned");
+        assert_eq!(peer.expect("a blocking accept waits instead of failing"), get_sock_name(&client).unwrap());
     }
 }
 
