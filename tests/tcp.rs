@@ -334,16 +334,29 @@ fn nagle_and_delayed_ack_read_back_on_connections_and_listeners() {
 
 #[test]
 fn an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code() {
-    const HOST: &str = "no-such-host.invalid";
-    // `.invalid` never resolves; without a network the resolver answers at once, but a
-    // stalled one must not hang the test.
+    // `.invalid` never resolves, and a name with spaces is refused by glibc's resolver before
+    // it sends any query, so the test stays off the network. A stalled resolver must still
+    // not hang the test.
+    const HOST: &str = "no such host.invalid";
     let err = bounded(|| connect_host(HOST, 80, IPFamily::IPUnspec, 2.0).map(drop)).unwrap_err();
-    assert_eq!(err.op(), "getaddrinfo");
+    assert_eq!((err.op(), err.address()), ("getaddrinfo", None));
     let code = err.gai_code().expect("no EAI code");
     assert_ne!(code, 0);
     let text = err.to_string();
-    assert!(text.contains(HOST) && text.contains(&format!("EAI code {code}")), "{text}");
+    assert!(text.contains(&format!("{HOST}:80")) && text.contains(&format!("EAI code {code}")), "{text}");
     assert!(err.attempts().is_empty());
+}
+
+#[test]
+fn an_unknown_service_is_a_getaddrinfo_error_naming_it() {
+    let server = listener(&"127.0.0.1:0".parse().unwrap());
+    // A numeric host needs no resolver: only the services database is read.
+    let err = connect_host("127.0.0.1", "no-such-service", IPFamily::IPv4, PATIENCE).unwrap_err();
+    assert_eq!((err.op(), err.gai_code()), ("getaddrinfo", Some(libc::EAI_SERVICE)), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("127.0.0.1:no-such-service"), "{text}");
+    assert!(text.contains(&format!("EAI code {}", libc::EAI_SERVICE)), "{text}");
+    assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut, "nothing connected");
 }
 
 /// Listeners with full accept queues on 127.0.0.1 and ::1 that share one port number, with
