@@ -6,7 +6,8 @@ use chapel_socket::{IPFamily, Timeout};
 pub const USAGE: &str = "\
 usage: sockcat COMMAND [ARGS] [OPTIONS]
 
-Commands (HOST defaults to 127.0.0.1 where it is optional; PORT 0 lets the kernel choose):
+Commands (HOST is numeric, 127.0.0.1 or ::1, except for connect; it defaults to 127.0.0.1
+where it is optional; PORT 0 lets the kernel choose):
   demo                                   a tour over loopback: echo servers, TCP and UDP
                                          round trips, a timeout expiring; timings shown
   listen [HOST] PORT [--timeout S] [--keep]

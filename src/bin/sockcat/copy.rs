@@ -9,35 +9,31 @@ use chapel_socket::{INDEFINITE_TIMEOUT, TcpConn};
 use crate::BoxError;
 
 /// Bytes moved per read, each way.
-const CHUNK: usize = 64 * 1024;
+pub const CHUNK: usize = 64 * 1024;
 
 /// Runs one session on `conn` until both sides have finished sending: stdin goes to the peer
 /// (and at its end, `shutdown(Write)`), the peer's bytes go to stdout until its end of
 /// stream. Neither end stops the other, so a peer that half-closes first still gets all of
-/// stdin. Returns the bytes received.
-pub fn session(conn: &TcpConn) -> Result<u64, BoxError> {
+/// stdin.
+pub fn session(conn: &TcpConn) -> Result<(), BoxError> {
     thread::scope(|s| {
         let sender = s.spawn(|| send_stdin(conn));
         let received = receive(conn);
         let sent = sender.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let received = received?;
-        sent?;
-        Ok(received)
+        received.and(sent)
     })
 }
 
 /// Copies the peer's bytes to stdout until its end of stream.
-fn receive(conn: &TcpConn) -> Result<u64, BoxError> {
+fn receive(conn: &TcpConn) -> Result<(), BoxError> {
     let mut buf = vec![0; CHUNK];
     let mut stdout = io::stdout().lock();
-    let mut total = 0;
     loop {
         let n = conn.recv(&mut buf, INDEFINITE_TIMEOUT)?;
         if n == 0 {
-            return Ok(total);
+            return Ok(());
         }
         stdout.write_all(&buf[..n]).and_then(|()| stdout.flush()).map_err(|e| format!("stdout: {e}"))?;
-        total += n as u64;
     }
 }
 

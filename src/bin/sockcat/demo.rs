@@ -18,7 +18,7 @@ const PATIENCE: f64 = 2.0;
 /// The timeout the demo lets expire on purpose.
 const SHORT: Duration = Duration::from_millis(250);
 
-/// Prints one finished step: when it started, how long it took, what it did.
+/// Prints one finished step: how long it took since `started`, and what it did.
 fn step(started: Instant, what: &str, detail: impl Display) {
     println!("{:>9.3} ms  {what:<15} {detail}", started.elapsed().as_secs_f64() * 1e3);
 }

@@ -5,7 +5,7 @@ use std::thread;
 use chapel_socket::{BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, Timeout, connect_host, listen};
 
 use crate::BoxError;
-use crate::copy::{send_all, session};
+use crate::copy::{CHUNK, send_all, session};
 
 /// `sockcat listen`: serves one connection, or with `keep` one after another (a failed
 /// session is then reported and the next one served; stdin goes to the first, and to later
@@ -18,7 +18,7 @@ pub fn listen_and_copy(host: &str, port: u16, timeout: Timeout, keep: bool) -> R
         eprintln!("connection from {}", conn.addr()?);
         match session(&conn) {
             Err(e) if keep => eprintln!("sockcat: {e}"),
-            done => done.map(drop)?,
+            done => done?,
         }
         if !keep {
             return Ok(());
@@ -30,8 +30,7 @@ pub fn listen_and_copy(host: &str, port: u16, timeout: Timeout, keep: bool) -> R
 pub fn connect_and_copy(host: &str, service: &str, family: IPFamily, timeout: Timeout) -> Result<(), BoxError> {
     let conn = connect_host(host, service, family, timeout)?;
     eprintln!("connected to {}", conn.addr()?);
-    session(&conn)?;
-    Ok(())
+    session(&conn)
 }
 
 /// `sockcat echo`: sends every connection's bytes back to it, a thread per connection, until
@@ -53,7 +52,7 @@ pub fn echo_server(host: &str, port: u16) -> Result<(), BoxError> {
 
 /// Sends back what `conn` receives until its end of stream; returns the bytes echoed.
 pub fn echo(conn: &TcpConn) -> Result<u64, chapel_socket::Error> {
-    let mut buf = vec![0; 64 * 1024];
+    let mut buf = vec![0; CHUNK];
     let mut total = 0;
     loop {
         let n = conn.recv(&mut buf, INDEFINITE_TIMEOUT)?;
