@@ -112,7 +112,8 @@ impl Error {
     ///
     /// ```
     /// use chapel_socket::{connect_host, IPFamily, INDEFINITE_TIMEOUT};
-    /// let err = connect_host("no-such-host.invalid", 80, IPFamily::IPUnspec, INDEFINITE_TIMEOUT).unwrap_err();
+    /// // A name with a space fails inside the resolver, before any query leaves the machine.
+    /// let err = connect_host("no such host.invalid", 80, IPFamily::IPUnspec, INDEFINITE_TIMEOUT).unwrap_err();
     /// assert!(err.gai_code().is_some());
     /// ```
     pub fn gai_code(&self) -> Option<i32> {
