@@ -162,26 +162,37 @@ fn run_all(options: &Options) -> io::Result<bool> {
     for w in Workload::ALL {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
-        let mut samples = vec![Vec::new(); imps.len()];
-        let mut failed = vec![false; imps.len()];
+        // batches[imp][round]: one batch's samples, or None when it failed.
+        let mut batches: Vec<Vec<Option<Vec<f64>>>> = vec![Vec::new(); imps.len()];
         for round in 0..rounds {
             for k in 0..imps.len() {
                 let at = (round + k) % imps.len();
-                if failed[at] {
+                if batches[at].iter().any(Option::is_none) {
+                    batches[at].push(None);
                     continue;
                 }
                 match run(imps[at], w, n, baseline.as_ref()) {
-                    Ok(s) => samples[at].extend(s),
+                    Ok(s) => batches[at].push(Some(s)),
                     Err(e) => {
                         eprintln!("compare: {} {} failed: {e}", imps[at].name(), w.name());
-                        failed[at] = true;
+                        batches[at].push(None);
                         ok = false;
                     }
                 }
             }
         }
-        for (imp, s) in imps.iter().zip(samples) {
-            rows.push(Row { workload: w, imp: *imp, samples: s.len(), summary: stats::summarize(s), syscalls: None });
+        for (imp, batches) in imps.iter().zip(batches) {
+            let round_medians =
+                batches.iter().map(|b| b.clone().and_then(stats::summarize).map(|s| s.median)).collect();
+            let all: Vec<f64> = batches.into_iter().flatten().flatten().collect();
+            rows.push(Row {
+                workload: w,
+                imp: *imp,
+                samples: all.len(),
+                summary: stats::summarize(all),
+                round_medians,
+                syscalls: None,
+            });
         }
     }
     let timed = started.elapsed();

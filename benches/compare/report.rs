@@ -16,6 +16,8 @@ pub struct Row {
     pub imp: Imp,
     pub summary: Option<Summary>,
     pub samples: usize,
+    /// Each round's median ns/op (`None`: the batch failed).
+    pub round_medians: Vec<Option<f64>>,
     pub syscalls: Option<Counts>,
 }
 
@@ -28,6 +30,15 @@ impl Row {
     /// How many times faster than `other` (medians); above 1 is faster.
     fn ratio(&self, other: Option<&Row>) -> Option<f64> {
         Some(other?.summary?.median / self.summary?.median)
+    }
+
+    /// The lowest and highest per-round ratio to `other` (each round's batches ran
+    /// back to back), which shows how much of a ratio is noise.
+    fn ratio_range(&self, other: Option<&Row>) -> Option<(f64, f64)> {
+        let pairs = self.round_medians.iter().zip(&other?.round_medians);
+        let ratios: Vec<f64> = pairs.filter_map(|(mine, theirs)| Some((*theirs)? / (*mine)?)).collect();
+        let lo = ratios.iter().copied().reduce(f64::min)?;
+        Some((lo, ratios.iter().copied().reduce(f64::max)?))
     }
 }
 
@@ -50,23 +61,24 @@ fn or_na(v: Option<String>) -> String {
 /// The main table: median and p99-tail rate, ratios to std::net and to C, syscalls per op.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
-    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "vs C", "syscalls/op"];
+    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "(rounds)", "vs C", "syscalls/op"];
     let _ = writeln!(
         out,
-        "{:<52} {:<14} {:>10} {:>10} {:>7} {:>7} {:>11}",
-        header[0], header[1], header[2], header[3], header[4], header[5], header[6]
+        "{:<52} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+        header[0], header[1], header[2], header[3], header[4], header[5], header[6], header[7]
     );
     for w in Workload::ALL {
         for row in rows.iter().filter(|r| r.workload == w) {
             let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
             let _ = writeln!(
                 out,
-                "{:<52} {:<14} {:>10} {:>10} {:>7} {:>7} {:>11}",
+                "{:<52} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
                 title,
                 row.imp.name(),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.p99)))),
                 or_na(row.ratio(find(rows, w, Imp::Std)).map(|r| format!("{r:.2}x"))),
+                or_na(row.ratio_range(find(rows, w, Imp::Std)).map(|(lo, hi)| format!("{lo:.2}-{hi:.2}"))),
                 or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{r:.2}x"))),
                 or_na(row.syscalls.as_ref().map(|c| format!("{:.2}", c.total))),
             );
@@ -96,13 +108,15 @@ pub fn breakdown(rows: &[Row]) -> String {
 
 /// One line per row, for scripts/plot_benchmarks.py.
 pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
-    let mut out = String::from("workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_c,syscalls_per_op,samples\n");
+    let mut out = String::from(
+        "workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_std_min,vs_std_max,vs_c,syscalls_per_op,samples\n",
+    );
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     for row in rows {
         let w = row.workload;
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{}",
             w.name(),
             w.label(),
             w.unit(),
@@ -110,6 +124,8 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
             num(row.summary.map(|s| row.rate(s.median))),
             num(row.summary.map(|s| row.rate(s.p99))),
             num(row.ratio(find(rows, w, Imp::Std))),
+            num(row.ratio_range(find(rows, w, Imp::Std)).map(|r| r.0)),
+            num(row.ratio_range(find(rows, w, Imp::Std)).map(|r| r.1)),
             num(row.ratio(find(rows, w, Imp::C))),
             num(row.syscalls.as_ref().map(|c| c.total)),
             row.samples,
