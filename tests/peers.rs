@@ -25,6 +25,8 @@ struct Peer {
     stderr: Receiver<String>,
     stdout: Option<JoinHandle<Vec<u8>>>,
     feeder: Option<JoinHandle<()>>,
+    /// Ends at the end of stderr: joined, it means every line has been sent.
+    stderr_reader: Option<JoinHandle<()>>,
 }
 
 /// What a finished run left.
@@ -57,8 +59,15 @@ impl Peer {
         });
         let (tx, stderr) = channel();
         let err = BufReader::new(child.stderr.take().unwrap());
-        thread::spawn(move || err.lines().map_while(Result::ok).try_for_each(|line| tx.send(line)));
-        Peer { name: program.to_string(), child, stderr, stdout: Some(stdout), feeder: Some(feeder) }
+        let stderr_reader = thread::spawn(move || drop(err.lines().map_while(Result::ok).try_for_each(|l| tx.send(l))));
+        Peer {
+            name: program.to_string(),
+            child,
+            stderr,
+            stdout: Some(stdout),
+            feeder: Some(feeder),
+            stderr_reader: Some(stderr_reader),
+        }
     }
 
     fn python(script: &str, args: &[&str]) -> Peer {
@@ -100,6 +109,7 @@ impl Peer {
         };
         self.feeder.take().unwrap().join().unwrap();
         let stdout = self.stdout.take().unwrap().join().unwrap();
+        self.stderr_reader.take().unwrap().join().unwrap();
         Finished { status, stdout, stderr: self.stderr.try_iter().collect() }
     }
 

@@ -19,6 +19,8 @@ struct Sockcat {
     stderr: Receiver<String>,
     stdout: Option<JoinHandle<Vec<u8>>>,
     feeder: Option<JoinHandle<()>>,
+    /// Ends at the end of stderr: joined, it means every line has been sent.
+    stderr_reader: Option<JoinHandle<()>>,
 }
 
 /// What a finished run left.
@@ -50,8 +52,8 @@ impl Sockcat {
         });
         let (tx, stderr) = channel();
         let err = BufReader::new(child.stderr.take().unwrap());
-        thread::spawn(move || err.lines().map_while(Result::ok).try_for_each(|line| tx.send(line)));
-        Sockcat { child, stderr, stdout: Some(stdout), feeder: Some(feeder) }
+        let stderr_reader = thread::spawn(move || drop(err.lines().map_while(Result::ok).try_for_each(|l| tx.send(l))));
+        Sockcat { child, stderr, stdout: Some(stdout), feeder: Some(feeder), stderr_reader: Some(stderr_reader) }
     }
 
     /// Waits (bounded) for the stderr line that starts with `prefix`, and returns it.
@@ -84,6 +86,7 @@ impl Sockcat {
         };
         self.feeder.take().unwrap().join().unwrap();
         let stdout = self.stdout.take().unwrap().join().unwrap();
+        self.stderr_reader.take().unwrap().join().unwrap();
         Finished { status, stdout, stderr: self.stderr.try_iter().collect() }
     }
 }
