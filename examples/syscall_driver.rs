@@ -527,7 +527,9 @@ fn drain(peer: &mut TcpStream) -> std::io::Result<()> {
         match peer.read(&mut buf) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return Ok(()),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Ok(());
+            }
             Err(e) => return Err(e),
         }
     }
