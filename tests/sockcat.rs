@@ -214,7 +214,7 @@ fn listen_and_connect_pair_copies_both_ways() {
 
 #[test]
 fn listen_keep_serves_connections_one_after_another() {
-    let listener = Sockcat::start(&["listen", "::1", "0", "--keep"], b"");
+    let mut listener = Sockcat::start(&["listen", "::1", "0", "--keep"], b"");
     let at = listener.listening_on();
     assert_eq!(at.host(), "::1");
     for i in 0..3 {
@@ -227,7 +227,6 @@ fn listen_keep_serves_connections_one_after_another() {
     // Still serving: the fourth gets accepted too, then the listener is killed.
     let conn = connect(&at, 5.0).unwrap();
     assert_eq!(conn.recv(&mut [0; 16], 5.0).unwrap(), 0);
-    let mut listener = listener;
     listener.child.kill().unwrap();
     let done = listener.finish();
     assert_eq!(String::from_utf8(done.stdout).unwrap(), "connection 0\nconnection 1\nconnection 2\n");
