@@ -175,10 +175,11 @@ fn connect_to_a_closed_port_fails_with_one_line_naming_the_address() {
 
 #[test]
 fn an_unresolvable_host_is_a_resolver_error() {
-    let done = run(&["connect", "no-such-host.invalid", "80"]);
+    // A name with a space fails inside glibc's resolver: no DNS query leaves the machine.
+    let done = run(&["connect", "no such host.invalid", "80"]);
     assert_eq!(done.status.code(), Some(1));
     assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
-    assert!(done.stderr[0].starts_with("sockcat: getaddrinfo no-such-host.invalid:80: "), "{:?}", done.stderr);
+    assert!(done.stderr[0].starts_with("sockcat: getaddrinfo no such host.invalid:80: "), "{:?}", done.stderr);
 }
 
 #[test]
