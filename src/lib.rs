@@ -45,3 +45,6 @@ pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt};
 pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
+
+#[doc = include_str!("../docs/SYSCALLS.md")]
+pub mod syscalls {}

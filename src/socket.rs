@@ -49,7 +49,7 @@ pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: &'static str) -> Result
 /// Chapel's `bind`: binds `socket` to `address`, with `SO_REUSEADDR` set to `reuse_addr`
 /// first. The socket must not be bound yet.
 ///
-/// Syscalls: `setsockopt(SOL_SOCKET, SO_REUSEADDR)`, `bind` — 2.
+/// Syscalls ([contract](crate::syscalls#bind)): `setsockopt(SOL_SOCKET, SO_REUSEADDR)`, `bind` — 2.
 ///
 /// ```
 /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -66,7 +66,8 @@ pub fn bind<S: AnySocket>(socket: &S, address: &IpAddr, reuse_addr: bool) -> Res
     sys::socket::bind(fd, &(*address).into()).map_err(Error::os("bind", &at))
 }
 
-/// Chapel's `getSockName`: the socket's own address. Syscalls: `getsockname` — 1.
+/// Chapel's `getSockName`: the socket's own address.
+/// Syscalls ([contract](crate::syscalls#get_sock_name)): `getsockname` — 1.
 ///
 /// ```
 /// use chapel_socket::{get_sock_name, listen};
@@ -80,7 +81,7 @@ pub fn get_sock_name<S: AnySocket>(socket: &S) -> Result<IpAddr> {
 }
 
 /// Chapel's `getPeerName`: the address of the connection's other end. An unconnected socket
-/// is an `ENOTCONN` error. Syscalls: `getpeername` — 1.
+/// is an `ENOTCONN` error. Syscalls ([contract](crate::syscalls#get_peer_name)): `getpeername` — 1.
 ///
 /// ```
 /// use chapel_socket::{connect, get_peer_name, listen, INDEFINITE_TIMEOUT};

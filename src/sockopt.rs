@@ -50,7 +50,8 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 }
 
 /// Chapel's `setSockOpt` (all three overloads): `setsockopt(2)` with an `int`, bytes, or a
-/// null pointer. Errors name the level and the option. Syscalls: `setsockopt` — 1.
+/// null pointer. Errors name the level and the option.
+/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1.
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt, set_sock_opt, IPFamily, SockOptValue, UdpSocket, SOL_SOCKET, SO_BROADCAST};
@@ -78,7 +79,8 @@ pub fn set_sock_opt<'a, S: AnySocket>(
     done.map_err(Error::os("setsockopt", &Target::Opt(level, optname)))
 }
 
-/// Chapel's `getSockOpt(socket, level, optname)`: an `int` option. Syscalls: `getsockopt` — 1.
+/// Chapel's `getSockOpt(socket, level, optname)`: an `int` option.
+/// Syscalls ([contract](crate::syscalls#get_sock_opt)): `getsockopt` — 1.
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt, listen, SOL_SOCKET, SO_ACCEPTCONN};
@@ -93,7 +95,7 @@ pub fn get_sock_opt<S: AnySocket>(socket: &S, level: c_int, optname: c_int) -> R
 
 /// Chapel's `getSockOpt(socket, level, optname, buflen)`: up to `buflen` bytes of an option,
 /// exactly as many as the kernel wrote (a short `buflen` gives the kernel's truncated
-/// answer). Syscalls: `getsockopt` — 1.
+/// answer). Syscalls ([contract](crate::syscalls#get_sock_opt)): `getsockopt` — 1.
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt_bytes, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};

@@ -39,7 +39,7 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Chapel's `udpSocket.init(family)`: a new socket of `family` (IPv4 or IPv6).
-    /// Syscalls: `socket(family, SOCK_DGRAM|SOCK_CLOEXEC, 0)` — 1.
+    /// Syscalls ([contract](crate::syscalls#udpsocketnew)): `socket(family, SOCK_DGRAM|SOCK_CLOEXEC, 0)` — 1.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -57,6 +57,8 @@ impl UdpSocket {
 
     /// Chapel's `udpSocket.close`: one `close`; later calls are "closed" errors that make no
     /// syscall (Chapel's own code closes twice; this never does).
+    ///
+    /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -82,6 +84,8 @@ impl UdpSocket {
 
     /// The socket's own address (`getsockname`, 1 syscall): port 0 until it is bound.
     ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketaddr)): `getsockname` — 1.
+    ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
     /// assert_eq!(UdpSocket::new(IPFamily::IPv4)?.addr()?.to_string(), "0.0.0.0:0");
@@ -96,7 +100,7 @@ impl UdpSocket {
     /// leaves the datagram queued). A longer datagram is an error of kind `InvalidData`
     /// naming both lengths and the sender, not a silent cut.
     ///
-    /// Syscalls: as [`recv_from_into`](UdpSocket::recv_from_into).
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into).
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -115,7 +119,7 @@ impl UdpSocket {
     /// Chapel's `udpSocket.recv`: one datagram of at most `buffer_len` bytes, waiting at most
     /// `timeout`; a longer one is an `InvalidData` error.
     ///
-    /// Syscalls: as [`recv_into`](UdpSocket::recv_into).
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as [`recv_into`](UdpSocket::recv_into).
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -136,9 +140,9 @@ impl UdpSocket {
     /// `timeout` for buffer room; returns the bytes sent. Never raises SIGPIPE. A datagram
     /// nobody reads is still sent (UDP does not know).
     ///
-    /// Syscalls: `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite:
-    /// one blocking `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `poll([POLLOUT])`,
-    /// `sendto`.
+    /// Syscalls ([contract](crate::syscalls#udpsocketsend)):
+    /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
+    /// `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `poll([POLLOUT])`, `sendto`.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -157,9 +161,9 @@ impl UdpSocket {
     /// sender. A datagram longer than `buf` is an `InvalidData` error (its first `buf.len()`
     /// bytes are in `buf`; the error names the sender).
     ///
-    /// Syscalls: datagram waiting — `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)`, 1; nothing
-    /// waiting — `recvfrom → EAGAIN`, `poll([POLLIN], ms)`, `recvfrom`; indefinite — one
-    /// blocking `recvfrom(MSG_TRUNC|flags)`.
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): datagram waiting —
+    /// `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)`, 1; nothing waiting — `recvfrom → EAGAIN`,
+    /// `poll([POLLIN], ms)`, `recvfrom`; indefinite — one blocking `recvfrom(MSG_TRUNC|flags)`.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -191,8 +195,8 @@ impl UdpSocket {
     /// `recv` without allocating: the datagram goes into `buf`; returns its length. A longer
     /// datagram is an `InvalidData` error (its first `buf.len()` bytes are in `buf`).
     ///
-    /// Syscalls: as [`recv_from_into`](UdpSocket::recv_from_into), without asking for the
-    /// sender.
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as
+    /// [`recv_from_into`](UdpSocket::recv_from_into), without asking for the sender.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};

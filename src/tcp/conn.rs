@@ -51,6 +51,8 @@ impl TcpConn {
     /// Chapel's `tcpConn.addr`: the peer's address. Known from `connect`/`accept` without a
     /// syscall; a connection adopted from a descriptor asks `getpeername` (1 syscall).
     ///
+    /// Syscalls ([contract](crate::syscalls#tcpconnaddr)): none from `connect`/`accept`.
+    ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
     /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -78,7 +80,7 @@ impl TcpConn {
     }
 
     /// Chapel's `tcpConn.setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY` = 0).
-    /// Syscalls: `setsockopt` — 1.
+    /// Syscalls ([contract](crate::syscalls#set_nagle)): `setsockopt` — 1.
     ///
     /// ```
     /// use chapel_socket::{connect, get_sock_opt, listen, INDEFINITE_TIMEOUT, IPPROTO_TCP, TCP_NODELAY};
@@ -94,8 +96,8 @@ impl TcpConn {
 
     /// Chapel's `tcpConn.setDelayAck`: `enable` lets the kernel delay ACKs (`TCP_QUICKACK`
     /// = 0). Linux clears quick-ack mode by itself over time, so reading it back later may
-    /// differ. Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT` error. Syscalls:
-    /// `setsockopt` — 1.
+    /// differ. Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT` error.
+    /// Syscalls ([contract](crate::syscalls#set_delay_ack)): `setsockopt` — 1.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -110,8 +112,9 @@ impl TcpConn {
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
     /// first byte; `Ok(0)` is end of stream.
     ///
-    /// Syscalls: data ready — `recvfrom(MSG_DONTWAIT)`, 1; nothing yet — `recvfrom → EAGAIN`,
-    /// `poll([POLLIN], ms)`, `recvfrom`; indefinite — one blocking `recvfrom`.
+    /// Syscalls ([contract](crate::syscalls#tcpconnrecv)): data ready —
+    /// `recvfrom(MSG_DONTWAIT)`, 1; nothing yet — `recvfrom → EAGAIN`, `poll([POLLIN], ms)`,
+    /// `recvfrom`; indefinite — one blocking `recvfrom`.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -131,9 +134,9 @@ impl TcpConn {
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
     /// was written. A closed peer is an `EPIPE`/`ECONNRESET` error, never SIGPIPE.
     ///
-    /// Syscalls: room in the buffer — `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full —
-    /// `sendto → EAGAIN`, `poll([POLLOUT], ms)`, `sendto`; indefinite — one blocking
-    /// `sendto(MSG_NOSIGNAL)`.
+    /// Syscalls ([contract](crate::syscalls#tcpconnsend)): room in the buffer —
+    /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full — `sendto → EAGAIN`, `poll([POLLOUT], ms)`,
+    /// `sendto`; indefinite — one blocking `sendto(MSG_NOSIGNAL)`.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -150,6 +153,8 @@ impl TcpConn {
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
     /// open until `close` or drop.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconnshutdown)): `shutdown` — 1.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -168,6 +173,8 @@ impl TcpConn {
 
     /// Closes the descriptor (one `close`), reporting the kernel's answer. Every later call,
     /// `close` included, is a "closed" error that makes no syscall.
+    ///
+    /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};

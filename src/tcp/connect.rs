@@ -16,10 +16,11 @@ use crate::timeout::Timeout;
 /// `timeout` for the handshake. A refused connection is an error, never a success; an expired
 /// timeout is `TimedOut`. Every failure closes the socket it made.
 ///
-/// Syscalls: indefinite — `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2.
-/// With a timeout — `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`,
-/// `poll([POLLOUT], ms)`, `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports
-/// `POLLERR`/`POLLHUP`, a `getsockopt(SO_ERROR)` fetches why.
+/// Syscalls ([contract](crate::syscalls#connect)): indefinite —
+/// `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2. With a timeout —
+/// `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`, `poll([POLLOUT], ms)`,
+/// `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports `POLLERR`/`POLLHUP`, a
+/// `getsockopt(SO_ERROR)` fetches why.
 ///
 /// ```
 /// use chapel_socket::{connect, listen, struct_timeval};
@@ -132,8 +133,8 @@ impl fmt::Display for Service<'_> {
 /// ([`Error::gai_code`]); when every address fails, the error lists each address with its
 /// own error ([`Error::attempts`]) — Chapel says "Can't resolve address" for both.
 ///
-/// Syscalls: the resolver's (none for a numeric host and port), then [`connect`]'s for each
-/// address tried.
+/// Syscalls ([contract](crate::syscalls#connect_host)): the resolver's (none for a numeric host
+/// and port), then [`connect`]'s for each address tried.
 ///
 /// ```
 /// use chapel_socket::{connect_host, listen, IPFamily, INDEFINITE_TIMEOUT};

@@ -16,7 +16,7 @@ use crate::timeout::Timeout;
 /// pending connections ([`BACKLOG_DEFAULT`](crate::BACKLOG_DEFAULT) is Chapel's default).
 /// Port 0 lets the kernel pick one; [`TcpListener::addr`] tells which.
 ///
-/// Syscalls: `socket(family, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)`,
+/// Syscalls ([contract](crate::syscalls#listen)): `socket(family, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)`,
 /// `setsockopt(SOL_SOCKET, SO_REUSEADDR)`, `bind`, `listen` — 4. On failure the socket is
 /// closed (one more `close`) and the error names the step and the address.
 ///
@@ -59,9 +59,9 @@ impl TcpListener {
     /// an error of kind `TimedOut`, never earlier than asked; a wake-up that finds the queue
     /// empty again keeps waiting.
     ///
-    /// Syscalls: `accept4(SOCK_CLOEXEC)` — 1 when a connection is queued; otherwise
-    /// `accept4 → EAGAIN`, `poll([POLLIN], ms)`, `accept4`. On an error, a `getsockname`
-    /// names the listener's address in the message.
+    /// Syscalls ([contract](crate::syscalls#tcplisteneraccept)): `accept4(SOCK_CLOEXEC)` — 1
+    /// when a connection is queued; otherwise `accept4 → EAGAIN`, `poll([POLLIN], ms)`,
+    /// `accept4`. On an error, a `getsockname` names the listener's address in the message.
     ///
     /// ```
     /// use chapel_socket::{listen, IpAddr};
@@ -79,7 +79,7 @@ impl TcpListener {
     }
 
     /// Chapel's `tcpListener.addr`: the address it is bound to, with the port the kernel
-    /// picked if it was 0. Syscalls: `getsockname` — 1.
+    /// picked if it was 0. Syscalls ([contract](crate::syscalls#tcplisteneraddr)): `getsockname` — 1.
     ///
     /// ```
     /// use chapel_socket::listen;
@@ -93,6 +93,8 @@ impl TcpListener {
 
     /// Chapel's `tcpListener.close`: closes the descriptor (one `close`). Every later call
     /// on this listener, `close` included, is a "closed" error that makes no syscall.
+    ///
+    /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
     /// ```
     /// use chapel_socket::listen;
@@ -118,7 +120,8 @@ impl TcpListener {
     }
 
     /// Chapel's `tcpListener.setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY`
-    /// = 0); Linux passes the setting on to accepted connections. Syscalls: `setsockopt` — 1.
+    /// = 0); Linux passes the setting on to accepted connections.
+    /// Syscalls ([contract](crate::syscalls#set_nagle)): `setsockopt` — 1.
     ///
     /// ```
     /// use chapel_socket::{get_sock_opt, listen, IPPROTO_TCP, TCP_NODELAY};
@@ -133,7 +136,7 @@ impl TcpListener {
 
     /// Chapel's `tcpListener.setDelayAck`: `enable` lets the kernel delay ACKs
     /// (`TCP_QUICKACK` = 0). Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT`
-    /// error. Syscalls: `setsockopt` — 1.
+    /// error. Syscalls ([contract](crate::syscalls#set_delay_ack)): `setsockopt` — 1.
     ///
     /// ```
     /// use chapel_socket::listen;
