@@ -128,10 +128,9 @@ fn run(row: &str) -> Setup {
         "listen" | "listen/socket-fails" | "listen/bind-fails" => measure(row, || listen(&lo4(), true, 16)),
         "listen/ipv6" => measure(row, || listen(&"[::1]:0".parse()?, true, 16)),
         "listen/in-use" => {
-            let taken = server()?.addr()?;
-            let holder = listen(&taken, true, 16)?;
+            let holder = server()?;
+            let taken = holder.addr()?;
             measure(row, || listen(&taken, true, 16));
-            drop(holder);
         }
         "accept/queued" => {
             let server = server()?;
@@ -429,9 +428,10 @@ trait Outcome {
 
 impl Outcome for chapel_socket::Error {
     fn outcome(&self) -> String {
-        match self.is_closed() {
-            true => format!("closed {}", self.op()),
-            false => format!("err {} {}", self.op(), kind(self.kind(), self.raw_os_error())),
+        if self.is_closed() {
+            format!("closed {}", self.op())
+        } else {
+            format!("err {} {}", self.op(), kind(self.kind(), self.raw_os_error()))
         }
     }
 }
