@@ -158,9 +158,11 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let rounds = if options.quick { 1 } else { ROUNDS };
     println!("# chapel-socket compare ({} mode): {}", if options.quick { "quick" } else { "full" }, machine());
     let mut rows = Vec::new();
+    let mut batch_ops = Vec::new();
     let mut ok = true;
     for w in Workload::ALL {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
+        batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
         // batches[imp][round]: one batch's samples, or None when it failed.
         let mut batches: Vec<Vec<Option<Vec<f64>>>> = vec![Vec::new(); imps.len()];
@@ -197,6 +199,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
     }
     let timed = started.elapsed();
     count_syscalls(&mut rows, options, baseline.as_ref());
+    println!("# {rounds} round(s); ops per batch: {}", batch_ops.join(", "));
     println!("{}", report::table(&rows));
     println!("# syscalls per op (both ends; strace -f -c, difference of two batch sizes):");
     println!("{}", report::breakdown(&rows));
