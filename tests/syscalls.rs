@@ -256,6 +256,43 @@ fn sorted<'a>(rows: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     rows
 }
 
+/// Every rustdoc link into the contract (`crate::syscalls#anchor`) names a section heading
+/// of `docs/SYSCALLS.md` (by rustdoc's anchor rule), and every section is linked.
+#[test]
+fn rustdoc_links_name_the_contracts_sections() {
+    let anchor = |heading: &str| -> String {
+        let keep = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+        heading
+            .chars()
+            .filter_map(|c| if keep(c) { Some(c.to_ascii_lowercase()) } else { (c == ' ').then_some('-') })
+            .collect()
+    };
+    let sections: Vec<String> = contract::DOCUMENT.lines().filter_map(|l| l.strip_prefix("## ")).map(anchor).collect();
+    let mut linked = Vec::new();
+    let mut files = vec![PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+    while let Some(path) = files.pop() {
+        match std::fs::read_dir(&path) {
+            Ok(dir) => files.extend(dir.flatten().map(|e| e.path())),
+            Err(_) => {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                const LINK: &str = "crate::syscalls#";
+                for (at, _) in text.match_indices(LINK) {
+                    let name: String = text[at + LINK.len()..].chars().take_while(|&c| c != ')').collect();
+                    assert!(
+                        sections.contains(&name),
+                        "{}: no section of docs/SYSCALLS.md has anchor #{name}",
+                        path.display()
+                    );
+                    linked.push(name);
+                }
+            }
+        }
+    }
+    for section in sections.iter().filter(|s| *s != "how-to-read-a-row") {
+        assert!(linked.contains(section), "no rustdoc links to docs/SYSCALLS.md#{section}");
+    }
+}
+
 #[test]
 fn the_contract_keeps_its_promised_counts() {
     let count = |id: &str| contract_rows().iter().find(|r| r.id == id).map(|r| r.steps.len());
