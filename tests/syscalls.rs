@@ -147,7 +147,6 @@ fn check_row(id: &str) {
     let fds: i64 = field("fds ").trim_start_matches('+').parse().expect("the driver prints `fds N`");
     assert_eq!(fds, row.fds, "{id}: change in open descriptors");
     let calls = trace::region(&text, id).unwrap_or_else(|e| panic!("{id}: {e}"));
-    let calls = if cfg!(debug_assertions) { trace::without_debug_fd_checks(calls) } else { calls };
     if let Err(diff) = contract::check(&row.steps, &calls) {
         panic!("{id}: the syscalls differ from docs/SYSCALLS.md\n{diff}");
     }

@@ -40,8 +40,8 @@ pub struct TcpConn {
 }
 
 impl TcpConn {
-    pub(crate) fn new(fd: OwnedFd, peer: Option<IpAddr>) -> TcpConn {
-        TcpConn { sock: Sock::new(fd), peer }
+    pub(crate) fn new(sock: Sock, peer: Option<IpAddr>) -> TcpConn {
+        TcpConn { sock, peer }
     }
 
     fn target(&self) -> Target {
@@ -248,7 +248,7 @@ impl IntoRawFd for TcpConn {
 impl From<OwnedFd> for TcpConn {
     /// Adopts a connected stream socket; [`addr`](TcpConn::addr) then asks `getpeername`.
     fn from(fd: OwnedFd) -> TcpConn {
-        TcpConn::new(fd, None)
+        TcpConn::new(Sock::new(fd), None)
     }
 }
 

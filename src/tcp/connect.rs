@@ -1,9 +1,9 @@
 //! [`connect`] to an address and [`connect_host`] to a name.
 
+use crate::sock::Sock;
 use std::ffi::CString;
 use std::fmt;
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
 
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Result, Target};
@@ -36,18 +36,21 @@ pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn>
 fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     let at = Target::Addr(address);
     let bounded = !timeout.is_indefinite();
-    let fd = sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, bounded)
-        .map_err(Error::os("socket", &at))?;
-    match sys::socket::connect(fd.as_fd(), &SocketAddr::from(address)) {
+    let sock = Sock::new(
+        sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, bounded)
+            .map_err(Error::os("socket", &at))?,
+    );
+    let fd = sock.fd("connect")?;
+    match sys::socket::connect(fd, &SocketAddr::from(address)) {
         Ok(()) => {}
         // In progress: non-blocking, or a blocking connect a signal interrupted (the
         // handshake goes on; connecting again would fail with EALREADY).
         Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == std::io::ErrorKind::Interrupted => {
-            let revents = sys::wait::wait(fd.as_fd(), sys::wait::POLLOUT, timeout.deadline())
+            let revents = sys::wait::wait(fd, sys::wait::POLLOUT, timeout.deadline())
                 .map_err(Error::os("poll", &at))?
                 .ok_or_else(|| Error::new("connect", at.clone(), Cause::TimedOut(timeout)))?;
             if revents & (sys::wait::POLLERR | sys::wait::POLLHUP) != 0 {
-                let pending = sys::opt::get_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_ERROR)
+                let pending = sys::opt::get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)
                     .map_err(Error::os("getsockopt(SO_ERROR)", &at))?;
                 if pending != 0 {
                     return Err(Error::os("connect", &at)(std::io::Error::from_raw_os_error(pending)));
@@ -57,9 +60,9 @@ fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
         Err(e) => return Err(Error::os("connect", &at)(e)),
     }
     if bounded {
-        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os("ioctl(FIONBIO)", &at))?;
+        sys::fd::set_nonblocking(fd, false).map_err(Error::os("ioctl(FIONBIO)", &at))?;
     }
-    Ok(TcpConn::new(fd, Some(address)))
+    Ok(TcpConn::new(sock, Some(address)))
 }
 
 /// A service to connect to: a name from `/etc/services` (`"http"`), a number as text

@@ -28,13 +28,16 @@ use crate::timeout::Timeout;
 /// ```
 pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpListener> {
     let at = Target::Addr(*address);
-    let fd = sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, true)
-        .map_err(Error::os("socket", &at))?;
-    sys::opt::set_int(fd.as_fd(), libc::SOL_SOCKET, libc::SO_REUSEADDR, reuse_addr.into())
+    let sock = Sock::new(
+        sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, true)
+            .map_err(Error::os("socket", &at))?,
+    );
+    let fd = sock.fd("listen")?;
+    sys::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, reuse_addr.into())
         .map_err(Error::os("setsockopt", &at))?;
-    sys::socket::bind(fd.as_fd(), &(*address).into()).map_err(Error::os("bind", &at))?;
-    sys::socket::listen(fd.as_fd(), backlog.into()).map_err(Error::os("listen", &at))?;
-    Ok(TcpListener { sock: Sock::new(fd) })
+    sys::socket::bind(fd, &(*address).into()).map_err(Error::os("bind", &at))?;
+    sys::socket::listen(fd, backlog.into()).map_err(Error::os("listen", &at))?;
+    Ok(TcpListener { sock })
 }
 
 /// Chapel's `tcpListener`: a bound, listening TCP socket. Its descriptor is close-on-exec and
@@ -73,7 +76,7 @@ impl TcpListener {
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd("accept")?;
         match with_timeout(fd, sys::wait::POLLIN, timeout.into(), |_| sys::socket::accept(fd)) {
-            Ok((conn, peer)) => Ok(TcpConn::new(conn, peer.map(IpAddr::from))),
+            Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
             Err(cause) => Err(Error::new("accept", self.addr().map_or(Target::None, Target::Addr), cause)),
         }
     }

@@ -46,21 +46,6 @@ fn split_tid(line: &str) -> (&str, &str) {
     }
 }
 
-/// Drops what a debug build of `std` adds before closing an `OwnedFd` it drops: one
-/// `fcntl(fd, F_GETFD)` right before the `close` of the same descriptor.
-pub fn without_debug_fd_checks(calls: Vec<Call>) -> Vec<Call> {
-    let mut kept: Vec<Call> = Vec::with_capacity(calls.len());
-    for (i, c) in calls.iter().enumerate() {
-        let checks_next_close = c.name == "fcntl"
-            && c.args.get(1).is_some_and(|a| a == "F_GETFD")
-            && calls.get(i + 1).is_some_and(|next| next.name == "close" && next.args.first() == c.args.first());
-        if !checks_next_close {
-            kept.push(c.clone());
-        }
-    }
-    kept
-}
-
 #[test]
 fn cuts_the_acting_threads_region() {
     let trace = "\
@@ -82,13 +67,4 @@ fn cuts_the_acting_threads_region() {
     assert_eq!(calls[1].args, ["3", "POLLIN", "4000"]);
     assert!(region(trace, "accept/queued").unwrap_err().contains("no BEGIN"));
     assert!(region(&trace.replace("END", "FIN"), "accept/wait").unwrap_err().contains("no END"));
-}
-
-#[test]
-fn forgives_only_the_debug_check_before_its_close() {
-    let calls =
-        ["fcntl(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)", "close(3) = 0", "fcntl(4, F_GETFD) = 0x1", "close(5) = 0"]
-            .map(|l| call::parse(l).unwrap());
-    let kept: Vec<String> = without_debug_fd_checks(calls.to_vec()).iter().map(|c| c.to_string()).collect();
-    assert_eq!(kept, ["close(3) = 0", "fcntl(4, F_GETFD) = 0x1", "close(5) = 0"]);
 }
