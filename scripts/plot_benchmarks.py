@@ -4,8 +4,8 @@
 
     python3 scripts/plot_benchmarks.py bench.csv docs/bench-ratio.png
 
-Bars are the ratio of medians (above 1 is faster than std::net); the whiskers span the lowest
-and highest per-round ratio, i.e. how much of the difference is noise. Needs matplotlib
+Bars are the ratio of medians (above 1 is faster than std::net); the whiskers span the
+interquartile range of the per-round ratios, i.e. how much of the difference is noise. Needs matplotlib
 (`pip install matplotlib`).
 """
 import csv
@@ -26,6 +26,7 @@ def main(csv_path, png_path):
     labels = list(dict.fromkeys(r["label"] for r in rows))
     by_key = {(r["label"], r["impl"]): r for r in rows}
     height = 0.8 / len(SHOWN)
+    bars = []
     fig, ax = plt.subplots(figsize=(9, 0.9 * len(labels) + 1.5))
     for k, impl in enumerate(SHOWN):
         ys, ratios, lo, hi = [], [], [], []
@@ -36,22 +37,25 @@ def main(csv_path, png_path):
             ratio = float(r["vs_std"])
             ys.append(i + (k - (len(SHOWN) - 1) / 2) * height)
             ratios.append(ratio)
-            lo.append(ratio - float(r["vs_std_min"] or ratio))
-            hi.append(float(r["vs_std_max"] or ratio) - ratio)
+            lo.append(max(0.0, ratio - float(r["vs_std_q1"] or ratio)))
+            hi.append(max(0.0, float(r["vs_std_q3"] or ratio) - ratio))
         ax.barh(ys, ratios, height=height, color=COLORS[impl], label=impl, xerr=[lo, hi],
                 error_kw={"elinewidth": 0.8, "capsize": 2})
-        for y, ratio in zip(ys, ratios):
-            ax.text(ratio + 0.01, y, f"{ratio:.2f}", va="center", fontsize=7)
+        bars.append((ys, ratios))
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=8)
     ax.invert_yaxis()
-    low = min(float(r["vs_std_min"] or r["vs_std"]) for r in rows if r["impl"] in SHOWN)
-    high = max(float(r["vs_std_max"] or r["vs_std"]) for r in rows if r["impl"] in SHOWN)
-    ax.set_xlim(min(0.6, low - 0.05), max(1.2, high + 0.08))
-    ax.set_xlabel("speed relative to std::net (ratio of medians; whiskers: per-round min-max)")
-    ax.set_title("chapel-socket benchmark: ratio to std::net per workload (loopback, IPv4)")
-    ax.legend(loc="lower right", fontsize=8)
+    low = min(float(r["vs_std_q1"] or r["vs_std"]) for r in rows if r["impl"] in SHOWN)
+    high = max(float(r["vs_std_q3"] or r["vs_std"]) for r in rows if r["impl"] in SHOWN)
+    left = min(0.6, low - 0.1)
+    ax.set_xlim(left, max(1.2, high + 0.05))
+    for ys, ratios in bars:
+        for y, ratio in zip(ys, ratios):
+            ax.text(left + 0.01, y, f"{ratio:.2f}x", va="center", fontsize=7, color="white")
+    ax.set_xlabel("speed relative to std::net (ratio of medians; whiskers: per-round interquartile range)")
+    ax.set_title("chapel-socket benchmark: ratio to std::net per workload (loopback, IPv4)", pad=28)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(SHOWN), fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(png_path, dpi=110)
 

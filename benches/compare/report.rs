@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 
 use crate::Imp;
-use crate::stats::Summary;
+use crate::stats::{Summary, quantile};
 use crate::strace::Counts;
 use crate::workload::Workload;
 
@@ -32,13 +32,13 @@ impl Row {
         Some(other?.summary?.median / self.summary?.median)
     }
 
-    /// The lowest and highest per-round ratio to `other` (each round's batches ran
+    /// The interquartile range of the per-round ratios to `other` (each round's batches ran
     /// back to back), which shows how much of a ratio is noise.
     fn ratio_range(&self, other: Option<&Row>) -> Option<(f64, f64)> {
         let pairs = self.round_medians.iter().zip(&other?.round_medians);
-        let ratios: Vec<f64> = pairs.filter_map(|(mine, theirs)| Some((*theirs)? / (*mine)?)).collect();
-        let lo = ratios.iter().copied().reduce(f64::min)?;
-        Some((lo, ratios.iter().copied().reduce(f64::max)?))
+        let mut ratios: Vec<f64> = pairs.filter_map(|(mine, theirs)| Some((*theirs)? / (*mine)?)).collect();
+        ratios.sort_by(f64::total_cmp);
+        (!ratios.is_empty()).then(|| (quantile(&ratios, 0.25), quantile(&ratios, 0.75)))
     }
 }
 
@@ -58,10 +58,11 @@ fn or_na(v: Option<String>) -> String {
     v.unwrap_or_else(|| "n/a".into())
 }
 
-/// The main table: median and p99-tail rate, ratios to std::net and to C, syscalls per op.
+/// The main table: median and p99-tail rate, ratios to std::net (with the per-round
+/// interquartile range) and to C, syscalls per op.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
-    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "(rounds)", "vs C", "syscalls/op"];
+    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "syscalls/op"];
     let _ = writeln!(
         out,
         "{:<52} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
@@ -109,7 +110,7 @@ pub fn breakdown(rows: &[Row]) -> String {
 /// One line per row, for scripts/plot_benchmarks.py.
 pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
     let mut out = String::from(
-        "workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_std_min,vs_std_max,vs_c,syscalls_per_op,samples\n",
+        "workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_std_q1,vs_std_q3,vs_c,syscalls_per_op,samples\n",
     );
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     for row in rows {

@@ -1,7 +1,7 @@
-//! Median and 99th percentile of ns/op samples.
+//! Median and 99th percentile of ns/op samples, and quantiles in general.
 
 /// The `q`-quantile (0..=1) of `sorted`, by nearest rank.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
 }
