@@ -3,6 +3,7 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::time::Instant;
 
 use crate::error::{Cause, Error, Result, Target};
 use crate::sys;
@@ -70,6 +71,11 @@ pub(crate) fn with_timeout<T>(
             Ok(v) => return Ok(v),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                // Readiness the call cannot use (a queued datagram under MSG_ERRQUEUE) wakes
+                // every poll at once: without this check the loop would spin for ever.
+                if deadline.flatten().is_some_and(|d| Instant::now() >= d) {
+                    return Err(Cause::TimedOut(timeout));
+                }
                 let until = *deadline.get_or_insert_with(|| timeout.deadline());
                 if sys::wait::wait(fd, events, until).map_err(Cause::Os)?.is_none() {
                     return Err(Cause::TimedOut(timeout));
