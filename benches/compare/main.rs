@@ -6,12 +6,14 @@
 //!
 //! `cargo bench --bench compare` (about 3 minutes on 2 cores);
 //! `cargo bench --bench compare -- --quick` (CI: a few ops of each, seconds);
-//! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py.
+//! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py; `--no-pin` lets the
+//! threads run on any CPU (see `pin` for why the default is one).
 //! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts).
 
 mod cbase;
 mod clock;
 mod ours;
+mod pin;
 mod report;
 mod sock2;
 mod stats;
@@ -73,18 +75,23 @@ fn main() -> ExitCode {
         return count_mode(&args[at + 1..]);
     }
     let mut options = Options { quick: false, csv: None };
+    let mut pinned = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
             "--csv" => options.csv = it.next().map(PathBuf::from),
+            "--no-pin" => pinned = false,
             // cargo bench passes --bench to a harness-less bench.
             "--bench" => {}
             other => {
-                eprintln!("compare: unknown argument {other:?} (expected --quick, --csv FILE)");
+                eprintln!("compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin)");
                 return ExitCode::from(2);
             }
         }
+    }
+    if pinned && let Some(code) = pin::rerun_pinned(&args) {
+        return code;
     }
     watchdog(if options.quick { Duration::from_secs(120) } else { Duration::from_secs(290) });
     match run_all(&options) {
@@ -156,7 +163,9 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let baseline = Baseline::build().map_err(|e| eprintln!("compare: C baseline unavailable: {e}")).ok();
     let imps: Vec<Imp> = Imp::ALL.into_iter().filter(|&i| i != Imp::C || baseline.is_some()).collect();
     let rounds = if options.quick { 1 } else { ROUNDS };
-    println!("# chapel-socket compare ({} mode): {}", if options.quick { "quick" } else { "full" }, machine());
+    let placement = pin::current().map_or("unpinned".to_string(), |cpu| format!("pinned to CPU {cpu}"));
+    let mode = if options.quick { "quick" } else { "full" };
+    println!("# chapel-socket compare ({mode} mode, {placement}): {}", machine());
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;
@@ -251,12 +260,12 @@ fn count_syscalls(rows: &mut [Row], options: &Options, c: Option<&Baseline>) {
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
-/// CPU model, core count and kernel, for the table's header.
+/// CPU model, the machine's CPU count (not just the pinned one) and kernel, for the header.
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model =
         cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']));
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor")).count();
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!("{} × {cores}, Linux {}, load average {}", model.unwrap_or("unknown CPU"), kernel.trim(), load())
 }

@@ -27,19 +27,25 @@ impl Row {
         self.workload.units_per_op() * 1e9 / ns
     }
 
-    /// How many times faster than `other` (medians); above 1 is faster.
-    fn ratio(&self, other: Option<&Row>) -> Option<f64> {
-        Some(other?.summary?.median / self.summary?.median)
-    }
-
-    /// The interquartile range of the per-round ratios to `other` (each round's batches ran
-    /// back to back), which shows how much of a ratio is noise.
-    fn ratio_range(&self, other: Option<&Row>) -> Option<(f64, f64)> {
+    /// How many times faster than `other`: the median, and the interquartile range, of the
+    /// per-round ratios of medians (each round ran both back to back, so a slow spell of the
+    /// machine cancels out). Above 1 is faster.
+    fn ratio(&self, other: Option<&Row>) -> Option<Ratio> {
         let pairs = self.round_medians.iter().zip(&other?.round_medians);
         let mut ratios: Vec<f64> = pairs.filter_map(|(mine, theirs)| Some((*theirs)? / (*mine)?)).collect();
         ratios.sort_by(f64::total_cmp);
-        (!ratios.is_empty()).then(|| (quantile(&ratios, 0.25), quantile(&ratios, 0.75)))
+        (!ratios.is_empty()).then(|| Ratio {
+            median: quantile(&ratios, 0.5),
+            q1: quantile(&ratios, 0.25),
+            q3: quantile(&ratios, 0.75),
+        })
     }
+}
+
+struct Ratio {
+    median: f64,
+    q1: f64,
+    q3: f64,
 }
 
 fn find(rows: &[Row], w: Workload, imp: Imp) -> Option<&Row> {
@@ -58,8 +64,8 @@ fn or_na(v: Option<String>) -> String {
     v.unwrap_or_else(|| "n/a".into())
 }
 
-/// The main table: median and p99-tail rate, ratios to std::net (with the per-round
-/// interquartile range) and to C, syscalls per op.
+/// The main table: median and p99-tail rate over all samples, ratios to std::net (with the
+/// per-round interquartile range) and to C, syscalls per op.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "syscalls/op"];
@@ -70,6 +76,7 @@ pub fn table(rows: &[Row]) -> String {
     );
     for w in Workload::ALL {
         for row in rows.iter().filter(|r| r.workload == w) {
+            let vs_std = row.ratio(find(rows, w, Imp::Std));
             let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
             let _ = writeln!(
                 out,
@@ -78,9 +85,9 @@ pub fn table(rows: &[Row]) -> String {
                 row.imp.name(),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.p99)))),
-                or_na(row.ratio(find(rows, w, Imp::Std)).map(|r| format!("{r:.2}x"))),
-                or_na(row.ratio_range(find(rows, w, Imp::Std)).map(|(lo, hi)| format!("{lo:.2}-{hi:.2}"))),
-                or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{r:.2}x"))),
+                or_na(vs_std.as_ref().map(|r| format!("{:.2}x", r.median))),
+                or_na(vs_std.as_ref().map(|r| format!("{:.2}-{:.2}", r.q1, r.q3))),
+                or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{:.2}x", r.median))),
                 or_na(row.syscalls.as_ref().map(|c| format!("{:.2}", c.total))),
             );
         }
@@ -115,6 +122,7 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     for row in rows {
         let w = row.workload;
+        let vs_std = row.ratio(find(rows, w, Imp::Std));
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -124,10 +132,10 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
             row.imp.name(),
             num(row.summary.map(|s| row.rate(s.median))),
             num(row.summary.map(|s| row.rate(s.p99))),
-            num(row.ratio(find(rows, w, Imp::Std))),
-            num(row.ratio_range(find(rows, w, Imp::Std)).map(|r| r.0)),
-            num(row.ratio_range(find(rows, w, Imp::Std)).map(|r| r.1)),
-            num(row.ratio(find(rows, w, Imp::C))),
+            num(vs_std.as_ref().map(|r| r.median)),
+            num(vs_std.as_ref().map(|r| r.q1)),
+            num(vs_std.as_ref().map(|r| r.q3)),
+            num(row.ratio(find(rows, w, Imp::C)).map(|r| r.median)),
             num(row.syscalls.as_ref().map(|c| c.total)),
             row.samples,
         );
