@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Memcheck run: the library's unit tests (which cover the sys layer, where all the unsafe code
+# lives) and the reliability test binaries, each under
+# `valgrind --error-exitcode=1 --leak-check=no`. Any invalid read or write, use of
+# uninitialised memory or bad free fails the run.
+#
+# Self-contained: installs valgrind when it is missing, builds the test binaries with
+# `cargo test --no-run --message-format=json` and takes their paths from cargo's answer.
+# CARGO_TARGET_DIR is honoured. Usage: bash ci/valgrind.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v valgrind >/dev/null; then
+  echo "ci/valgrind.sh: installing valgrind"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq valgrind >/dev/null
+fi
+
+# Test binaries run under memcheck, by cargo target name ("lib" is the unit-test binary).
+targets=(lib fd_leaks cloexec sigpipe hostile_input timeouts)
+
+build_args=(--no-run --message-format=json)
+for t in "${targets[@]}"; do
+  if [ "$t" = lib ]; then build_args+=(--lib); else build_args+=(--test "$t"); fi
+done
+json=$(cargo test "${build_args[@]}")
+
+# The executable cargo built for target `$1` (of kind lib for the unit tests, test otherwise).
+executable() {
+  local kind=test
+  [ "$1" = lib ] && kind=lib
+  printf '%s\n' "$json" |
+    grep '"reason":"compiler-artifact"' |
+    grep "\"kind\":\[\"$kind\"\]" |
+    grep "\"name\":\"$([ "$1" = lib ] && echo chapel_socket || echo "$1")\"" |
+    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | head -n1
+}
+
+# Fewer property-test cases: memcheck runs each case many times slower.
+export PROPTEST_CASES=${PROPTEST_CASES:-128}
+status=0
+for t in "${targets[@]}"; do
+  exe=$(executable "$t")
+  [ -n "$exe" ] || { echo "ci/valgrind.sh: no test binary found for $t"; exit 1; }
+  echo "=== memcheck: $t ($exe)"
+  start=$(date +%s)
+  if valgrind --quiet --error-exitcode=1 --leak-check=no "$exe" --test-threads=2 -q; then
+    echo "=== memcheck: $t clean in $(($(date +%s) - start)) s"
+  else
+    echo "=== memcheck: $t FAILED"
+    status=1
+  fi
+done
+exit $status
