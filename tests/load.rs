@@ -122,11 +122,20 @@ fn kernel_drops(socket: &UdpSocket) -> u32 {
 
 /// The same count from `/proc/net/udp` (last column of the socket's line), as a cross-check.
 fn proc_drops(addr: IpAddr) -> u32 {
-    let ip = u32::from_ne_bytes("127.0.0.7".parse::<std::net::Ipv4Addr>().unwrap().octets());
+    let std::net::SocketAddr::V4(v4) = addr.into() else { panic!("{addr} is not IPv4") };
+    let ip = u32::from_ne_bytes(v4.ip().octets());
     let local = format!("{ip:08X}:{:04X}", addr.port());
     let table = std::fs::read_to_string("/proc/net/udp").unwrap();
     let line = table.lines().find(|l| l.split_whitespace().nth(1) == Some(&local)).expect("socket in /proc/net/udp");
     line.split_whitespace().last().unwrap().parse().unwrap()
+}
+
+/// Packets the kernel dropped before any socket saw them, because a CPU's input backlog was
+/// full (second column of `/proc/net/softnet_stat`, summed over CPUs). Loopback traffic
+/// passes that backlog; it is system-wide, so it can only bound the loss from above.
+fn backlog_drops() -> u64 {
+    let stat = std::fs::read_to_string("/proc/net/softnet_stat").unwrap();
+    stat.lines().map(|l| u64::from_str_radix(l.split_whitespace().nth(1).unwrap(), 16).unwrap()).sum()
 }
 
 fn datagram(seq: u32) -> [u8; 64] {
@@ -147,6 +156,7 @@ fn datagram_run(window: Option<u32>) -> (u32, u32) {
     let rx = UdpSocket::new(IPFamily::IPv4).unwrap();
     bind(&rx, &"127.0.0.7:0".parse().unwrap(), true).unwrap();
     let to = rx.addr().unwrap();
+    let backlog_before = backlog_drops();
     let received = Arc::new(AtomicU32::new(0));
     let progress = Arc::clone(&received);
     let sender = thread::spawn(move || {
@@ -185,12 +195,19 @@ fn datagram_run(window: Option<u32>) -> (u32, u32) {
     let received = received.load(Ordering::Relaxed);
     let dropped = kernel_drops(&rx);
     assert_eq!(dropped, proc_drops(to), "SO_MEMINFO and /proc/net/udp disagree");
+    let in_backlog = backlog_drops() - backlog_before;
     assert!(received > 0);
-    assert_eq!(received + dropped, DATAGRAMS, "{received} received + {dropped} dropped by the kernel");
+    // Every datagram missing is one the kernel counted as dropped: at the socket, or (rarely,
+    // when softirqs are deferred) in the input backlog.
+    let accounted = u64::from(received + dropped);
+    assert!(
+        accounted <= u64::from(DATAGRAMS) && u64::from(DATAGRAMS) <= accounted + in_backlog,
+        "{received} received + {dropped} dropped at the socket + {in_backlog} in the backlog != {DATAGRAMS} sent"
+    );
     let pace = window.map_or("full speed".to_string(), |w| format!("window {w}"));
     println!(
         "load: {DATAGRAMS} UDP datagrams at {pace}: {received} received intact, {dropped} dropped by the kernel \
-         (full receive buffer), {:?}",
+         (full receive buffer), {in_backlog} input-backlog drops system-wide, {:?}",
         started.elapsed()
     );
     (received, dropped)
