@@ -41,7 +41,8 @@ fn check<S: Strategy>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result
 where
     S::Value: std::fmt::Debug,
 {
-    let cases = cases.min(Config::default().cases);
+    let cap = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok());
+    let cases = cap.map_or(cases, |cap: u32| cases.min(cap));
     let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     if let Err(e) = runner.run(&strategy, test) {
         panic!("{e}");
