@@ -35,7 +35,7 @@ executable() {
     grep '"reason":"compiler-artifact"' |
     grep "\"kind\":\[\"$kind\"\]" |
     grep "\"name\":\"$([ "$1" = lib ] && echo chapel_socket || echo "$1")\"" |
-    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | head -n1
+    grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | sed -n 1p
 }
 
 # Fewer property-test cases: memcheck runs each case many times slower.
