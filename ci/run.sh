@@ -25,3 +25,6 @@ step "runtime dependencies"
 deps=$(cargo tree -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u | tr '\n' ' ')
 [ "$deps" = "chapel-socket libc " ] || { echo "runtime dependencies are [$deps]; only libc is allowed"; exit 1; }
 echo "$deps"
+
+step "memcheck (valgrind)"
+bash ci/valgrind.sh
