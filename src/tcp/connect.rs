@@ -178,16 +178,72 @@ pub fn connect_host<'a>(
     };
     let addresses =
         sys::resolve::resolve(&query).map_err(|g| Error::new("getaddrinfo", named.clone(), Cause::Resolve(g)))?;
+    connect_each(addresses.into_iter().map(IpAddr::from), timeout, named)
+}
+
+/// Connects to each address in turn, giving each the whole `timeout`, until one accepts; the
+/// error of a single address as it is, of several as the list of them all.
+fn connect_each(addresses: impl IntoIterator<Item = IpAddr>, timeout: Timeout, named: Target) -> Result<TcpConn> {
     let mut failures = Vec::new();
     for address in addresses {
-        match connect_to(address.into(), timeout) {
+        match connect_to(address, timeout) {
             Ok(conn) => return Ok(conn),
             Err(e) => failures.push(e),
         }
     }
     match failures.len() {
-        0 => Err(invalid("the resolver returned no IPv4 or IPv6 address")),
+        0 => Err(Error::new("connect", named, Cause::Invalid("the resolver returned no IPv4 or IPv6 address".into()))),
         1 => Err(failures.remove(0)),
         _ => Err(Error::new("connect", named, Cause::AllFailed(failures))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp::listen;
+    use std::io::ErrorKind;
+    use std::time::{Duration, Instant};
+
+    /// A listener that never accepts, its queue filled, so one more connect times out; with
+    /// the connections that fill it.
+    fn full_listener() -> (IpAddr, Vec<TcpConn>, crate::TcpListener) {
+        let listener = listen(&"127.0.0.1:0".parse().unwrap(), true, 0).unwrap();
+        let address = listener.addr().unwrap();
+        let mut queued = Vec::new();
+        for _ in 0..64 {
+            match connect_to(address, Timeout::from(0.2)) {
+                Ok(conn) => queued.push(conn),
+                Err(e) if e.kind() == ErrorKind::TimedOut => return (address, queued, listener),
+                Err(e) => panic!("filling the queue: {e}"),
+            }
+        }
+        panic!("64 connects and the accept queue of {address} is still not full");
+    }
+
+    #[test]
+    fn the_timeout_applies_to_each_address() {
+        let (first, _q1, _l1) = full_listener();
+        let (second, _q2, _l2) = full_listener();
+        let timeout = Duration::from_millis(250);
+        let start = Instant::now();
+        let err = connect_each([first, second], timeout.into(), Target::Host("both:0".into())).unwrap_err();
+        let elapsed = start.elapsed();
+        assert!(elapsed >= 2 * timeout, "two addresses gave up after {elapsed:?}");
+        assert!(elapsed < 2 * timeout + Duration::from_secs(4), "two addresses took {elapsed:?}");
+        assert_eq!(err.kind(), ErrorKind::TimedOut);
+        let tried: Vec<_> = err.attempts().iter().map(|e| e.address()).collect();
+        assert_eq!(tried, [Some(first), Some(second)]);
+        assert!(err.to_string().starts_with("connect both:0: every address failed (connect to 127.0.0.1:"), "{err}");
+    }
+
+    #[test]
+    fn the_first_address_that_accepts_wins() {
+        let (full, _queued, _listener) = full_listener();
+        let open = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
+        let conn = connect_each([full, open.addr().unwrap()], Timeout::from(0.1), Target::None).unwrap();
+        assert_eq!(conn.addr().unwrap(), open.addr().unwrap());
+        let err = connect_each([], Timeout::from(0.1), Target::None).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
     }
 }
