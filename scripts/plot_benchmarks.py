@@ -4,8 +4,8 @@
 
     python3 scripts/plot_benchmarks.py bench.csv docs/bench-ratio.png
 
-Bars are the ratio of medians (above 1 is faster than std::net); the whiskers span the
-interquartile range of the per-round ratios, i.e. how much of the difference is noise. Needs matplotlib
+Bars are the median of the per-round ratios of medians (above 1 is faster than std::net);
+the whiskers span their interquartile range, i.e. how much of the difference is noise. Needs matplotlib
 (`pip install matplotlib`).
 """
 import csv
@@ -53,7 +53,7 @@ def main(csv_path, png_path):
     for ys, ratios in bars:
         for y, ratio in zip(ys, ratios):
             ax.text(left + 0.01, y, f"{ratio:.2f}x", va="center", fontsize=7, color="white")
-    ax.set_xlabel("speed relative to std::net (ratio of medians; whiskers: per-round interquartile range)")
+    ax.set_xlabel("speed relative to std::net (median of per-round ratios; whiskers: interquartile range)")
     ax.set_title("chapel-socket benchmark: ratio to std::net per workload (loopback, IPv4)", pad=28)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(SHOWN), fontsize=8, frameon=False)
     fig.tight_layout()

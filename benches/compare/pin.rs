@@ -18,13 +18,18 @@ pub fn current() -> Option<String> {
 }
 
 /// Runs this program with `args` pinned to the highest CPU it may use, and returns that run's
-/// exit code; `None` (run unpinned here) when already pinned or when `taskset` is missing.
+/// exit code; `None` (run unpinned here) when already pinned or when `taskset` cannot pin.
 pub fn rerun_pinned(args: &[String]) -> Option<ExitCode> {
     if current().is_some() {
         return None;
     }
     let cpu = highest_allowed_cpu()?;
     let exe = std::env::current_exe().ok()?;
+    // A taskset that cannot pin (missing, or not allowed) must not pass for a failed bench.
+    if !Command::new("taskset").arg("-c").arg(cpu.to_string()).arg("true").status().is_ok_and(|s| s.success()) {
+        eprintln!("compare: taskset cannot pin to CPU {cpu}; running unpinned");
+        return None;
+    }
     match Command::new("taskset")
         .arg("-c")
         .arg(cpu.to_string())
@@ -35,7 +40,7 @@ pub fn rerun_pinned(args: &[String]) -> Option<ExitCode> {
     {
         Ok(status) => Some(ExitCode::from(status.code().map_or(1, |c| c.clamp(0, 255) as u8))),
         Err(e) => {
-            eprintln!("compare: cannot run taskset ({e}); running unpinned");
+            eprintln!("compare: taskset failed ({e}); running unpinned");
             None
         }
     }
