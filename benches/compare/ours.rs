@@ -6,7 +6,7 @@ use std::thread;
 use chapel_socket::{INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpListener, UdpSocket, bind, connect, listen};
 
 use crate::clock::Clock;
-use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload};
+use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
     match w {
@@ -110,7 +110,7 @@ fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         let mut clock = Clock::new(w, n);
         for _ in 0..n {
             client.send(&req, &to, TIMEOUT)?;
-            client.recv_into(&mut buf, TIMEOUT)?;
+            datagram(client.recv_into(&mut buf, TIMEOUT)?)?;
             clock.tick();
         }
         echo.join().expect("echo thread")?;
@@ -137,7 +137,7 @@ fn udp_oneway(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         let mut buf = [0; UDP_SIZE];
         let mut clock = Clock::new(w, n);
         for i in 0..n {
-            receiver.recv_into(&mut buf, INDEFINITE_TIMEOUT)?;
+            datagram(receiver.recv_into(&mut buf, INDEFINITE_TIMEOUT)?)?;
             clock.tick();
             if (i + 1) % WINDOW == 0 {
                 receiver.send(b"a", &back, TIMEOUT)?;

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::thread;
 
 use crate::clock::Clock;
-use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload};
+use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
     match w {
@@ -108,7 +108,7 @@ fn udp_rr(w: Workload, n: usize, per_call: bool) -> io::Result<Vec<f64>> {
             if per_call {
                 client.set_read_timeout(Some(TIMEOUT))?;
             }
-            client.recv(&mut buf)?;
+            datagram(client.recv(&mut buf)?)?;
             clock.tick();
         }
         echo.join().expect("echo thread")?;
@@ -136,7 +136,7 @@ fn udp_oneway(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         let mut buf = [0; UDP_SIZE];
         let mut clock = Clock::new(w, n);
         for i in 0..n {
-            receiver.recv(&mut buf)?;
+            datagram(receiver.recv(&mut buf)?)?;
             clock.tick();
             if (i + 1) % WINDOW == 0 {
                 receiver.send_to(b"a", back)?;

@@ -118,3 +118,8 @@ impl Workload {
         })
     }
 }
+
+/// Checks that a received datagram has the size every workload sends.
+pub fn datagram(len: usize) -> std::io::Result<()> {
+    if len == UDP_SIZE { Ok(()) } else { Err(std::io::Error::other(format!("a {len}-byte datagram, not {UDP_SIZE}"))) }
+}
