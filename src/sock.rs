@@ -52,16 +52,28 @@ impl Drop for Sock {
     }
 }
 
+/// What an indefinite wait does when its call answers "would block" (`EAGAIN`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Indefinite {
+    /// The descriptor blocks, so `EAGAIN` comes from the socket's own `SO_RCVTIMEO` /
+    /// `SO_SNDTIMEO` (or an adopted non-blocking descriptor): it is the answer, as in C.
+    Blocks,
+    /// The descriptor is non-blocking by design (a listener): wait for readiness.
+    Polls,
+}
+
 /// Runs `call` (given the flags to add: `MSG_DONTWAIT` when the wait is bounded) until it
 /// succeeds, fails, or `timeout` runs out. The call is tried first; only when it would block
 /// is the fd polled for `events`, and then it is tried again. `EINTR` resumes, and a wake-up
 /// with nothing to do waits again for the time left.
 ///
-/// An indefinite wait makes the plain blocking call, so the common case is one syscall.
+/// An indefinite wait makes the plain blocking call, so the common case is one syscall; what
+/// it does on `EAGAIN` is `indefinite`'s to say.
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
     events: libc::c_short,
     timeout: Timeout,
+    indefinite: Indefinite,
     mut call: impl FnMut(libc::c_int) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let flags = if timeout.is_indefinite() { 0 } else { libc::MSG_DONTWAIT };
@@ -70,6 +82,13 @@ pub(crate) fn with_timeout<T>(
         match call(flags) {
             Ok(v) => return Ok(v),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    && timeout.is_indefinite()
+                    && indefinite == Indefinite::Blocks =>
+            {
+                return Err(Cause::Os(e));
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 // Readiness the call cannot use (a queued datagram under MSG_ERRQUEUE) wakes
                 // every poll at once: without this check the loop would spin for ever.

@@ -7,7 +7,7 @@ use crate::addr::IpAddr;
 use crate::consts::c_int;
 use crate::error::{Cause, Error, Result, Target};
 use crate::family::IPFamily;
-use crate::sock::{Sock, with_timeout};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::timeout::Timeout;
 
@@ -153,8 +153,10 @@ impl UdpSocket {
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd("send")?;
         let to = (*address).into();
-        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), |flags| sys::socket::send_to(fd, data, &to, flags))
-            .map_err(|cause| Error::new("send", Target::Addr(*address), cause))
+        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::send_to(fd, data, &to, flags)
+        })
+        .map_err(|cause| Error::new("send", Target::Addr(*address), cause))
     }
 
     /// `recvfrom` without allocating: the datagram goes into `buf`; returns its length and
@@ -164,6 +166,10 @@ impl UdpSocket {
     /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): datagram waiting —
     /// `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)`, 1; nothing waiting — `recvfrom → EAGAIN`,
     /// `poll([POLLIN], ms)`, `recvfrom`; indefinite — one blocking `recvfrom(MSG_TRUNC|flags)`.
+    ///
+    /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
+    /// with `EAGAIN` (kind `WouldBlock`), as in C; so does a call that can never block, such
+    /// as `MSG_ERRQUEUE` on an empty error queue.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -179,7 +185,7 @@ impl UdpSocket {
     pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
         let fd = self.sock.fd("recvfrom")?;
         let capacity = buf.len();
-        let (len, from) = with_timeout(fd, sys::wait::POLLIN, timeout.into(), |dontwait| {
+        let (len, from) = with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |dontwait| {
             sys::socket::recv_from(fd, buf, flags | dontwait | TRUNC)
         })
         .map_err(|cause| Error::new("recvfrom", Target::None, cause))?;
@@ -210,7 +216,7 @@ impl UdpSocket {
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd("recv")?;
         let capacity = buf.len();
-        let len = with_timeout(fd, sys::wait::POLLIN, timeout.into(), |dontwait| {
+        let len = with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |dontwait| {
             sys::socket::recv(fd, buf, dontwait | TRUNC)
         })
         .map_err(|cause| Error::new("recv", Target::None, cause))?;

@@ -403,3 +403,44 @@ fn unusable_readiness_still_times_out() {
         receiver.join().unwrap();
     });
 }
+
+/// With an indefinite timeout the call blocks in the kernel, so what ends it there is the
+/// answer: an empty error queue (`MSG_ERRQUEUE` never blocks) and a socket's own
+/// `SO_RCVTIMEO` both come back as `EAGAIN`, never as a wait for ever.
+#[test]
+fn indefinite_waits_end_when_the_kernel_says_so() {
+    serial(|| {
+        let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+        bind(&socket, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
+        socket.send(b"normal", &socket.addr().unwrap(), 1.0).unwrap();
+        let listener = listen(&"127.0.0.1:0".parse().unwrap(), true, 4).unwrap();
+        let client = connect(&listener.addr().unwrap(), 1.0).unwrap();
+        let server = listener.accept(1.0).unwrap();
+        let tv = struct_timeval { tv_sec: 0, tv_usec: 150_000 };
+        let rcvtimeo = [&tv.tv_sec.to_ne_bytes()[..], &tv.tv_usec.to_ne_bytes()[..]].concat();
+        set_sock_opt(&socket, SOL_SOCKET, libc::SO_RCVTIMEO, &rcvtimeo[..]).unwrap();
+        set_sock_opt(&server, SOL_SOCKET, libc::SO_RCVTIMEO, &rcvtimeo[..]).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let receiver = std::thread::spawn(move || {
+            let e = socket.recvfrom(64, Timeout::INDEFINITE, libc::MSG_ERRQUEUE).unwrap_err();
+            tx.send(("errqueue", e.raw_os_error(), Duration::ZERO)).unwrap();
+            let start = Instant::now();
+            let e = server.recv(&mut [0; 8], Timeout::INDEFINITE).unwrap_err();
+            tx.send(("tcp", e.raw_os_error(), start.elapsed())).unwrap();
+            assert_eq!(socket.recv(64, 0.0).unwrap(), b"normal");
+            let start = Instant::now();
+            let e = socket.recv(64, Timeout::INDEFINITE).unwrap_err();
+            tx.send(("udp", e.raw_os_error(), start.elapsed())).unwrap();
+        });
+        for _ in 0..3 {
+            let (name, errno, elapsed) = rx.recv_timeout(Duration::from_secs(10)).expect("an indefinite wait hangs");
+            assert_eq!(errno, Some(libc::EAGAIN), "{name}");
+            assert!(elapsed < Duration::from_secs(5), "{name}: {elapsed:?}");
+            if name != "errqueue" {
+                assert!(elapsed >= Duration::from_millis(140), "{name}: SO_RCVTIMEO ended after {elapsed:?}");
+            }
+        }
+        receiver.join().unwrap();
+        drop(client);
+    });
+}

@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Result, Target};
-use crate::sock::{Sock, with_timeout};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sockopt;
 use crate::sys;
 use crate::timeout::Timeout;
@@ -116,6 +116,9 @@ impl TcpConn {
     /// `recvfrom(MSG_DONTWAIT)`, 1; nothing yet — `recvfrom → EAGAIN`, `poll([POLLIN], ms)`,
     /// `recvfrom`; indefinite — one blocking `recvfrom`.
     ///
+    /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
+    /// with `EAGAIN` (kind `WouldBlock`), as in C.
+    ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
     /// use std::io::ErrorKind;
@@ -127,8 +130,10 @@ impl TcpConn {
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd("recv")?;
-        with_timeout(fd, sys::wait::POLLIN, timeout.into(), |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| Error::new("recv", self.target(), cause))
+        with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::recv(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new("recv", self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -137,6 +142,9 @@ impl TcpConn {
     /// Syscalls ([contract](crate::syscalls#tcpconnsend)): room in the buffer —
     /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full — `sendto → EAGAIN`, `poll([POLLOUT], ms)`,
     /// `sendto`; indefinite — one blocking `sendto(MSG_NOSIGNAL)`.
+    ///
+    /// An indefinite wait blocks in the kernel, so an `SO_SNDTIMEO` you set yourself ends it
+    /// with `EAGAIN` (kind `WouldBlock`), as in C.
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -147,8 +155,10 @@ impl TcpConn {
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd("send")?;
-        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), |flags| sys::socket::send(fd, buf, flags))
-            .map_err(|cause| Error::new("send", self.target(), cause))
+        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::send(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new("send", self.target(), cause))
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays

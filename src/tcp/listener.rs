@@ -5,7 +5,7 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Result, Target};
-use crate::sock::{Sock, with_timeout};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sockopt;
 use crate::sys;
 use crate::tcp::TcpConn;
@@ -75,7 +75,7 @@ impl TcpListener {
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd("accept")?;
-        match with_timeout(fd, sys::wait::POLLIN, timeout.into(), |_| sys::socket::accept(fd)) {
+        match with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
             Err(cause) => Err(Error::new("accept", self.addr().map_or(Target::None, Target::Addr), cause)),
         }
