@@ -256,7 +256,9 @@ impl IntoRawFd for TcpConn {
 }
 
 impl From<OwnedFd> for TcpConn {
-    /// Adopts a connected stream socket; [`addr`](TcpConn::addr) then asks `getpeername`.
+    /// Adopts a connected stream socket as it is; [`addr`](TcpConn::addr) then asks
+    /// `getpeername`. A non-blocking one answers indefinite reads and writes with `EAGAIN`
+    /// (`WouldBlock`) instead of waiting; bounded ones work in either mode.
     fn from(fd: OwnedFd) -> TcpConn {
         TcpConn::new(Sock::new(fd), None)
     }
