@@ -28,3 +28,6 @@ echo "$deps"
 
 step "memcheck (valgrind)"
 bash ci/valgrind.sh
+
+step "benchmark, quick mode (every workload runs; no timing is judged)"
+bash ci/bench-quick.sh
