@@ -50,36 +50,10 @@ fn parse_ret(text: &str) -> Ret {
     Ret { value, errno, injected: text.contains("(INJECTED)") }
 }
 
-/// The offset of the `)` that closes the `(` at the start of `text`, skipping quoted strings
-/// and nested brackets.
-fn closing_paren(text: &str) -> Option<usize> {
-    let mut depth = 0;
-    let mut quoted = false;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' if quoted => escaped = true,
-            '"' => quoted = !quoted,
-            _ if quoted => {}
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return (c == ')').then_some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Splits an argument list at its top-level commas.
-pub fn split_args(text: &str) -> Vec<String> {
-    let mut args = Vec::new();
-    let (mut depth, mut quoted, mut escaped, mut start) = (0i32, false, false, 0);
-    for (i, c) in text.char_indices() {
+/// The characters of `text` outside quoted strings, each with the bracket depth after it.
+fn unquoted(text: &str) -> impl Iterator<Item = (usize, char, i32)> + '_ {
+    let (mut depth, mut quoted, mut escaped) = (0i32, false, false);
+    text.char_indices().filter_map(move |(i, c)| {
         match c {
             _ if escaped => escaped = false,
             '\\' if quoted => escaped = true,
@@ -87,12 +61,26 @@ pub fn split_args(text: &str) -> Vec<String> {
             _ if quoted => {}
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                args.push(text[start..i].trim().to_string());
-                start = i + 1;
-            }
-            _ => {}
+            _ => return Some((i, c, depth)),
         }
+        (!quoted && matches!(c, '(' | '[' | '{' | ')' | ']' | '}')).then_some((i, c, depth))
+    })
+}
+
+/// The offset of the `)` that closes the `(` at the start of `text`, skipping quoted strings
+/// and nested brackets.
+fn closing_paren(text: &str) -> Option<usize> {
+    let (i, c, _) = unquoted(text).find(|&(_, c, depth)| depth == 0 && matches!(c, ')' | ']' | '}'))?;
+    (c == ')').then_some(i)
+}
+
+/// Splits an argument list at its top-level commas.
+pub fn split_args(text: &str) -> Vec<String> {
+    let mut args = Vec::new();
+    let mut start = 0;
+    for (i, _, _) in unquoted(text).filter(|&(_, c, depth)| c == ',' && depth == 0) {
+        args.push(text[start..i].trim().to_string());
+        start = i + 1;
     }
     let last = text[start..].trim();
     if !last.is_empty() || !args.is_empty() {
