@@ -28,6 +28,7 @@
 #define WRITE_SIZE 65536
 #define BULK_CHUNK 16
 #define UDP_SIZE 32
+#define BURST 64
 
 static void die(const char *what) {
     fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno));
@@ -63,6 +64,11 @@ static void tick(struct clock *c) {
     double t = now_ns();
     if (c->count > c->warm) c->samples[c->nsamples++] = (t - c->last) / (double)c->chunk;
     c->last = t;
+}
+
+/* Starts the current chunk's time now: what ran since the last tick is left out of it. */
+static void clock_restart(struct clock *c) {
+    c->last = now_ns();
 }
 
 static void clock_print(struct clock *c) {
@@ -326,6 +332,50 @@ static void udp_oneway(long n) {
     clock_print(&c);
 }
 
+struct burst {
+    int fd;
+    long n;
+    struct sockaddr_in to, go;
+};
+
+/* Queues a burst, says so on the receiver's `go` socket, waits for its ack; again. */
+static void *burst_sender(void *arg) {
+    struct burst *b = arg;
+    char dgram[UDP_SIZE] = {0}, ack[8];
+    for (long i = 0; i < b->n / BURST; i++) {
+        for (int k = 0; k < BURST; k++) udp_send(b->fd, dgram, sizeof dgram, &b->to);
+        udp_send(b->fd, "g", 1, &b->go);
+        udp_recv(b->fd, ack, sizeof ack, NULL, 1);
+    }
+    return NULL;
+}
+
+/* Only the receives are timed, each with the per-call timeout of udp_rr (poll, recvfrom). */
+static void udp_burst(long n) {
+    int fd = udp_socket(), go = udp_socket();
+    struct burst b = {udp_socket(), n, local_addr(fd), local_addr(go)};
+    struct sockaddr_in sender = local_addr(b.fd);
+    pthread_t thread;
+    struct clock c;
+    char buf[UDP_SIZE];
+    pthread_create(&thread, NULL, burst_sender, &b);
+    clock_init(&c, n, BURST);
+    for (long i = 0; i < n / BURST; i++) {
+        udp_recv(go, buf, sizeof buf, NULL, 1);
+        clock_restart(&c);
+        for (int k = 0; k < BURST; k++) {
+            if (udp_recv(fd, buf, sizeof buf, NULL, 1) != UDP_SIZE) die("short datagram");
+            tick(&c);
+        }
+        udp_send(fd, "a", 1, &sender);
+    }
+    pthread_join(thread, NULL);
+    close(fd);
+    close(go);
+    close(b.fd);
+    clock_print(&c);
+}
+
 static void *accept_close(void *arg) {
     struct peer *p = arg;
     for (long i = 0; i < p->n; i++) {
@@ -386,6 +436,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "udp_rr_per_call")) udp_rr(n, 1);
     else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
     else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
+    else if (!strcmp(w, "udp_burst")) udp_burst(n);
     else if (!strcmp(w, "connect")) connect_accept_close(n);
     else {
         fprintf(stderr, "baseline: unknown workload %s\n", w);

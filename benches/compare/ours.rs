@@ -6,7 +6,7 @@ use std::thread;
 use chapel_socket::{INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpListener, UdpSocket, bind, connect, listen};
 
 use crate::clock::Clock;
-use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::workload::{BURST, TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
     match w {
@@ -15,6 +15,7 @@ pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         Workload::TcpBulk => tcp_bulk(w, n),
         Workload::UdpRrPerCall | Workload::UdpRrFixed => udp_rr(w, n),
         Workload::UdpOneWay => udp_oneway(w, n),
+        Workload::UdpBurst => udp_burst(w, n),
         Workload::Connect => connect_accept_close(w, n),
     }
 }
@@ -142,6 +143,39 @@ fn udp_oneway(w: Workload, n: usize) -> io::Result<Vec<f64>> {
             if (i + 1) % WINDOW == 0 {
                 receiver.send(b"a", &back, TIMEOUT)?;
             }
+        }
+        send.join().expect("sender thread")?;
+        Ok(clock.samples())
+    })
+}
+
+/// The sender queues a burst, then says so on the receiver's second socket (`go`); only the
+/// receives are timed, each with its own timeout.
+fn udp_burst(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+    let (receiver, go, sender) = (udp_socket()?, udp_socket()?, udp_socket()?);
+    let (to, go_to, back) = (receiver.addr()?, go.addr()?, sender.addr()?);
+    thread::scope(|s| {
+        let send = s.spawn(|| -> io::Result<()> {
+            let (dgram, mut ack) = ([0; UDP_SIZE], [0; 8]);
+            for _ in 0..n / BURST {
+                for _ in 0..BURST {
+                    sender.send(&dgram, &to, TIMEOUT)?;
+                }
+                sender.send(b"g", &go_to, TIMEOUT)?;
+                sender.recv_into(&mut ack, TIMEOUT)?;
+            }
+            Ok(())
+        });
+        let mut buf = [0; UDP_SIZE];
+        let mut clock = Clock::new(w, n);
+        for _ in 0..n / BURST {
+            go.recv_into(&mut buf, TIMEOUT)?;
+            clock.restart();
+            for _ in 0..BURST {
+                datagram(receiver.recv_into(&mut buf, TIMEOUT)?)?;
+                clock.tick();
+            }
+            receiver.send(b"a", &back, TIMEOUT)?;
         }
         send.join().expect("sender thread")?;
         Ok(clock.samples())

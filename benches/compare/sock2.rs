@@ -10,7 +10,7 @@ use std::thread;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::clock::Clock;
-use crate::workload::{TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::workload::{BURST, TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
     match w {
@@ -20,6 +20,7 @@ pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         Workload::UdpRrPerCall => udp_rr(w, n, true),
         Workload::UdpRrFixed => udp_rr(w, n, false),
         Workload::UdpOneWay => udp_oneway(w, n),
+        Workload::UdpBurst => udp_burst(w, n),
         Workload::Connect => connect_accept_close(w, n),
     }
 }
@@ -167,6 +168,41 @@ fn udp_oneway(w: Workload, n: usize) -> io::Result<Vec<f64>> {
             if (i + 1) % WINDOW == 0 {
                 receiver.send_to(b"a", &back)?;
             }
+        }
+        send.join().expect("sender thread")?;
+        Ok(clock.samples())
+    })
+}
+
+/// As in `ours`: a burst queued, then `go`; each timed receive sets its own timeout.
+fn udp_burst(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+    let (receiver, go, sender) = (udp_socket()?, udp_socket()?, udp_socket()?);
+    let (to, go_to, back) = (receiver.local_addr()?, go.local_addr()?, sender.local_addr()?);
+    go.set_read_timeout(Some(TIMEOUT))?;
+    sender.set_read_timeout(Some(TIMEOUT))?;
+    thread::scope(|s| {
+        let send = s.spawn(|| -> io::Result<()> {
+            let (dgram, mut ack) = ([0; UDP_SIZE], [MaybeUninit::uninit(); 8]);
+            for _ in 0..n / BURST {
+                for _ in 0..BURST {
+                    sender.send_to(&dgram, &to)?;
+                }
+                sender.send_to(b"g", &go_to)?;
+                sender.recv(&mut ack)?;
+            }
+            Ok(())
+        });
+        let mut buf = [MaybeUninit::uninit(); UDP_SIZE];
+        let mut clock = Clock::new(w, n);
+        for _ in 0..n / BURST {
+            go.recv(&mut buf)?;
+            clock.restart();
+            for _ in 0..BURST {
+                receiver.set_read_timeout(Some(TIMEOUT))?;
+                datagram(receiver.recv(&mut buf)?)?;
+                clock.tick();
+            }
+            receiver.send_to(b"a", &back)?;
         }
         send.join().expect("sender thread")?;
         Ok(clock.samples())

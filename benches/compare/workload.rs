@@ -8,6 +8,9 @@ pub const TIMEOUT: Duration = Duration::from_secs(2);
 /// UDP one-way: the receiver acks every `WINDOW` datagrams and the sender stays at most two
 /// windows ahead, so the receive buffer never overflows and no datagram is lost.
 pub const WINDOW: usize = 64;
+/// UDP burst: datagrams per burst, all queued before the receiver starts on them (64 of 32
+/// bytes are far inside the default receive buffer).
+pub const BURST: usize = 64;
 /// TCP bulk: the size of each write.
 pub const WRITE_SIZE: usize = 64 * 1024;
 /// TCP bulk: 64 KiB ops per sample (1 MiB).
@@ -23,17 +26,19 @@ pub enum Workload {
     UdpRrPerCall,
     UdpRrFixed,
     UdpOneWay,
+    UdpBurst,
     Connect,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 8] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
         Workload::UdpRrPerCall,
         Workload::UdpRrFixed,
         Workload::UdpOneWay,
+        Workload::UdpBurst,
         Workload::Connect,
     ];
 
@@ -46,6 +51,7 @@ impl Workload {
             Workload::UdpRrPerCall => "udp_rr_per_call",
             Workload::UdpRrFixed => "udp_rr_fixed",
             Workload::UdpOneWay => "udp_oneway",
+            Workload::UdpBurst => "udp_burst",
             Workload::Connect => "connect",
         }
     }
@@ -63,6 +69,7 @@ impl Workload {
             Workload::UdpRrPerCall => "UDP req/resp 32 B (per-call timeout)",
             Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
             Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
+            Workload::UdpBurst => "UDP burst recv 32 B (per-call timeout)",
             Workload::Connect => "connect(timeout)+accept+close",
         }
     }
@@ -72,7 +79,7 @@ impl Workload {
         match self {
             Workload::TcpRr1 | Workload::TcpRr1k | Workload::UdpRrPerCall | Workload::UdpRrFixed => "round trips/s",
             Workload::TcpBulk => "MB/s",
-            Workload::UdpOneWay => "datagrams/s",
+            Workload::UdpOneWay | Workload::UdpBurst => "datagrams/s",
             Workload::Connect => "connections/s",
         }
     }
@@ -90,6 +97,7 @@ impl Workload {
         match self {
             Workload::TcpBulk => BULK_CHUNK,
             Workload::UdpOneWay => WINDOW,
+            Workload::UdpBurst => BURST,
             _ => 1,
         }
     }
@@ -104,6 +112,7 @@ impl Workload {
         self.ops(match self {
             Workload::TcpBulk => 64,
             Workload::UdpOneWay => 4 * WINDOW,
+            Workload::UdpBurst => 4 * BURST,
             _ => 64,
         })
     }
@@ -113,6 +122,7 @@ impl Workload {
         self.ops(match self {
             Workload::TcpBulk => 512,
             Workload::UdpOneWay => 64 * WINDOW,
+            Workload::UdpBurst => 64 * BURST,
             Workload::Connect => 500,
             _ => 2000,
         })
