@@ -2,14 +2,14 @@
 //! (TCP and UDP, IPv4 and IPv6), `curl` and `socat`, over loopback only. Each test bounds its
 //! children's run time and kills them when it ends, whatever its outcome.
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+mod support;
+
+use std::io::{ErrorKind, Write};
 use std::net::Shutdown;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, bind, connect, get_sock_name, listen};
+use support::program::Program;
 
 /// The longest any child may run before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -17,116 +17,18 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// The timeout, in seconds, of every library call that waits for a peer.
 const PATIENCE: f64 = 10.0;
 
-/// A running program, killed (and reaped) when dropped.
-struct Peer {
-    name: String,
-    child: Child,
-    /// Stderr lines as they arrive.
-    stderr: Receiver<String>,
-    stdout: Option<JoinHandle<Vec<u8>>>,
-    feeder: Option<JoinHandle<()>>,
-    /// Ends at the end of stderr: joined, it means every line has been sent.
-    stderr_reader: Option<JoinHandle<()>>,
+/// Starts `program args…` with `input` as its whole stdin. A program that is not installed
+/// fails the test: CI's `ci/install.sh` installs every one of them.
+fn start(program: &str, args: &[&str], input: Vec<u8>) -> Program {
+    Program::start(program, args, input, LIMIT)
 }
 
-/// What a finished run left.
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<String>,
+fn python(script: &str, args: &[&str]) -> Program {
+    start("python3", &[&["-c", script][..], args].concat(), Vec::new())
 }
 
-impl Peer {
-    /// Starts `program args…` with `input` as its whole stdin (written by a thread, then
-    /// closed). A program that is not installed fails the test: CI's `ci/install.sh` installs
-    /// every one of them.
-    fn start(program: &str, args: &[&str], input: Vec<u8>) -> Peer {
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {program} ({e}); ci/install.sh installs it"));
-        let mut stdin = child.stdin.take().unwrap();
-        // A write error means the program has gone; its status tells the test why.
-        let feeder = thread::spawn(move || drop(stdin.write_all(&input)));
-        let mut out = child.stdout.take().unwrap();
-        let stdout = thread::spawn(move || {
-            let mut all = Vec::new();
-            drop(out.read_to_end(&mut all));
-            all
-        });
-        let (tx, stderr) = channel();
-        let err = BufReader::new(child.stderr.take().unwrap());
-        let stderr_reader = thread::spawn(move || drop(err.lines().map_while(Result::ok).try_for_each(|l| tx.send(l))));
-        Peer {
-            name: program.to_string(),
-            child,
-            stderr,
-            stdout: Some(stdout),
-            feeder: Some(feeder),
-            stderr_reader: Some(stderr_reader),
-        }
-    }
-
-    fn python(script: &str, args: &[&str]) -> Peer {
-        Peer::start("python3", &[&["-c", script][..], args].concat(), Vec::new())
-    }
-
-    fn sockcat(args: &[&str], input: Vec<u8>) -> Peer {
-        Peer::start(env!("CARGO_BIN_EXE_sockcat"), args, input)
-    }
-
-    /// Waits (bounded) for the stderr line that contains `needle`, and returns it.
-    fn line_with(&self, needle: &str) -> String {
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line =
-                self.stderr.recv_timeout(left).unwrap_or_else(|e| panic!("{}: no {needle:?} line: {e}", self.name));
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-
-    /// The port at the end of the first stderr line that contains `needle`.
-    fn port_after(&self, needle: &str) -> u16 {
-        let line = self.line_with(needle);
-        line.rsplit(':').next().unwrap().trim().parse().unwrap_or_else(|_| panic!("no port in {line:?}"))
-    }
-
-    /// Waits (bounded) for the exit; past [`LIMIT`] the child is killed and the test fails.
-    fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "{} still running after {LIMIT:?}", self.name);
-            thread::sleep(Duration::from_millis(5));
-        };
-        self.feeder.take().unwrap().join().unwrap();
-        let stdout = self.stdout.take().unwrap().join().unwrap();
-        self.stderr_reader.take().unwrap().join().unwrap();
-        Finished { status, stdout, stderr: self.stderr.try_iter().collect() }
-    }
-
-    /// Like [`finish`](Peer::finish), and the program must have exited with status 0.
-    fn succeed(self) -> Finished {
-        let name = self.name.clone();
-        let done = self.finish();
-        assert!(done.status.success(), "{name}: {} {:?}", done.status, done.stderr);
-        done
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        drop(self.child.kill());
-        drop(self.child.wait());
-    }
+fn sockcat(args: &[&str], input: Vec<u8>) -> Program {
+    start(env!("CARGO_BIN_EXE_sockcat"), args, input)
 }
 
 /// Loopback of `family`, with `port`.
@@ -220,7 +122,7 @@ fn read_to_end(conn: &TcpConn) -> Vec<u8> {
 #[test]
 fn library_client_against_python_tcp_server() {
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = Peer::python(&script(PY_TCP_SERVER), &[py_family(family), "answer"]);
+        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "answer"]);
         let port = server.port_after("port:");
         let conn = connect(&loopback(family, port), PATIENCE).unwrap();
         let message: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
@@ -241,7 +143,7 @@ fn library_client_against_python_tcp_server() {
 #[test]
 fn library_sees_a_python_reset_as_connection_reset() {
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = Peer::python(&script(PY_TCP_SERVER), &[py_family(family), "reset"]);
+        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "reset"]);
         let at = loopback(family, server.port_after("port:"));
         let conn = connect(&at, PATIENCE).unwrap();
         conn.send(b"x", PATIENCE).unwrap();
@@ -257,7 +159,7 @@ fn python_client_against_library_tcp_server() {
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let port = server.addr().unwrap().port().to_string();
-        let client = Peer::python(&script(PY_TCP_CLIENT), &[py_family(family), &port]);
+        let client = python(&script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
         assert_eq!(read_to_end(&conn), b"hello from python");
         let peer = conn.addr().unwrap();
@@ -276,7 +178,7 @@ fn udp_both_ways_with_python() {
         let socket = UdpSocket::new(family).unwrap();
         bind(&socket, &loopback(family, 0), true).unwrap();
         let lib_port = socket.addr().unwrap().port().to_string();
-        let python = Peer::python(&script(PY_UDP_PEER), &[py_family(family), &lib_port]);
+        let python = python(&script(PY_UDP_PEER), &[py_family(family), &lib_port]);
         let py_at = loopback(family, python.port_after("port:"));
         socket.send(b"hello python", &py_at, PATIENCE).unwrap();
         assert_eq!(socket.recvfrom(64, PATIENCE, 0).unwrap(), (b"HELLO PYTHON".to_vec(), py_at));
@@ -341,7 +243,7 @@ fn curl_fetches_from_a_library_http_responder() {
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let url = format!("http://{}/hello", server.addr().unwrap());
-        let curl = Peer::start("curl", &["-sS", "-g", "--max-time", "10", &url], Vec::new());
+        let curl = start("curl", &["-sS", "-g", "--max-time", "10", &url], Vec::new());
         let head = serve_http(&server, answer_http);
         assert!(head.starts_with("GET /hello HTTP/1."), "{head}");
         assert!(head.contains(&format!("Host: {}\r\n", server.addr().unwrap())), "{head}");
@@ -360,7 +262,7 @@ fn curl_posts_a_body_the_responder_checksums() {
     let url = format!("http://{}/upload", server.addr().unwrap());
     let body = pattern(3 << 20, 7);
     let args = ["-sS", "--max-time", "10", "-H", "Expect:", "--data-binary", "@-", &url];
-    let curl = Peer::start("curl", &args, body.clone());
+    let curl = start("curl", &args, body.clone());
     let head = serve_http(&server, answer_http);
     assert!(head.starts_with("POST /upload HTTP/1."), "{head}");
     let done = curl.succeed();
@@ -372,7 +274,7 @@ fn curl_posts_a_body_the_responder_checksums() {
 fn curl_reports_an_empty_reply_when_the_responder_closes() {
     let server = listen(&loopback(IPFamily::IPv4, 0), true, BACKLOG_DEFAULT).unwrap();
     let url = format!("http://{}/", server.addr().unwrap());
-    let curl = Peer::start("curl", &["-sS", "--max-time", "10", &url], Vec::new());
+    let curl = start("curl", &["-sS", "--max-time", "10", &url], Vec::new());
     serve_http(&server, |_, _| None);
     let done = curl.finish();
     // curl's exit status 52: "the server did not reply anything".
@@ -409,10 +311,10 @@ fn assert_same(got: &[u8], sent: &[u8], what: &str) {
 #[test]
 fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
     let data = pattern(TRANSFER, 1);
-    let socat = Peer::start("socat", &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
+    let socat = start("socat", &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
-    let sockcat = Peer::sockcat(&["connect", "127.0.0.1", &port, "--timeout", "5"], data.clone());
+    let sockcat = sockcat(&["connect", "127.0.0.1", &port, "--timeout", "5"], data.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
     eprintln!("sockcat connect -> socat: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&s.stdout, &data, "socat's stdout");
@@ -422,10 +324,10 @@ fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
 #[test]
 fn socat_client_sends_8_mib_to_sockcat_listen() {
     let data = pattern(TRANSFER, 2);
-    let sockcat = Peer::sockcat(&["listen", "0", "--timeout", "10"], Vec::new());
+    let sockcat = sockcat(&["listen", "0", "--timeout", "10"], Vec::new());
     let target = format!("TCP:127.0.0.1:{}", sockcat.port_after("listening on"));
     let started = Instant::now();
-    let socat = Peer::start("socat", &["-u", "STDIN", &target], data.clone());
+    let socat = start("socat", &["-u", "STDIN", &target], data.clone());
     let (s, c) = (socat.succeed(), sockcat.succeed());
     eprintln!("socat -> sockcat listen: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&c.stdout, &data, "sockcat's stdout");
@@ -436,11 +338,10 @@ fn socat_client_sends_8_mib_to_sockcat_listen() {
 fn sockcat_and_socat_exchange_8_mib_each_way_at_once_over_ipv6() {
     let (to_socat, to_sockcat) = (pattern(TRANSFER, 3), pattern(TRANSFER, 4));
     // -t 10: after sockcat's end of stream, socat keeps sending what it has left.
-    let socat =
-        Peer::start("socat", &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
+    let socat = start("socat", &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
-    let sockcat = Peer::sockcat(&["connect", "::1", &port, "--family", "6"], to_socat.clone());
+    let sockcat = sockcat(&["connect", "::1", &port, "--family", "6"], to_socat.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
     eprintln!("sockcat <-> socat over ::1: {} bytes each way in {:?}", TRANSFER, started.elapsed());
     assert_same(&s.stdout, &to_socat, "socat's stdout");

@@ -1,105 +1,30 @@
 //! The `sockcat` binary, run as a user would: its demo, its command line, and its commands
 //! against each other and against the library, over loopback only.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::thread::{self, JoinHandle};
+mod support;
+
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use chapel_socket::{BACKLOG_DEFAULT, IpAddr, connect, listen};
+use support::program::{Finished, Program};
 
 /// The longest any one sockcat run may take before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// A running sockcat, killed (and reaped) when dropped, whatever the test's outcome.
-struct Sockcat {
-    child: Child,
-    /// Stderr lines as they arrive.
-    stderr: Receiver<String>,
-    stdout: Option<JoinHandle<Vec<u8>>>,
-    feeder: Option<JoinHandle<()>>,
-    /// Ends at the end of stderr: joined, it means every line has been sent.
-    stderr_reader: Option<JoinHandle<()>>,
+/// Starts `sockcat args…` with `input` as its whole stdin.
+fn sockcat(args: &[&str], input: &[u8]) -> Program {
+    Program::start(env!("CARGO_BIN_EXE_sockcat"), args, input.to_vec(), LIMIT)
 }
 
-/// What a finished run left.
-struct Finished {
-    status: ExitStatus,
-    stdout: Vec<u8>,
-    stderr: Vec<String>,
-}
-
-impl Sockcat {
-    /// Starts `sockcat args…` with `input` as its whole stdin (written by a thread, then closed).
-    fn start(args: &[&str], input: &[u8]) -> Sockcat {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sockcat"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn sockcat");
-        let mut stdin = child.stdin.take().unwrap();
-        let input = input.to_vec();
-        // A write error means sockcat has gone; its status tells the test why.
-        let feeder = thread::spawn(move || drop(stdin.write_all(&input)));
-        let mut out = child.stdout.take().unwrap();
-        let stdout = thread::spawn(move || {
-            let mut all = Vec::new();
-            drop(out.read_to_end(&mut all));
-            all
-        });
-        let (tx, stderr) = channel();
-        let err = BufReader::new(child.stderr.take().unwrap());
-        let stderr_reader = thread::spawn(move || drop(err.lines().map_while(Result::ok).try_for_each(|l| tx.send(l))));
-        Sockcat { child, stderr, stdout: Some(stdout), feeder: Some(feeder), stderr_reader: Some(stderr_reader) }
-    }
-
-    /// Waits (bounded) for the stderr line that starts with `prefix`, and returns it.
-    fn line_starting(&self, prefix: &str) -> String {
-        let deadline = Instant::now() + LIMIT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.stderr.recv_timeout(left).unwrap_or_else(|e| panic!("no {prefix:?} line on stderr: {e}"));
-            if line.starts_with(prefix) {
-                return line;
-            }
-        }
-    }
-
-    /// The address from the "listening on ADDR" line.
-    fn listening_on(&self) -> IpAddr {
-        let line = self.line_starting("listening on ");
-        line.split_whitespace().nth(2).unwrap().parse().unwrap()
-    }
-
-    /// Waits (bounded) for the exit; past [`LIMIT`] the child is killed and the test fails.
-    fn finish(mut self) -> Finished {
-        let deadline = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "sockcat still running after {LIMIT:?}");
-            thread::sleep(Duration::from_millis(5));
-        };
-        self.feeder.take().unwrap().join().unwrap();
-        let stdout = self.stdout.take().unwrap().join().unwrap();
-        self.stderr_reader.take().unwrap().join().unwrap();
-        Finished { status, stdout, stderr: self.stderr.try_iter().collect() }
-    }
-}
-
-impl Drop for Sockcat {
-    fn drop(&mut self) {
-        drop(self.child.kill());
-        drop(self.child.wait());
-    }
+/// The address from sockcat's "listening on ADDR" line.
+fn listening_on(sockcat: &Program) -> IpAddr {
+    let line = sockcat.line_starting("listening on ");
+    line.split_whitespace().nth(2).unwrap().parse().unwrap()
 }
 
 fn run(args: &[&str]) -> Finished {
-    Sockcat::start(args, b"").finish()
+    sockcat(args, b"").finish()
 }
 
 #[test]
@@ -199,12 +124,12 @@ fn timeouts_expire_with_an_error_never_early() {
 
 #[test]
 fn listen_and_connect_pair_copies_both_ways() {
-    let listener = Sockcat::start(&["listen", "0"], b"from the listener\n");
-    let at = listener.listening_on();
+    let listener = sockcat(&["listen", "0"], b"from the listener\n");
+    let at = listening_on(&listener);
     assert_eq!(at.host(), "127.0.0.1");
     let port = at.port().to_string();
     let connector =
-        Sockcat::start(&["connect", "localhost", &port, "--family", "4", "--timeout", "5"], b"from the connector\n");
+        sockcat(&["connect", "localhost", &port, "--family", "4", "--timeout", "5"], b"from the connector\n");
     let (c, l) = (connector.finish(), listener.finish());
     assert!(c.status.success() && l.status.success(), "{:?} {:?}", c.stderr, l.stderr);
     assert_eq!(c.stdout, b"from the listener\n");
@@ -215,8 +140,8 @@ fn listen_and_connect_pair_copies_both_ways() {
 
 #[test]
 fn listen_keep_serves_connections_one_after_another() {
-    let mut listener = Sockcat::start(&["listen", "::1", "0", "--keep"], b"");
-    let at = listener.listening_on();
+    let mut listener = sockcat(&["listen", "::1", "0", "--keep"], b"");
+    let at = listening_on(&listener);
     assert_eq!(at.host(), "::1");
     for i in 0..3 {
         let mut conn = connect(&at, 5.0).unwrap();
@@ -228,18 +153,17 @@ fn listen_keep_serves_connections_one_after_another() {
     // Still serving: the fourth gets accepted too, then the listener is killed.
     let conn = connect(&at, 5.0).unwrap();
     assert_eq!(conn.recv(&mut [0; 16], 5.0).unwrap(), 0);
-    listener.child.kill().unwrap();
+    listener.kill();
     let done = listener.finish();
     assert_eq!(String::from_utf8(done.stdout).unwrap(), "connection 0\nconnection 1\nconnection 2\n");
 }
 
 #[test]
 fn udp_send_to_udp_recv_count() {
-    let receiver = Sockcat::start(&["udp-recv", "0", "--count", "3", "--timeout", "10"], b"");
-    let at = receiver.listening_on();
+    let receiver = sockcat(&["udp-recv", "0", "--count", "3", "--timeout", "10"], b"");
+    let at = listening_on(&receiver);
     let port = at.port().to_string();
-    let sender =
-        Sockcat::start(&["udp-send", "127.0.0.1", &port, "--timeout", "5"], b"one\ntwo two\nthree\nnot read\n");
+    let sender = sockcat(&["udp-send", "127.0.0.1", &port, "--timeout", "5"], b"one\ntwo two\nthree\nnot read\n");
     let (s, r) = (sender.finish(), receiver.finish());
     assert!(s.status.success(), "{:?}", s.stderr);
     assert_eq!(s.stderr, [format!("sent 4 datagrams to {at}")]);
@@ -262,8 +186,8 @@ fn udp_send_to_a_bad_host_fails() {
 
 #[test]
 fn echo_server_echoes_each_connection() {
-    let server = Sockcat::start(&["echo", "0"], b"");
-    let at = server.listening_on();
+    let server = sockcat(&["echo", "0"], b"");
+    let at = listening_on(&server);
     let conns: Vec<_> = (0..3).map(|_| connect(&at, 5.0).unwrap()).collect();
     for (i, mut conn) in conns.into_iter().enumerate().rev() {
         let message = format!("echo {i}").repeat(1000);
