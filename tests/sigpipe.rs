@@ -3,20 +3,19 @@
 //! errors, and the process lives on.
 //!
 //! Rust's runtime ignores SIGPIPE, which would hide the bug, so each case runs in a child:
-//! this test binary run again with `CHILD` naming the case, which first puts SIGPIPE back to
-//! `SIG_DFL`. A control case writes with a plain `send(2)` and must be killed by the signal,
+//! this test binary run again for that one test (`support::run_in_child`), which first puts
+//! SIGPIPE back to `SIG_DFL`. A control case writes with a plain `send(2)` and must be killed by the signal,
 //! proving the children really run with the default action.
+
+mod support;
 
 use std::io::{ErrorKind, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chapel_socket::{INDEFINITE_TIMEOUT, SO_LINGER, SOL_SOCKET, TcpConn, UdpSocket, connect, listen, set_sock_opt};
 
-const CHILD: &str = "CHAPEL_SIGPIPE_CHILD";
-const TEST_NAME: &str = "writes_to_a_closed_peer_fail_without_sigpipe";
 /// Writes tried before giving up on seeing the error (each a few milliseconds apart).
 const MAX_WRITES: usize = 200;
 
@@ -44,7 +43,7 @@ fn until_broken_pipe(mut write: impl FnMut() -> std::io::Result<usize>) -> Strin
     panic!("{MAX_WRITES} writes to a reset peer and no EPIPE");
 }
 
-/// What a child does: the case named by `CHILD`, with SIGPIPE at its default action.
+/// What a child does: `case`, with SIGPIPE at its default action.
 fn child(case: &str) {
     // SAFETY: restores the default disposition of SIGPIPE; no handler is involved.
     let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
@@ -103,42 +102,35 @@ fn udp_case() -> String {
     format!("{refused}; {broken}")
 }
 
-/// Runs this binary again for `case`, killed if it has not finished within 30 s.
-fn run_child(case: &str) -> (std::process::ExitStatus, String) {
-    let mut proc = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
-        .env(CHILD, case)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = proc.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            proc.kill().unwrap();
-            proc.wait().unwrap();
-            panic!("child {case} still running after 30 s; killed");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let out = proc.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (status, text)
+/// In the child: runs `case`. In the parent: runs `test` in a child, which must survive it.
+fn survives(test: &str, case: &str) {
+    if support::is_child(test) {
+        return child(case);
+    }
+    support::run_in_child(test);
 }
 
 #[test]
-fn writes_to_a_closed_peer_fail_without_sigpipe() {
-    if let Ok(case) = std::env::var(CHILD) {
-        return child(&case);
+fn write_to_a_closed_peer_fails_without_sigpipe() {
+    survives("write_to_a_closed_peer_fails_without_sigpipe", "write");
+}
+
+#[test]
+fn send_to_a_closed_peer_fails_without_sigpipe() {
+    survives("send_to_a_closed_peer_fails_without_sigpipe", "send");
+}
+
+#[test]
+fn udp_send_to_a_closed_peer_fails_without_sigpipe() {
+    survives("udp_send_to_a_closed_peer_fails_without_sigpipe", "udp");
+}
+
+#[test]
+fn a_plain_send_to_a_closed_peer_is_killed_by_sigpipe() {
+    const TEST: &str = "a_plain_send_to_a_closed_peer_is_killed_by_sigpipe";
+    if support::is_child(TEST) {
+        return child("control");
     }
-    for case in ["write", "send", "udp"] {
-        let (status, output) = run_child(case);
-        assert!(status.success(), "child {case} did not exit normally ({status}):\n{output}");
-        assert!(output.contains(&format!("survived {case}: ")), "child {case}:\n{output}");
-    }
-    let (status, output) = run_child("control");
+    let (status, output) = support::child_outcome(TEST);
     assert_eq!(status.signal(), Some(libc::SIGPIPE), "the control child was not killed by SIGPIPE:\n{output}");
 }

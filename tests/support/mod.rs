@@ -6,7 +6,7 @@
 pub mod program;
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use chapel_socket::{IpAddr, TcpConn, TcpListener, connect, listen};
@@ -68,8 +68,16 @@ pub fn is_child(test: &str) -> bool {
 }
 
 /// Re-executes this test binary to run only `test`, in the child role, and checks that the
-/// child ran that one test and it passed. The child is killed if it outlives `CHILD_LIMIT`.
+/// child ran that one test and it passed.
 pub fn run_in_child(test: &str) {
+    let (status, out) = child_outcome(test);
+    assert!(status.success(), "the child running {test} failed ({status}):\n{out}");
+    assert!(out.contains("1 passed"), "the child did not run {test}:\n{out}");
+}
+
+/// Re-executes this test binary to run only `test`, in the child role, and returns how the
+/// child ended and its stdout and stderr. The child is killed if it outlives `CHILD_LIMIT`.
+pub fn child_outcome(test: &str) -> (ExitStatus, String) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, test)
@@ -98,9 +106,7 @@ pub fn run_in_child(test: &str) {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let out = stdout.join().unwrap().unwrap() + &stderr.join().unwrap().unwrap();
-    assert!(status.success(), "the child running {test} failed ({status}):\n{out}");
-    assert!(out.contains("1 passed"), "the child did not run {test}:\n{out}");
+    (status, stdout.join().unwrap().unwrap() + &stderr.join().unwrap().unwrap())
 }
 
 /// How many descriptors this process has open (Linux's `/proc/self/fd`).
