@@ -10,7 +10,9 @@ step install
 bash ci/install.sh
 
 step "cargo test (README's test command)"
-cargo test
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test 2>&1 | tee "$log"
 
 step clippy
 cargo clippy --all-targets -- -D warnings
@@ -31,3 +33,7 @@ bash ci/valgrind.sh
 
 step "benchmark, quick mode (every workload runs; no timing is judged)"
 bash ci/bench-quick.sh
+
+step summary
+# The test count of the README's test command, as the closing line.
+awk '/^test result:/ {p += $4; f += $6} END {print "tests: " p " passed, " f " failed"}' "$log"
