@@ -15,6 +15,7 @@ mod clock;
 mod ours;
 mod pin;
 mod report;
+mod shared;
 mod sock2;
 mod stats;
 mod stdnet;
@@ -28,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use cbase::Baseline;
 use report::Row;
+use shared::Workloads;
 use workload::Workload;
 
 /// The implementations compared.
@@ -135,9 +137,9 @@ fn count_mode(args: &[String]) -> ExitCode {
 
 fn run_rust(imp: Imp, w: Workload, n: usize) -> io::Result<Vec<f64>> {
     match imp {
-        Imp::Ours => ours::run(w, n),
-        Imp::Std => stdnet::run(w, n),
-        Imp::Socket2 => sock2::run(w, n),
+        Imp::Ours => ours::Ours::run(w, n),
+        Imp::Std => stdnet::StdNet::run(w, n),
+        Imp::Socket2 => sock2::Socket2::run(w, n),
         Imp::C => Err(io::Error::other("the C baseline is a separate program")),
     }
 }
@@ -153,7 +155,7 @@ fn run(imp: Imp, w: Workload, n: usize, c: Option<&Baseline>) -> io::Result<Vec<
 /// Ops per batch: a std::net batch of `probe_ops` measures the rate (and warms up).
 fn calibrate(w: Workload) -> io::Result<usize> {
     let start = Instant::now();
-    stdnet::run(w, w.probe_ops())?;
+    stdnet::StdNet::run(w, w.probe_ops())?;
     let per_op = start.elapsed().as_secs_f64() / w.probe_ops() as f64;
     Ok(w.ops((BATCH.as_secs_f64() / per_op) as usize))
 }

@@ -1,29 +1,17 @@
 //! The workloads on `socket2`, both ends, as a `socket2` user writes them (its receives take
-//! `MaybeUninit` buffers; replies are sent from the program's own buffer). Timeouts as in
-//! `stdnet`: `set_read_timeout` before each receive, or once.
+//! `MaybeUninit` buffers; replies are sent from the program's own buffer), in `shared`'s shapes.
+//! Timeouts as in `stdnet`: `set_read_timeout` before each receive, or once.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::mem::MaybeUninit;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::thread;
 
 use socket2::{Domain, SockAddr, Socket, Type};
 
-use crate::clock::Clock;
-use crate::workload::{BURST, TIMEOUT, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::shared::{self, Workloads};
+use crate::workload::{TIMEOUT, UDP_SIZE, Workload};
 
-pub fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
-    match w {
-        Workload::TcpRr1 => tcp_rr(w, n, 1),
-        Workload::TcpRr1k => tcp_rr(w, n, 1024),
-        Workload::TcpBulk => tcp_bulk(w, n),
-        Workload::UdpRrPerCall => udp_rr(w, n, true),
-        Workload::UdpRrFixed => udp_rr(w, n, false),
-        Workload::UdpOneWay => udp_oneway(w, n),
-        Workload::UdpBurst => udp_burst(w, n),
-        Workload::Connect => connect_accept_close(w, n),
-    }
-}
+pub struct Socket2;
 
 fn loopback() -> SockAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()
@@ -49,187 +37,97 @@ fn udp_socket() -> io::Result<Socket> {
     Ok(socket)
 }
 
-fn tcp_rr(w: Workload, n: usize, msg: usize) -> io::Result<Vec<f64>> {
-    let server = listener()?;
-    let to = server.local_addr()?;
-    thread::scope(|s| {
-        let echo = s.spawn(|| -> io::Result<()> {
-            let (mut conn, _) = server.accept()?;
-            conn.set_nodelay(true)?;
-            let mut buf = vec![0; msg];
-            for _ in 0..n {
-                conn.read_exact(&mut buf)?;
-                conn.write_all(&buf)?;
-            }
-            Ok(())
-        });
-        let mut conn = stream_to(&to)?;
-        conn.set_nodelay(true)?;
-        let (req, mut buf) = (vec![7; msg], vec![0; msg]);
-        let mut clock = Clock::new(w, n);
-        for _ in 0..n {
-            conn.write_all(&req)?;
-            conn.read_exact(&mut buf)?;
-            clock.tick();
+impl Workloads for Socket2 {
+    fn tcp(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        let server = listener()?;
+        let to = server.local_addr()?;
+        let accept = || server.accept().map(|(conn, _)| conn);
+        let dial = || stream_to(&to);
+        match w {
+            Workload::TcpBulk => shared::tcp_bulk(n, accept, dial),
+            _ => shared::tcp_rr(w, n, accept, dial, |conn| conn.set_nodelay(true)),
         }
-        echo.join().expect("echo thread")?;
-        Ok(clock.samples())
-    })
-}
-
-fn tcp_bulk(w: Workload, n: usize) -> io::Result<Vec<f64>> {
-    let server = listener()?;
-    let to = server.local_addr()?;
-    thread::scope(|s| {
-        let writer = s.spawn(|| -> io::Result<()> {
-            let mut conn = stream_to(&to)?;
-            let chunk = vec![0; WRITE_SIZE];
-            for _ in 0..n {
-                conn.write_all(&chunk)?;
-            }
-            conn.read_exact(&mut [0])
-        });
-        let (mut conn, _) = server.accept()?;
-        let mut buf = vec![0; WRITE_SIZE];
-        let mut clock = Clock::new(w, n);
-        let (total, mut got) = (n * WRITE_SIZE, 0);
-        while got < total {
-            let r = conn.read(&mut buf)?;
-            if r == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            for _ in got / WRITE_SIZE..(got + r) / WRITE_SIZE {
-                clock.tick();
-            }
-            got += r;
-        }
-        conn.write_all(b"k")?;
-        writer.join().expect("writer thread")?;
-        Ok(clock.samples())
-    })
-}
-
-fn udp_rr(w: Workload, n: usize, per_call: bool) -> io::Result<Vec<f64>> {
-    let (server, client) = (udp_socket()?, udp_socket()?);
-    let to = server.local_addr()?;
-    if !per_call {
-        server.set_read_timeout(Some(TIMEOUT))?;
-        client.set_read_timeout(Some(TIMEOUT))?;
     }
-    thread::scope(|s| {
-        let echo = s.spawn(|| -> io::Result<()> {
-            let (mut buf, reply) = ([MaybeUninit::uninit(); UDP_SIZE], [7; UDP_SIZE]);
-            for _ in 0..n {
-                if per_call {
-                    server.set_read_timeout(Some(TIMEOUT))?;
-                }
-                let (len, from) = server.recv_from(&mut buf)?;
-                server.send_to(&reply[..len], &from)?;
-            }
-            Ok(())
-        });
-        let (req, mut buf) = ([7; UDP_SIZE], [MaybeUninit::uninit(); UDP_SIZE]);
-        let mut clock = Clock::new(w, n);
-        for _ in 0..n {
-            client.send_to(&req, &to)?;
-            if per_call {
-                client.set_read_timeout(Some(TIMEOUT))?;
-            }
-            datagram(client.recv(&mut buf)?)?;
-            clock.tick();
-        }
-        echo.join().expect("echo thread")?;
-        Ok(clock.samples())
-    })
-}
 
-fn udp_oneway(w: Workload, n: usize) -> io::Result<Vec<f64>> {
-    let (receiver, sender) = (udp_socket()?, udp_socket()?);
-    let (to, back) = (receiver.local_addr()?, sender.local_addr()?);
-    sender.set_read_timeout(Some(TIMEOUT))?;
-    thread::scope(|s| {
-        let send = s.spawn(|| -> io::Result<()> {
-            let (dgram, mut ack) = ([0; UDP_SIZE], [MaybeUninit::uninit(); 8]);
-            let mut acked = 0;
-            for i in 0..n {
-                while i - acked * WINDOW >= 2 * WINDOW {
-                    sender.recv(&mut ack)?;
-                    acked += 1;
-                }
-                sender.send_to(&dgram, &to)?;
-            }
-            Ok(())
-        });
-        let mut buf = [MaybeUninit::uninit(); UDP_SIZE];
-        let mut clock = Clock::new(w, n);
-        for i in 0..n {
-            datagram(receiver.recv(&mut buf)?)?;
-            clock.tick();
-            if (i + 1) % WINDOW == 0 {
-                receiver.send_to(b"a", &back)?;
-            }
+    fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        let (server, client) = (udp_socket()?, udp_socket()?);
+        let to = server.local_addr()?;
+        let per_call = w == Workload::UdpRrPerCall;
+        if !per_call {
+            server.set_read_timeout(Some(TIMEOUT))?;
+            client.set_read_timeout(Some(TIMEOUT))?;
         }
-        send.join().expect("sender thread")?;
-        Ok(clock.samples())
-    })
-}
+        let per_call_timeout = |socket: &Socket| if per_call { socket.set_read_timeout(Some(TIMEOUT)) } else { Ok(()) };
+        let (mut echo_buf, reply, mut buf) =
+            ([MaybeUninit::uninit(); UDP_SIZE], [7; UDP_SIZE], [MaybeUninit::uninit(); UDP_SIZE]);
+        shared::udp_rr(
+            w,
+            n,
+            || {
+                per_call_timeout(&server)?;
+                let (len, from) = server.recv_from(&mut echo_buf)?;
+                server.send_to(&reply[..len], &from)
+            },
+            |req| client.send_to(req, &to),
+            || {
+                per_call_timeout(&client)?;
+                client.recv(&mut buf)
+            },
+        )
+    }
 
-/// As in `ours`: a burst queued, then `go`; each timed receive sets its own timeout.
-fn udp_burst(w: Workload, n: usize) -> io::Result<Vec<f64>> {
-    let (receiver, go, sender) = (udp_socket()?, udp_socket()?, udp_socket()?);
-    let (to, go_to, back) = (receiver.local_addr()?, go.local_addr()?, sender.local_addr()?);
-    go.set_read_timeout(Some(TIMEOUT))?;
-    sender.set_read_timeout(Some(TIMEOUT))?;
-    thread::scope(|s| {
-        let send = s.spawn(|| -> io::Result<()> {
-            let (dgram, mut ack) = ([0; UDP_SIZE], [MaybeUninit::uninit(); 8]);
-            for _ in 0..n / BURST {
-                for _ in 0..BURST {
-                    sender.send_to(&dgram, &to)?;
-                }
-                sender.send_to(b"g", &go_to)?;
-                sender.recv(&mut ack)?;
-            }
-            Ok(())
-        });
-        let mut buf = [MaybeUninit::uninit(); UDP_SIZE];
-        let mut clock = Clock::new(w, n);
-        for _ in 0..n / BURST {
-            go.recv(&mut buf)?;
-            clock.restart();
-            for _ in 0..BURST {
+    fn udp_oneway(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, sender) = (udp_socket()?, udp_socket()?);
+        let (to, back) = (receiver.local_addr()?, sender.local_addr()?);
+        sender.set_read_timeout(Some(TIMEOUT))?;
+        let (mut ack, mut buf) = ([MaybeUninit::uninit(); 8], [MaybeUninit::uninit(); UDP_SIZE]);
+        shared::udp_oneway(
+            n,
+            |dgram| sender.send_to(dgram, &to),
+            || sender.recv(&mut ack),
+            || receiver.recv(&mut buf),
+            |a| receiver.send_to(a, &back),
+        )
+    }
+
+    /// As in `stdnet`: the go signal and the acks wait with a fixed timeout; each timed receive
+    /// sets its own.
+    fn udp_burst(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, go, sender) = (udp_socket()?, udp_socket()?, udp_socket()?);
+        let (to, go_to, back) = (receiver.local_addr()?, go.local_addr()?, sender.local_addr()?);
+        go.set_read_timeout(Some(TIMEOUT))?;
+        sender.set_read_timeout(Some(TIMEOUT))?;
+        let (mut ack, mut go_buf, mut buf) =
+            ([MaybeUninit::uninit(); 8], [MaybeUninit::uninit(); UDP_SIZE], [MaybeUninit::uninit(); UDP_SIZE]);
+        shared::udp_burst(
+            n,
+            |dgram| sender.send_to(dgram, &to),
+            |g| sender.send_to(g, &go_to),
+            || sender.recv(&mut ack),
+            || go.recv(&mut go_buf),
+            || {
                 receiver.set_read_timeout(Some(TIMEOUT))?;
-                datagram(receiver.recv(&mut buf)?)?;
-                clock.tick();
-            }
-            receiver.send_to(b"a", &back)?;
-        }
-        send.join().expect("sender thread")?;
-        Ok(clock.samples())
-    })
-}
+                receiver.recv(&mut buf)
+            },
+            |a| receiver.send_to(a, &back),
+        )
+    }
 
-fn connect_accept_close(w: Workload, n: usize) -> io::Result<Vec<f64>> {
-    let server = listener()?;
-    let to = server.local_addr()?;
-    thread::scope(|s| {
-        let acceptor = s.spawn(|| -> io::Result<()> {
-            for _ in 0..n {
-                drop(server.accept()?);
-            }
-            Ok(())
-        });
-        let mut clock = Clock::new(w, n);
-        for _ in 0..n {
-            let mut conn = Socket::new(Domain::IPV4, Type::STREAM, None)?;
-            conn.connect_timeout(&to, TIMEOUT)?;
-            if conn.read(&mut [0])? != 0 {
-                return Err(io::Error::other("expected end of stream"));
-            }
-            drop(conn);
-            clock.tick();
-        }
-        acceptor.join().expect("acceptor thread")?;
-        Ok(clock.samples())
-    })
+    fn connect_accept_close(n: usize) -> io::Result<Vec<f64>> {
+        let server = listener()?;
+        let to = server.local_addr()?;
+        shared::connect_accept_close(
+            n,
+            || server.accept().map(drop),
+            || {
+                let conn = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+                conn.connect_timeout(&to, TIMEOUT)?;
+                Ok(conn)
+            },
+            |conn| {
+                drop(conn);
+                Ok(())
+            },
+        )
+    }
 }

@@ -1,0 +1,263 @@
+//! The workloads' shapes, the same for every Rust implementation: the peer thread, the loops,
+//! what is sent and when the clock ticks. Each implementation passes its own calls in as
+//! closures; the functions are generic, so each implementation's loops are compiled for its own
+//! calls (no `dyn`) and make exactly those.
+
+use std::io::{self, Read, Write};
+use std::thread;
+
+use crate::clock::Clock;
+use crate::workload::{BURST, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+
+/// An implementation's workloads: each builds its sockets and passes its own calls to the
+/// function of the same name below.
+pub trait Workloads {
+    /// Request/response (`TcpRr1`, `TcpRr1k`) or bulk (`TcpBulk`) over one connection.
+    fn tcp(w: Workload, n: usize) -> io::Result<Vec<f64>>;
+    /// `UdpRrPerCall` or `UdpRrFixed`.
+    fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>>;
+    fn udp_oneway(n: usize) -> io::Result<Vec<f64>>;
+    fn udp_burst(n: usize) -> io::Result<Vec<f64>>;
+    fn connect_accept_close(n: usize) -> io::Result<Vec<f64>>;
+
+    /// One batch of `n` ops of `w`: its samples (ns/op).
+    fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        match w {
+            Workload::TcpRr1 | Workload::TcpRr1k | Workload::TcpBulk => Self::tcp(w, n),
+            Workload::UdpRrPerCall | Workload::UdpRrFixed => Self::udp_rr(w, n),
+            Workload::UdpOneWay => Self::udp_oneway(n),
+            Workload::UdpBurst => Self::udp_burst(n),
+            Workload::Connect => Self::connect_accept_close(n),
+        }
+    }
+}
+
+/// What the one-way and burst senders send.
+const DGRAM: [u8; UDP_SIZE] = [0; UDP_SIZE];
+
+/// A UDP send of the given bytes to the address the closure holds: the bytes sent.
+pub trait SendOp: FnMut(&[u8]) -> io::Result<usize> {}
+impl<F: FnMut(&[u8]) -> io::Result<usize>> SendOp for F {}
+
+/// A UDP receive into the buffer the closure holds, with the implementation's timeout: the
+/// datagram's length.
+pub trait RecvOp: FnMut() -> io::Result<usize> {}
+impl<F: FnMut() -> io::Result<usize>> RecvOp for F {}
+
+/// Runs `peer` on a thread of its own while `timed` runs on this one, and returns the samples of
+/// the clock `timed` made once both have finished. `timed` starts its clock after its own set-up.
+fn beside(
+    peer: impl FnOnce() -> io::Result<()> + Send,
+    timed: impl FnOnce() -> io::Result<Clock>,
+) -> io::Result<Vec<f64>> {
+    thread::scope(|s| {
+        let peer = s.spawn(peer);
+        let clock = timed()?;
+        peer.join().expect("peer thread")?;
+        Ok(clock.samples())
+    })
+}
+
+/// `op` `n` times, up to the first error.
+fn times<T>(n: usize, mut op: impl FnMut() -> io::Result<T>) -> io::Result<()> {
+    (0..n).try_for_each(|_| op().map(drop))
+}
+
+/// TCP request/response, 1-byte messages for `TcpRr1` and 1 KiB for `TcpRr1k`: the peer
+/// `accept`s and sends every message back; one op is a message written and its echo read. Both
+/// ends turn Nagle's algorithm off with `no_delay`.
+pub fn tcp_rr<S: Read + Write>(
+    w: Workload,
+    n: usize,
+    accept: impl FnOnce() -> io::Result<S> + Send,
+    connect: impl FnOnce() -> io::Result<S> + Send,
+    no_delay: impl Fn(&S) -> io::Result<()> + Sync,
+) -> io::Result<Vec<f64>> {
+    let msg = if w == Workload::TcpRr1 { 1 } else { 1024 };
+    beside(
+        || {
+            let mut conn = accept()?;
+            no_delay(&conn)?;
+            let mut buf = vec![0; msg];
+            for _ in 0..n {
+                conn.read_exact(&mut buf)?;
+                conn.write_all(&buf)?;
+            }
+            Ok(())
+        },
+        || {
+            let mut conn = connect()?;
+            no_delay(&conn)?;
+            let (req, mut buf) = (vec![7; msg], vec![0; msg]);
+            let mut clock = Clock::new(w, n);
+            for _ in 0..n {
+                conn.write_all(&req)?;
+                conn.read_exact(&mut buf)?;
+                clock.tick();
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// TCP bulk: the peer `connect`s, writes `n` chunks of `WRITE_SIZE` and waits for a byte back
+/// (so it closes only after all is read); one op is `WRITE_SIZE` bytes read, in reads of up to
+/// that size.
+pub fn tcp_bulk<S: Read + Write>(
+    n: usize,
+    accept: impl FnOnce() -> io::Result<S> + Send,
+    connect: impl FnOnce() -> io::Result<S> + Send,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || {
+            let mut conn = connect()?;
+            let chunk = vec![0; WRITE_SIZE];
+            for _ in 0..n {
+                conn.write_all(&chunk)?;
+            }
+            conn.read_exact(&mut [0])
+        },
+        || {
+            let mut conn = accept()?;
+            let mut buf = vec![0; WRITE_SIZE];
+            let mut clock = Clock::new(Workload::TcpBulk, n);
+            let (total, mut got) = (n * WRITE_SIZE, 0);
+            while got < total {
+                let r = conn.read(&mut buf)?;
+                if r == 0 {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+                for _ in got / WRITE_SIZE..(got + r) / WRITE_SIZE {
+                    clock.tick();
+                }
+                got += r;
+            }
+            conn.write_all(b"k")?;
+            Ok(clock)
+        },
+    )
+}
+
+/// UDP request/response (per-call or fixed timeouts: the closures set them as the
+/// implementation does): the peer's `echo` receives a request and sends it back; one op is a
+/// request `send` and the echo's `recv`.
+pub fn udp_rr(
+    w: Workload,
+    n: usize,
+    echo: impl FnMut() -> io::Result<usize> + Send,
+    mut send: impl SendOp,
+    mut recv: impl RecvOp,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || times(n, echo),
+        || {
+            let req = [7; UDP_SIZE];
+            let mut clock = Clock::new(w, n);
+            for _ in 0..n {
+                send(&req)?;
+                datagram(recv()?)?;
+                clock.tick();
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// UDP one-way: the peer `send`s `n` datagrams and stays at most two windows ahead of the acks
+/// it waits for (`wait_ack`); one op is a datagram `recv`ed, and every `WINDOW`th gets an `ack`.
+pub fn udp_oneway(
+    n: usize,
+    mut send: impl SendOp + Send,
+    mut wait_ack: impl RecvOp + Send,
+    mut recv: impl RecvOp,
+    mut ack: impl SendOp,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || {
+            let mut acked = 0;
+            for i in 0..n {
+                while i - acked * WINDOW >= 2 * WINDOW {
+                    wait_ack()?;
+                    acked += 1;
+                }
+                send(&DGRAM)?;
+            }
+            Ok(())
+        },
+        || {
+            let mut clock = Clock::new(Workload::UdpOneWay, n);
+            for i in 0..n {
+                datagram(recv()?)?;
+                clock.tick();
+                if (i + 1) % WINDOW == 0 {
+                    ack(b"a")?;
+                }
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// UDP burst: the peer `send`s a burst of `BURST` datagrams, then says so with `go` (to the
+/// receiver's second socket) and waits for the `ack`; the receiver waits for the go
+/// (`wait_go`), and only its `recv`s of the queued burst are timed.
+pub fn udp_burst(
+    n: usize,
+    mut send: impl SendOp + Send,
+    mut go: impl SendOp + Send,
+    mut wait_ack: impl RecvOp + Send,
+    mut wait_go: impl RecvOp,
+    mut recv: impl RecvOp,
+    mut ack: impl SendOp,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || {
+            for _ in 0..n / BURST {
+                for _ in 0..BURST {
+                    send(&DGRAM)?;
+                }
+                go(b"g")?;
+                wait_ack()?;
+            }
+            Ok(())
+        },
+        || {
+            let mut clock = Clock::new(Workload::UdpBurst, n);
+            for _ in 0..n / BURST {
+                wait_go()?;
+                clock.restart();
+                for _ in 0..BURST {
+                    datagram(recv()?)?;
+                    clock.tick();
+                }
+                ack(b"a")?;
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// Connect: the peer accepts and closes `n` connections (`accept_close`); one op is a
+/// `connect`, a read that sees the peer's close, and `close`.
+pub fn connect_accept_close<S: Read>(
+    n: usize,
+    accept_close: impl FnMut() -> io::Result<()> + Send,
+    mut connect: impl FnMut() -> io::Result<S>,
+    mut close: impl FnMut(S) -> io::Result<()>,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || times(n, accept_close),
+        || {
+            let mut clock = Clock::new(Workload::Connect, n);
+            for _ in 0..n {
+                let mut conn = connect()?;
+                if conn.read(&mut [0])? != 0 {
+                    return Err(io::Error::other("expected end of stream"));
+                }
+                close(conn)?;
+                clock.tick();
+            }
+            Ok(clock)
+        },
+    )
+}
