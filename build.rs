@@ -8,6 +8,8 @@
 //! - `has_tcp_quickack`: the `TCP_QUICKACK` option behind `set_delay_ack`.
 //! - `has_msg_trunc`: a datagram receive given `MSG_TRUNC` returns the datagram's full length,
 //!   so a truncated datagram is seen in the same syscall.
+//! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
+//!   the BSDs and Apple's systems.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -16,8 +18,15 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    let caps =
-        ["has_accept4", "has_msg_nosignal", "has_so_nosigpipe", "has_tcp_quickack", "has_msg_trunc", "has_so_secinfo"];
+    let caps = [
+        "has_accept4",
+        "has_msg_nosignal",
+        "has_so_nosigpipe",
+        "has_tcp_quickack",
+        "has_msg_trunc",
+        "has_sin_len",
+        "has_so_secinfo",
+    ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
     }
@@ -29,8 +38,12 @@ fn main() {
         enable("has_accept4");
         enable("has_msg_nosignal");
     }
-    if matches!(os, "macos" | "ios" | "tvos" | "watchos" | "visionos") {
+    let apple = matches!(os, "macos" | "ios" | "tvos" | "watchos" | "visionos");
+    if apple {
         enable("has_so_nosigpipe");
+    }
+    if apple || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        enable("has_sin_len");
     }
     if linux_like {
         enable("has_tcp_quickack");

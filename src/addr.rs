@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 
 use crate::consts::{sys_in_addr_t, sys_in6_addr_t};
-use crate::error::{Cause, Error, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::family::IPFamily;
 use crate::sys;
 
@@ -45,7 +45,7 @@ impl IpAddr {
     pub fn create(host: &str, port: u16, family: IPFamily) -> Result<IpAddr> {
         let fail = |why: &str| {
             let target = Target::Host(format!("{host:?} ({family})"));
-            Error::new("parse address", target, Cause::Invalid(why.to_string()))
+            Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
         };
         let v4 = || host.parse::<Ipv4Addr>().ok().map(|ip| SocketAddr::from((ip, port)));
         let v6 = || -> std::result::Result<Option<SocketAddr>, Error> {
@@ -167,7 +167,7 @@ impl FromStr for IpAddr {
     /// ```
     fn from_str(text: &str) -> Result<IpAddr> {
         let bad =
-            |why: &str| Error::new("parse address", Target::Host(format!("{text:?}")), Cause::Invalid(why.into()));
+            |why: &str| Error::new(Op::ParseAddress, Target::Host(format!("{text:?}")), Cause::Invalid(why.into()));
         let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
         let port = port.parse::<u16>().map_err(|_| bad("the port is not a number from 0 to 65535"))?;
         match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 
 use crate::addr::IpAddr;
+use crate::family::IPFamily;
 use crate::sys::resolve::GaiError;
 use crate::timeout::Timeout;
 
@@ -20,15 +21,81 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// let err = connect(&IpAddr::create("127.0.0.1", 1, IPFamily::IPv4)?, INDEFINITE_TIMEOUT).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
 /// assert_eq!(err.op(), "connect");
-/// assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
+/// assert!(err.raw_os_error().is_some()); // ECONNREFUSED
 /// assert!(err.to_string().starts_with("connect to 127.0.0.1:1: "));
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct Error {
-    op: &'static str,
+    op: Op,
     target: Target,
     cause: Cause,
+}
+
+/// The operations an error can name: each knows the name [`Error::op`] reports (its
+/// syscall's, or Chapel's for what is not one) and how its message joins the address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Accept,
+    Bind,
+    Close,
+    Connect,
+    /// Reading `SO_ERROR` after a connect's wait.
+    ConnectError,
+    GetAddrInfo,
+    GetPeerName,
+    GetSockName,
+    GetSockOpt,
+    /// Handing the descriptor over (`OwnedFd` and `std` conversions).
+    IntoFd,
+    Listen,
+    ParseAddress,
+    Poll,
+    Recv,
+    RecvFrom,
+    Send,
+    /// `ioctl(FIONBIO)`.
+    SetNonblocking,
+    SetSockOpt,
+    Shutdown,
+    Socket,
+}
+
+impl Op {
+    /// The name [`Error::op`] reports.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Op::Accept => "accept",
+            Op::Bind => "bind",
+            Op::Close => "close",
+            Op::Connect => "connect",
+            Op::ConnectError => "getsockopt(SO_ERROR)",
+            Op::GetAddrInfo => "getaddrinfo",
+            Op::GetPeerName => "getpeername",
+            Op::GetSockName => "getsockname",
+            Op::GetSockOpt => "getsockopt",
+            Op::IntoFd => "into fd",
+            Op::Listen => "listen",
+            Op::ParseAddress => "parse address",
+            Op::Poll => "poll",
+            Op::Recv => "recv",
+            Op::RecvFrom => "recvfrom",
+            Op::Send => "send",
+            Op::SetNonblocking => "ioctl(FIONBIO)",
+            Op::SetSockOpt => "setsockopt",
+            Op::Shutdown => "shutdown",
+            Op::Socket => "socket",
+        }
+    }
+
+    /// How the message joins an address: `connect to …`, `recvfrom from …`, `accept on …`.
+    const fn preposition(self) -> &'static str {
+        match self {
+            Op::Connect | Op::Bind | Op::Send => "to",
+            Op::RecvFrom => "from",
+            _ => "on",
+        }
+    }
 }
 
 /// Where an operation was aimed.
@@ -38,8 +105,10 @@ pub(crate) enum Target {
     Addr(IpAddr),
     /// A host (and service) as the caller wrote it.
     Host(String),
+    /// The family a socket was asked for.
+    Family(IPFamily),
     /// A socket option, by level and name.
-    Opt(libc::c_int, libc::c_int),
+    Opt(i32, i32),
 }
 
 /// Why it failed.
@@ -60,19 +129,19 @@ pub(crate) enum Cause {
 }
 
 impl Error {
-    pub(crate) fn new(op: &'static str, target: Target, cause: Cause) -> Error {
+    pub(crate) fn new(op: Op, target: Target, cause: Cause) -> Error {
         Error { op, target, cause }
     }
 
     /// A mapper from an OS error of `op` aimed at `target`, for `map_err`.
-    pub(crate) fn os<'t>(op: &'static str, target: &'t Target) -> impl FnOnce(io::Error) -> Error + 't {
+    pub(crate) fn os<'t>(op: Op, target: &'t Target) -> impl FnOnce(io::Error) -> Error + 't {
         move |e| Error::new(op, target.clone(), Cause::Os(e))
     }
 
     /// The operation that failed, named after its syscall or Chapel procedure: `"connect"`,
     /// `"accept"`, `"getaddrinfo"`, `"setsockopt"`, `"parse address"`…
     pub fn op(&self) -> &str {
-        self.op
+        self.op.name()
     }
 
     /// The address the operation was aimed at, when it had one.
@@ -89,7 +158,7 @@ impl Error {
     pub fn kind(&self) -> io::ErrorKind {
         match &self.cause {
             Cause::Os(e) => e.kind(),
-            Cause::Resolve(g) => gai_kind(g),
+            Cause::Resolve(g) => g.kind(),
             Cause::TimedOut(_) => io::ErrorKind::TimedOut,
             Cause::Closed | Cause::Invalid(_) => io::ErrorKind::InvalidInput,
             Cause::Truncated { .. } => io::ErrorKind::InvalidData,
@@ -138,31 +207,15 @@ impl Error {
     }
 }
 
-fn gai_kind(g: &GaiError) -> io::ErrorKind {
-    match g.code {
-        libc::EAI_SYSTEM => g.errno.map_or(io::ErrorKind::Other, |e| io::Error::from_raw_os_error(e).kind()),
-        libc::EAI_MEMORY => io::ErrorKind::OutOfMemory,
-        libc::EAI_FAMILY | libc::EAI_SOCKTYPE | libc::EAI_BADFLAGS => io::ErrorKind::InvalidInput,
-        libc::EAI_AGAIN => io::ErrorKind::Other,
-        _ => io::ErrorKind::NotFound,
-    }
-}
-
 impl fmt::Display for Error {
     /// `connect to 127.0.0.1:1: Connection refused (os error 111)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.op)?;
+        f.write_str(self.op.name())?;
         match &self.target {
             Target::None => {}
-            Target::Addr(a) => {
-                let joiner = match self.op {
-                    "connect" | "bind" | "send" => "to",
-                    "recvfrom" => "from",
-                    _ => "on",
-                };
-                write!(f, " {joiner} {a}")?;
-            }
+            Target::Addr(a) => write!(f, " {} {a}", self.op.preposition())?,
             Target::Host(h) => write!(f, " {h}")?,
+            Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,
         }
         f.write_str(": ")?;
@@ -222,7 +275,7 @@ mod tests {
 
     #[test]
     fn os_errors_name_operation_address_and_errno() {
-        let e = Error::new("connect", at("127.0.0.1:1"), Cause::Os(refused()));
+        let e = Error::new(Op::Connect, at("127.0.0.1:1"), Cause::Os(refused()));
         let expected = format!("connect to 127.0.0.1:1: {}", refused());
         assert_eq!(e.to_string(), expected);
         assert!(expected.ends_with(&format!("(os error {})", libc::ECONNREFUSED)));
@@ -232,40 +285,43 @@ mod tests {
         );
         assert_eq!(e.address(), Some("127.0.0.1:1".parse().unwrap()));
         assert!(std::error::Error::source(&e).is_some());
-        let e = Error::new("accept", at("[::1]:80"), Cause::TimedOut(Timeout::from(0.5)));
+        let e = Error::new(Op::Accept, at("[::1]:80"), Cause::TimedOut(Timeout::from(0.5)));
         assert_eq!(e.to_string(), "accept on [::1]:80: timed out after 500ms");
         assert_eq!((e.kind(), e.raw_os_error()), (io::ErrorKind::TimedOut, None));
-        let e = Error::new("recvfrom", at("10.0.0.1:9"), Cause::Truncated { len: 100, capacity: 40 });
+        let e = Error::new(Op::RecvFrom, at("10.0.0.1:9"), Cause::Truncated { len: 100, capacity: 40 });
         assert_eq!(e.to_string(), "recvfrom from 10.0.0.1:9: datagram of 100 bytes truncated to the 40-byte buffer");
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
     }
 
     #[test]
     fn other_targets_and_causes() {
-        let e =
-            Error::new("setsockopt", Target::Opt(1, 12345), Cause::Os(io::Error::from_raw_os_error(libc::ENOPROTOOPT)));
+        let e = Error::new(
+            Op::SetSockOpt,
+            Target::Opt(1, 12345),
+            Cause::Os(io::Error::from_raw_os_error(libc::ENOPROTOOPT)),
+        );
         assert!(e.to_string().starts_with("setsockopt (level 1, option 12345): "), "{e}");
-        let e = Error::new("close", Target::None, Cause::Closed);
+        let e = Error::new(Op::Close, Target::None, Cause::Closed);
         assert_eq!(e.to_string(), "close: the socket is closed");
         assert!(e.is_closed());
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
-        let gai = GaiError { code: libc::EAI_NONAME, errno: None, message: "Name or service not known".into() };
-        let e = Error::new("getaddrinfo", Target::Host("no-such-host.invalid:80".into()), Cause::Resolve(gai));
+        let gai = GaiError::from_code(libc::EAI_NONAME, None);
+        let e = Error::new(Op::GetAddrInfo, Target::Host("no-such-host.invalid:80".into()), Cause::Resolve(gai));
         assert_eq!(
             e.to_string(),
             format!("getaddrinfo no-such-host.invalid:80: Name or service not known (EAI code {})", libc::EAI_NONAME)
         );
         assert_eq!((e.gai_code(), e.kind(), e.raw_os_error()), (Some(libc::EAI_NONAME), io::ErrorKind::NotFound, None));
-        let system = GaiError { code: libc::EAI_SYSTEM, errno: Some(libc::EMFILE), message: "System error".into() };
-        let e = Error::new("getaddrinfo", Target::Host("h:1".into()), Cause::Resolve(system));
+        let system = GaiError::from_code(libc::EAI_SYSTEM, Some(libc::EMFILE));
+        let e = Error::new(Op::GetAddrInfo, Target::Host("h:1".into()), Cause::Resolve(system));
         assert_eq!(e.raw_os_error(), Some(libc::EMFILE));
     }
 
     #[test]
     fn every_failed_attempt_is_listed() {
-        let one = Error::new("connect", at("[::1]:8"), Cause::Os(refused()));
-        let two = Error::new("connect", at("127.0.0.1:8"), Cause::TimedOut(Timeout::from(1.0)));
-        let e = Error::new("connect", Target::Host("localhost:8".into()), Cause::AllFailed(vec![one, two]));
+        let one = Error::new(Op::Connect, at("[::1]:8"), Cause::Os(refused()));
+        let two = Error::new(Op::Connect, at("127.0.0.1:8"), Cause::TimedOut(Timeout::from(1.0)));
+        let e = Error::new(Op::Connect, Target::Host("localhost:8".into()), Cause::AllFailed(vec![one, two]));
         assert_eq!(
             e.to_string(),
             format!(
@@ -280,12 +336,12 @@ mod tests {
 
     #[test]
     fn into_io_error_keeps_kind_and_errno() {
-        let io_err = io::Error::from(Error::new("connect", at("127.0.0.1:1"), Cause::Os(refused())));
+        let io_err = io::Error::from(Error::new(Op::Connect, at("127.0.0.1:1"), Cause::Os(refused())));
         assert_eq!(
             (io_err.kind(), io_err.raw_os_error()),
             (io::ErrorKind::ConnectionRefused, Some(libc::ECONNREFUSED))
         );
-        let io_err = io::Error::from(Error::new("accept", Target::None, Cause::TimedOut(Timeout::from(0.0))));
+        let io_err = io::Error::from(Error::new(Op::Accept, Target::None, Cause::TimedOut(Timeout::from(0.0))));
         assert_eq!(io_err.kind(), io::ErrorKind::TimedOut);
         assert_eq!(io_err.to_string(), "accept: timed out after 0ns");
     }

@@ -16,11 +16,11 @@ use std::fmt;
 pub enum IPFamily {
     /// IPv4 (`AF_INET`); the default, as in Chapel's `ipAddr.create`.
     #[default]
-    IPv4 = libc::AF_INET,
+    IPv4 = crate::consts::AF_INET,
     /// IPv6 (`AF_INET6`).
-    IPv6 = libc::AF_INET6,
+    IPv6 = crate::consts::AF_INET6,
     /// Either (`AF_UNSPEC`): the default of Chapel's `connect(host, service)`.
-    IPUnspec = libc::AF_UNSPEC,
+    IPUnspec = crate::sys::AF_UNSPEC,
 }
 
 impl IPFamily {
@@ -30,8 +30,8 @@ impl IPFamily {
     /// use chapel_socket::IPFamily;
     /// assert_eq!(IPFamily::from_raw(12345), None);
     /// ```
-    pub fn from_raw(raw: libc::c_int) -> Option<IPFamily> {
-        [IPFamily::IPv4, IPFamily::IPv6, IPFamily::IPUnspec].into_iter().find(|f| *f as libc::c_int == raw)
+    pub fn from_raw(raw: crate::consts::c_int) -> Option<IPFamily> {
+        [IPFamily::IPv4, IPFamily::IPv6, IPFamily::IPUnspec].into_iter().find(|f| *f as crate::consts::c_int == raw)
     }
 }
 

@@ -23,6 +23,20 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+/// A "References" line of man-page links for a rustdoc comment:
+/// `#[doc = man_links!(socket(2), bind(2))]`.
+macro_rules! man_links {
+    ($first:ident($first_section:literal) $(, $name:ident($section:literal))*) => {
+        concat!("References: ", man_links!(@one $first $first_section) $(, ", ", man_links!(@one $name $section))*, ".")
+    };
+    (@one $name:ident $section:literal) => {
+        concat!(
+            "[`", stringify!($name), "(", $section, ")`](https://man7.org/linux/man-pages/man", $section, "/",
+            stringify!($name), ".", $section, ".html)"
+        )
+    };
+}
+
 mod addr;
 mod consts;
 mod error;

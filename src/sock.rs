@@ -5,8 +5,10 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Instant;
 
-use crate::error::{Cause, Error, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sys;
+use crate::sys::MsgFlags;
+use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
 /// A socket's descriptor, or nothing once `close` has run: a closed socket answers every
@@ -14,6 +16,10 @@ use crate::timeout::Timeout;
 /// crate creates is put in one at once, so a drop, an error path's clean-up and `close` all
 /// leave through the same single `close(2)` (a plain `OwnedFd` drop would add a debug-build
 /// `fcntl` check before it).
+///
+/// `pub`, not `pub(crate)`, because the sealed trait behind [`AnySocket`](crate::AnySocket)
+/// names it; its module is private, so nothing outside the crate can reach it.
+#[allow(unreachable_pub)]
 pub struct Sock(Option<OwnedFd>);
 
 impl Sock {
@@ -22,7 +28,7 @@ impl Sock {
     }
 
     /// The descriptor, or the "closed" error for `op`.
-    pub(crate) fn fd(&self, op: &'static str) -> Result<BorrowedFd<'_>> {
+    pub(crate) fn fd(&self, op: Op) -> Result<BorrowedFd<'_>> {
         self.0.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
     }
 
@@ -33,13 +39,23 @@ impl Sock {
 
     /// Closes the descriptor once; closing again is an error, not a second `close(2)`.
     pub(crate) fn close(&mut self) -> Result<()> {
-        let fd = self.0.take().ok_or_else(|| Error::new("close", Target::None, Cause::Closed))?;
-        sys::fd::close(fd).map_err(|e| Error::new("close", Target::None, Cause::Os(e)))
+        let fd = self.0.take().ok_or_else(|| Error::new(Op::Close, Target::None, Cause::Closed))?;
+        sys::fd::close(fd).map_err(|e| Error::new(Op::Close, Target::None, Cause::Os(e)))
     }
 
     /// Hands the descriptor over, leaving this socket closed (without closing it).
-    pub(crate) fn take(&mut self, op: &'static str) -> Result<OwnedFd> {
+    pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
         self.0.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+    }
+}
+
+impl std::fmt::Debug for Sock {
+    /// The descriptor's number, or `closed`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(fd) => write!(f, "{}", fd.as_raw_fd()),
+            None => f.write_str("closed"),
+        }
     }
 }
 
@@ -64,19 +80,19 @@ pub(crate) enum Indefinite {
 
 /// Runs `call` (given the flags to add: `MSG_DONTWAIT` when the wait is bounded) until it
 /// succeeds, fails, or `timeout` runs out. The call is tried first; only when it would block
-/// is the fd polled for `events`, and then it is tried again. `EINTR` resumes, and a wake-up
+/// is the fd polled for `interest`, and then it is tried again. `EINTR` resumes, and a wake-up
 /// with nothing to do waits again for the time left.
 ///
 /// An indefinite wait makes the plain blocking call, so the common case is one syscall; what
 /// it does on `EAGAIN` is `indefinite`'s to say.
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
-    events: libc::c_short,
+    interest: Interest,
     timeout: Timeout,
     indefinite: Indefinite,
-    mut call: impl FnMut(libc::c_int) -> io::Result<T>,
+    mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let flags = if timeout.is_indefinite() { 0 } else { libc::MSG_DONTWAIT };
+    let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
     let mut deadline = None;
     loop {
         match call(flags) {
@@ -96,7 +112,7 @@ pub(crate) fn with_timeout<T>(
                     return Err(Cause::TimedOut(timeout));
                 }
                 let until = *deadline.get_or_insert_with(|| timeout.deadline());
-                if sys::wait::wait(fd, events, until).map_err(Cause::Os)?.is_none() {
+                if sys::wait::wait(fd, interest, until).map_err(Cause::Os)?.is_none() {
                     return Err(Cause::TimedOut(timeout));
                 }
             }

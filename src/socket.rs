@@ -1,10 +1,11 @@
 //! What works on all three socket types: [`AnySocket`], [`bind`], [`get_sock_name`], and
 //! [`get_peer_name`] for connections.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use crate::addr::IpAddr;
-use crate::error::{Cause, Error, Result, Target};
+use crate::consts::{SO_REUSEADDR, SOL_SOCKET};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::Sock;
 use crate::sys;
 use crate::tcp::{TcpConn, TcpListener};
@@ -22,27 +23,31 @@ mod sealed {
 /// type can implement it.
 pub trait AnySocket: sealed::Sealed {}
 
-impl sealed::Sealed for TcpListener {
-    fn sock(&self) -> &Sock {
-        &self.sock
-    }
+/// What every socket type is: one of [`AnySocket`], and `AsRawFd` over its [`Sock`]. A new
+/// socket type (a struct with a `sock: Sock` field) is added to the list below.
+macro_rules! socket_types {
+    ($($ty:ty),*) => {$(
+        impl sealed::Sealed for $ty {
+            fn sock(&self) -> &Sock {
+                &self.sock
+            }
+        }
+
+        impl AnySocket for $ty {}
+
+        impl AsRawFd for $ty {
+            /// The descriptor, or -1 once closed (as Chapel's `socketFd`).
+            fn as_raw_fd(&self) -> RawFd {
+                self.sock.raw()
+            }
+        }
+    )*};
 }
-impl sealed::Sealed for TcpConn {
-    fn sock(&self) -> &Sock {
-        &self.sock
-    }
-}
-impl sealed::Sealed for UdpSocket {
-    fn sock(&self) -> &Sock {
-        &self.sock
-    }
-}
-impl AnySocket for TcpListener {}
-impl AnySocket for TcpConn {}
-impl AnySocket for UdpSocket {}
+
+socket_types!(TcpListener, TcpConn, UdpSocket);
 
 /// The descriptor of `socket`, or the "closed" error for `op`.
-pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: &'static str) -> Result<BorrowedFd<'s>> {
+pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: Op) -> Result<BorrowedFd<'s>> {
     sealed::Sealed::sock(socket).fd(op)
 }
 
@@ -59,11 +64,14 @@ pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: &'static str) -> Result
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn bind<S: AnySocket>(socket: &S, address: &IpAddr, reuse_addr: bool) -> Result<()> {
-    let fd = fd_of(socket, "bind")?;
+    bind_reusing(fd_of(socket, Op::Bind)?, address, reuse_addr)
+}
+
+/// `setsockopt(SO_REUSEADDR)` then `bind`: Chapel's `bind`, and the middle of `listen`.
+pub(crate) fn bind_reusing(fd: BorrowedFd<'_>, address: &IpAddr, reuse_addr: bool) -> Result<()> {
     let at = Target::Addr(*address);
-    sys::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, reuse_addr.into())
-        .map_err(Error::os("setsockopt", &at))?;
-    sys::socket::bind(fd, &(*address).into()).map_err(Error::os("bind", &at))
+    sys::opt::set_int(fd, SOL_SOCKET, SO_REUSEADDR, reuse_addr.into()).map_err(Error::os(Op::SetSockOpt, &at))?;
+    sys::socket::bind(fd, &(*address).into()).map_err(Error::os(Op::Bind, &at))
 }
 
 /// Chapel's `getSockName`: the socket's own address.
@@ -76,8 +84,8 @@ pub fn bind<S: AnySocket>(socket: &S, address: &IpAddr, reuse_addr: bool) -> Res
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn get_sock_name<S: AnySocket>(socket: &S) -> Result<IpAddr> {
-    let fd = fd_of(socket, "getsockname")?;
-    named(sys::socket::sock_name(fd), "getsockname")
+    let fd = fd_of(socket, Op::GetSockName)?;
+    named(sys::socket::sock_name(fd), Op::GetSockName)
 }
 
 /// Chapel's `getPeerName`: the address of the connection's other end. An unconnected socket
@@ -91,11 +99,11 @@ pub fn get_sock_name<S: AnySocket>(socket: &S) -> Result<IpAddr> {
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn get_peer_name(socket: &TcpConn) -> Result<IpAddr> {
-    let fd = fd_of(socket, "getpeername")?;
-    named(sys::socket::peer_name(fd), "getpeername")
+    let fd = fd_of(socket, Op::GetPeerName)?;
+    named(sys::socket::peer_name(fd), Op::GetPeerName)
 }
 
-fn named(found: std::io::Result<Option<std::net::SocketAddr>>, op: &'static str) -> Result<IpAddr> {
+fn named(found: std::io::Result<Option<std::net::SocketAddr>>, op: Op) -> Result<IpAddr> {
     match found {
         Ok(Some(a)) => Ok(a.into()),
         Ok(None) => Err(Error::new(op, Target::None, Cause::Invalid("not an IPv4 or IPv6 socket".into()))),

@@ -1,21 +1,16 @@
 //! [`UdpSocket`], Chapel's `udpSocket`.
 
-use std::fmt;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::RawFd;
 
 use crate::addr::IpAddr;
 use crate::consts::c_int;
-use crate::error::{Cause, Error, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::family::IPFamily;
 use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
+use crate::sys::wait::Interest;
+use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-
-/// Asks a datagram receive for the datagram's full length, so truncation is seen.
-#[cfg(has_msg_trunc)]
-const TRUNC: c_int = libc::MSG_TRUNC;
-#[cfg(not(has_msg_trunc))]
-const TRUNC: c_int = 0;
 
 /// Chapel's `udpSocket`: a UDP socket, close-on-exec and blocking. It is unbound until
 /// [`bind`](crate::bind) or its first [`send`](UdpSocket::send), when the kernel gives it a
@@ -33,6 +28,7 @@ const TRUNC: c_int = 0;
 /// assert_eq!(from.port(), get_sock_name(&sender)?.port());
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct UdpSocket {
     pub(crate) sock: Sock,
 }
@@ -47,11 +43,15 @@ impl UdpSocket {
     /// assert!(UdpSocket::new(IPFamily::IPUnspec).is_err());
     /// ```
     pub fn new(family: IPFamily) -> Result<UdpSocket> {
-        let target = Target::Host(family.to_string());
-        if family == IPFamily::IPUnspec {
-            return Err(Error::new("socket", target, Cause::Invalid("a UDP socket needs IPv4 or IPv6".into())));
-        }
-        let fd = sys::socket::socket(family as c_int, libc::SOCK_DGRAM, false).map_err(Error::os("socket", &target))?;
+        let target = Target::Family(family);
+        let domain = match family {
+            IPFamily::IPv4 => Domain::Ipv4,
+            IPFamily::IPv6 => Domain::Ipv6,
+            IPFamily::IPUnspec => {
+                return Err(Error::new(Op::Socket, target, Cause::Invalid("a UDP socket needs IPv4 or IPv6".into())));
+            }
+        };
+        let fd = sys::socket::socket(domain, SockType::Datagram, false).map_err(Error::os(Op::Socket, &target))?;
         Ok(UdpSocket { sock: Sock::new(fd) })
     }
 
@@ -110,7 +110,7 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recvfrom(&self, buffer_len: usize, timeout: impl Into<Timeout>, flags: c_int) -> Result<(Vec<u8>, IpAddr)> {
-        let mut buf = buffer("recvfrom", buffer_len)?;
+        let mut buf = buffer(Op::RecvFrom, buffer_len)?;
         let (n, from) = self.recv_from_into(&mut buf, timeout, flags)?;
         buf.truncate(n);
         Ok((buf, from))
@@ -130,7 +130,7 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buffer_len: usize, timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
-        let mut buf = buffer("recv", buffer_len)?;
+        let mut buf = buffer(Op::Recv, buffer_len)?;
         let n = self.recv_into(&mut buf, timeout)?;
         buf.truncate(n);
         Ok(buf)
@@ -151,12 +151,12 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd("send")?;
+        let fd = self.sock.fd(Op::Send)?;
         let to = (*address).into();
-        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), Indefinite::Blocks, |flags| {
+        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
             sys::socket::send_to(fd, data, &to, flags)
         })
-        .map_err(|cause| Error::new("send", Target::Addr(*address), cause))
+        .map_err(|cause| Error::new(Op::Send, Target::Addr(*address), cause))
     }
 
     /// `recvfrom` without allocating: the datagram goes into `buf`; returns its length and
@@ -183,17 +183,17 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
-        let fd = self.sock.fd("recvfrom")?;
+        let fd = self.sock.fd(Op::RecvFrom)?;
         let capacity = buf.len();
-        let (len, from) = with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv_from(fd, buf, flags | dontwait | TRUNC)
+        let (len, from) = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
+            sys::socket::recv_from(fd, buf, MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC))
         })
-        .map_err(|cause| Error::new("recvfrom", Target::None, cause))?;
+        .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = from.map(IpAddr::from).ok_or_else(|| {
-            Error::new("recvfrom", Target::None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))
+            Error::new(Op::RecvFrom, Target::None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))
         })?;
         if len > capacity {
-            return Err(Error::new("recvfrom", Target::Addr(from), Cause::Truncated { len, capacity }));
+            return Err(Error::new(Op::RecvFrom, Target::Addr(from), Cause::Truncated { len, capacity }));
         }
         Ok((len, from))
     }
@@ -214,39 +214,26 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd("recv")?;
+        let fd = self.sock.fd(Op::Recv)?;
         let capacity = buf.len();
-        let len = with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv(fd, buf, dontwait | TRUNC)
+        let len = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
+            sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
         })
-        .map_err(|cause| Error::new("recv", Target::None, cause))?;
+        .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
         if len > capacity {
-            return Err(Error::new("recv", Target::None, Cause::Truncated { len, capacity }));
+            return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len, capacity }));
         }
         Ok(len)
     }
 }
 
 /// A zeroed receive buffer, or an error (not an abort) when `len` cannot be allocated.
-fn buffer(op: &'static str, len: usize) -> Result<Vec<u8>> {
+fn buffer(op: Op, len: usize) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(len)
         .map_err(|_| Error::new(op, Target::None, Cause::Invalid(format!("cannot allocate a {len}-byte buffer"))))?;
     buf.resize(len, 0);
     Ok(buf)
-}
-
-impl fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket").field("fd", &self.sock.raw()).finish()
-    }
-}
-
-impl AsRawFd for UdpSocket {
-    /// The descriptor, or -1 once closed.
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
 }
 
 impl From<std::os::fd::OwnedFd> for UdpSocket {
@@ -267,7 +254,7 @@ impl TryFrom<UdpSocket> for std::os::fd::OwnedFd {
 
     /// The descriptor, unless the socket was closed.
     fn try_from(mut socket: UdpSocket) -> Result<std::os::fd::OwnedFd> {
-        socket.sock.take("into fd")
+        socket.sock.take(Op::IntoFd)
     }
 }
 

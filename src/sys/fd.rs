@@ -17,7 +17,7 @@ pub(super) fn own(fd: RawFd) -> OwnedFd {
 /// Closes `fd` and reports what the kernel said (a drop would discard it). `EINTR` counts as
 /// closed: Linux releases the descriptor before it can be interrupted, and retrying could
 /// close a number another thread has just been given.
-pub fn close(fd: OwnedFd) -> io::Result<()> {
+pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
     let raw = fd.into_raw_fd();
     // SAFETY: `raw` came out of an `OwnedFd`, so it is open and ours; after this call nothing
     // refers to it again.
@@ -28,7 +28,7 @@ pub fn close(fd: OwnedFd) -> io::Result<()> {
 }
 
 /// Sets or clears `O_NONBLOCK` with one `ioctl(FIONBIO)`, where `fcntl` would need two calls.
-pub fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let mut value: libc::c_int = on.into();
     // SAFETY: FIONBIO reads one `int` through the pointer, which points at a live local.
@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn nonblocking_toggles_and_cloexec_is_set() {
-        let sock = crate::sys::socket::socket(libc::AF_INET, libc::SOCK_STREAM, false).unwrap();
+        let sock = crate::sys::socket::socket(crate::sys::Domain::Ipv4, crate::sys::SockType::Stream, false).unwrap();
         let (fl, fd_flags) = flags(sock.as_fd());
         assert_eq!((fl & libc::O_NONBLOCK, fd_flags & libc::FD_CLOEXEC), (0, libc::FD_CLOEXEC));
         set_nonblocking(sock.as_fd(), true).unwrap();

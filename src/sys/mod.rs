@@ -1,15 +1,89 @@
 //! The only place that calls libc: every FFI call and every `unsafe` block of the crate lives
-//! in this module, one file per concern, each block with a `// SAFETY:` note. What it exports
-//! is safe: plain Rust types in, `std::io::Result` out.
+//! in this module, one file per concern, each block with a `// SAFETY:` note.
+//!
+//! The boundary is narrow and typed. What crosses it is `std` types (`SocketAddr`,
+//! `OwnedFd`/`BorrowedFd`, `Instant`, `io::Result`), the option numbers a user passes through
+//! `set_sock_opt` (plain `i32`), and the small types below; no libc type and no raw flag
+//! value leaves this module. A new syscall gets one safe function in the file of its concern,
+//! taking and returning those types.
 
-pub mod addr;
-pub mod fd;
-pub mod opt;
-pub mod resolve;
-pub mod socket;
-pub mod wait;
+pub(crate) mod addr;
+pub(crate) mod fd;
+pub(crate) mod opt;
+pub(crate) mod resolve;
+pub(crate) mod socket;
+pub(crate) mod wait;
 
 use std::io;
+use std::net::SocketAddr;
+
+/// "Either family", for [`IPFamily::IPUnspec`](crate::IPFamily::IPUnspec)'s value.
+pub(crate) const AF_UNSPEC: i32 = libc::AF_UNSPEC;
+
+/// The address family a socket is created in (`socket(2)`'s domain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Domain {
+    Ipv4,
+    Ipv6,
+}
+
+impl Domain {
+    /// The family of `addr`.
+    pub(crate) fn of(addr: &SocketAddr) -> Domain {
+        if addr.is_ipv4() { Domain::Ipv4 } else { Domain::Ipv6 }
+    }
+
+    fn raw(self) -> libc::c_int {
+        match self {
+            Domain::Ipv4 => libc::AF_INET,
+            Domain::Ipv6 => libc::AF_INET6,
+        }
+    }
+}
+
+/// What kind of socket (`socket(2)`'s type, without the flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SockType {
+    Stream,
+    Datagram,
+}
+
+impl SockType {
+    fn raw(self) -> libc::c_int {
+        match self {
+            SockType::Stream => libc::SOCK_STREAM,
+            SockType::Datagram => libc::SOCK_DGRAM,
+        }
+    }
+}
+
+/// Flags for a send or a receive: the crate's own (`DONTWAIT`, `TRUNC`) and whatever a caller
+/// passes through Chapel's `recvfrom(…, flags)`. `MSG_NOSIGNAL` is not one of them: every
+/// send adds it itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MsgFlags(libc::c_int);
+
+impl MsgFlags {
+    pub(crate) const NONE: MsgFlags = MsgFlags(0);
+    /// Never block in this call (`MSG_DONTWAIT`).
+    pub(crate) const DONTWAIT: MsgFlags = MsgFlags(libc::MSG_DONTWAIT);
+    /// Return a datagram's full length even when it was cut (`MSG_TRUNC`), where the
+    /// platform does; elsewhere nothing.
+    #[cfg(has_msg_trunc)]
+    pub(crate) const TRUNC: MsgFlags = MsgFlags(libc::MSG_TRUNC);
+    #[cfg(not(has_msg_trunc))]
+    pub(crate) const TRUNC: MsgFlags = MsgFlags(0);
+
+    /// Flags a caller gave as a number, passed on as they are.
+    pub(crate) const fn user(bits: i32) -> MsgFlags {
+        MsgFlags(bits)
+    }
+
+    /// Both sets of flags.
+    pub(crate) const fn with(self, other: MsgFlags) -> MsgFlags {
+        MsgFlags(self.0 | other.0)
+    }
+}
 
 /// Turns a libc return value into a `Result`, reading `errno` on `-1`.
 fn cvt<T: PartialEq + From<i8>>(ret: T) -> io::Result<T> {

@@ -7,11 +7,11 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::cvt;
 
-pub fn set_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+pub(crate) fn set_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> io::Result<()> {
     set_bytes(fd, level, name, &value.to_ne_bytes())
 }
 
-pub fn set_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
+pub(crate) fn set_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, value: &[u8]) -> io::Result<()> {
     let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `value` is valid for reads of `len` bytes; the kernel copies them and keeps no
     // pointer.
@@ -20,15 +20,28 @@ pub fn set_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, valu
 
 /// `setsockopt(fd, level, name, NULL, optlen)`: the kernel must not read through the null
 /// pointer unless `optlen` asks it to, in which case it answers `EFAULT`.
-pub fn set_null(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, optlen: libc::socklen_t) -> io::Result<()> {
+pub(crate) fn set_null(fd: BorrowedFd<'_>, level: i32, name: i32, optlen: u32) -> io::Result<()> {
     // SAFETY: a null option pointer is checked by the kernel, which never dereferences it in
     // user space; a non-zero `optlen` yields EFAULT rather than undefined behaviour.
     cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, std::ptr::null(), optlen) }).map(drop)
 }
 
+/// `SO_ERROR`: the socket's pending error, which reading clears; `None` when there is none
+/// (how a non-blocking connect reports its outcome).
+pub(crate) fn take_error(fd: BorrowedFd<'_>) -> io::Result<Option<io::Error>> {
+    let pending = get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)?;
+    Ok((pending != 0).then(|| io::Error::from_raw_os_error(pending)))
+}
+
+/// The error of an option the platform does not have (`ENOPROTOOPT`).
+#[cfg(not(has_tcp_quickack))]
+pub(crate) fn unsupported() -> io::Error {
+    io::Error::from_raw_os_error(libc::ENOPROTOOPT)
+}
+
 /// An `int` option. A kernel that answers with a single byte (some IP options do) is read
 /// as that byte; any other length is `EINVAL`, never a misread.
-pub fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn get_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
     let bytes = get_bytes(fd, level, name, mem::size_of::<libc::c_int>())?;
     match bytes.len() {
         1 => Ok(libc::c_int::from(bytes[0])),
@@ -37,7 +50,7 @@ pub fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io:
 }
 
 /// Up to `buflen` bytes of an option, cut to the length the kernel reports it wrote.
-pub fn get_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, buflen: usize) -> io::Result<Vec<u8>> {
+pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize) -> io::Result<Vec<u8>> {
     let mut buf = vec![0u8; buflen];
     let mut len = libc::socklen_t::try_from(buflen).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `buf` is valid for writes of `len` bytes and `len` is a live local.
@@ -53,7 +66,7 @@ mod tests {
 
     #[test]
     fn int_bytes_and_lengths() {
-        let sock = crate::sys::socket::socket(libc::AF_INET, libc::SOCK_DGRAM, false).unwrap();
+        let sock = crate::sys::socket::socket(crate::sys::Domain::Ipv4, crate::sys::SockType::Datagram, false).unwrap();
         let fd = sock.as_fd();
         set_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1).unwrap();
         assert_eq!(get_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap(), 1);

@@ -4,31 +4,52 @@ use std::ffi::CStr;
 use std::io;
 use std::ptr;
 
-use super::addr::RawAddr;
+use super::addr::returning_addr;
+use super::{Domain, SockType};
 
 /// A `getaddrinfo` failure: the `EAI_*` code, the `errno` behind `EAI_SYSTEM`, and
 /// `gai_strerror`'s text.
 #[derive(Debug)]
-pub struct GaiError {
-    pub code: libc::c_int,
-    pub errno: Option<i32>,
-    pub message: String,
+pub(crate) struct GaiError {
+    pub(crate) code: i32,
+    pub(crate) errno: Option<i32>,
+    pub(crate) message: String,
+}
+
+impl GaiError {
+    /// The category of the failure, as `std::io` names it.
+    pub(crate) fn kind(&self) -> io::ErrorKind {
+        match self.code {
+            libc::EAI_SYSTEM => self.errno.map_or(io::ErrorKind::Other, |e| io::Error::from_raw_os_error(e).kind()),
+            libc::EAI_MEMORY => io::ErrorKind::OutOfMemory,
+            libc::EAI_FAMILY | libc::EAI_SOCKTYPE | libc::EAI_BADFLAGS => io::ErrorKind::InvalidInput,
+            libc::EAI_AGAIN => io::ErrorKind::Other,
+            _ => io::ErrorKind::NotFound,
+        }
+    }
+
+    /// A failure with `code` as `getaddrinfo` would report it, for tests of the layers above.
+    #[cfg(test)]
+    pub(crate) fn from_code(code: i32, errno: Option<i32>) -> GaiError {
+        GaiError { code, errno, message: gai_message(code) }
+    }
 }
 
 /// What to look up and how.
-pub struct Query<'a> {
-    pub host: &'a CStr,
-    pub service: &'a CStr,
-    pub family: libc::c_int,
-    pub socktype: libc::c_int,
+pub(crate) struct Query<'a> {
+    pub(crate) host: &'a CStr,
+    pub(crate) service: &'a CStr,
+    /// `None`: either family (`AF_UNSPEC`).
+    pub(crate) family: Option<Domain>,
+    pub(crate) socktype: SockType,
     /// `AI_NUMERICHOST`: the host is an address literal, so no resolver file is read.
-    pub numeric_host: bool,
+    pub(crate) numeric_host: bool,
     /// `AI_NUMERICSERV`: the service is a port number, so `/etc/services` is not read.
-    pub numeric_service: bool,
+    pub(crate) numeric_service: bool,
 }
 
 /// The IPv4/IPv6 addresses `getaddrinfo` returns, in its order.
-pub fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiError> {
+pub(crate) fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiError> {
     let mut flags = 0;
     if q.numeric_host {
         flags |= libc::AI_NUMERICHOST;
@@ -38,8 +59,8 @@ pub fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiError> {
     }
     // SAFETY: `addrinfo` is plain old data; zeroes are the documented "no preference" hints.
     let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
-    hints.ai_family = q.family;
-    hints.ai_socktype = q.socktype;
+    hints.ai_family = q.family.map_or(libc::AF_UNSPEC, Domain::raw);
+    hints.ai_socktype = q.socktype.raw();
     hints.ai_flags = flags;
     let mut list: *mut libc::addrinfo = ptr::null_mut();
     // SAFETY: host and service are NUL-terminated and outlive the call; `list` receives a
@@ -54,14 +75,23 @@ pub fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiError> {
     while !node.is_null() {
         // SAFETY: `node` is a non-null element of the list getaddrinfo returned, still alive.
         let info = unsafe { &*node };
-        let len = info.ai_addrlen as usize;
-        if !info.ai_addr.is_null() && len <= std::mem::size_of::<libc::sockaddr_storage>() {
-            let mut raw = RawAddr::empty();
-            // SAFETY: `ai_addr` points at `len` readable bytes and `raw.storage` has room
-            // for them (checked above); the two do not overlap.
-            unsafe { ptr::copy_nonoverlapping(info.ai_addr.cast::<u8>(), raw.as_mut_ptr().cast::<u8>(), len) };
-            raw.len = info.ai_addrlen;
-            out.extend(raw.to_socket_addr());
+        if !info.ai_addr.is_null() {
+            let copied = returning_addr(|addr, room| {
+                // SAFETY: `room` points at the helper's live length and `addr` at room for that
+                // many bytes; `ai_addr` points at `ai_addrlen` readable bytes that do not
+                // overlap it. Only an address that fits is copied: a longer one is of a family
+                // this crate does not speak, and a length of 0 makes it `None`.
+                unsafe {
+                    if info.ai_addrlen <= *room {
+                        ptr::copy_nonoverlapping(info.ai_addr.cast::<u8>(), addr.cast(), info.ai_addrlen as usize);
+                        *room = info.ai_addrlen;
+                    } else {
+                        *room = 0;
+                    }
+                }
+                Ok(())
+            });
+            out.extend(copied.ok().and_then(|(_, a)| a));
         }
         node = info.ai_next;
     }
@@ -80,24 +110,24 @@ fn gai_message(code: libc::c_int) -> String {
 mod tests {
     use super::*;
 
-    fn query<'a>(host: &'a CStr, service: &'a CStr, family: libc::c_int) -> Query<'a> {
-        Query { host, service, family, socktype: libc::SOCK_STREAM, numeric_host: true, numeric_service: true }
+    fn query<'a>(host: &'a CStr, service: &'a CStr, family: Option<Domain>) -> Query<'a> {
+        Query { host, service, family, socktype: SockType::Stream, numeric_host: true, numeric_service: true }
     }
 
     #[test]
     fn numeric_lookups() {
-        let found = resolve(&query(c"127.0.0.1", c"80", libc::AF_UNSPEC)).unwrap();
+        let found = resolve(&query(c"127.0.0.1", c"80", None)).unwrap();
         assert_eq!(found, vec!["127.0.0.1:80".parse().unwrap()]);
-        let found = resolve(&query(c"::1", c"443", libc::AF_INET6)).unwrap();
+        let found = resolve(&query(c"::1", c"443", Some(Domain::Ipv6))).unwrap();
         assert_eq!(found, vec!["[::1]:443".parse().unwrap()]);
     }
 
     #[test]
     fn failures_keep_the_eai_code() {
-        let err = resolve(&query(c"not-numeric", c"80", libc::AF_UNSPEC)).unwrap_err();
+        let err = resolve(&query(c"not-numeric", c"80", None)).unwrap_err();
         assert_eq!(err.code, libc::EAI_NONAME);
         assert!(!err.message.is_empty());
-        let err = resolve(&query(c"127.0.0.1", c"80", libc::AF_INET6)).unwrap_err();
+        let err = resolve(&query(c"127.0.0.1", c"80", Some(Domain::Ipv6))).unwrap_err();
         assert_ne!(err.code, 0);
     }
 }

@@ -5,31 +5,37 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::addr::RawAddr;
-use super::cvt;
+use super::addr::{RawAddr, returning_addr};
 use super::fd::own;
+use super::{Domain, MsgFlags, SockType, cvt};
 
-/// Flags every send carries so a closed peer is `EPIPE`, never SIGPIPE.
+/// Added to every send so a closed peer is `EPIPE`, never SIGPIPE.
 #[cfg(has_msg_nosignal)]
 const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
 /// Where `MSG_NOSIGNAL` is missing, `SO_NOSIGPIPE` is set on the socket instead.
 #[cfg(not(has_msg_nosignal))]
 const NOSIGNAL: libc::c_int = 0;
 
+/// The most one send or receive asks the kernel for. Its answer is an `ssize_t`; Linux cuts
+/// each call at `MAX_RW_COUNT` (just under 2 GiB) by itself, while macOS refuses a length
+/// above `INT_MAX` with `EINVAL`. Asking for at most `INT_MAX - 1` makes a huge buffer a
+/// short read or write everywhere, never an error, which callers of `Read`/`Write` expect.
+const MAX_IO: usize = libc::c_int::MAX as usize - 1;
+
 /// `socket(domain, ty | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0)`: one syscall where the platform
 /// has the type flags.
-pub fn socket(domain: libc::c_int, ty: libc::c_int, nonblocking: bool) -> io::Result<OwnedFd> {
+pub(crate) fn socket(domain: Domain, ty: SockType, nonblocking: bool) -> io::Result<OwnedFd> {
     #[cfg(has_accept4)]
     {
-        let ty = ty | libc::SOCK_CLOEXEC | if nonblocking { libc::SOCK_NONBLOCK } else { 0 };
+        let ty = ty.raw() | libc::SOCK_CLOEXEC | if nonblocking { libc::SOCK_NONBLOCK } else { 0 };
         // SAFETY: plain integer arguments; the result is checked before it is owned.
-        cvt(unsafe { libc::socket(domain, ty, 0) }).map(own)
+        cvt(unsafe { libc::socket(domain.raw(), ty, 0) }).map(own)
     }
     #[cfg(not(has_accept4))]
     {
         use std::os::fd::AsFd;
         // SAFETY: plain integer arguments; the result is checked before it is owned.
-        let fd = cvt(unsafe { libc::socket(domain, ty, 0) }).map(own)?;
+        let fd = cvt(unsafe { libc::socket(domain.raw(), ty.raw(), 0) }).map(own)?;
         super::fd::set_cloexec(fd.as_fd())?;
         if nonblocking {
             super::fd::set_nonblocking(fd.as_fd(), true)?;
@@ -40,80 +46,103 @@ pub fn socket(domain: libc::c_int, ty: libc::c_int, nonblocking: bool) -> io::Re
     }
 }
 
-pub fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
     let raw = RawAddr::new(addr);
-    // SAFETY: `raw` holds a valid sockaddr of `raw.len` bytes for the duration of the call.
-    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), raw.len) }).map(drop)
+    // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
+    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }).map(drop)
 }
 
-pub fn listen(fd: BorrowedFd<'_>, backlog: libc::c_int) -> io::Result<()> {
+pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
     // SAFETY: plain integer arguments.
     cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
 }
 
 /// `accept4(fd, &addr, &len, SOCK_CLOEXEC)`: the new socket is blocking whatever the
 /// listener's mode, and the peer's address comes back without a `getpeername`.
-pub fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
-    let mut raw = RawAddr::empty();
-    #[cfg(has_accept4)]
-    // SAFETY: `raw` has room for any address and `raw.len` says how much.
-    let ret = unsafe { libc::accept4(fd.as_raw_fd(), raw.as_mut_ptr(), &mut raw.len, libc::SOCK_CLOEXEC) };
-    #[cfg(not(has_accept4))]
-    // SAFETY: `raw` has room for any address and `raw.len` says how much.
-    let ret = unsafe { libc::accept(fd.as_raw_fd(), raw.as_mut_ptr(), &mut raw.len) };
-    let conn = cvt(ret).map(own)?;
+pub(crate) fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
+    let (conn, peer) = returning_addr(|addr, len| {
+        #[cfg(has_accept4)]
+        // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
+        let ret = unsafe { libc::accept4(fd.as_raw_fd(), addr, len, libc::SOCK_CLOEXEC) };
+        #[cfg(not(has_accept4))]
+        // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
+        let ret = unsafe { libc::accept(fd.as_raw_fd(), addr, len) };
+        cvt(ret).map(own)
+    })?;
     #[cfg(not(has_accept4))]
     {
         use std::os::fd::AsFd;
         super::fd::set_cloexec(conn.as_fd())?;
         super::fd::set_nonblocking(conn.as_fd(), false)?;
     }
-    Ok((conn, raw.to_socket_addr()))
+    Ok((conn, peer))
 }
 
-pub fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
+/// How far a `connect(2)` got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Progress {
+    /// Connected.
+    Done,
+    /// The handshake goes on without the caller: the socket is non-blocking
+    /// (`EINPROGRESS`), or a signal interrupted a blocking connect (`EINTR`, after which
+    /// connecting again would fail with `EALREADY`). Wait for writability, then ask
+    /// [`take_error`](super::opt::take_error).
+    Pending,
+}
+
+pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<Progress> {
     let raw = RawAddr::new(addr);
-    // SAFETY: `raw` holds a valid sockaddr of `raw.len` bytes for the duration of the call.
-    cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len) }).map(drop)
+    // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
+    match cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }) {
+        Ok(_) => Ok(Progress::Done),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => Ok(Progress::Pending),
+        Err(e) => Err(e),
+    }
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0)`.
-pub fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
-    // SAFETY: `buf` is valid for reads of `buf.len()` bytes.
-    let n = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags | NOSIGNAL) };
+pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
+    let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for reads of `len <= buf.len()` bytes.
+    let n = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL) };
     cvt(n).map(|n| n as usize)
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, addrlen)`.
-pub fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: &SocketAddr, flags: libc::c_int) -> io::Result<usize> {
+pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: &SocketAddr, flags: MsgFlags) -> io::Result<usize> {
     let raw = RawAddr::new(addr);
-    // SAFETY: `buf` is valid for reads of its length; `raw` is a valid sockaddr of `raw.len`.
-    let n = unsafe {
-        libc::sendto(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags | NOSIGNAL, raw.as_ptr(), raw.len)
-    };
+    let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
+    let n =
+        unsafe { libc::sendto(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len()) };
     cvt(n).map(|n| n as usize)
 }
 
-/// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MSG_TRUNC` (Linux, datagrams) the
+/// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
 /// result is the datagram's full length, which may exceed `buf.len()`.
-pub fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
-    // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
-    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags) };
+pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
+    let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags.0) };
     cvt(n).map(|n| n as usize)
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`; the sender is `None` when the kernel
 /// gave no IPv4/IPv6 address.
-pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: libc::c_int) -> io::Result<(usize, Option<SocketAddr>)> {
-    let mut raw = RawAddr::empty();
-    // SAFETY: `buf` is valid for writes of its length; `raw` has room for any address.
-    let n = unsafe {
-        libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags, raw.as_mut_ptr(), &mut raw.len)
-    };
-    cvt(n).map(|n| (n as usize, raw.to_socket_addr()))
+pub(crate) fn recv_from(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<(usize, Option<SocketAddr>)> {
+    let len = buf.len().min(MAX_IO);
+    returning_addr(|addr, addr_len| {
+        // SAFETY: `buf` is valid for writes of `len` bytes; `addr` has room for `*addr_len`.
+        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags.0, addr, addr_len) };
+        cvt(n).map(|n| n as usize)
+    })
 }
 
-pub fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
+pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
     let how = match how {
         Shutdown::Read => libc::SHUT_RD,
         Shutdown::Write => libc::SHUT_WR,
@@ -124,17 +153,13 @@ pub fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
 }
 
 /// `getsockname(2)`; `None` when the socket's address is not IPv4/IPv6.
-pub fn sock_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
-    let mut raw = RawAddr::empty();
-    // SAFETY: `raw` has room for any address and `raw.len` says how much.
-    cvt(unsafe { libc::getsockname(fd.as_raw_fd(), raw.as_mut_ptr(), &mut raw.len) })?;
-    Ok(raw.to_socket_addr())
+pub(crate) fn sock_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
+    // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
+    returning_addr(|addr, len| cvt(unsafe { libc::getsockname(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
 }
 
 /// `getpeername(2)`; `None` when the peer's address is not IPv4/IPv6.
-pub fn peer_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
-    let mut raw = RawAddr::empty();
-    // SAFETY: `raw` has room for any address and `raw.len` says how much.
-    cvt(unsafe { libc::getpeername(fd.as_raw_fd(), raw.as_mut_ptr(), &mut raw.len) })?;
-    Ok(raw.to_socket_addr())
+pub(crate) fn peer_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
+    // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
+    returning_addr(|addr, len| cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
 }

@@ -8,12 +8,40 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::time::Instant;
 
-pub use libc::{POLLERR, POLLHUP, POLLIN, POLLOUT};
+/// What a wait is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Interest {
+    /// Data, a connection to accept, or end of stream (`POLLIN`).
+    Read,
+    /// Room to send, or a finished connect (`POLLOUT`).
+    Write,
+}
 
-/// Polls `fd` for `events` until it is ready (`Some(revents)`) or `deadline` has passed
-/// (`None`). `deadline: None` waits for ever. At least one poll is always made, so a deadline
-/// already past still reports readiness that is there now.
-pub fn wait(fd: BorrowedFd<'_>, events: libc::c_short, deadline: Option<Instant>) -> io::Result<Option<libc::c_short>> {
+impl Interest {
+    fn events(self) -> libc::c_short {
+        match self {
+            Interest::Read => libc::POLLIN,
+            Interest::Write => libc::POLLOUT,
+        }
+    }
+}
+
+/// What the kernel reported: the events asked for, or an error or hang-up (always reported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Readiness(libc::c_short);
+
+impl Readiness {
+    /// `POLLERR` or `POLLHUP`: the socket has a pending error or its connection is gone.
+    pub(crate) fn is_error_or_hangup(self) -> bool {
+        self.0 & (libc::POLLERR | libc::POLLHUP) != 0
+    }
+}
+
+/// Polls `fd` for `interest` until it is ready (`Some`) or `deadline` has passed (`None`).
+/// `deadline: None` waits for ever. At least one poll is always made, so a deadline already
+/// past still reports readiness that is there now.
+pub(crate) fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Option<Instant>) -> io::Result<Option<Readiness>> {
+    let events = interest.events();
     loop {
         let ms = match deadline {
             None => -1,
@@ -30,7 +58,7 @@ pub fn wait(fd: BorrowedFd<'_>, events: libc::c_short, deadline: Option<Instant>
                 }
             }
             0 => {}
-            _ => return Ok(Some(pfd.revents)),
+            _ => return Ok(Some(Readiness(pfd.revents))),
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(None);

@@ -1,15 +1,14 @@
 //! [`TcpConn`], a connected TCP stream.
 
-use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
-use crate::error::{Error, Result, Target};
+use crate::error::{Error, Op, Result, Target};
 use crate::sock::{Indefinite, Sock, with_timeout};
-use crate::sockopt;
 use crate::sys;
+use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
 /// Chapel's `tcpConn`: a connected TCP stream, from [`connect`](crate::connect),
@@ -33,6 +32,7 @@ use crate::timeout::Timeout;
 /// assert_eq!(&got, b"ping");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Debug)]
 pub struct TcpConn {
     pub(crate) sock: Sock,
     /// The peer, when the call that made the connection learnt it.
@@ -60,7 +60,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn addr(&self) -> Result<IpAddr> {
-        self.sock.fd("getpeername")?;
+        self.sock.fd(Op::GetPeerName)?;
         match self.peer {
             Some(peer) => Ok(peer),
             None => crate::socket::get_peer_name(self),
@@ -79,35 +79,7 @@ impl TcpConn {
         self.sock.raw()
     }
 
-    /// Chapel's `tcpConn.setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY` = 0).
-    /// Syscalls ([contract](crate::syscalls#set_nagle)): `setsockopt` — 1.
-    ///
-    /// ```
-    /// use chapel_socket::{connect, get_sock_opt, listen, INDEFINITE_TIMEOUT, IPPROTO_TCP, TCP_NODELAY};
-    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
-    /// conn.set_nagle(false)?;
-    /// assert_eq!(get_sock_opt(&conn, IPPROTO_TCP, TCP_NODELAY)?, 1);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_nagle(&self, enable: bool) -> Result<()> {
-        sockopt::set_nagle(&self.sock, enable)
-    }
-
-    /// Chapel's `tcpConn.setDelayAck`: `enable` lets the kernel delay ACKs (`TCP_QUICKACK`
-    /// = 0). Linux clears quick-ack mode by itself over time, so reading it back later may
-    /// differ. Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT` error.
-    /// Syscalls ([contract](crate::syscalls#set_delay_ack)): `setsockopt` — 1.
-    ///
-    /// ```
-    /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
-    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-    /// connect(&server.addr()?, INDEFINITE_TIMEOUT)?.set_delay_ack(false)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_delay_ack(&self, enable: bool) -> Result<()> {
-        sockopt::set_delay_ack(&self.sock, enable)
-    }
+    crate::sockopt::tcp_options!("tcpConn", "connect(&server.addr()?, INDEFINITE_TIMEOUT)?");
 
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
     /// first byte; `Ok(0)` is end of stream.
@@ -129,11 +101,9 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd("recv")?;
-        with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::recv(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new("recv", self.target(), cause))
+        let fd = self.sock.fd(Op::Recv)?;
+        with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |flags| sys::socket::recv(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -154,11 +124,9 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd("send")?;
-        with_timeout(fd, sys::wait::POLLOUT, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::send(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new("send", self.target(), cause))
+        let fd = self.sock.fd(Op::Send)?;
+        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
@@ -177,8 +145,8 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
-        let fd = self.sock.fd("shutdown")?;
-        sys::socket::shutdown(fd, how).map_err(Error::os("shutdown", &self.target()))
+        let fd = self.sock.fd(Op::Shutdown)?;
+        sys::socket::shutdown(fd, how).map_err(Error::os(Op::Shutdown, &self.target()))
     }
 
     /// Closes the descriptor (one `close`), reporting the kernel's answer. Every later call,
@@ -235,23 +203,10 @@ impl Write for TcpConn {
     }
 }
 
-impl fmt::Debug for TcpConn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpConn").field("fd", &self.sock.raw()).field("peer", &self.peer).finish()
-    }
-}
-
-impl AsRawFd for TcpConn {
-    /// The descriptor, or -1 once closed.
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
-}
-
 impl IntoRawFd for TcpConn {
     /// Gives up the descriptor without closing it; -1 for a closed connection.
     fn into_raw_fd(mut self) -> RawFd {
-        self.sock.take("into fd").map_or(-1, IntoRawFd::into_raw_fd)
+        self.sock.take(Op::IntoFd).map_or(-1, IntoRawFd::into_raw_fd)
     }
 }
 
@@ -275,7 +230,7 @@ impl TryFrom<TcpConn> for OwnedFd {
 
     /// The descriptor, unless the connection was closed.
     fn try_from(mut conn: TcpConn) -> Result<OwnedFd> {
-        conn.sock.take("into fd")
+        conn.sock.take(Op::IntoFd)
     }
 }
 

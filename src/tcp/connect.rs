@@ -6,9 +6,12 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use crate::addr::IpAddr;
-use crate::error::{Cause, Error, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::family::IPFamily;
 use crate::sys;
+use crate::sys::socket::Progress;
+use crate::sys::wait::Interest;
+use crate::sys::{Domain, SockType};
 use crate::tcp::TcpConn;
 use crate::timeout::Timeout;
 
@@ -36,31 +39,22 @@ pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn>
 fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     let at = Target::Addr(address);
     let bounded = !timeout.is_indefinite();
-    let sock = Sock::new(
-        sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, bounded)
-            .map_err(Error::os("socket", &at))?,
-    );
-    let fd = sock.fd("connect")?;
-    match sys::socket::connect(fd, &SocketAddr::from(address)) {
-        Ok(()) => {}
-        // In progress: non-blocking, or a blocking connect a signal interrupted (the
-        // handshake goes on; connecting again would fail with EALREADY).
-        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == std::io::ErrorKind::Interrupted => {
-            let revents = sys::wait::wait(fd, sys::wait::POLLOUT, timeout.deadline())
-                .map_err(Error::os("poll", &at))?
-                .ok_or_else(|| Error::new("connect", at.clone(), Cause::TimedOut(timeout)))?;
-            if revents & (sys::wait::POLLERR | sys::wait::POLLHUP) != 0 {
-                let pending = sys::opt::get_int(fd, libc::SOL_SOCKET, libc::SO_ERROR)
-                    .map_err(Error::os("getsockopt(SO_ERROR)", &at))?;
-                if pending != 0 {
-                    return Err(Error::os("connect", &at)(std::io::Error::from_raw_os_error(pending)));
-                }
+    let to = SocketAddr::from(address);
+    let sock =
+        Sock::new(sys::socket::socket(Domain::of(&to), SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?);
+    let fd = sock.fd(Op::Connect)?;
+    if sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))? == Progress::Pending {
+        let ready = sys::wait::wait(fd, Interest::Write, timeout.deadline())
+            .map_err(Error::os(Op::Poll, &at))?
+            .ok_or_else(|| Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout)))?;
+        if ready.is_error_or_hangup() {
+            if let Some(refused) = sys::opt::take_error(fd).map_err(Error::os(Op::ConnectError, &at))? {
+                return Err(Error::os(Op::Connect, &at)(refused));
             }
         }
-        Err(e) => return Err(Error::os("connect", &at)(e)),
     }
     if bounded {
-        sys::fd::set_nonblocking(fd, false).map_err(Error::os("ioctl(FIONBIO)", &at))?;
+        sys::fd::set_nonblocking(fd, false).map_err(Error::os(Op::SetNonblocking, &at))?;
     }
     Ok(TcpConn::new(sock, Some(address)))
 }
@@ -157,7 +151,7 @@ pub fn connect_host<'a>(
 ) -> Result<TcpConn> {
     let (service, timeout) = (service.into(), timeout.into());
     let named = Target::Host(format!("{host}:{service}"));
-    let invalid = |why: &str| Error::new("connect", named.clone(), Cause::Invalid(why.into()));
+    let invalid = |why: &str| Error::new(Op::Connect, named.clone(), Cause::Invalid(why.into()));
     let c_host = CString::new(host).map_err(|_| invalid("the host contains a NUL byte"))?;
     let c_service = CString::new(service.to_string()).map_err(|_| invalid("the service contains a NUL byte"))?;
     let numeric = IpAddr::create(host, service.port().unwrap_or(0), IPFamily::IPUnspec).is_ok();
@@ -171,13 +165,17 @@ pub fn connect_host<'a>(
     let query = sys::resolve::Query {
         host: &c_host,
         service: &c_service,
-        family: family as libc::c_int,
-        socktype: libc::SOCK_STREAM,
+        family: match family {
+            IPFamily::IPv4 => Some(Domain::Ipv4),
+            IPFamily::IPv6 => Some(Domain::Ipv6),
+            IPFamily::IPUnspec => None,
+        },
+        socktype: SockType::Stream,
         numeric_host: numeric,
         numeric_service: service.port().is_some(),
     };
     let addresses =
-        sys::resolve::resolve(&query).map_err(|g| Error::new("getaddrinfo", named.clone(), Cause::Resolve(g)))?;
+        sys::resolve::resolve(&query).map_err(|g| Error::new(Op::GetAddrInfo, named.clone(), Cause::Resolve(g)))?;
     connect_each(addresses.into_iter().map(IpAddr::from), timeout, named)
 }
 
@@ -192,9 +190,11 @@ fn connect_each(addresses: impl IntoIterator<Item = IpAddr>, timeout: Timeout, n
         }
     }
     match failures.len() {
-        0 => Err(Error::new("connect", named, Cause::Invalid("the resolver returned no IPv4 or IPv6 address".into()))),
+        0 => {
+            Err(Error::new(Op::Connect, named, Cause::Invalid("the resolver returned no IPv4 or IPv6 address".into())))
+        }
         1 => Err(failures.remove(0)),
-        _ => Err(Error::new("connect", named, Cause::AllFailed(failures))),
+        _ => Err(Error::new(Op::Connect, named, Cause::AllFailed(failures))),
     }
 }
 

@@ -1,13 +1,13 @@
 //! [`listen`] and [`TcpListener`].
 
-use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
-use crate::error::{Error, Result, Target};
+use crate::error::{Error, Op, Result, Target};
 use crate::sock::{Indefinite, Sock, with_timeout};
-use crate::sockopt;
 use crate::sys;
+use crate::sys::wait::Interest;
+use crate::sys::{Domain, SockType};
 use crate::tcp::TcpConn;
 use crate::timeout::Timeout;
 
@@ -28,15 +28,11 @@ use crate::timeout::Timeout;
 /// ```
 pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpListener> {
     let at = Target::Addr(*address);
-    let sock = Sock::new(
-        sys::socket::socket(address.family() as libc::c_int, libc::SOCK_STREAM, true)
-            .map_err(Error::os("socket", &at))?,
-    );
-    let fd = sock.fd("listen")?;
-    sys::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, reuse_addr.into())
-        .map_err(Error::os("setsockopt", &at))?;
-    sys::socket::bind(fd, &(*address).into()).map_err(Error::os("bind", &at))?;
-    sys::socket::listen(fd, backlog.into()).map_err(Error::os("listen", &at))?;
+    let domain = Domain::of(&(*address).into());
+    let sock = Sock::new(sys::socket::socket(domain, SockType::Stream, true).map_err(Error::os(Op::Socket, &at))?);
+    let fd = sock.fd(Op::Listen)?;
+    crate::socket::bind_reusing(fd, address, reuse_addr)?;
+    sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;
     Ok(TcpListener { sock })
 }
 
@@ -52,6 +48,7 @@ pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpLis
 /// assert_eq!(accepted.addr()?, chapel_socket::get_sock_name(&client)?);
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
+#[derive(Debug)]
 pub struct TcpListener {
     pub(crate) sock: Sock,
 }
@@ -74,10 +71,10 @@ impl TcpListener {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
-        let fd = self.sock.fd("accept")?;
-        match with_timeout(fd, sys::wait::POLLIN, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
+        let fd = self.sock.fd(Op::Accept)?;
+        match with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
-            Err(cause) => Err(Error::new("accept", self.addr().map_or(Target::None, Target::Addr), cause)),
+            Err(cause) => Err(Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause)),
         }
     }
 
@@ -122,46 +119,7 @@ impl TcpListener {
         self.sock.raw()
     }
 
-    /// Chapel's `tcpListener.setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY`
-    /// = 0); Linux passes the setting on to accepted connections.
-    /// Syscalls ([contract](crate::syscalls#set_nagle)): `setsockopt` — 1.
-    ///
-    /// ```
-    /// use chapel_socket::{get_sock_opt, listen, IPPROTO_TCP, TCP_NODELAY};
-    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-    /// server.set_nagle(false)?;
-    /// assert_eq!(get_sock_opt(&server, IPPROTO_TCP, TCP_NODELAY)?, 1);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_nagle(&self, enable: bool) -> Result<()> {
-        sockopt::set_nagle(&self.sock, enable)
-    }
-
-    /// Chapel's `tcpListener.setDelayAck`: `enable` lets the kernel delay ACKs
-    /// (`TCP_QUICKACK` = 0). Where the platform has no `TCP_QUICKACK`, an `ENOPROTOOPT`
-    /// error. Syscalls ([contract](crate::syscalls#set_delay_ack)): `setsockopt` — 1.
-    ///
-    /// ```
-    /// use chapel_socket::listen;
-    /// listen(&"127.0.0.1:0".parse()?, true, 16)?.set_delay_ack(false)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_delay_ack(&self, enable: bool) -> Result<()> {
-        sockopt::set_delay_ack(&self.sock, enable)
-    }
-}
-
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener").field("fd", &self.sock.raw()).finish()
-    }
-}
-
-impl AsRawFd for TcpListener {
-    /// The descriptor, or -1 once closed.
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
+    crate::sockopt::tcp_options!("tcpListener", "server");
 }
 
 impl TryFrom<OwnedFd> for TcpListener {
@@ -170,7 +128,7 @@ impl TryFrom<OwnedFd> for TcpListener {
     /// Adopts a listening socket, switching it to non-blocking mode (one `ioctl(FIONBIO)`),
     /// which `accept` with a timeout relies on.
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
-        sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os("ioctl(FIONBIO)", &Target::None))?;
+        sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(TcpListener { sock: Sock::new(fd) })
     }
 }
@@ -181,8 +139,8 @@ impl TryFrom<TcpListener> for OwnedFd {
     /// Hands the descriptor over in blocking mode, as any other listener's (one
     /// `ioctl(FIONBIO)`); a closed listener has none to give.
     fn try_from(mut listener: TcpListener) -> Result<OwnedFd> {
-        let fd = listener.sock.take("into fd")?;
-        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os("ioctl(FIONBIO)", &Target::None))?;
+        let fd = listener.sock.take(Op::IntoFd)?;
+        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(fd)
     }
 }
