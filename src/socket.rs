@@ -56,6 +56,12 @@ pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: Op) -> Result<BorrowedF
 ///
 /// Syscalls ([contract](crate::syscalls#bind)): `setsockopt(SOL_SOCKET, SO_REUSEADDR)`, `bind` — 2.
 ///
+#[doc = man_links!(setsockopt(2), bind(2))]
+///
+/// # Errors
+/// A closed socket; the kernel's error from `setsockopt` or `bind` (`AddrInUse`, `EINVAL` for a
+/// socket already bound, `EAFNOSUPPORT` for the other family), naming the address.
+///
 /// ```
 /// use chapel_socket::{bind, IPFamily, UdpSocket};
 /// let socket = UdpSocket::new(IPFamily::IPv4)?;
@@ -77,6 +83,11 @@ pub(crate) fn bind_reusing(fd: BorrowedFd<'_>, address: &IpAddr, reuse_addr: boo
 /// Chapel's `getSockName`: the socket's own address.
 /// Syscalls ([contract](crate::syscalls#get_sock_name)): `getsockname` — 1.
 ///
+#[doc = man_links!(getsockname(2))]
+///
+/// # Errors
+/// A closed socket; the kernel's error from `getsockname`.
+///
 /// ```
 /// use chapel_socket::{get_sock_name, listen};
 /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -90,6 +101,11 @@ pub fn get_sock_name<S: AnySocket>(socket: &S) -> Result<IpAddr> {
 
 /// Chapel's `getPeerName`: the address of the connection's other end. An unconnected socket
 /// is an `ENOTCONN` error. Syscalls ([contract](crate::syscalls#get_peer_name)): `getpeername` — 1.
+///
+#[doc = man_links!(getpeername(2))]
+///
+/// # Errors
+/// A closed connection; `ENOTCONN` when it is not connected.
 ///
 /// ```
 /// use chapel_socket::{connect, get_peer_name, listen, INDEFINITE_TIMEOUT};

@@ -82,6 +82,12 @@ pub fn set_sock_opt<'a, S: AnySocket>(
 /// Chapel's `getSockOpt(socket, level, optname)`: an `int` option.
 /// Syscalls ([contract](crate::syscalls#get_sock_opt)): `getsockopt` — 1.
 ///
+#[doc = man_links!(getsockopt(2), socket(7))]
+///
+/// # Errors
+/// A closed socket; the kernel's error (`ENOPROTOOPT` for an unknown option); `EINVAL` when the
+/// option is not an `int`.
+///
 /// ```
 /// use chapel_socket::{get_sock_opt, listen, SOL_SOCKET, SO_ACCEPTCONN};
 /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -96,6 +102,11 @@ pub fn get_sock_opt<S: AnySocket>(socket: &S, level: c_int, optname: c_int) -> R
 /// Chapel's `getSockOpt(socket, level, optname, buflen)`: up to `buflen` bytes of an option,
 /// exactly as many as the kernel wrote (a short `buflen` gives the kernel's truncated
 /// answer). Syscalls ([contract](crate::syscalls#get_sock_opt)): `getsockopt` — 1.
+///
+#[doc = man_links!(getsockopt(2), socket(7))]
+///
+/// # Errors
+/// A closed socket; the kernel's error (`ENOPROTOOPT` for an unknown option).
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt_bytes, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};

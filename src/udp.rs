@@ -37,6 +37,12 @@ impl UdpSocket {
     /// Chapel's `udpSocket.init(family)`: a new socket of `family` (IPv4 or IPv6).
     /// Syscalls ([contract](crate::syscalls#udpsocketnew)): `socket(family, SOCK_DGRAM|SOCK_CLOEXEC, 0)` — 1.
     ///
+    #[doc = man_links!(socket(2))]
+    ///
+    /// # Errors
+    /// `IPFamily::IPUnspec` (`InvalidInput`: a socket needs one family); the kernel's error from
+    /// `socket` (such as `EMFILE`).
+    ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
     /// assert!(UdpSocket::new(IPFamily::IPv6).is_ok());
@@ -59,6 +65,12 @@ impl UdpSocket {
     /// syscall (Chapel's own code closes twice; this never does).
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
+    ///
+    #[doc = man_links!(close(2))]
+    ///
+    /// # Errors
+    /// The socket was already closed; the kernel's error from `close` (the descriptor is released
+    /// all the same).
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -86,6 +98,11 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketaddr)): `getsockname` — 1.
     ///
+    #[doc = man_links!(getsockname(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `getsockname`.
+    ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
     /// assert_eq!(UdpSocket::new(IPFamily::IPv4)?.addr()?.to_string(), "0.0.0.0:0");
@@ -101,6 +118,12 @@ impl UdpSocket {
     /// naming both lengths and the sender, not a silent cut.
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into).
+    ///
+    #[doc = man_links!(recvfrom(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_from_into`](UdpSocket::recv_from_into), and `InvalidInput` when `buffer_len` bytes
+    /// cannot be allocated.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -120,6 +143,12 @@ impl UdpSocket {
     /// `timeout`; a longer one is an `InvalidData` error.
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as [`recv_into`](UdpSocket::recv_into).
+    ///
+    #[doc = man_links!(recv(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_into`](UdpSocket::recv_into), and `InvalidInput` when `buffer_len` bytes cannot be
+    /// allocated.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -143,6 +172,13 @@ impl UdpSocket {
     /// Syscalls ([contract](crate::syscalls#udpsocketsend)):
     /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
     /// `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `poll([POLLOUT])`, `sendto`.
+    ///
+    #[doc = man_links!(sendto(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// `TimedOut` when there was no buffer room within `timeout`; a closed socket; the kernel's
+    /// error (an address of the other family is `EAFNOSUPPORT`/`EINVAL`; an earlier ICMP "port
+    /// unreachable" can surface as `ConnectionRefused`), naming the address.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -170,6 +206,13 @@ impl UdpSocket {
     /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
     /// with `EAGAIN` (kind `WouldBlock`), as in C; so does a call that can never block, such
     /// as `MSG_ERRQUEUE` on an empty error queue.
+    ///
+    #[doc = man_links!(recvfrom(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// `TimedOut` when no datagram came within `timeout`; `InvalidData` for a datagram longer than
+    /// `buf`; a closed socket; the kernel's error; `WouldBlock` from an indefinite wait bounded by
+    /// your own `SO_RCVTIMEO` or a call that cannot block.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -203,6 +246,11 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as
     /// [`recv_from_into`](UdpSocket::recv_from_into), without asking for the sender.
+    ///
+    #[doc = man_links!(recv(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_from_into`](UdpSocket::recv_from_into).
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};

@@ -1,4 +1,4 @@
-//! Issue #8: this crate against `std::net`, `socket2` and a C floor on the same loopback
+//! This crate against `std::net`, `socket2` and a C floor on the same loopback
 //! workloads, in one process run. Each workload runs each implementation in turn, round after
 //! round, in a rotating order (A B C D, B C D A, …), so drift of a shared machine hits all
 //! alike. Prints median and 99th-percentile rates, ratios to std::net and to C, and syscalls

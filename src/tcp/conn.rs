@@ -53,6 +53,12 @@ impl TcpConn {
     ///
     /// Syscalls ([contract](crate::syscalls#tcpconnaddr)): none from `connect`/`accept`.
     ///
+    #[doc = man_links!(getpeername(2))]
+    ///
+    /// # Errors
+    /// A closed connection; for an adopted descriptor, the kernel's error from `getpeername`
+    /// (`ENOTCONN` when it is not connected).
+    ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
     /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -91,6 +97,13 @@ impl TcpConn {
     /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
     /// with `EAGAIN` (kind `WouldBlock`), as in C.
     ///
+    #[doc = man_links!(recv(2), poll(2))]
+    ///
+    /// # Errors
+    /// `TimedOut` when nothing arrived within `timeout`; a closed connection; the kernel's error
+    /// (`ECONNRESET` for a reset peer); `WouldBlock` from an indefinite wait bounded by your own
+    /// `SO_RCVTIMEO`.
+    ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
     /// use std::io::ErrorKind;
@@ -116,6 +129,13 @@ impl TcpConn {
     /// An indefinite wait blocks in the kernel, so an `SO_SNDTIMEO` you set yourself ends it
     /// with `EAGAIN` (kind `WouldBlock`), as in C.
     ///
+    #[doc = man_links!(send(2), poll(2))]
+    ///
+    /// # Errors
+    /// `TimedOut` when there was no room within `timeout`; a closed connection; the kernel's error
+    /// (`EPIPE`/`ECONNRESET` for a closed peer); `WouldBlock` from an indefinite wait bounded by
+    /// your own `SO_SNDTIMEO`.
+    ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
     /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -133,6 +153,11 @@ impl TcpConn {
     /// open until `close` or drop.
     ///
     /// Syscalls ([contract](crate::syscalls#tcpconnshutdown)): `shutdown` — 1.
+    ///
+    #[doc = man_links!(shutdown(2))]
+    ///
+    /// # Errors
+    /// A closed connection; the kernel's error (`ENOTCONN` once the peer is gone).
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -153,6 +178,12 @@ impl TcpConn {
     /// `close` included, is a "closed" error that makes no syscall.
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
+    ///
+    #[doc = man_links!(close(2))]
+    ///
+    /// # Errors
+    /// The connection was already closed; the kernel's error from `close` (the descriptor is
+    /// released all the same).
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};

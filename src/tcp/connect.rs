@@ -25,6 +25,13 @@ use crate::timeout::Timeout;
 /// `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports `POLLERR`/`POLLHUP`, a
 /// `getsockopt(SO_ERROR)` fetches why.
 ///
+#[doc = man_links!(socket(2), connect(2), poll(2), getsockopt(2), ioctl(2))]
+///
+/// # Errors
+/// `TimedOut` when the handshake did not finish within `timeout`; the kernel's error from `socket`
+/// or `connect` (`ConnectionRefused` when nobody listens), naming the address. The socket is closed
+/// on every error.
+///
 /// ```
 /// use chapel_socket::{connect, listen, struct_timeval};
 /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
@@ -132,6 +139,13 @@ impl fmt::Display for Service<'_> {
 ///
 /// Syscalls ([contract](crate::syscalls#connect_host)): the resolver's (none for a numeric host
 /// and port), then [`connect`]'s for each address tried.
+///
+#[doc = man_links!(getaddrinfo(3), socket(2), connect(2), poll(2))]
+///
+/// # Errors
+/// A host or service with a NUL byte, or a numeric host of the other family (`InvalidInput`); a
+/// resolver failure (op `getaddrinfo`, [`Error::gai_code`]); the one address's error, or, when
+/// several were tried, an error listing each ([`Error::attempts`]).
 ///
 /// ```
 /// use chapel_socket::{connect_host, listen, IPFamily, INDEFINITE_TIMEOUT};

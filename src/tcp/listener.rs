@@ -20,6 +20,12 @@ use crate::timeout::Timeout;
 /// `setsockopt(SOL_SOCKET, SO_REUSEADDR)`, `bind`, `listen` — 4. On failure the socket is
 /// closed (one more `close`) and the error names the step and the address.
 ///
+#[doc = man_links!(socket(2), setsockopt(2), bind(2), listen(2))]
+///
+/// # Errors
+/// The kernel's error from the step that failed (`socket`, `setsockopt`, `bind` — `AddrInUse` for a
+/// taken address — or `listen`), naming that step and the address; the socket is closed first.
+///
 /// ```
 /// use chapel_socket::{listen, IpAddr, IPFamily, BACKLOG_DEFAULT};
 /// let server = listen(&IpAddr::create("127.0.0.1", 0, IPFamily::IPv4)?, true, BACKLOG_DEFAULT)?;
@@ -63,6 +69,13 @@ impl TcpListener {
     /// when a connection is queued; otherwise `accept4 → EAGAIN`, `poll([POLLIN], ms)`,
     /// `accept4`. On an error, a `getsockname` names the listener's address in the message.
     ///
+    #[doc = man_links!(accept4(2), poll(2))]
+    ///
+    /// # Errors
+    /// `TimedOut` when no connection came within `timeout`; a closed listener; the kernel's error
+    /// from `accept4` (such as `EMFILE` at the descriptor limit) or `poll`. The message names the
+    /// listener's address.
+    ///
     /// ```
     /// use chapel_socket::{listen, IpAddr};
     /// use std::io::ErrorKind;
@@ -81,6 +94,11 @@ impl TcpListener {
     /// Chapel's `tcpListener.addr`: the address it is bound to, with the port the kernel
     /// picked if it was 0. Syscalls ([contract](crate::syscalls#tcplisteneraddr)): `getsockname` — 1.
     ///
+    #[doc = man_links!(getsockname(2))]
+    ///
+    /// # Errors
+    /// A closed listener; the kernel's error from `getsockname`.
+    ///
     /// ```
     /// use chapel_socket::listen;
     /// let server = listen(&"[::1]:0".parse()?, true, 16)?;
@@ -95,6 +113,12 @@ impl TcpListener {
     /// on this listener, `close` included, is a "closed" error that makes no syscall.
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
+    ///
+    #[doc = man_links!(close(2))]
+    ///
+    /// # Errors
+    /// The listener was already closed; the kernel's error from `close` (the descriptor is released
+    /// all the same).
     ///
     /// ```
     /// use chapel_socket::listen;
