@@ -1,35 +1,285 @@
-//! `setsockopt(2)` / `getsockopt(2)` marshalling: an `int`, raw bytes, or a null pointer in;
-//! an `int` or exactly the bytes the kernel wrote out.
+//! `setsockopt(2)` / `getsockopt(2)` marshalling: an `int`, plain-data bytes, or a null
+//! pointer of length 0 in; an `int` or exactly the bytes the kernel wrote out.
+//!
+//! Bytes reach `setsockopt` through the safe functions only for the options of the plain-data
+//! allowlist ([`plain`]): options whose value the kernel copies and never follows as a
+//! pointer. Any other option's value may hold a user pointer that the kernel writes through,
+//! then or later (`IPT_SO_SET_REPLACE`'s `counters`, the umem area of `XDP_UMEM_REG`), so its
+//! bytes go only through the `unsafe` [`set_sock_opt_unchecked`].
 
+use std::ffi::c_void;
 use std::io;
-use std::mem;
+use std::mem::size_of;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::cvt;
+use crate::consts::c_int;
+use crate::socket::AnySocket;
 
-pub fn set_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
-    set_bytes(fd, level, name, &value.to_ne_bytes())
+/// An option whose value is plain data, with the lengths its value may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plain {
+    /// The option's C name, for messages.
+    pub name: &'static str,
+    /// The level (`SOL_SOCKET`, `IPPROTO_IP`…).
+    pub level: c_int,
+    /// The option number.
+    pub option: c_int,
+    /// The shortest value the option takes, in bytes.
+    pub min: usize,
+    /// The longest value the option takes, in bytes.
+    pub max: usize,
 }
 
-pub fn set_bytes(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, value: &[u8]) -> io::Result<()> {
-    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: `value` is valid for reads of `len` bytes; the kernel copies them and keeps no
-    // pointer.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), len) }).map(drop)
+impl Plain {
+    /// Whether a value of `len` bytes fits the option.
+    pub fn fits(&self, len: usize) -> bool {
+        (self.min..=self.max).contains(&len)
+    }
 }
 
-/// `setsockopt(fd, level, name, NULL, optlen)`: the kernel must not read through the null
-/// pointer unless `optlen` asks it to, in which case it answers `EFAULT`.
-pub fn set_null(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int, optlen: libc::socklen_t) -> io::Result<()> {
-    // SAFETY: a null option pointer is checked by the kernel, which never dereferences it in
-    // user space; a non-zero `optlen` yields EFAULT rather than undefined behaviour.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, std::ptr::null(), optlen) }).map(drop)
+const INT: usize = size_of::<c_int>();
+/// `struct ip_mreqn`: two `struct in_addr` and an interface index.
+const IP_MREQN: usize = 2 * size_of::<libc::in_addr>() + INT;
+/// The kernel's `TCP_CA_NAME_MAX`: a congestion control's name, its NUL included.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const TCP_CA_NAME_MAX: usize = 16;
+
+/// One allowlist entry: `int` (exactly an `int`), `byte_or_int` (an IPv4 `int` option, which
+/// the kernel also takes as one byte), `sized T` (exactly a `T`), or `min, max` bytes.
+macro_rules! plain {
+    ($level:ident, $name:ident, int) => {
+        plain!($level, $name, INT, INT)
+    };
+    ($level:ident, $name:ident, byte_or_int) => {
+        plain!($level, $name, 1, INT)
+    };
+    ($level:ident, $name:ident, sized $t:ty) => {
+        plain!($level, $name, size_of::<$t>(), size_of::<$t>())
+    };
+    ($level:ident, $name:ident, $min:expr, $max:expr) => {
+        Plain { name: stringify!($name), level: libc::$level, option: libc::$name, min: $min, max: $max }
+    };
+}
+
+/// The plain-data options every platform has.
+const PORTABLE: &[Plain] = &[
+    plain!(SOL_SOCKET, SO_DEBUG, int),
+    plain!(SOL_SOCKET, SO_REUSEADDR, int),
+    plain!(SOL_SOCKET, SO_KEEPALIVE, int),
+    plain!(SOL_SOCKET, SO_DONTROUTE, int),
+    plain!(SOL_SOCKET, SO_BROADCAST, int),
+    plain!(SOL_SOCKET, SO_SNDBUF, int),
+    plain!(SOL_SOCKET, SO_RCVBUF, int),
+    plain!(SOL_SOCKET, SO_OOBINLINE, int),
+    plain!(SOL_SOCKET, SO_RCVLOWAT, int),
+    plain!(SOL_SOCKET, SO_SNDLOWAT, int),
+    plain!(SOL_SOCKET, SO_LINGER, sized libc::linger),
+    plain!(SOL_SOCKET, SO_RCVTIMEO, sized libc::timeval),
+    plain!(SOL_SOCKET, SO_SNDTIMEO, sized libc::timeval),
+    plain!(IPPROTO_IP, IP_TOS, byte_or_int),
+    plain!(IPPROTO_IP, IP_TTL, byte_or_int),
+    plain!(IPPROTO_IP, IP_HDRINCL, byte_or_int),
+    plain!(IPPROTO_IP, IP_MULTICAST_TTL, byte_or_int),
+    plain!(IPPROTO_IP, IP_MULTICAST_LOOP, byte_or_int),
+    plain!(IPPROTO_IP, IP_OPTIONS, 0, 40),
+    plain!(IPPROTO_IP, IP_MULTICAST_IF, size_of::<libc::in_addr>(), IP_MREQN),
+    plain!(IPPROTO_IP, IP_ADD_MEMBERSHIP, size_of::<libc::ip_mreq>(), IP_MREQN),
+    plain!(IPPROTO_IP, IP_DROP_MEMBERSHIP, size_of::<libc::ip_mreq>(), IP_MREQN),
+    plain!(IPPROTO_IPV6, IPV6_V6ONLY, int),
+    plain!(IPPROTO_IPV6, IPV6_UNICAST_HOPS, int),
+    plain!(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, int),
+    plain!(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, int),
+    plain!(IPPROTO_IPV6, IPV6_MULTICAST_IF, int),
+    plain!(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, sized libc::ipv6_mreq),
+    plain!(IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, sized libc::ipv6_mreq),
+    plain!(IPPROTO_TCP, TCP_NODELAY, int),
+    plain!(IPPROTO_TCP, TCP_MAXSEG, int),
+];
+
+/// The plain-data options of Linux (their values are Linux's own).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const LINUX: &[Plain] = &[
+    plain!(SOL_SOCKET, SO_REUSEPORT, int),
+    plain!(SOL_SOCKET, SO_PRIORITY, int),
+    plain!(SOL_SOCKET, SO_NO_CHECK, int),
+    plain!(SOL_SOCKET, SO_PASSCRED, int),
+    plain!(SOL_SOCKET, SO_TIMESTAMP, int),
+    plain!(SOL_SOCKET, SO_TIMESTAMPNS, int),
+    plain!(SOL_SOCKET, SO_MARK, int),
+    plain!(SOL_SOCKET, SO_RXQ_OVFL, int),
+    plain!(SOL_SOCKET, SO_PEEK_OFF, int),
+    plain!(SOL_SOCKET, SO_BUSY_POLL, int),
+    plain!(SOL_SOCKET, SO_INCOMING_CPU, int),
+    plain!(SOL_SOCKET, SO_ZEROCOPY, int),
+    plain!(SOL_SOCKET, SO_SNDBUFFORCE, int),
+    plain!(SOL_SOCKET, SO_RCVBUFFORCE, int),
+    plain!(SOL_SOCKET, SO_BINDTODEVICE, 0, libc::IFNAMSIZ),
+    plain!(IPPROTO_IP, IP_RECVTOS, byte_or_int),
+    plain!(IPPROTO_IP, IP_RECVTTL, byte_or_int),
+    plain!(IPPROTO_IP, IP_PKTINFO, byte_or_int),
+    plain!(IPPROTO_IP, IP_RECVERR, byte_or_int),
+    plain!(IPPROTO_IP, IP_MTU_DISCOVER, byte_or_int),
+    plain!(IPPROTO_IP, IP_FREEBIND, byte_or_int),
+    plain!(IPPROTO_IP, IP_TRANSPARENT, byte_or_int),
+    plain!(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, byte_or_int),
+    plain!(IPPROTO_IP, IP_RECVORIGDSTADDR, byte_or_int),
+    plain!(IPPROTO_IP, IP_MINTTL, byte_or_int),
+    plain!(IPPROTO_IP, IP_MULTICAST_ALL, byte_or_int),
+    plain!(IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, sized libc::ip_mreq_source),
+    plain!(IPPROTO_IP, IP_DROP_SOURCE_MEMBERSHIP, sized libc::ip_mreq_source),
+    plain!(IPPROTO_IP, IP_BLOCK_SOURCE, sized libc::ip_mreq_source),
+    plain!(IPPROTO_IP, IP_UNBLOCK_SOURCE, sized libc::ip_mreq_source),
+    plain!(IPPROTO_IPV6, IPV6_RECVPKTINFO, int),
+    plain!(IPPROTO_IPV6, IPV6_RECVHOPLIMIT, int),
+    plain!(IPPROTO_IPV6, IPV6_RECVTCLASS, int),
+    plain!(IPPROTO_IPV6, IPV6_TCLASS, int),
+    plain!(IPPROTO_IPV6, IPV6_MTU_DISCOVER, int),
+    plain!(IPPROTO_IPV6, IPV6_MTU, int),
+    plain!(IPPROTO_IPV6, IPV6_RECVERR, int),
+    plain!(IPPROTO_IPV6, IPV6_DONTFRAG, int),
+    plain!(IPPROTO_IPV6, IPV6_TRANSPARENT, int),
+    plain!(IPPROTO_IPV6, IPV6_MULTICAST_ALL, int),
+    plain!(IPPROTO_IPV6, IPV6_PKTINFO, sized libc::in6_pktinfo),
+    plain!(IPPROTO_TCP, TCP_CORK, int),
+    plain!(IPPROTO_TCP, TCP_KEEPIDLE, int),
+    plain!(IPPROTO_TCP, TCP_KEEPINTVL, int),
+    plain!(IPPROTO_TCP, TCP_KEEPCNT, int),
+    plain!(IPPROTO_TCP, TCP_SYNCNT, int),
+    plain!(IPPROTO_TCP, TCP_LINGER2, int),
+    plain!(IPPROTO_TCP, TCP_DEFER_ACCEPT, int),
+    plain!(IPPROTO_TCP, TCP_WINDOW_CLAMP, int),
+    plain!(IPPROTO_TCP, TCP_QUICKACK, int),
+    plain!(IPPROTO_TCP, TCP_USER_TIMEOUT, int),
+    plain!(IPPROTO_TCP, TCP_FASTOPEN, int),
+    plain!(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, int),
+    plain!(IPPROTO_TCP, TCP_NOTSENT_LOWAT, int),
+    plain!(IPPROTO_TCP, TCP_CONGESTION, 0, TCP_CA_NAME_MAX),
+    plain!(IPPROTO_UDP, UDP_CORK, int),
+    plain!(IPPROTO_UDP, UDP_SEGMENT, int),
+    plain!(IPPROTO_UDP, UDP_GRO, int),
+];
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+const LINUX: &[Plain] = &[];
+
+/// The allowlist entry of option (`level`, `option`), if its value is plain data: bytes the
+/// kernel copies in and never follows as a pointer (no pointer is read out of them, none is
+/// kept). Only these options take bytes, or a null value of length 0, through the safe API.
+pub fn plain(level: c_int, option: c_int) -> Option<Plain> {
+    PORTABLE.iter().chain(LINUX).find(|p| p.level == level && p.option == option).copied()
+}
+
+/// `setsockopt(fd, level, name, value, len)`.
+///
+/// # Safety
+///
+/// `value` is null with `len` 0, or valid for reads of `len` bytes; and the option's value
+/// holds no pointer the kernel will dereference, or only pointers to memory that stays valid,
+/// and is not otherwise accessed, for as long as the kernel may use it.
+unsafe fn set_raw(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    value: *const c_void,
+    len: libc::socklen_t,
+) -> io::Result<()> {
+    // SAFETY: forwarded from this function's contract; the descriptor is borrowed, so open.
+    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value, len) }).map(drop)
+}
+
+/// An `int` option, for any (`level`, `name`).
+pub fn set_int(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    // The int goes first in 256 zeroed bytes, with optlen 4. Kernels from before netfilter's
+    // length checks (2024) read a whole `struct ipt_replace` (or `ip6t_`, `arpt_`,
+    // `ebt_replace`, at most 120 bytes) whatever optlen says: here they read zeros after the
+    // int (no counters, no entries: EINVAL), never a stale pointer from our stack.
+    let mut padded = [0u8; 256];
+    padded[..INT].copy_from_slice(&value.to_ne_bytes());
+    // SAFETY: `padded` is a live local valid for reads of 256 bytes, more than the 4 passed.
+    // An int is not a pointer, and the options that take one (inside a struct) refuse a
+    // 4-byte value; a kernel that reads past optlen anyway finds the zeros above.
+    unsafe { set_raw(fd, level, name, padded.as_ptr().cast(), INT as libc::socklen_t) }
+}
+
+/// The bytes of a plain-data option ([`plain`]). Any other option, or a length outside the
+/// option's, is an `InvalidInput` error before any syscall.
+pub fn set_plain(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: &[u8]) -> io::Result<()> {
+    if !plain(level, name).is_some_and(|p| p.fits(value.len())) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain-data option or length"));
+    }
+    // SAFETY: `value` is valid for reads of its length, which fits the option's (at most 40
+    // bytes, so the cast is exact). The option is on the plain-data allowlist: the kernel copies the bytes
+    // and follows no pointer in them, so it never writes to memory of ours.
+    unsafe { set_raw(fd, level, name, value.as_ptr().cast(), value.len() as libc::socklen_t) }
+}
+
+/// `setsockopt(fd, level, name, NULL, 0)` for a plain-data option ([`plain`]): the kernel
+/// reads nothing (`SO_BINDTODEVICE` takes it as "no device"; an `int` option answers
+/// `EINVAL`). Any other option is an `InvalidInput` error before any syscall.
+pub fn set_null(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<()> {
+    if plain(level, name).is_none() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain-data option"));
+    }
+    // SAFETY: a null pointer with length 0: the kernel reads no byte through it (a plain-data
+    // option checks its length before copying, and copies at most that length). A non-zero
+    // length would make it read from address 0; this function passes none.
+    unsafe { set_raw(fd, level, name, std::ptr::null(), 0) }
+}
+
+/// `setsockopt(2)` with any bytes, for any option: the escape hatch for the options that
+/// [`set_sock_opt`](crate::set_sock_opt) refuses because their value may hold a pointer.
+/// Errors name the level and the option.
+/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1, as for
+/// `set_sock_opt`; no syscall on a closed socket.
+///
+/// # Safety
+///
+/// The caller guarantees, for the option (`level`, `optname`) on this socket, one of:
+///
+/// - `value` holds no pointer that the kernel will dereference (the option's value is plain
+///   data, as for every option the safe `set_sock_opt` takes); or
+/// - every pointer in `value` that the kernel will dereference points to memory that is valid
+///   for the reads and writes the kernel makes through it, and stays valid, and is neither
+///   read nor written by anything else, for as long as the kernel may use it: until the call
+///   returns for a pointer used only during the call (`IPT_SO_SET_REPLACE`'s `counters`,
+///   written before it returns), and for the socket's whole life, or until the option is
+///   undone, for one the kernel keeps (`XDP_UMEM_REG`'s umem area).
+///
+/// # Errors
+///
+/// A closed socket is the "socket is closed" error; any error of `setsockopt` is returned
+/// with its errno, naming the level and the option.
+///
+/// # Examples
+///
+/// ```
+/// use chapel_socket::{get_sock_opt_bytes, set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// let socket = UdpSocket::new(IPFamily::IPv4)?;
+/// // struct linger { l_onoff: 1, l_linger: 5 }: two ints, no pointer.
+/// let linger = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
+/// // SAFETY: a struct linger is plain data; the kernel follows no pointer in it.
+/// unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger)? };
+/// assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64)?, linger);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
+    socket: &S,
+    level: c_int,
+    optname: c_int,
+    value: &[u8],
+) -> crate::Result<()> {
+    crate::sockopt::set_with(socket, level, optname, |fd| {
+        let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: `value` is valid for reads of `len` bytes; what the kernel does with any
+        // pointer in them is covered by this function's contract, which the caller upholds.
+        unsafe { set_raw(fd, level, optname, value.as_ptr().cast(), len) }
+    })
 }
 
 /// An `int` option. A kernel that answers with a single byte (some IP options do) is read
 /// as that byte; any other length is `EINVAL`, never a misread.
 pub fn get_int(fd: BorrowedFd<'_>, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
-    let bytes = get_bytes(fd, level, name, mem::size_of::<libc::c_int>())?;
+    let bytes = get_bytes(fd, level, name, INT)?;
     match bytes.len() {
         1 => Ok(libc::c_int::from(bytes[0])),
         _ => bytes.try_into().map(libc::c_int::from_ne_bytes).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL)),
@@ -57,15 +307,53 @@ mod tests {
         let fd = sock.as_fd();
         set_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1).unwrap();
         assert_eq!(get_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap(), 1);
-        set_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, &0i32.to_ne_bytes()).unwrap();
+        set_plain(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, &0i32.to_ne_bytes()).unwrap();
         assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 64).unwrap(), 0i32.to_ne_bytes());
         assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 3).unwrap().len(), 3);
         assert!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 0).unwrap().is_empty());
         // IP_TTL answers with one byte when asked for less than an int; get_int asks for an int.
         assert!(get_int(fd, libc::IPPROTO_IP, libc::IP_TTL).unwrap() > 0);
-        let err = set_null(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 4).unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::EFAULT));
+        // A null value of length 0: the kernel reads nothing, and an int option wants 4 bytes.
+        let err = set_null(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
         let err = get_int(fd, libc::SOL_SOCKET, 12345).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT));
+    }
+
+    #[test]
+    fn pointer_carrying_options_are_refused_before_the_syscall() {
+        let sock = crate::sys::socket::socket(libc::AF_INET, libc::SOCK_DGRAM, false).unwrap();
+        let fd = sock.as_fd();
+        // IPT_SO_SET_REPLACE, IP6T_SO_SET_REPLACE, ARPT_SO_SET_REPLACE, EBT_SO_SET_ENTRIES,
+        // SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF, XDP_UMEM_REG (SOL_XDP = 283).
+        let pointers = [
+            (libc::IPPROTO_IP, 64),
+            (libc::IPPROTO_IPV6, 64),
+            (libc::IPPROTO_IP, 96),
+            (libc::IPPROTO_IP, 128),
+            (libc::SOL_SOCKET, libc::SO_ATTACH_FILTER),
+            (libc::SOL_SOCKET, libc::SO_ATTACH_REUSEPORT_CBPF),
+            (283, 4),
+        ];
+        for (level, name) in pointers {
+            assert_eq!(plain(level, name), None, "({level}, {name})");
+            for err in [set_plain(fd, level, name, &[0; 96]).unwrap_err(), set_null(fd, level, name).unwrap_err()] {
+                assert_eq!((err.kind(), err.raw_os_error()), (io::ErrorKind::InvalidInput, None));
+            }
+        }
+        // A plain-data option of the wrong length is refused the same way.
+        let err = set_plain(fd, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]).unwrap_err();
+        assert_eq!((err.kind(), err.raw_os_error()), (io::ErrorKind::InvalidInput, None));
+    }
+
+    #[test]
+    fn the_allowlist_is_consistent_and_documented() {
+        let doc = include_str!("../sockopt.rs");
+        let all: Vec<Plain> = PORTABLE.iter().chain(LINUX).copied().collect();
+        for (i, p) in all.iter().enumerate() {
+            assert!(p.min <= p.max && p.max <= 40, "{p:?}");
+            assert!(!all[..i].iter().any(|q| (q.level, q.option) == (p.level, p.option)), "{p:?} twice");
+            assert!(doc.contains(&format!("`{}`", p.name)), "{} is missing from set_sock_opt's table", p.name);
+        }
     }
 }
