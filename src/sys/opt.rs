@@ -262,6 +262,14 @@ pub fn set_null(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<()>
 /// assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64)?, linger);
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
+///
+/// Outside `unsafe`, the call does not compile:
+///
+/// ```compile_fail,E0133
+/// # use chapel_socket::{set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// # let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+/// set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &[0; 8]);
+/// ```
 pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
     socket: &S,
     level: c_int,
@@ -355,5 +363,24 @@ mod tests {
             assert!(!all[..i].iter().any(|q| (q.level, q.option) == (p.level, p.option)), "{p:?} twice");
             assert!(doc.contains(&format!("`{}`", p.name)), "{} is missing from set_sock_opt's table", p.name);
         }
+    }
+
+    #[test]
+    fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
+        let mut socket = crate::UdpSocket::new(crate::IPFamily::IPv4).unwrap();
+        let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
+        // SAFETY (all four calls): struct linger is two ints, and the other values are
+        // plain bytes for options that take none or refuse them; the kernel follows no pointer.
+        unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap();
+        assert_eq!(crate::get_sock_opt_bytes(&socket, libc::SOL_SOCKET, libc::SO_LINGER, 64).unwrap(), linger);
+        // No length rule here: a short struct linger is the kernel's EINVAL.
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+        assert!(err.to_string().starts_with(&format!("setsockopt (level {}, option 12345): ", libc::SOL_SOCKET)));
+        socket.close().unwrap();
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap_err();
+        assert!(err.is_closed(), "{err}");
     }
 }
