@@ -10,6 +10,8 @@
 //!   so a truncated datagram is seen in the same syscall.
 //! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
 //!   the BSDs and Apple's systems.
+//! - `has_linux_sockopts`: Linux's socket options beyond POSIX's (`SO_REUSEPORT`, `SO_MARK`,
+//!   `TCP_CONGESTION`…), which the plain-data allowlist of `set_sock_opt` names.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -26,6 +28,7 @@ fn main() {
         "has_msg_trunc",
         "has_sin_len",
         "has_so_secinfo",
+        "has_linux_sockopts",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -46,6 +49,7 @@ fn main() {
         enable("has_sin_len");
     }
     if linux_like {
+        enable("has_linux_sockopts");
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
     }

@@ -2,8 +2,8 @@
 # Memcheck run: the library's unit tests (which cover the sys layer, where all the unsafe code
 # lives) and the reliability test binaries, each under
 # `valgrind --error-exitcode=1 --leak-check=no`. Any invalid read or write, use of
-# uninitialised memory or bad free fails the run. ci/valgrind.supp holds the one report that
-# is valgrind's own misreading (each entry says why).
+# uninitialised memory or bad free fails the run. ci/valgrind.supp holds the reports that
+# are valgrind's own misreadings (each entry says why; none at present).
 #
 # Self-contained: installs valgrind when it is missing, builds the test binaries with
 # `cargo test --no-run --message-format=json` and takes their paths from cargo's answer.

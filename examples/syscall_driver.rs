@@ -95,6 +95,7 @@ const ROWS: &[&str] = &[
     "set_sock_opt/int",
     "set_sock_opt/bytes",
     "set_sock_opt/null",
+    "set_sock_opt/refused",
     "get_sock_opt/int",
     "get_sock_opt/bytes",
     "get_sock_opt/unknown",
@@ -373,6 +374,13 @@ fn run(row: &str) -> Setup {
                 _ => (SO_BROADCAST, SockOptValue::Null(4)),
             };
             measure(row, || set_sock_opt(&socket, SOL_SOCKET, name, value));
+        }
+        "set_sock_opt/refused" => {
+            let socket = udp()?;
+            // IPT_SO_SET_REPLACE: a struct ipt_replace, whose `counters` pointer the kernel
+            // writes to. Refused before the syscall.
+            let replace = [0u8; 96];
+            measure(row, || set_sock_opt(&socket, libc::IPPROTO_IP, 64, &replace));
         }
         "get_sock_opt/int" => {
             let socket = udp()?;

@@ -1,13 +1,20 @@
 //! Chapel's `setSockOpt` / `getSockOpt`: raw `(level, optname, value)` access to socket
 //! options, and the typed setters behind `set_nagle` / `set_delay_ack`.
 
+use std::os::fd::BorrowedFd;
+
 use crate::consts::{IPPROTO_TCP, TCP_NODELAY, c_int, socklen_t};
-use crate::error::{Error, Op, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::Sock;
 use crate::socket::{AnySocket, fd_of};
 use crate::sys;
 
 /// A value for [`set_sock_opt`]: the three forms of Chapel's `setSockOpt` overloads.
+///
+/// `Int` goes to any option. `Bytes` and `Null(0)` go only to the plain-data options listed
+/// in [`set_sock_opt`]'s table; `Null` with a non-zero length goes to none (the kernel would
+/// read from address 0). Anything else is refused before any syscall; the `unsafe`
+/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked) takes any option's bytes.
 ///
 /// ```
 /// use chapel_socket::SockOptValue;
@@ -16,15 +23,16 @@ use crate::sys;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SockOptValue<'a> {
-    /// An `int` option (`setSockOpt(…, value: c_int)`).
+    /// An `int` option (`setSockOpt(…, value: c_int)`), for any option.
     Int(c_int),
     /// A C struct's bytes, such as a `struct linger` or a `struct_timeval`
-    /// (`setSockOpt(…, value: bytes)`); making them right is the caller's job.
+    /// (`setSockOpt(…, value: bytes)`), for a plain-data option, of a length that option
+    /// takes; making the bytes right is the caller's job.
     Bytes(&'a [u8]),
-    /// A null `optval` with this `optlen` (`setSockOpt(…, value: nothing, optlen)`).
+    /// A null `optval` with this `optlen` (`setSockOpt(…, value: nothing, optlen)`): length 0
+    /// for a plain-data option; any other length is refused.
     Null(socklen_t),
 }
-
 impl From<c_int> for SockOptValue<'_> {
     fn from(v: c_int) -> Self {
         SockOptValue::Int(v)
@@ -50,18 +58,60 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 }
 
 /// Chapel's `setSockOpt` (all three overloads): `setsockopt(2)` with an `int`, bytes, or a
-/// null pointer. Errors name the level and the option.
-/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1.
+/// null pointer, for the options whose value cannot make the kernel write to our memory.
+/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1; none when the
+/// value is refused.
+///
+/// An [`Int`](SockOptValue::Int) goes to any option. Bytes go only to the options below,
+/// whose value is plain data: the kernel copies it and follows no pointer in it. Another
+/// option's value may hold a user pointer the kernel writes through (`IPT_SO_SET_REPLACE`
+/// writes its counters to one; `XDP_UMEM_REG` keeps one for the socket's life), which a safe
+/// function must not allow: set those with the `unsafe`
+/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked). [`Null`](SockOptValue::Null)
+/// passes a null pointer with length 0 to the same options (the kernel reads nothing).
+///
+/// | Level | Options | Bytes |
+/// |---|---|---|
+/// | `SOL_SOCKET` | `SO_DEBUG`, `SO_REUSEADDR`, `SO_KEEPALIVE`, `SO_DONTROUTE`, `SO_BROADCAST`, `SO_SNDBUF`, `SO_RCVBUF`, `SO_OOBINLINE`, `SO_RCVLOWAT`, `SO_SNDLOWAT`; Linux: `SO_REUSEPORT`, `SO_PRIORITY`, `SO_NO_CHECK`, `SO_PASSCRED`, `SO_TIMESTAMP`, `SO_TIMESTAMPNS`, `SO_MARK`, `SO_RXQ_OVFL`, `SO_PEEK_OFF`, `SO_BUSY_POLL`, `SO_INCOMING_CPU`, `SO_ZEROCOPY`, `SO_SNDBUFFORCE`, `SO_RCVBUFFORCE` | an `int`: 4 |
+/// | `SOL_SOCKET` | `SO_LINGER` | a `struct linger`: 8 |
+/// | `SOL_SOCKET` | `SO_RCVTIMEO`, `SO_SNDTIMEO` | a [`struct_timeval`](crate::struct_timeval): 16 on 64-bit platforms |
+/// | `SOL_SOCKET` | Linux: `SO_BINDTODEVICE` | an interface name: 0 to `IFNAMSIZ` (16) |
+/// | `IPPROTO_IP` | `IP_TOS`, `IP_TTL`, `IP_HDRINCL`, `IP_MULTICAST_TTL`, `IP_MULTICAST_LOOP`; Linux: `IP_RECVTOS`, `IP_RECVTTL`, `IP_PKTINFO`, `IP_RECVERR`, `IP_MTU_DISCOVER`, `IP_FREEBIND`, `IP_TRANSPARENT`, `IP_BIND_ADDRESS_NO_PORT`, `IP_RECVORIGDSTADDR`, `IP_MINTTL`, `IP_MULTICAST_ALL` | an `int`, or the one byte the kernel also takes: 1 to 4 |
+/// | `IPPROTO_IP` | `IP_OPTIONS` | IP header options: 0 to 40 |
+/// | `IPPROTO_IP` | `IP_MULTICAST_IF` | a `struct in_addr`, `ip_mreq` or `ip_mreqn`: 4 to 12 |
+/// | `IPPROTO_IP` | `IP_ADD_MEMBERSHIP`, `IP_DROP_MEMBERSHIP` | a `struct ip_mreq` or `ip_mreqn`: 8 to 12 |
+/// | `IPPROTO_IP` | Linux: `IP_ADD_SOURCE_MEMBERSHIP`, `IP_DROP_SOURCE_MEMBERSHIP`, `IP_BLOCK_SOURCE`, `IP_UNBLOCK_SOURCE` | a `struct ip_mreq_source`: 12 |
+/// | `IPPROTO_IPV6` | `IPV6_V6ONLY`, `IPV6_UNICAST_HOPS`, `IPV6_MULTICAST_HOPS`, `IPV6_MULTICAST_LOOP`, `IPV6_MULTICAST_IF`; Linux: `IPV6_RECVPKTINFO`, `IPV6_RECVHOPLIMIT`, `IPV6_RECVTCLASS`, `IPV6_TCLASS`, `IPV6_MTU_DISCOVER`, `IPV6_MTU`, `IPV6_RECVERR`, `IPV6_DONTFRAG`, `IPV6_TRANSPARENT`, `IPV6_MULTICAST_ALL` | an `int`: 4 |
+/// | `IPPROTO_IPV6` | `IPV6_ADD_MEMBERSHIP`, `IPV6_DROP_MEMBERSHIP` | a `struct ipv6_mreq`: 20 |
+/// | `IPPROTO_IPV6` | Linux: `IPV6_PKTINFO` | a `struct in6_pktinfo`: 20 |
+/// | `IPPROTO_TCP` | `TCP_NODELAY`, `TCP_MAXSEG`; Linux: `TCP_CORK`, `TCP_KEEPIDLE`, `TCP_KEEPINTVL`, `TCP_KEEPCNT`, `TCP_SYNCNT`, `TCP_LINGER2`, `TCP_DEFER_ACCEPT`, `TCP_WINDOW_CLAMP`, `TCP_QUICKACK`, `TCP_USER_TIMEOUT`, `TCP_FASTOPEN`, `TCP_FASTOPEN_CONNECT`, `TCP_NOTSENT_LOWAT` | an `int`: 4 |
+/// | `IPPROTO_TCP` | Linux: `TCP_CONGESTION` | an algorithm's name: 0 to 16 |
+/// | `IPPROTO_UDP` | Linux: `UDP_CORK`, `UDP_SEGMENT`, `UDP_GRO` | an `int`: 4 |
+///
+/// # Errors
+///
+/// An `InvalidInput` error, with no OS error and no syscall made, for bytes or a null value
+/// given to an option not in the table, bytes of a length the option does not take, or a
+/// null value with a non-zero length; the "socket is closed" error on a closed socket; any
+/// error of `setsockopt` with its errno. Every error names the level and the option.
+///
+/// # Examples
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt, set_sock_opt, IPFamily, SockOptValue, UdpSocket, SOL_SOCKET, SO_BROADCAST};
+/// use std::io::ErrorKind;
 /// let socket = UdpSocket::new(IPFamily::IPv4)?;
 /// set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, 1)?;
 /// assert_eq!(get_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST)?, 1);
 /// set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, &0i32.to_ne_bytes())?;
 /// assert_eq!(get_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST)?, 0);
-/// // The null form: the kernel reads nothing, and refuses a non-zero optlen with EFAULT.
-/// assert!(set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, SockOptValue::Null(4)).is_err());
+/// // A null value with a length would have the kernel read address 0: refused, no syscall.
+/// let err = set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, SockOptValue::Null(4)).unwrap_err();
+/// assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::InvalidInput, None));
+/// // IPT_SO_SET_REPLACE (IPPROTO_IP, 64) takes a pointer the kernel writes to: refused.
+/// let err = set_sock_opt(&socket, libc::IPPROTO_IP, 64, &[0u8; 96]).unwrap_err();
+/// assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::InvalidInput, None));
+/// assert!(err.to_string().contains("set_sock_opt_unchecked"));
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn set_sock_opt<'a, S: AnySocket>(
@@ -70,13 +120,47 @@ pub fn set_sock_opt<'a, S: AnySocket>(
     optname: c_int,
     value: impl Into<SockOptValue<'a>>,
 ) -> Result<()> {
-    let fd = fd_of(socket, Op::SetSockOpt)?;
-    let done = match value.into() {
+    let value = value.into();
+    refuse_unsound(level, optname, value)?;
+    set_with(socket, level, optname, |fd| match value {
         SockOptValue::Int(v) => sys::opt::set_int(fd, level, optname, v),
-        SockOptValue::Bytes(b) => sys::opt::set_bytes(fd, level, optname, b),
-        SockOptValue::Null(len) => sys::opt::set_null(fd, level, optname, len),
+        SockOptValue::Bytes(b) => sys::opt::set_plain(fd, level, optname, b),
+        SockOptValue::Null(_) => sys::opt::set_null(fd, level, optname),
+    })
+}
+
+/// The `InvalidInput` error, before any syscall, for a value that could make the kernel read
+/// or write memory it must not: bytes or a null value for an option not known to take plain
+/// data, bytes of a length the option does not take, a null value with a length.
+fn refuse_unsound(level: c_int, optname: c_int, value: SockOptValue<'_>) -> Result<()> {
+    let why = match (value, sys::opt::plain(level, optname)) {
+        (SockOptValue::Int(_), _) => return Ok(()),
+        (SockOptValue::Null(len @ 1..), _) => {
+            format!("a null value of length {len} would have the kernel read from address 0; only length 0 is passed")
+        }
+        (_, None) => "bytes and null values go only to the plain-data options of set_sock_opt's table, \
+                      as this option's value may hold a pointer the kernel writes through; \
+                      the unsafe set_sock_opt_unchecked sets it"
+            .to_owned(),
+        (SockOptValue::Bytes(b), Some(p)) if !p.fits(b.len()) => {
+            let takes = if p.min == p.max { p.min.to_string() } else { format!("{} to {}", p.min, p.max) };
+            format!("{} takes {takes} bytes, not {}", p.name, b.len())
+        }
+        _ => return Ok(()),
     };
-    done.map_err(Error::os(Op::SetSockOpt, &Target::Opt(level, optname)))
+    Err(Error::new(Op::SetSockOpt, Target::Opt(level, optname), Cause::Invalid(why)))
+}
+
+/// `set` on the socket's descriptor, its OS error named after `setsockopt` and the option;
+/// the "closed" error, with no syscall, on a closed socket.
+pub(crate) fn set_with<S: AnySocket>(
+    socket: &S,
+    level: c_int,
+    optname: c_int,
+    set: impl FnOnce(BorrowedFd<'_>) -> std::io::Result<()>,
+) -> Result<()> {
+    let fd = fd_of(socket, Op::SetSockOpt)?;
+    set(fd).map_err(Error::os(Op::SetSockOpt, &Target::Opt(level, optname)))
 }
 
 /// Chapel's `getSockOpt(socket, level, optname)`: an `int` option.

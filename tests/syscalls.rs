@@ -111,6 +111,7 @@ rows! {
     set_sock_opt_int => "set_sock_opt/int",
     set_sock_opt_bytes => "set_sock_opt/bytes",
     set_sock_opt_null => "set_sock_opt/null",
+    set_sock_opt_refused => "set_sock_opt/refused",
     get_sock_opt_int => "get_sock_opt/int",
     get_sock_opt_bytes => "get_sock_opt/bytes",
     get_sock_opt_unknown => "get_sock_opt/unknown",

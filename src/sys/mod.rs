@@ -1,5 +1,7 @@
 //! The only place that calls libc: every FFI call and every `unsafe` block of the crate lives
-//! in this module, one file per concern, each block with a `// SAFETY:` note.
+//! in this module, one file per concern, each block with a `// SAFETY:` note. Everything it
+//! exports is safe to call but one function: the `unsafe fn set_sock_opt_unchecked`, the
+//! public escape hatch for socket options whose value may hold a pointer.
 //!
 //! The boundary is narrow and typed. What crosses it is `std` types (`SocketAddr`,
 //! `OwnedFd`/`BorrowedFd`, `Instant`, `io::Result`), the option numbers a user passes through
@@ -10,6 +12,7 @@
 pub(crate) mod addr;
 pub(crate) mod fd;
 pub(crate) mod opt;
+mod plain_opts;
 pub(crate) mod resolve;
 pub(crate) mod socket;
 pub(crate) mod wait;

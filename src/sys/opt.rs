@@ -1,29 +1,139 @@
-//! `setsockopt(2)` / `getsockopt(2)` marshalling: an `int`, raw bytes, or a null pointer in;
-//! an `int` or exactly the bytes the kernel wrote out.
+//! `setsockopt(2)` / `getsockopt(2)` marshalling: an `int`, plain-data bytes, or a null
+//! pointer of length 0 in; an `int` or exactly the bytes the kernel wrote out.
+//!
+//! Bytes reach `setsockopt` through the safe functions only for the options of the plain-data
+//! allowlist ([`plain`]): options whose value the kernel copies and never follows as a
+//! pointer. Any other option's value may hold a user pointer that the kernel writes through,
+//! then or later (`IPT_SO_SET_REPLACE`'s `counters`, the umem area of `XDP_UMEM_REG`), so its
+//! bytes go only through the `unsafe` [`set_sock_opt_unchecked`].
 
+use std::ffi::c_void;
 use std::io;
-use std::mem;
+use std::mem::size_of;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::cvt;
+use crate::consts::c_int;
+use crate::socket::AnySocket;
 
-pub(crate) fn set_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> io::Result<()> {
-    set_bytes(fd, level, name, &value.to_ne_bytes())
+pub(crate) use super::plain_opts::plain;
+
+/// The size of an `int` option.
+pub(super) const INT: usize = size_of::<c_int>();
+
+/// `setsockopt(fd, level, name, value, len)`.
+///
+/// # Safety
+///
+/// `value` is null with `len` 0, or valid for reads of `len` bytes; and the option's value
+/// holds no pointer the kernel will dereference, or only pointers to memory that stays valid,
+/// and is not otherwise accessed, for as long as the kernel may use it.
+unsafe fn set_raw(
+    fd: BorrowedFd<'_>,
+    level: c_int,
+    name: c_int,
+    value: *const c_void,
+    len: libc::socklen_t,
+) -> io::Result<()> {
+    // SAFETY: forwarded from this function's contract; the descriptor is borrowed, so open.
+    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value, len) }).map(drop)
 }
 
-pub(crate) fn set_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, value: &[u8]) -> io::Result<()> {
-    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: `value` is valid for reads of `len` bytes; the kernel copies them and keeps no
-    // pointer.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value.as_ptr().cast(), len) }).map(drop)
+/// An `int` option, for any (`level`, `name`).
+pub(crate) fn set_int(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    // The int goes first in 256 zeroed bytes, with optlen 4. Kernels from before netfilter's
+    // length checks (2024) read a whole `struct ipt_replace` (or `ip6t_`, `arpt_`,
+    // `ebt_replace`, at most 120 bytes) whatever optlen says: here they read zeros after the
+    // int (no counters, no entries: EINVAL), never a stale pointer from our stack.
+    let mut padded = [0u8; 256];
+    padded[..INT].copy_from_slice(&value.to_ne_bytes());
+    // SAFETY: `padded` is a live local valid for reads of 256 bytes, more than the 4 passed.
+    // An int is not a pointer, and the options that take one (inside a struct) refuse a
+    // 4-byte value; a kernel that reads past optlen anyway finds the zeros above.
+    unsafe { set_raw(fd, level, name, padded.as_ptr().cast(), INT as libc::socklen_t) }
 }
 
-/// `setsockopt(fd, level, name, NULL, optlen)`: the kernel must not read through the null
-/// pointer unless `optlen` asks it to, in which case it answers `EFAULT`.
-pub(crate) fn set_null(fd: BorrowedFd<'_>, level: i32, name: i32, optlen: u32) -> io::Result<()> {
-    // SAFETY: a null option pointer is checked by the kernel, which never dereferences it in
-    // user space; a non-zero `optlen` yields EFAULT rather than undefined behaviour.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, std::ptr::null(), optlen) }).map(drop)
+/// The bytes of a plain-data option ([`plain`]). Any other option, or a length outside the
+/// option's, is an `InvalidInput` error before any syscall.
+pub(crate) fn set_plain(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: &[u8]) -> io::Result<()> {
+    if !plain(level, name).is_some_and(|p| p.fits(value.len())) {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain-data option or length"));
+    }
+    // SAFETY: `value` is valid for reads of its length, which fits the option's (at most 40
+    // bytes, so the cast is exact). The option is on the plain-data allowlist: the kernel copies the bytes
+    // and follows no pointer in them, so it never writes to memory of ours.
+    unsafe { set_raw(fd, level, name, value.as_ptr().cast(), value.len() as libc::socklen_t) }
+}
+
+/// `setsockopt(fd, level, name, NULL, 0)` for a plain-data option ([`plain`]): the kernel
+/// reads nothing (`SO_BINDTODEVICE` takes it as "no device"; an `int` option answers
+/// `EINVAL`). Any other option is an `InvalidInput` error before any syscall.
+pub(crate) fn set_null(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<()> {
+    if plain(level, name).is_none() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a plain-data option"));
+    }
+    // SAFETY: a null pointer with length 0: the kernel reads no byte through it (a plain-data
+    // option checks its length before copying, and copies at most that length). A non-zero
+    // length would make it read from address 0; this function passes none.
+    unsafe { set_raw(fd, level, name, std::ptr::null(), 0) }
+}
+
+/// `setsockopt(2)` with any bytes, for any option: the escape hatch for the options that
+/// [`set_sock_opt`](crate::set_sock_opt) refuses because their value may hold a pointer.
+/// Errors name the level and the option.
+/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1, as for
+/// `set_sock_opt`; no syscall on a closed socket.
+///
+/// # Safety
+///
+/// The caller guarantees, for the option (`level`, `optname`) on this socket, one of:
+///
+/// - `value` holds no pointer that the kernel will dereference (the option's value is plain
+///   data, as for every option the safe `set_sock_opt` takes); or
+/// - every pointer in `value` that the kernel will dereference points to memory that is valid
+///   for the reads and writes the kernel makes through it, and stays valid, and is neither
+///   read nor written by anything else, for as long as the kernel may use it: until the call
+///   returns for a pointer used only during the call (`IPT_SO_SET_REPLACE`'s `counters`,
+///   written before it returns), and for the socket's whole life, or until the option is
+///   undone, for one the kernel keeps (`XDP_UMEM_REG`'s umem area).
+///
+/// # Errors
+///
+/// A closed socket is the "socket is closed" error; any error of `setsockopt` is returned
+/// with its errno, naming the level and the option.
+///
+/// # Examples
+///
+/// ```
+/// use chapel_socket::{get_sock_opt_bytes, set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// let socket = UdpSocket::new(IPFamily::IPv4)?;
+/// // struct linger { l_onoff: 1, l_linger: 5 }: two ints, no pointer.
+/// let linger = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
+/// // SAFETY: a struct linger is plain data; the kernel follows no pointer in it.
+/// unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger)? };
+/// assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64)?, linger);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+///
+/// Outside `unsafe`, the call does not compile:
+///
+/// ```compile_fail,E0133
+/// # use chapel_socket::{set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// # let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+/// set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &[0; 8]);
+/// ```
+pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
+    socket: &S,
+    level: c_int,
+    optname: c_int,
+    value: &[u8],
+) -> crate::Result<()> {
+    crate::sockopt::set_with(socket, level, optname, |fd| {
+        let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        // SAFETY: `value` is valid for reads of `len` bytes; what the kernel does with any
+        // pointer in them is covered by this function's contract, which the caller upholds.
+        unsafe { set_raw(fd, level, optname, value.as_ptr().cast(), len) }
+    })
 }
 
 /// `SO_ERROR`: the socket's pending error, which reading clears; `None` when there is none
@@ -42,7 +152,7 @@ pub(crate) fn unsupported() -> io::Error {
 /// An `int` option. A kernel that answers with a single byte (some IP options do) is read
 /// as that byte; any other length is `EINVAL`, never a misread.
 pub(crate) fn get_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
-    let bytes = get_bytes(fd, level, name, mem::size_of::<libc::c_int>())?;
+    let bytes = get_bytes(fd, level, name, INT)?;
     match bytes.len() {
         1 => Ok(libc::c_int::from(bytes[0])),
         _ => bytes.try_into().map(libc::c_int::from_ne_bytes).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL)),
@@ -70,15 +180,61 @@ mod tests {
         let fd = sock.as_fd();
         set_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 1).unwrap();
         assert_eq!(get_int(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap(), 1);
-        set_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, &0i32.to_ne_bytes()).unwrap();
+        set_plain(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, &0i32.to_ne_bytes()).unwrap();
         assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 64).unwrap(), 0i32.to_ne_bytes());
         assert_eq!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 3).unwrap().len(), 3);
         assert!(get_bytes(fd, libc::SOL_SOCKET, libc::SO_LINGER, 0).unwrap().is_empty());
         // IP_TTL answers with one byte when asked for less than an int; get_int asks for an int.
         assert!(get_int(fd, libc::IPPROTO_IP, libc::IP_TTL).unwrap() > 0);
-        let err = set_null(fd, libc::SOL_SOCKET, libc::SO_BROADCAST, 4).unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::EFAULT));
+        // A null value of length 0: the kernel reads nothing, and an int option wants 4 bytes.
+        let err = set_null(fd, libc::SOL_SOCKET, libc::SO_BROADCAST).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
         let err = get_int(fd, libc::SOL_SOCKET, 12345).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT));
+    }
+
+    #[test]
+    fn pointer_carrying_options_are_refused_before_the_syscall() {
+        let sock = crate::sys::socket::socket(crate::sys::Domain::Ipv4, crate::sys::SockType::Datagram, false).unwrap();
+        let fd = sock.as_fd();
+        // IPT_SO_SET_REPLACE, IP6T_SO_SET_REPLACE, ARPT_SO_SET_REPLACE, EBT_SO_SET_ENTRIES,
+        // SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF, XDP_UMEM_REG (SOL_XDP = 283).
+        let pointers = [
+            (libc::IPPROTO_IP, 64),
+            (libc::IPPROTO_IPV6, 64),
+            (libc::IPPROTO_IP, 96),
+            (libc::IPPROTO_IP, 128),
+            (libc::SOL_SOCKET, libc::SO_ATTACH_FILTER),
+            (libc::SOL_SOCKET, libc::SO_ATTACH_REUSEPORT_CBPF),
+            (283, 4),
+        ];
+        for (level, name) in pointers {
+            assert_eq!(plain(level, name), None, "({level}, {name})");
+            for err in [set_plain(fd, level, name, &[0; 96]).unwrap_err(), set_null(fd, level, name).unwrap_err()] {
+                assert_eq!((err.kind(), err.raw_os_error()), (io::ErrorKind::InvalidInput, None));
+            }
+        }
+        // A plain-data option of the wrong length is refused the same way.
+        let err = set_plain(fd, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]).unwrap_err();
+        assert_eq!((err.kind(), err.raw_os_error()), (io::ErrorKind::InvalidInput, None));
+    }
+
+    #[test]
+    fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
+        let mut socket = crate::UdpSocket::new(crate::IPFamily::IPv4).unwrap();
+        let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
+        // SAFETY (all four calls): struct linger is two ints, and the other values are
+        // plain bytes for options that take none or refuse them; the kernel follows no pointer.
+        unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap();
+        assert_eq!(crate::get_sock_opt_bytes(&socket, libc::SOL_SOCKET, libc::SO_LINGER, 64).unwrap(), linger);
+        // No length rule here: a short struct linger is the kernel's EINVAL.
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+        assert!(err.to_string().starts_with(&format!("setsockopt (level {}, option 12345): ", libc::SOL_SOCKET)));
+        socket.close().unwrap();
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap_err();
+        assert!(err.is_closed(), "{err}");
     }
 }
