@@ -11,6 +11,8 @@
 //! the tests of this binary run one at a time. `PROPTEST_CASES` lowers the case counts (the
 //! memcheck run uses it).
 
+mod support;
+
 use std::io::ErrorKind;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,10 +23,7 @@ use chapel_socket::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
-}
+use support::open_fds;
 
 /// Runs `body` alone (one test of this binary at a time) and checks that it left no
 /// descriptor open.
