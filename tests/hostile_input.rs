@@ -83,6 +83,24 @@ fn ip_addr_create_is_total_and_round_trips() {
     });
 }
 
+/// A scope id names an interface or gives its number: the loopback's name (whatever this
+/// machine calls it) and its number make the same address, shown with the number.
+#[test]
+fn a_scope_id_by_the_loopback_interfaces_name_or_number() {
+    serial(|| {
+        let name = support::loopback_interface();
+        let c_name = std::ffi::CString::new(name.as_str()).unwrap();
+        // SAFETY: `c_name` is a NUL-terminated string that outlives the call.
+        let index = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
+        assert_ne!(index, 0, "if_nametoindex({name:?})");
+        let by_name = IpAddr::create(&format!("fe80::1%{name}"), 7, IPFamily::IPv6).unwrap();
+        assert_eq!(by_name.host(), format!("fe80::1%{index}"));
+        let by_number = IpAddr::create(&format!("fe80::1%{index}"), 7, IPFamily::IPv6).unwrap();
+        assert_eq!(by_number, by_name);
+        assert_eq!(format!("[fe80::1%{name}]:7").parse::<IpAddr>().unwrap(), by_name);
+    });
+}
+
 #[test]
 fn ip_addr_from_str_is_total_and_round_trips() {
     serial(|| {

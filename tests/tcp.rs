@@ -253,10 +253,10 @@ fn assert_tcp_options<S: chapel_socket::AnySocket>(
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, TCP_NODELAY).unwrap(), 0);
     // Linux may leave quick-ack mode by itself later, so each value is read at once.
     set_delay_ack(false).unwrap();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(has_tcp_quickack)]
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 1);
     set_delay_ack(true).unwrap();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(has_tcp_quickack)]
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 0);
 }
 

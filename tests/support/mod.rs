@@ -1,11 +1,13 @@
 //! Helpers shared by every integration test binary: loopback addresses on OS-assigned
 //! ports, fixtures (a port nobody listens on, a full accept queue), timing checks, counting
-//! descriptors, re-running one test in a child process of its own, SIGPIPE's default action.
+//! descriptors, re-running one test in a child process of its own, SIGPIPE's default action,
+//! the loopback interface's name.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod program;
 
+use std::ffi::CStr;
 use std::io::{ErrorKind, Read};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -182,4 +184,32 @@ pub fn default_sigpipe() {
     // SAFETY: installing SIG_DFL for SIGPIPE passes no handler code and no pointers.
     let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     assert_ne!(previous, libc::SIG_ERR);
+}
+
+/// The name of this machine's loopback interface (`lo` on Linux, `lo0` on the BSDs), found
+/// at run time: the first interface `getifaddrs` reports with `IFF_LOOPBACK` set.
+pub fn loopback_interface() -> String {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: `list` is a valid place for the list's head; it is freed below.
+    assert_eq!(unsafe { libc::getifaddrs(&mut list) }, 0, "getifaddrs: {}", std::io::Error::last_os_error());
+    let mut name = None;
+    let mut at = list;
+    // Bounded: no machine has a million interface addresses.
+    for _ in 0..1_000_000 {
+        if at.is_null() {
+            break;
+        }
+        // SAFETY: `at` is a non-null entry of the list getifaddrs returned, not yet freed;
+        // its name is a NUL-terminated string.
+        let entry = unsafe { &*at };
+        if entry.ifa_flags & libc::IFF_LOOPBACK as libc::c_uint != 0 {
+            // SAFETY: as above.
+            name = Some(unsafe { CStr::from_ptr(entry.ifa_name) }.to_string_lossy().into_owned());
+            break;
+        }
+        at = entry.ifa_next;
+    }
+    // SAFETY: `list` came from getifaddrs and is freed once; no reference into it remains.
+    unsafe { libc::freeifaddrs(list) };
+    name.expect("no interface has IFF_LOOPBACK set")
 }
