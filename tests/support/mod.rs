@@ -1,14 +1,16 @@
 //! Helpers shared by every integration test binary: loopback addresses on OS-assigned
 //! ports, fixtures (a port nobody listens on, a full accept queue), timing checks, counting
 //! descriptors, re-running one test in a child process of its own, SIGPIPE's default action,
-//! the loopback interface's name.
+//! the loopback interface's name, and the external tools some tests need.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod program;
 
 use std::ffi::CStr;
-use std::io::{ErrorKind, Read};
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -212,4 +214,35 @@ pub fn loopback_interface() -> String {
     // SAFETY: `list` came from getifaddrs and is freed once; no reference into it remains.
     unsafe { libc::freeifaddrs(list) };
     name.expect("no interface has IFF_LOOPBACK set")
+}
+
+/// Whether this run is CI's (`CI=true`), where a test that cannot run fails instead of
+/// skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A test that cannot run here: outside CI, prints one line `skipped: <why>` on stderr (past
+/// the harness's capture, so it is seen) and returns, and the test passes; under `CI=true`
+/// it panics, as CI installs everything the tests need (`ci/install.sh`).
+pub fn skip(why: &str) {
+    assert!(!in_ci(), "CI=true and {why} (ci/install.sh installs it)");
+    // Straight to stderr: the harness captures the print macros, not this.
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// The path of `program` on `PATH`, or `None` after [`skip`] says it is not installed (or
+/// fails the test under `CI=true`). A test starts with
+/// `let Some(socat) = support::tool("socat") else { return };`.
+pub fn tool(program: &str) -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p));
+    if found.is_none() {
+        skip(&format!("{program} is not installed"));
+    }
+    found.map(|p| p.to_string_lossy().into_owned())
+}
+
+fn is_executable(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
