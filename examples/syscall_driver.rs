@@ -8,7 +8,8 @@
 //! threads, so the acting thread (the main one) does nothing but the operation between the
 //! markers. After the END marker it prints `outcome ok`, `outcome err <op> <kind>` or
 //! `outcome closed <op>`, and `fds <change>`: how the count of open descriptors in
-//! `/proc/self/fd` changed across the operation. `syscall_driver --list` prints every row.
+//! `/proc/self/fd` changed across the operation. `syscall_driver --list` prints every row:
+//! the names in [`ROWS`], which `tests/syscalls` checks against the document's.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
@@ -18,90 +19,123 @@ use std::time::Duration;
 
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IpAddr, Result, SO_BROADCAST, SO_LINGER, SOL_SOCKET, SockOptValue, TcpConn,
-    TcpListener, Timeout, UdpSocket, bind, connect, connect_host, get_peer_name, get_sock_name, get_sock_opt,
+    TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host, get_peer_name, get_sock_name, get_sock_opt,
     get_sock_opt_bytes, listen, set_sock_opt,
 };
 
-/// Every row the driver can run, in the contract's order.
-const ROWS: &[&str] = &[
-    "listen",
-    "listen/ipv6",
-    "listen/in-use",
-    "listen/socket-fails",
-    "listen/bind-fails",
-    "accept/queued",
-    "accept/wait",
-    "accept/indefinite",
-    "accept/timeout",
-    "accept/eintr",
-    "accept/closed",
-    "listener.addr",
-    "listener.set_nagle",
-    "listener.set_delay_ack",
-    "listener.close",
-    "listener.drop",
-    "connect/indefinite",
-    "connect/timeout",
-    "connect/refused",
-    "connect/refused-timeout",
-    "connect/expired",
-    "connect/eintr",
-    "connect/socket-fails",
-    "connect/connect-fails",
-    "connect_host/numeric",
-    "connect_host/numeric-service",
-    "connect_host/localhost",
-    "connect_host/bad-service",
-    "conn.recv/ready",
-    "conn.recv/wait",
-    "conn.recv/timeout",
-    "conn.recv/indefinite",
-    "conn.recv/eintr",
-    "conn.recv/eof",
-    "conn.read",
-    "conn.send/room",
-    "conn.send/full",
-    "conn.send/timeout",
-    "conn.send/epipe",
-    "conn.write",
-    "conn.shutdown",
-    "conn.addr",
-    "conn.set_nagle",
-    "conn.set_delay_ack",
-    "conn.close",
-    "conn.drop",
-    "udp.new",
-    "udp.new/ipv6",
-    "udp.new/unspec",
-    "udp.send",
-    "udp.send/indefinite",
-    "udp.send/wrong-family",
-    "udp.recv/ready",
-    "udp.recv/wait",
-    "udp.recv/timeout",
-    "udp.recv/indefinite",
-    "udp.recv/eintr",
-    "udp.recv/truncated",
-    "udp.recv_into",
-    "udp.recvfrom/ready",
-    "udp.recvfrom/wait",
-    "udp.recvfrom/timeout",
-    "udp.recv_from_into",
-    "udp.addr",
-    "udp.close",
-    "udp.drop",
-    "bind",
-    "bind/in-use",
-    "set_sock_opt/int",
-    "set_sock_opt/bytes",
-    "set_sock_opt/null",
-    "set_sock_opt/refused",
-    "get_sock_opt/int",
-    "get_sock_opt/bytes",
-    "get_sock_opt/unknown",
-    "get_peer_name",
-    "get_peer_name/unconnected",
-    "get_sock_name",
+/// What a row does: its setup, then `measure(row, …)` of the operation.
+type Run = fn(&str) -> Setup;
+
+type Setup = std::result::Result<(), Box<dyn std::error::Error>>;
+
+/// Every row the driver can run, in the contract's order: the one place here that names a
+/// row. Rows that differ only in a value share a function and pass the value.
+const ROWS: &[(&str, Run)] = &[
+    ("listen", listen_v4),
+    ("listen/ipv6", |row| measure(row, || listen(&"[::1]:0".parse()?, true, 16))),
+    ("listen/in-use", listen_in_use),
+    ("listen/socket-fails", listen_v4),
+    ("listen/bind-fails", listen_v4),
+    ("accept/queued", accept_queued),
+    ("accept/wait", |row| accept_later(row, PEER_DELAY, Timeout::from(4.0))),
+    ("accept/indefinite", |row| accept_later(row, PEER_DELAY, Timeout::INDEFINITE)),
+    ("accept/timeout", |row| on_listener(row, |server| server.accept(0.1))),
+    ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
+    ("accept/closed", accept_closed),
+    ("listener.addr", |row| on_listener(row, TcpListener::addr)),
+    ("listener.set_nagle", |row| on_listener(row, |server| server.set_nagle(false))),
+    ("listener.set_delay_ack", |row| on_listener(row, |server| server.set_delay_ack(false))),
+    ("listener.close", |row| {
+        let server = server()?;
+        measure(row, || close_twice_then_drop(server, TcpListener::close))
+    }),
+    ("listener.drop", |row| {
+        let server = server()?;
+        measure(row, || dropped(server))
+    }),
+    ("connect/indefinite", |row| connect_to_listener(row, Timeout::INDEFINITE)),
+    ("connect/timeout", |row| connect_to_listener(row, Timeout::from(4.0))),
+    ("connect/refused", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
+    ("connect/refused-timeout", |row| connect_to_closed_port(row, Timeout::from(4.0))),
+    ("connect/expired", connect_expired),
+    ("connect/eintr", |row| connect_to_listener(row, Timeout::from(1.0))),
+    ("connect/socket-fails", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
+    ("connect/connect-fails", |row| connect_to_listener(row, Timeout::INDEFINITE)),
+    ("connect_host/numeric", connect_host_numeric),
+    ("connect_host/numeric-service", |row| connect_host_service(row, "127.0.0.1")),
+    ("connect_host/localhost", |row| connect_host_service(row, "localhost")),
+    ("connect_host/bad-service", |row| {
+        measure(row, || connect_host("127.0.0.1", "no-such-service", IPFamily::IPv4, 4.0))
+    }),
+    ("conn.recv/ready", |row| recv_arrived(row, b"hello", |conn, buf| conn.recv(buf, 1.0))),
+    ("conn.recv/wait", |row| recv_later(row, PEER_DELAY, Timeout::from(4.0))),
+    ("conn.recv/timeout", |row| on_conn(row, |conn| conn.recv(&mut [0; 16], 0.1))),
+    ("conn.recv/indefinite", |row| recv_later(row, PEER_DELAY, Timeout::INDEFINITE)),
+    ("conn.recv/eintr", |row| recv_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
+    ("conn.recv/eof", |row| recv_arrived(row, b"", |conn, buf| conn.recv(buf, 1.0))),
+    ("conn.read", |row| recv_arrived(row, b"hello", |mut conn, buf| conn.read(buf))),
+    ("conn.send/room", |row| on_conn(row, |conn| conn.send(b"hello", 1.0))),
+    ("conn.send/full", send_full),
+    ("conn.send/timeout", send_timeout),
+    ("conn.send/epipe", send_after_shutdown),
+    ("conn.write", |row| on_conn(row, |mut conn| conn.write(b"hello"))),
+    ("conn.shutdown", |row| on_conn(row, |conn| conn.shutdown(Shutdown::Write))),
+    ("conn.addr", |row| on_conn(row, TcpConn::addr)),
+    ("conn.set_nagle", |row| on_conn(row, |conn| conn.set_nagle(false))),
+    ("conn.set_delay_ack", |row| on_conn(row, |conn| conn.set_delay_ack(false))),
+    ("conn.close", |row| {
+        let (conn, _peer) = pair()?;
+        measure(row, || close_twice_then_drop(conn, TcpConn::close))
+    }),
+    ("conn.drop", |row| {
+        let (conn, _peer) = pair()?;
+        measure(row, || dropped(conn))
+    }),
+    ("udp.new", |row| measure(row, || UdpSocket::new(IPFamily::IPv4))),
+    ("udp.new/ipv6", |row| measure(row, || UdpSocket::new(IPFamily::IPv6))),
+    ("udp.new/unspec", |row| measure(row, || UdpSocket::new(IPFamily::IPUnspec))),
+    ("udp.send", |row| udp_send(row, false, Timeout::from(1.0))),
+    ("udp.send/indefinite", |row| udp_send(row, false, Timeout::INDEFINITE)),
+    ("udp.send/wrong-family", |row| udp_send(row, true, Timeout::from(1.0))),
+    ("udp.recv/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recv(40, 1.0))),
+    ("udp.recv/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, 4.0))),
+    ("udp.recv/timeout", |row| on_udp(row, |socket| socket.recv(40, 0.1))),
+    ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
+    ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
+    ("udp.recv/truncated", |row| udp_queued(row, b"0123456789", |socket, _| socket.recv(4, 1.0))),
+    ("udp.recv_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_into(buf, 1.0))),
+    ("udp.recvfrom/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recvfrom(40, 1.0, libc::MSG_PEEK))),
+    ("udp.recvfrom/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recvfrom(40, 4.0, 0))),
+    ("udp.recvfrom/timeout", |row| on_udp(row, |socket| socket.recvfrom(40, 0.1, 0))),
+    ("udp.recv_from_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_from_into(buf, 1.0, 0))),
+    ("udp.addr", |row| on_udp(row, UdpSocket::addr)),
+    ("udp.close", |row| {
+        let socket = udp()?;
+        measure(row, || close_twice_then_drop(socket, UdpSocket::close))
+    }),
+    ("udp.drop", |row| {
+        let socket = udp()?;
+        measure(row, || dropped(socket))
+    }),
+    ("bind", |row| {
+        let socket = UdpSocket::new(IPFamily::IPv4)?;
+        measure(row, || bind(&socket, &lo4(), true))
+    }),
+    ("bind/in-use", bind_in_use),
+    ("set_sock_opt/int", |row| set_option(row, SO_BROADCAST, SockOptValue::Int(1))),
+    ("set_sock_opt/bytes", |row| set_option(row, SO_LINGER, SockOptValue::Bytes(&LINGER_ABORT))),
+    ("set_sock_opt/null", |row| set_option(row, SO_BROADCAST, SockOptValue::Null(4))),
+    ("set_sock_opt/refused", set_refused),
+    ("get_sock_opt/int", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, SO_BROADCAST))),
+    ("get_sock_opt/bytes", |row| on_udp(row, |socket| get_sock_opt_bytes(socket, SOL_SOCKET, SO_LINGER, 64))),
+    ("get_sock_opt/unknown", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, 9999))),
+    ("get_peer_name", |row| on_conn(row, get_peer_name)),
+    ("get_peer_name/unconnected", |row| {
+        let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        let conn = TcpConn::from(OwnedFd::from(fresh));
+        measure(row, || get_peer_name(&conn))
+    }),
+    ("get_sock_name", |row| on_listener(row, get_sock_name)),
 ];
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
@@ -110,312 +144,216 @@ const PEER_DELAY: Duration = Duration::from_millis(100);
 /// after that, so the second poll is the one that sees it.
 const EINTR_PEER_DELAY: Duration = Duration::from_millis(300);
 
+/// `struct linger { l_onoff: 1, l_linger: 0 }` as the kernel reads it.
+const LINGER_ABORT: [u8; 8] = {
+    let (on, seconds) = (1i32.to_ne_bytes(), 0i32.to_ne_bytes());
+    [on[0], on[1], on[2], on[3], seconds[0], seconds[1], seconds[2], seconds[3]]
+};
+
 fn main() {
     let row = std::env::args().nth(1).unwrap_or_default();
     if row == "--list" {
-        ROWS.iter().for_each(|r| println!("{r}"));
+        ROWS.iter().for_each(|(name, _)| println!("{name}"));
         return;
     }
+    let Some((_, run)) = ROWS.iter().find(|(name, _)| *name == row) else {
+        eprintln!("syscall_driver: no such row (see --list): {row:?}");
+        std::process::exit(2);
+    };
     if let Err(e) = run(&row) {
         eprintln!("syscall_driver: {row}: setup failed: {e}");
         std::process::exit(2);
     }
 }
 
-type Setup = std::result::Result<(), Box<dyn std::error::Error>>;
+fn listen_v4(row: &str) -> Setup {
+    measure(row, || listen(&lo4(), true, 16))
+}
 
-fn run(row: &str) -> Setup {
-    match row {
-        "listen" | "listen/socket-fails" | "listen/bind-fails" => measure(row, || listen(&lo4(), true, 16)),
-        "listen/ipv6" => measure(row, || listen(&"[::1]:0".parse()?, true, 16)),
-        "listen/in-use" => {
-            let holder = server()?;
-            let taken = holder.addr()?;
-            measure(row, || listen(&taken, true, 16));
-        }
-        "accept/queued" => {
-            let server = server()?;
-            let _client = TcpStream::connect(std::net::SocketAddr::from(server.addr()?))?;
-            measure(row, || server.accept(1.0));
-        }
-        "accept/wait" | "accept/indefinite" | "accept/eintr" => {
-            let server = server()?;
-            // The peer's socket exists before the region, so only the accepted one is new.
-            let at = std::net::SocketAddr::from(server.addr()?).into();
-            let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-            let delay = if row == "accept/eintr" { EINTR_PEER_DELAY } else { PEER_DELAY };
-            let peer = later(delay, move || client.connect(&at).map(|()| client));
-            match row {
-                "accept/wait" => measure(row, || server.accept(4.0)),
-                "accept/eintr" => measure(row, || server.accept(1.0)),
-                _ => measure(row, || server.accept(INDEFINITE_TIMEOUT)),
-            }
-            join(peer)?;
-        }
-        "accept/timeout" => {
-            let server = server()?;
-            measure(row, || server.accept(0.1));
-        }
-        "accept/closed" => {
-            let mut server = server()?;
-            server.close()?;
-            measure(row, || server.accept(1.0));
-        }
-        "listener.addr" => {
-            let server = server()?;
-            measure(row, || server.addr());
-        }
-        "listener.set_nagle" => {
-            let server = server()?;
-            measure(row, || server.set_nagle(false));
-        }
-        "listener.set_delay_ack" => {
-            let server = server()?;
-            measure(row, || server.set_delay_ack(false));
-        }
-        "listener.close" => {
-            let server = server()?;
-            measure(row, || close_twice_then_drop(server, TcpListener::close));
-        }
-        "listener.drop" => {
-            let server = server()?;
-            measure(row, || dropped(server));
-        }
-        "connect/indefinite" | "connect/timeout" | "connect/eintr" | "connect/connect-fails" => {
-            let server = server()?;
-            let at = server.addr()?;
-            let timeout = match row {
-                "connect/timeout" => Timeout::from(4.0),
-                "connect/eintr" => Timeout::from(1.0),
-                _ => Timeout::INDEFINITE,
-            };
-            measure(row, || connect(&at, timeout));
-        }
-        "connect/refused" | "connect/socket-fails" => {
-            let at = closed_port()?;
-            measure(row, || connect(&at, INDEFINITE_TIMEOUT));
-        }
-        "connect/refused-timeout" => {
-            let at = closed_port()?;
-            measure(row, || connect(&at, 4.0));
-        }
-        "connect/expired" => {
-            // A backlog of 0 holds one connection; with it queued, the kernel drops the SYNs
-            // of the next, so that connect can only time out. The second setup connect makes
-            // sure the queue is full before the measured one.
-            let full = listen(&lo4(), true, 0)?;
-            let at = full.addr()?;
-            let _queued = connect(&at, 1.0)?;
-            let _dropped = connect(&at, 0.05);
-            measure(row, || connect(&at, 0.2));
-        }
-        "connect_host/numeric" => {
-            let server = server()?;
-            let port = server.addr()?.port();
-            measure(row, || connect_host("127.0.0.1", port, IPFamily::IPv4, 4.0));
-        }
-        "connect_host/numeric-service" | "connect_host/localhost" => {
-            let server = server()?;
-            let port = server.addr()?.port().to_string();
-            let host = if row == "connect_host/localhost" { "localhost" } else { "127.0.0.1" };
-            measure(row, || connect_host(host, &port, IPFamily::IPv4, 4.0));
-        }
-        "connect_host/bad-service" => {
-            measure(row, || connect_host("127.0.0.1", "no-such-service", IPFamily::IPv4, 4.0));
-        }
-        "conn.recv/ready" | "conn.read" | "conn.recv/eof" => {
-            let (conn, mut peer) = pair()?;
-            if row == "conn.recv/eof" {
-                peer.shutdown(Shutdown::Write)?;
-            } else {
-                peer.write_all(b"hello")?;
-            }
-            let mut buf = [0; 16];
-            match row {
-                "conn.read" => measure(row, || (&conn).read(&mut buf)),
-                _ => measure(row, || conn.recv(&mut buf, 1.0)),
-            }
-        }
-        "conn.recv/wait" | "conn.recv/indefinite" | "conn.recv/eintr" => {
-            let (conn, mut peer) = pair()?;
-            let delay = if row == "conn.recv/eintr" { EINTR_PEER_DELAY } else { PEER_DELAY };
-            let peer = later(delay, move || peer.write_all(b"hello").map(|()| peer));
-            let mut buf = [0; 16];
-            match row {
-                "conn.recv/wait" => measure(row, || conn.recv(&mut buf, 4.0)),
-                "conn.recv/eintr" => measure(row, || conn.recv(&mut buf, 1.0)),
-                _ => measure(row, || conn.recv(&mut buf, INDEFINITE_TIMEOUT)),
-            }
-            join(peer)?;
-        }
-        "conn.recv/timeout" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || conn.recv(&mut [0; 16], 0.1));
-        }
-        "conn.send/room" | "conn.write" | "conn.send/epipe" => {
-            let (conn, _peer) = pair()?;
-            if row == "conn.send/epipe" {
-                conn.shutdown(Shutdown::Write)?;
-            }
-            match row {
-                "conn.write" => measure(row, || (&conn).write(b"hello")),
-                _ => measure(row, || conn.send(b"hello", 1.0)),
-            }
-        }
-        "conn.send/full" => {
-            let (conn, mut peer) = pair()?;
-            fill(&conn)?;
-            let drain = later(PEER_DELAY, move || drain(&mut peer).map(|()| peer));
-            measure(row, || conn.send(&[7; 64], 4.0));
-            join(drain)?;
-        }
-        "conn.send/timeout" => {
-            let (conn, _peer) = pair()?;
-            fill(&conn)?;
-            measure(row, || conn.send(&[7; 64], 0.1));
-        }
-        "conn.shutdown" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || conn.shutdown(Shutdown::Write));
-        }
-        "conn.addr" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || conn.addr());
-        }
-        "conn.set_nagle" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || conn.set_nagle(false));
-        }
-        "conn.set_delay_ack" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || conn.set_delay_ack(false));
-        }
-        "conn.close" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || close_twice_then_drop(conn, TcpConn::close));
-        }
-        "conn.drop" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || dropped(conn));
-        }
-        "udp.new" => measure(row, || UdpSocket::new(IPFamily::IPv4)),
-        "udp.new/ipv6" => measure(row, || UdpSocket::new(IPFamily::IPv6)),
-        "udp.new/unspec" => measure(row, || UdpSocket::new(IPFamily::IPUnspec)),
-        "udp.send" | "udp.send/indefinite" | "udp.send/wrong-family" => {
-            let (sender, receiver) = (UdpSocket::new(IPFamily::IPv4)?, udp()?);
-            let to = if row == "udp.send/wrong-family" { "[::1]:9".parse()? } else { receiver.addr()? };
-            match row {
-                "udp.send/indefinite" => measure(row, || sender.send(b"hello", &to, INDEFINITE_TIMEOUT)),
-                _ => measure(row, || sender.send(b"hello", &to, 1.0)),
-            }
-        }
-        "udp.recv/ready" | "udp.recv/truncated" | "udp.recv_into" | "udp.recvfrom/ready" | "udp.recv_from_into" => {
-            let socket = udp()?;
-            let data: &[u8] = if row == "udp.recv/truncated" { b"0123456789" } else { b"hello" };
-            UdpSocket::new(IPFamily::IPv4)?.send(data, &socket.addr()?, 1.0)?;
-            let mut buf = [0; 40];
-            match row {
-                "udp.recv/truncated" => measure(row, || socket.recv(4, 1.0)),
-                "udp.recv_into" => measure(row, || socket.recv_into(&mut buf, 1.0)),
-                "udp.recvfrom/ready" => measure(row, || socket.recvfrom(40, 1.0, libc::MSG_PEEK)),
-                "udp.recv_from_into" => measure(row, || socket.recv_from_into(&mut buf, 1.0, 0)),
-                _ => measure(row, || socket.recv(40, 1.0)),
-            }
-        }
-        "udp.recv/wait" | "udp.recv/indefinite" | "udp.recv/eintr" | "udp.recvfrom/wait" => {
-            let socket = udp()?;
-            let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
-            let delay = if row == "udp.recv/eintr" { EINTR_PEER_DELAY } else { PEER_DELAY };
-            let peer = later(delay, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into));
-            match row {
-                "udp.recv/wait" => measure(row, || socket.recv(40, 4.0)),
-                "udp.recv/eintr" => measure(row, || socket.recv(40, 1.0)),
-                "udp.recvfrom/wait" => measure(row, || socket.recvfrom(40, 4.0, 0)),
-                _ => measure(row, || socket.recv(40, INDEFINITE_TIMEOUT)),
-            }
-            join(peer)?;
-        }
-        "udp.recv/timeout" => {
-            let socket = udp()?;
-            measure(row, || socket.recv(40, 0.1));
-        }
-        "udp.recvfrom/timeout" => {
-            let socket = udp()?;
-            measure(row, || socket.recvfrom(40, 0.1, 0));
-        }
-        "udp.addr" => {
-            let socket = udp()?;
-            measure(row, || socket.addr());
-        }
-        "udp.close" => {
-            let socket = udp()?;
-            measure(row, || close_twice_then_drop(socket, UdpSocket::close));
-        }
-        "udp.drop" => {
-            let socket = udp()?;
-            measure(row, || dropped(socket));
-        }
-        "bind" => {
-            let socket = UdpSocket::new(IPFamily::IPv4)?;
-            measure(row, || bind(&socket, &lo4(), true));
-        }
-        "bind/in-use" => {
-            let (taken, socket) = (udp()?, UdpSocket::new(IPFamily::IPv4)?);
-            let at = taken.addr()?;
-            measure(row, || bind(&socket, &at, false));
-        }
-        "set_sock_opt/int" | "set_sock_opt/bytes" | "set_sock_opt/null" => {
-            let socket = udp()?;
-            // struct linger { l_onoff: 1, l_linger: 0 }
-            let linger = [1i32.to_ne_bytes(), 0i32.to_ne_bytes()].concat();
-            let (name, value) = match row {
-                "set_sock_opt/int" => (SO_BROADCAST, SockOptValue::Int(1)),
-                "set_sock_opt/bytes" => (SO_LINGER, SockOptValue::Bytes(&linger)),
-                _ => (SO_BROADCAST, SockOptValue::Null(4)),
-            };
-            measure(row, || set_sock_opt(&socket, SOL_SOCKET, name, value));
-        }
-        "set_sock_opt/refused" => {
-            let socket = udp()?;
-            // IPT_SO_SET_REPLACE: a struct ipt_replace, whose `counters` pointer the kernel
-            // writes to. Refused before the syscall.
-            let replace = [0u8; 96];
-            measure(row, || set_sock_opt(&socket, libc::IPPROTO_IP, 64, &replace));
-        }
-        "get_sock_opt/int" => {
-            let socket = udp()?;
-            measure(row, || get_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST));
-        }
-        "get_sock_opt/bytes" => {
-            let socket = udp()?;
-            measure(row, || get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64));
-        }
-        "get_sock_opt/unknown" => {
-            let socket = udp()?;
-            measure(row, || get_sock_opt(&socket, SOL_SOCKET, 9999));
-        }
-        "get_peer_name" => {
-            let (conn, _peer) = pair()?;
-            measure(row, || get_peer_name(&conn));
-        }
-        "get_peer_name/unconnected" => {
-            let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-            let conn = TcpConn::from(OwnedFd::from(fresh));
-            measure(row, || get_peer_name(&conn));
-        }
-        "get_sock_name" => {
-            let server = server()?;
-            measure(row, || get_sock_name(&server));
-        }
-        _ => return Err(format!("no such row (see --list): {row:?}").into()),
+fn listen_in_use(row: &str) -> Setup {
+    let holder = server()?;
+    let taken = holder.addr()?;
+    measure(row, || listen(&taken, true, 16))
+}
+
+/// Runs `op` on a listener of its own.
+fn on_listener<T, E: Outcome>(row: &str, op: impl FnOnce(&TcpListener) -> std::result::Result<T, E>) -> Setup {
+    let server = server()?;
+    measure(row, || op(&server))
+}
+
+fn accept_queued(row: &str) -> Setup {
+    let server = server()?;
+    let _client = TcpStream::connect(std::net::SocketAddr::from(server.addr()?))?;
+    measure(row, || server.accept(1.0))
+}
+
+/// Accepts with `timeout` a peer that connects after `delay`.
+fn accept_later(row: &str, delay: Duration, timeout: Timeout) -> Setup {
+    let server = server()?;
+    // The peer's socket exists before the region, so only the accepted one is new.
+    let at = std::net::SocketAddr::from(server.addr()?).into();
+    let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let peer = later(delay, move || client.connect(&at).map(|()| client));
+    measure(row, || server.accept(timeout))?;
+    join(peer)
+}
+
+fn accept_closed(row: &str) -> Setup {
+    let mut server = server()?;
+    server.close()?;
+    measure(row, || server.accept(1.0))
+}
+
+fn connect_to_listener(row: &str, timeout: Timeout) -> Setup {
+    let server = server()?;
+    let at = server.addr()?;
+    measure(row, || connect(&at, timeout))
+}
+
+fn connect_to_closed_port(row: &str, timeout: Timeout) -> Setup {
+    let at = closed_port()?;
+    measure(row, || connect(&at, timeout))
+}
+
+fn connect_expired(row: &str) -> Setup {
+    // A backlog of 0 holds one connection; with it queued, the kernel drops the SYNs of the
+    // next, so that connect can only time out. The second setup connect makes sure the
+    // queue is full before the measured one.
+    let full = listen(&lo4(), true, 0)?;
+    let at = full.addr()?;
+    let _queued = connect(&at, 1.0)?;
+    let _dropped = connect(&at, 0.05);
+    measure(row, || connect(&at, 0.2))
+}
+
+fn connect_host_numeric(row: &str) -> Setup {
+    let server = server()?;
+    let port = server.addr()?.port();
+    measure(row, || connect_host("127.0.0.1", port, IPFamily::IPv4, 4.0))
+}
+
+/// `connect_host` to `host` with the port as a service string.
+fn connect_host_service(row: &str, host: &str) -> Setup {
+    let server = server()?;
+    let port = server.addr()?.port().to_string();
+    measure(row, || connect_host(host, &port, IPFamily::IPv4, 4.0))
+}
+
+/// Runs `op` on a connection (with its peer kept open).
+fn on_conn<T, E: Outcome>(row: &str, op: impl FnOnce(&TcpConn) -> std::result::Result<T, E>) -> Setup {
+    let (conn, _peer) = pair()?;
+    measure(row, || op(&conn))
+}
+
+/// Receives with `op` (into a 16-byte buffer) what the peer sent before: `sent`, or, if
+/// that is empty, the end of its stream.
+fn recv_arrived<T, E: Outcome>(
+    row: &str,
+    sent: &[u8],
+    op: impl FnOnce(&TcpConn, &mut [u8]) -> std::result::Result<T, E>,
+) -> Setup {
+    let (conn, mut peer) = pair()?;
+    if sent.is_empty() {
+        peer.shutdown(Shutdown::Write)?;
+    } else {
+        peer.write_all(sent)?;
     }
-    Ok(())
+    let mut buf = [0; 16];
+    measure(row, || op(&conn, &mut buf))
+}
+
+/// Receives with `timeout` what the peer sends after `delay`.
+fn recv_later(row: &str, delay: Duration, timeout: Timeout) -> Setup {
+    let (conn, mut peer) = pair()?;
+    let peer = later(delay, move || peer.write_all(b"hello").map(|()| peer));
+    let mut buf = [0; 16];
+    measure(row, || conn.recv(&mut buf, timeout))?;
+    join(peer)
+}
+
+fn send_full(row: &str) -> Setup {
+    let (conn, mut peer) = pair()?;
+    fill(&conn)?;
+    let drain = later(PEER_DELAY, move || drain(&mut peer).map(|()| peer));
+    measure(row, || conn.send(&[7; 64], 4.0))?;
+    join(drain)
+}
+
+fn send_timeout(row: &str) -> Setup {
+    let (conn, _peer) = pair()?;
+    fill(&conn)?;
+    measure(row, || conn.send(&[7; 64], 0.1))
+}
+
+fn send_after_shutdown(row: &str) -> Setup {
+    let (conn, _peer) = pair()?;
+    conn.shutdown(Shutdown::Write)?;
+    measure(row, || conn.send(b"hello", 1.0))
+}
+
+/// Sends from a new IPv4 socket to a bound one, or (`wrong_family`) to an IPv6 address.
+fn udp_send(row: &str, wrong_family: bool, timeout: Timeout) -> Setup {
+    let (sender, receiver) = (UdpSocket::new(IPFamily::IPv4)?, udp()?);
+    let to = if wrong_family { "[::1]:9".parse()? } else { receiver.addr()? };
+    measure(row, || sender.send(b"hello", &to, timeout))
+}
+
+/// Runs `op` on a bound UDP socket.
+fn on_udp<T, E: Outcome>(row: &str, op: impl FnOnce(&UdpSocket) -> std::result::Result<T, E>) -> Setup {
+    let socket = udp()?;
+    measure(row, || op(&socket))
+}
+
+/// Receives with `op` (given a 40-byte buffer) the datagram `data`, queued before.
+fn udp_queued<T, E: Outcome>(
+    row: &str,
+    data: &[u8],
+    op: impl FnOnce(&UdpSocket, &mut [u8]) -> std::result::Result<T, E>,
+) -> Setup {
+    let socket = udp()?;
+    UdpSocket::new(IPFamily::IPv4)?.send(data, &socket.addr()?, 1.0)?;
+    let mut buf = [0; 40];
+    measure(row, || op(&socket, &mut buf))
+}
+
+/// Receives with `op` the datagram a peer sends after `delay`.
+fn udp_later<T, E: Outcome>(
+    row: &str,
+    delay: Duration,
+    op: impl FnOnce(&UdpSocket) -> std::result::Result<T, E>,
+) -> Setup {
+    let socket = udp()?;
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+    let peer = later(delay, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into));
+    measure(row, || op(&socket))?;
+    join(peer)
+}
+
+fn bind_in_use(row: &str) -> Setup {
+    let (taken, socket) = (udp()?, UdpSocket::new(IPFamily::IPv4)?);
+    let at = taken.addr()?;
+    measure(row, || bind(&socket, &at, false))
+}
+
+/// Sets `SOL_SOCKET` option `name` to `value` on a bound UDP socket.
+fn set_option(row: &str, name: c_int, value: SockOptValue<'static>) -> Setup {
+    let socket = udp()?;
+    measure(row, || set_sock_opt(&socket, SOL_SOCKET, name, value))
+}
+
+/// `IPT_SO_SET_REPLACE` (`IPPROTO_IP`, 64): a `struct ipt_replace`, whose `counters` pointer
+/// the kernel writes to, so the safe call refuses it before the syscall.
+fn set_refused(row: &str) -> Setup {
+    let socket = udp()?;
+    let replace = [0u8; 96];
+    measure(row, || set_sock_opt(&socket, libc::IPPROTO_IP, 64, &replace))
 }
 
 /// Runs `op` between the markers and reports its outcome and the change in open
 /// descriptors. The result is dropped only after the END marker, so a drop's `close` is
 /// not counted as the operation's.
-fn measure<T, E: Outcome>(row: &str, op: impl FnOnce() -> std::result::Result<T, E>) {
+fn measure<T, E: Outcome>(row: &str, op: impl FnOnce() -> std::result::Result<T, E>) -> Setup {
     let (begin, end) = (format!("BEGIN {row}"), format!("END {row}"));
     let before = open_fds();
     marker(&begin);
@@ -427,6 +365,7 @@ fn measure<T, E: Outcome>(row: &str, op: impl FnOnce() -> std::result::Result<T,
         Err(e) => println!("outcome {}", e.outcome()),
     }
     println!("fds {:+}", after as i64 - before as i64);
+    Ok(())
 }
 
 /// How a failed operation is reported on the `outcome` line.

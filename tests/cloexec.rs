@@ -1,12 +1,13 @@
 //! Close-on-exec: every descriptor the crate creates carries `FD_CLOEXEC`, and a child
 //! process started while they are open inherits none of them.
 
+mod support;
+
+use chapel_socket::{IPFamily, UdpSocket, bind, connect, connect_host, listen};
 use std::collections::BTreeSet;
 use std::os::fd::{AsRawFd, RawFd};
 use std::process::Command;
-use std::time::Duration;
-
-use chapel_socket::{IPFamily, UdpSocket, bind, connect, connect_host, listen};
+use support::{PATIENCE, loopbacks};
 
 /// The socket inode behind `fd` (`socket:[123]` in `/proc/self/fd`).
 fn socket_inode(fd: RawFd) -> String {
@@ -34,9 +35,10 @@ fn inherited_sockets() -> BTreeSet<String> {
 
 #[test]
 fn every_descriptor_is_close_on_exec_and_never_inherited() {
-    let t = Duration::from_secs(4);
-    let v4 = listen(&"127.0.0.1:0".parse().unwrap(), true, 8).unwrap();
-    let v6 = listen(&"[::1]:0".parse().unwrap(), true, 8).unwrap();
+    let t = PATIENCE;
+    let [any4, any6] = loopbacks();
+    let v4 = listen(&any4, true, 8).unwrap();
+    let v6 = listen(&any6, true, 8).unwrap();
     let connected_bounded = connect(&v4.addr().unwrap(), t).unwrap();
     let connected_indefinite = connect(&v6.addr().unwrap(), -1.0).unwrap();
     let by_name = connect_host("localhost", v4.addr().unwrap().port(), IPFamily::IPv4, t).unwrap();
@@ -45,7 +47,7 @@ fn every_descriptor_is_close_on_exec_and_never_inherited() {
     let accepted_by_name = v4.accept(t).unwrap();
     let udp4 = UdpSocket::new(IPFamily::IPv4).unwrap();
     let udp6 = UdpSocket::new(IPFamily::IPv6).unwrap();
-    bind(&udp6, &"[::1]:0".parse().unwrap(), true).unwrap();
+    bind(&udp6, &any6, true).unwrap();
 
     let ours: Vec<(&str, RawFd)> = vec![
         ("listener v4", v4.as_raw_fd()),

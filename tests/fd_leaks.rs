@@ -4,6 +4,8 @@
 //! One test in this binary on purpose: it counts `/proc/self/fd`, which any test running
 //! beside it would disturb.
 
+mod support;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
@@ -12,12 +14,9 @@ use chapel_socket::{
     IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, TcpListener, UdpSocket, bind, connect, connect_host,
     get_sock_opt, listen, set_sock_opt,
 };
+use support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
 
 const ITERATIONS: usize = 12_000;
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
-}
 
 /// Loopback addresses 127.0.0.1 to 127.0.0.200 in turn, so the TIME_WAIT entries of the
 /// connections made here spread over many address pairs.
@@ -36,11 +35,8 @@ fn abort(mut conn: TcpConn) {
 /// to it time out), a port nobody listens on (connects are refused), a connected pair with
 /// nothing to read, and a listener and a UDP socket whose addresses are taken.
 struct Fixtures {
-    full: TcpListener,
-    _queued: Vec<TcpConn>,
-    /// Bound but not listening: the port stays ours, and connects to it are refused.
-    _holder: socket2::Socket,
-    refused: IpAddr,
+    full: FullQueue,
+    refused: ClosedPort,
     pair: (TcpConn, TcpConn),
     taken: TcpListener,
     udp_taken: UdpSocket,
@@ -48,27 +44,16 @@ struct Fixtures {
 
 impl Fixtures {
     fn new() -> Fixtures {
-        let full = listen(&"127.0.0.1:0".parse().unwrap(), true, 0).unwrap();
-        let mut queued = Vec::new();
-        // Fill the accept queue: once it is full the kernel drops new SYNs.
-        while queued.len() < 16 {
-            match connect(&full.addr().unwrap(), 0.2) {
-                Ok(c) => queued.push(c),
-                Err(e) if e.kind() == ErrorKind::TimedOut => break,
-                Err(e) => panic!("filling the accept queue: {e}"),
-            }
-        }
-        assert!(queued.len() < 16, "the accept queue never filled");
-        let holder = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-        holder.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
-        let refused = IpAddr::from(holder.local_addr().unwrap().as_socket().unwrap());
-        let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+        let lo4 = "127.0.0.1:0".parse().unwrap();
+        let full = full_queue(&lo4);
+        let refused = closed_port(&lo4);
+        let server = listen(&lo4, true, 1).unwrap();
         let client = connect(&server.addr().unwrap(), 1.0).unwrap();
         let pair = (client, server.accept(1.0).unwrap());
-        let taken = listen(&"127.0.0.1:0".parse().unwrap(), false, 1).unwrap();
+        let taken = listen(&lo4, false, 1).unwrap();
         let udp_taken = UdpSocket::new(IPFamily::IPv4).unwrap();
-        bind(&udp_taken, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
-        Fixtures { full, _queued: queued, _holder: holder, refused, pair, taken, udp_taken }
+        bind(&udp_taken, &lo4, false).unwrap();
+        Fixtures { full, refused, pair, taken, udp_taken }
     }
 }
 
@@ -103,15 +88,15 @@ fn step(i: usize, fx: &Fixtures) {
         }
         // Refused, with and without a timeout.
         2 => {
-            let e = connect(&fx.refused, t).unwrap_err();
+            let e = connect(&fx.refused.addr, t).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
-            let e = connect(&fx.refused, -1.0).unwrap_err();
+            let e = connect(&fx.refused.addr, -1.0).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
         }
         // Connect timeout against the full accept queue.
         3 => {
             let timeout = if i % 28 == 3 { Duration::ZERO } else { Duration::from_millis(1) };
-            let e = connect(&fx.full.addr().unwrap(), timeout).unwrap_err();
+            let e = connect(&fx.full.addr(), timeout).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
         }
         // Accept timeout.

@@ -11,6 +11,8 @@
 //! the tests of this binary run one at a time. `PROPTEST_CASES` lowers the case counts (the
 //! memcheck run uses it).
 
+mod support;
+
 use std::io::ErrorKind;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -21,10 +23,7 @@ use chapel_socket::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
-}
+use support::open_fds;
 
 /// Runs `body` alone (one test of this binary at a time) and checks that it left no
 /// descriptor open.
@@ -81,6 +80,24 @@ fn ip_addr_create_is_total_and_round_trips() {
             }
             Ok(())
         })
+    });
+}
+
+/// A scope id names an interface or gives its number: the loopback's name (whatever this
+/// machine calls it) and its number make the same address, shown with the number.
+#[test]
+fn a_scope_id_by_the_loopback_interfaces_name_or_number() {
+    serial(|| {
+        let name = support::loopback_interface();
+        let c_name = std::ffi::CString::new(name.as_str()).unwrap();
+        // SAFETY: `c_name` is a NUL-terminated string that outlives the call.
+        let index = unsafe { libc::if_nametoindex(c_name.as_ptr()) };
+        assert_ne!(index, 0, "if_nametoindex({name:?})");
+        let by_name = IpAddr::create(&format!("fe80::1%{name}"), 7, IPFamily::IPv6).unwrap();
+        assert_eq!(by_name.host(), format!("fe80::1%{index}"));
+        let by_number = IpAddr::create(&format!("fe80::1%{index}"), 7, IPFamily::IPv6).unwrap();
+        assert_eq!(by_number, by_name);
+        assert_eq!(format!("[fe80::1%{name}]:7").parse::<IpAddr>().unwrap(), by_name);
     });
 }
 

@@ -3,6 +3,8 @@
 //! either received intact or counted by the kernel as dropped for a full receive buffer (and,
 //! paced so the buffer never fills, every one received).
 
+mod support;
+
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -10,6 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{IPFamily, IpAddr, SOL_SOCKET, TcpConn, UdpSocket, bind, connect, get_sock_opt_bytes, listen};
+use support::PATIENCE;
 
 const CONNECTIONS: usize = 2000;
 const ROUNDS: usize = 5;
@@ -65,14 +68,14 @@ fn echo_server_holds_two_thousand_connections() {
     let acceptor = thread::spawn(move || {
         (0..CONNECTIONS)
             .map(|_| {
-                let conn = server.accept(10.0).expect("accept");
+                let conn = server.accept(PATIENCE).expect("accept");
                 counter.fetch_add(1, Ordering::SeqCst);
                 let counter = Arc::clone(&counter);
                 thread::Builder::new().stack_size(64 * 1024).spawn(move || echo(conn, &counter)).unwrap()
             })
             .collect::<Vec<_>>()
     });
-    let clients: Vec<TcpConn> = (0..CONNECTIONS).map(|_| connect(&at, 10.0).expect("connect")).collect();
+    let clients: Vec<TcpConn> = (0..CONNECTIONS).map(|_| connect(&at, PATIENCE).expect("connect")).collect();
     let handlers = acceptor.join().unwrap();
     assert_eq!(active.load(Ordering::SeqCst), CONNECTIONS, "not every connection is being served");
 
@@ -86,7 +89,7 @@ fn echo_server_holds_two_thousand_connections() {
             thread::spawn(move || {
                 for round in 0..ROUNDS {
                     for (i, conn) in mine.iter().enumerate() {
-                        conn.send(&message(t * per_thread + i, round), 10.0).map(|n| assert_eq!(n, 32)).unwrap();
+                        conn.send(&message(t * per_thread + i, round), PATIENCE).map(|n| assert_eq!(n, 32)).unwrap();
                     }
                     for (i, mut conn) in mine.iter().enumerate() {
                         let mut echoed = [0u8; 32];

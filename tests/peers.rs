@@ -1,6 +1,8 @@
 //! The library and `sockcat` against programs nobody here wrote: Python's `socket` module
 //! (TCP and UDP, IPv4 and IPv6), `curl` and `socat`, over loopback only. Each test bounds its
-//! children's run time and kills them when it ends, whatever its outcome.
+//! children's run time and kills them when it ends, whatever its outcome. A test whose
+//! program is not installed says it was skipped and passes, except under `CI=true`, where it
+//! fails (`support::tool`).
 
 mod support;
 
@@ -17,14 +19,15 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// The timeout, in seconds, of every library call that waits for a peer.
 const PATIENCE: f64 = 10.0;
 
-/// Starts `program args…` with `input` as its whole stdin. A program that is not installed
-/// fails the test: CI's `ci/install.sh` installs every one of them.
+/// Starts `program args…` with `input` as its whole stdin; `program` is a path from
+/// `support::tool`, or sockcat's.
 fn start(program: &str, args: &[&str], input: Vec<u8>) -> Program {
     Program::start(program, args, input, LIMIT)
 }
 
-fn python(script: &str, args: &[&str]) -> Program {
-    start("python3", &[&["-c", script][..], args].concat(), Vec::new())
+/// Runs `script` with the `python3` at `python3`.
+fn python(python3: &str, script: &str, args: &[&str]) -> Program {
+    start(python3, &[&["-c", script][..], args].concat(), Vec::new())
 }
 
 fn sockcat(args: &[&str], input: Vec<u8>) -> Program {
@@ -121,8 +124,9 @@ fn read_to_end(conn: &TcpConn) -> Vec<u8> {
 
 #[test]
 fn library_client_against_python_tcp_server() {
+    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "answer"]);
+        let server = python(&python3, &script(PY_TCP_SERVER), &[py_family(family), "answer"]);
         let port = server.port_after("port:");
         let conn = connect(&loopback(family, port), PATIENCE).unwrap();
         let message: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
@@ -142,8 +146,9 @@ fn library_client_against_python_tcp_server() {
 
 #[test]
 fn library_sees_a_python_reset_as_connection_reset() {
+    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "reset"]);
+        let server = python(&python3, &script(PY_TCP_SERVER), &[py_family(family), "reset"]);
         let at = loopback(family, server.port_after("port:"));
         let conn = connect(&at, PATIENCE).unwrap();
         conn.send(b"x", PATIENCE).unwrap();
@@ -156,10 +161,11 @@ fn library_sees_a_python_reset_as_connection_reset() {
 
 #[test]
 fn python_client_against_library_tcp_server() {
+    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let port = server.addr().unwrap().port().to_string();
-        let client = python(&script(PY_TCP_CLIENT), &[py_family(family), &port]);
+        let client = python(&python3, &script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
         assert_eq!(read_to_end(&conn), b"hello from python");
         let peer = conn.addr().unwrap();
@@ -174,11 +180,12 @@ fn python_client_against_library_tcp_server() {
 
 #[test]
 fn udp_both_ways_with_python() {
+    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let socket = UdpSocket::new(family).unwrap();
         bind(&socket, &loopback(family, 0), true).unwrap();
         let lib_port = socket.addr().unwrap().port().to_string();
-        let python = python(&script(PY_UDP_PEER), &[py_family(family), &lib_port]);
+        let python = python(&python3, &script(PY_UDP_PEER), &[py_family(family), &lib_port]);
         let py_at = loopback(family, python.port_after("port:"));
         socket.send(b"hello python", &py_at, PATIENCE).unwrap();
         assert_eq!(socket.recvfrom(64, PATIENCE, 0).unwrap(), (b"HELLO PYTHON".to_vec(), py_at));
@@ -240,10 +247,11 @@ fn answer_http(_head: &str, body: &[u8]) -> Option<String> {
 
 #[test]
 fn curl_fetches_from_a_library_http_responder() {
+    let Some(curl) = support::tool("curl") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let url = format!("http://{}/hello", server.addr().unwrap());
-        let curl = start("curl", &["-sS", "-g", "--max-time", "10", &url], Vec::new());
+        let curl = start(&curl, &["-sS", "-g", "--max-time", "10", &url], Vec::new());
         let head = serve_http(&server, answer_http);
         assert!(head.starts_with("GET /hello HTTP/1."), "{head}");
         assert!(head.contains(&format!("Host: {}\r\n", server.addr().unwrap())), "{head}");
@@ -258,11 +266,12 @@ fn curl_fetches_from_a_library_http_responder() {
 
 #[test]
 fn curl_posts_a_body_the_responder_checksums() {
+    let Some(curl) = support::tool("curl") else { return };
     let server = listen(&loopback(IPFamily::IPv4, 0), true, BACKLOG_DEFAULT).unwrap();
     let url = format!("http://{}/upload", server.addr().unwrap());
     let body = pattern(3 << 20, 7);
     let args = ["-sS", "--max-time", "10", "-H", "Expect:", "--data-binary", "@-", &url];
-    let curl = start("curl", &args, body.clone());
+    let curl = start(&curl, &args, body.clone());
     let head = serve_http(&server, answer_http);
     assert!(head.starts_with("POST /upload HTTP/1."), "{head}");
     let done = curl.succeed();
@@ -272,9 +281,10 @@ fn curl_posts_a_body_the_responder_checksums() {
 
 #[test]
 fn curl_reports_an_empty_reply_when_the_responder_closes() {
+    let Some(curl) = support::tool("curl") else { return };
     let server = listen(&loopback(IPFamily::IPv4, 0), true, BACKLOG_DEFAULT).unwrap();
     let url = format!("http://{}/", server.addr().unwrap());
-    let curl = start("curl", &["-sS", "--max-time", "10", &url], Vec::new());
+    let curl = start(&curl, &["-sS", "--max-time", "10", &url], Vec::new());
     serve_http(&server, |_, _| None);
     let done = curl.finish();
     // curl's exit status 52: "the server did not reply anything".
@@ -310,8 +320,9 @@ fn assert_same(got: &[u8], sent: &[u8], what: &str) {
 
 #[test]
 fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
+    let Some(socat) = support::tool("socat") else { return };
     let data = pattern(TRANSFER, 1);
-    let socat = start("socat", &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
+    let socat = start(&socat, &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
     let sockcat = sockcat(&["connect", "127.0.0.1", &port, "--timeout", "5"], data.clone());
@@ -323,11 +334,12 @@ fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
 
 #[test]
 fn socat_client_sends_8_mib_to_sockcat_listen() {
+    let Some(socat) = support::tool("socat") else { return };
     let data = pattern(TRANSFER, 2);
     let sockcat = sockcat(&["listen", "0", "--timeout", "10"], Vec::new());
     let target = format!("TCP:127.0.0.1:{}", sockcat.port_after("listening on"));
     let started = Instant::now();
-    let socat = start("socat", &["-u", "STDIN", &target], data.clone());
+    let socat = start(&socat, &["-u", "STDIN", &target], data.clone());
     let (s, c) = (socat.succeed(), sockcat.succeed());
     eprintln!("socat -> sockcat listen: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&c.stdout, &data, "sockcat's stdout");
@@ -336,9 +348,10 @@ fn socat_client_sends_8_mib_to_sockcat_listen() {
 
 #[test]
 fn sockcat_and_socat_exchange_8_mib_each_way_at_once_over_ipv6() {
+    let Some(socat) = support::tool("socat") else { return };
     let (to_socat, to_sockcat) = (pattern(TRANSFER, 3), pattern(TRANSFER, 4));
     // -t 10: after sockcat's end of stream, socat keeps sending what it has left.
-    let socat = start("socat", &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
+    let socat = start(&socat, &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
     let sockcat = sockcat(&["connect", "::1", &port, "--family", "6"], to_socat.clone());

@@ -1,6 +1,6 @@
 //! No SIGPIPE: with SIGPIPE at its default action (which kills the process), writes to a
-//! closed peer through `Write`, through `TcpConn::send` and through `UdpSocket::send` are
-//! errors, and the process lives on.
+//! closed peer through `Write` (IPv4 and IPv6), through `TcpConn::send` and through
+//! `UdpSocket::send` are errors, and the process lives on.
 //!
 //! Rust's runtime ignores SIGPIPE, which would hide the bug, so each case runs in a child:
 //! this test binary run again for that one test (`support::run_in_child`), which first puts
@@ -14,14 +14,16 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
-use chapel_socket::{INDEFINITE_TIMEOUT, SO_LINGER, SOL_SOCKET, TcpConn, UdpSocket, connect, listen, set_sock_opt};
+use chapel_socket::{
+    INDEFINITE_TIMEOUT, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, UdpSocket, connect, listen, set_sock_opt,
+};
 
 /// Writes tried before giving up on seeing the error (each a few milliseconds apart).
 const MAX_WRITES: usize = 200;
 
-/// A connection whose peer has been closed with an RST, so the next write fails.
-fn reset_connection() -> TcpConn {
-    let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+/// A connection on `any` whose peer has been closed with an RST, so the next write fails.
+fn reset_connection(any: &IpAddr) -> TcpConn {
+    let server = listen(any, true, 1).unwrap();
     let client = connect(&server.addr().unwrap(), 2.0).unwrap();
     let mut peer = server.accept(2.0).unwrap();
     let linger = [1i32.to_ne_bytes(), 0i32.to_ne_bytes()].concat();
@@ -45,16 +47,18 @@ fn until_broken_pipe(mut write: impl FnMut() -> std::io::Result<usize>) -> Strin
 
 /// What a child does: `case`, with SIGPIPE at its default action.
 fn child(case: &str) {
-    // SAFETY: restores the default disposition of SIGPIPE; no handler is involved.
-    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    assert_ne!(previous, libc::SIG_ERR);
+    support::default_sigpipe();
+    let ipv4 = "127.0.0.1:0".parse().unwrap();
     let outcome = match case {
         "write" => {
-            let mut conn = reset_connection();
-            until_broken_pipe(|| conn.write(b"data"))
+            let outcomes = support::loopbacks().map(|any| {
+                let mut conn = reset_connection(&any);
+                until_broken_pipe(|| conn.write(b"data"))
+            });
+            outcomes.join("; ")
         }
         "send" => {
-            let conn = reset_connection();
+            let conn = reset_connection(&ipv4);
             let bounded = until_broken_pipe(|| conn.send(b"data", 1.0).map_err(Into::into));
             let indefinite = conn.send(b"data", INDEFINITE_TIMEOUT).unwrap_err();
             assert_eq!(indefinite.kind(), ErrorKind::BrokenPipe, "{indefinite}");
@@ -62,7 +66,7 @@ fn child(case: &str) {
         }
         "udp" => udp_case(),
         "control" => {
-            let conn = reset_connection();
+            let conn = reset_connection(&ipv4);
             until_broken_pipe(|| {
                 // SAFETY: `conn` is open and the buffer is a live 4-byte array; no
                 // MSG_NOSIGNAL, on purpose.

@@ -1,7 +1,7 @@
 //! TCP over loopback, IPv4 and IPv6 (issue #3): listen, connect (by address, host and port,
 //! host and service), accept, Read/Write and per-call timeouts, refusal, timeouts against a
-//! full accept queue, SIGPIPE, Nagle/delayed ACK, the resolver's errors, close and the
-//! conversions to and from `std::net`.
+//! full accept queue, Nagle/delayed ACK, the resolver's errors, close and the conversions to
+//! and from `std::net`. Writes to a closed peer without SIGPIPE are `tests/sigpipe.rs`'s.
 
 mod support;
 
@@ -14,7 +14,10 @@ use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IPPROTO_TCP, IpAddr, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY, TcpConn, TcpListener,
     connect, connect_host, get_peer_name, get_sock_name, get_sock_opt, listen, set_sock_opt, struct_timeval,
 };
-use support::{PATIENCE, assert_waited, closed_port, is_child, listener, loopbacks, pair, run_in_child, timed};
+use support::{
+    PATIENCE, assert_waited, closed_port, connect_until_timeouts, fill_queue, is_child, listener, loopbacks, open_fds,
+    pair, run_in_child, timed,
+};
 
 #[test]
 fn listen_reports_its_address_and_every_kind_of_connect_reaches_it() {
@@ -56,7 +59,8 @@ fn connect_host_resolves_localhost_by_port_and_by_service() {
 #[test]
 fn connect_to_a_closed_port_is_refused_with_or_without_a_timeout() {
     for any in loopbacks() {
-        let addr = closed_port(&any);
+        let closed = closed_port(&any);
+        let addr = closed.addr;
         let results = [
             connect(&addr, INDEFINITE_TIMEOUT),
             connect(&addr, 2.0),
@@ -73,30 +77,6 @@ fn connect_to_a_closed_port_is_refused_with_or_without_a_timeout() {
     }
 }
 
-/// Connects with `timeout` until `wanted` connects have timed out (at most 64 tries),
-/// keeping the ones that got in. Each timed-out connect took at least `timeout`.
-fn connect_until_timeouts(addr: &IpAddr, timeout: f64, wanted: usize) -> Vec<TcpConn> {
-    let mut kept = Vec::new();
-    let mut timeouts = 0;
-    for _ in 0..64 {
-        let (result, elapsed) = timed(|| connect(addr, timeout));
-        match result {
-            Ok(conn) => kept.push(conn),
-            Err(err) => {
-                assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
-                assert_eq!(err.address(), Some(*addr));
-                assert!(err.to_string().contains(&addr.to_string()), "{err}");
-                assert_waited(elapsed, Duration::from_secs_f64(timeout), "connect to a full queue");
-                timeouts += 1;
-                if timeouts == wanted {
-                    return kept;
-                }
-            }
-        }
-    }
-    panic!("64 connects to {addr} with a full accept queue, only {timeouts} timed out");
-}
-
 /// Counts this process's descriptors, so it runs alone in a child process.
 #[test]
 fn connect_times_out_against_a_full_accept_queue_and_leaks_nothing() {
@@ -108,12 +88,12 @@ fn connect_times_out_against_a_full_accept_queue_and_leaks_nothing() {
         // Linux queues backlog + 1 connections and then drops SYNs, so connects time out.
         let server = listen(&any, true, 0).unwrap();
         let addr = server.addr().unwrap();
-        let before = support::open_fds();
+        let before = open_fds();
         let kept = connect_until_timeouts(&addr, 0.2, 3);
         assert!(kept.len() <= 8, "{} connects got into a queue of backlog 0", kept.len());
-        assert_eq!(support::open_fds(), before + kept.len(), "a timed-out connect left its socket open");
+        assert_eq!(open_fds(), before + kept.len(), "a timed-out connect left its socket open");
         drop(kept);
-        assert_eq!(support::open_fds(), before);
+        assert_eq!(open_fds(), before);
     }
 }
 
@@ -262,48 +242,6 @@ fn bounded<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
     result.recv_timeout(Duration::from_secs(20)).expect("the call was still blocked after 20 s")
 }
 
-/// Resets SIGPIPE to its default (killing) action, as a plain C program has it.
-fn default_sigpipe() {
-    // SAFETY: installing SIG_DFL for SIGPIPE passes no handler code and no pointers.
-    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    assert_ne!(previous, libc::SIG_ERR);
-}
-
-/// The test harness ignores SIGPIPE, so a child process with SIGPIPE's default action runs
-/// this too: a write that raised SIGPIPE would kill it.
-#[test]
-fn write_to_a_closed_peer_is_an_error_not_a_signal() {
-    const NAME: &str = "write_to_a_closed_peer_is_an_error_not_a_signal";
-    if is_child(NAME) {
-        default_sigpipe();
-    } else {
-        run_in_child(NAME);
-    }
-    for any in loopbacks() {
-        let (_server, mut client, accepted) = pair(&any);
-        drop(accepted);
-        let mut broken_pipe = false;
-        // The first writes may still be accepted; the peer's reset then fails the next
-        // (ECONNRESET), and every write after it is EPIPE, which would raise SIGPIPE.
-        for _ in 0..200 {
-            match client.write(&[1; 1024]) {
-                Ok(n) => assert_eq!(n, 1024),
-                Err(err) => {
-                    assert!(matches!(err.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset), "{err}");
-                    if err.kind() == ErrorKind::BrokenPipe {
-                        broken_pipe = true;
-                        break;
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        assert!(broken_pipe, "writes to a closed peer never failed with EPIPE");
-        let err = client.send(b"again", PATIENCE).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::BrokenPipe, "{err}");
-    }
-}
-
 fn assert_tcp_options<S: chapel_socket::AnySocket>(
     socket: &S,
     set_nagle: impl Fn(bool) -> chapel_socket::Result<()>,
@@ -315,10 +253,10 @@ fn assert_tcp_options<S: chapel_socket::AnySocket>(
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, TCP_NODELAY).unwrap(), 0);
     // Linux may leave quick-ack mode by itself later, so each value is read at once.
     set_delay_ack(false).unwrap();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(has_tcp_quickack)]
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 1);
     set_delay_ack(true).unwrap();
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(has_tcp_quickack)]
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 0);
 }
 
@@ -359,25 +297,23 @@ fn an_unknown_service_is_a_getaddrinfo_error_naming_it() {
     assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut, "nothing connected");
 }
 
-/// Listeners with full accept queues on 127.0.0.1 and ::1 that share one port number, with
-/// the connections that fill them; `None` if no port was free on both after a few tries.
-fn full_listeners_on_one_port() -> Option<(Vec<TcpListener>, Vec<TcpConn>, u16)> {
+/// Listeners with full accept queues on ::1 and 127.0.0.1 that share one port number;
+/// `None` if no port was free on both after a few tries.
+fn full_queues_on_one_port() -> Option<([support::FullQueue; 2], u16)> {
     for _ in 0..8 {
         let v6 = listen(&"[::1]:0".parse().unwrap(), false, 0).unwrap();
         let port = v6.addr().unwrap().port();
         let Ok(v4) = listen(&IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap(), false, 0) else {
             continue;
         };
-        let mut filling = connect_until_timeouts(&v6.addr().unwrap(), 0.2, 1);
-        filling.extend(connect_until_timeouts(&v4.addr().unwrap(), 0.2, 1));
-        return Some((vec![v6, v4], filling, port));
+        return Some(([fill_queue(v6), fill_queue(v4)], port));
     }
     None
 }
 
 #[test]
 fn connect_host_timeout_applies_to_each_address() {
-    let (_listeners, _filling, port) = full_listeners_on_one_port().expect("no port free on both loopbacks");
+    let (_full, port) = full_queues_on_one_port().expect("no port free on both loopbacks");
     let resolved: Vec<_> = ("localhost", port).to_socket_addrs().unwrap().collect();
     let both = resolved.iter().any(|a| a.is_ipv4()) && resolved.iter().any(|a| a.is_ipv6());
     let timeout = Duration::from_millis(200);

@@ -5,6 +5,8 @@
 //! Each case prints how much later than asked the call returned (median and p99 over its
 //! repetitions): run with `--nocapture` to see them. Only a generous upper bound is asserted.
 
+mod support;
+
 use std::io::{ErrorKind, Write};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -13,12 +15,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, TcpListener, Timeout, UdpSocket, bind, connect, listen,
-    struct_timeval,
+    INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, Timeout, UdpSocket, bind, connect, listen, struct_timeval,
 };
-
-/// How much later than asked a call may return before the test fails (CI machines are slow).
-const SLACK: Duration = Duration::from_secs(2);
+use support::{FullQueue, SLACK};
 
 /// The timeouts measured, in the forms callers write them, with repetitions (few for long
 /// ones, to bound the run time).
@@ -64,14 +63,10 @@ fn measure<T: std::fmt::Debug>(op: &str, mut wait: impl FnMut(Timeout) -> chapel
     }
 }
 
-/// A listener on `host` whose accept queue is full (backlog 0, one connection waiting), so
-/// the kernel drops new SYNs and connects to it wait; with the queued connection.
-fn full_listener(host: &str) -> (TcpListener, TcpConn) {
-    let server = listen(&IpAddr::create(host, 0, IPFamily::IPv4).unwrap(), true, 0).unwrap();
-    let queued = connect(&server.addr().unwrap(), 2.0).unwrap();
-    let e = connect(&server.addr().unwrap(), 0.2).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::TimedOut, "the accept queue is not full: {e}");
-    (server, queued)
+/// A listener on `host` (IPv4, port 0) whose accept queue is full, so the kernel drops new
+/// SYNs and connects to it wait. Each test has a host of its own.
+fn full_listener(host: &str) -> FullQueue {
+    support::full_queue(&IpAddr::create(host, 0, IPFamily::IPv4).unwrap())
 }
 
 fn connected_pair() -> (TcpConn, TcpConn) {
@@ -94,8 +89,8 @@ fn accept_never_times_out_early() {
 
 #[test]
 fn connect_never_times_out_early() {
-    let (server, _queued) = full_listener("127.0.0.3");
-    measure("connect", |t| connect(&server.addr().unwrap(), t));
+    let full = full_listener("127.0.0.3");
+    measure("connect", |t| connect(&full.addr(), t));
 }
 
 #[test]
@@ -178,10 +173,10 @@ fn signals_never_shorten_a_bounded_wait() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
     assert_full_timeout("accept", under_signals(move || server.accept(0.2).map(drop)));
 
-    let (full, queued) = full_listener("127.0.0.4");
-    let at = full.addr().unwrap();
+    let full = full_listener("127.0.0.4");
+    let at = full.addr();
     assert_full_timeout("connect", under_signals(move || connect(&at, 0.2).map(drop)));
-    drop((full, queued));
+    drop(full);
 
     let (client, peer) = connected_pair();
     assert_full_timeout("tcp recv", under_signals(move || client.recv(&mut [0; 8], 0.2)));
@@ -229,9 +224,9 @@ fn signals_never_cancel_an_indefinite_wait() {
 
     // A blocking connect to a full queue: making room lets the SYN retransmitted after about
     // a second through, and the interrupted connect completes.
-    let (full, queued) = full_listener("127.0.0.5");
-    let at = full.addr().unwrap();
-    let event = later(move || (full.accept(1.0).unwrap(), queued, full));
+    let full = full_listener("127.0.0.5");
+    let at = full.addr();
+    let event = later(move || (full.listener.accept(1.0).unwrap(), full));
     assert_not_cancelled("connect", under_signals(move || connect(&at, INDEFINITE_TIMEOUT)));
     drop(event.join().unwrap());
 }

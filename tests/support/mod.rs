@@ -1,11 +1,16 @@
-//! Helpers shared by the integration tests: loopback addresses on OS-assigned ports, timing
-//! checks, and re-running one test in a child process of its own.
+//! Helpers shared by every integration test binary: loopback addresses on OS-assigned
+//! ports, fixtures (a port nobody listens on, a full accept queue), timing checks, counting
+//! descriptors, re-running one test in a child process of its own, SIGPIPE's default action,
+//! the loopback interface's name, and the external tools some tests need.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod program;
 
-use std::io::Read;
+use std::ffi::CStr;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,12 +46,72 @@ pub fn pair(any: &IpAddr) -> (TcpListener, TcpConn, TcpConn) {
     (server, client, accepted)
 }
 
-/// An address of `any`'s family where nothing listens: a listener's port, just closed.
-pub fn closed_port(any: &IpAddr) -> IpAddr {
-    let mut server = listen(any, false, 1).unwrap();
-    let address = server.addr().unwrap();
-    server.close().unwrap();
-    address
+/// A port of `any`'s family where nothing listens, and nothing can start listening while
+/// this lives: a TCP socket is bound to it and never listens, so a connect to `addr` is
+/// refused (`ECONNREFUSED`).
+pub struct ClosedPort {
+    _holder: socket2::Socket,
+    pub addr: IpAddr,
+}
+
+/// A [`ClosedPort`] on `any`'s host (port 0: the OS picks it).
+pub fn closed_port(any: &IpAddr) -> ClosedPort {
+    let at = std::net::SocketAddr::from(*any);
+    let holder = socket2::Socket::new(socket2::Domain::for_address(at), socket2::Type::STREAM, None).unwrap();
+    holder.bind(&at.into()).unwrap();
+    let addr = IpAddr::from(holder.local_addr().unwrap().as_socket().unwrap());
+    ClosedPort { _holder: holder, addr }
+}
+
+/// Connects to `addr` with `timeout` until `wanted` connects have timed out (at most 64
+/// tries), keeping the ones that got in. Each timed-out connect is checked: a `TimedOut`
+/// error naming `addr`, never earlier than `timeout`.
+pub fn connect_until_timeouts(addr: &IpAddr, timeout: f64, wanted: usize) -> Vec<TcpConn> {
+    let mut kept = Vec::new();
+    let mut timeouts = 0;
+    for _ in 0..64 {
+        let (result, elapsed) = timed(|| connect(addr, timeout));
+        match result {
+            Ok(conn) => kept.push(conn),
+            Err(err) => {
+                assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+                assert_eq!(err.address(), Some(*addr));
+                assert!(err.to_string().contains(&addr.to_string()), "{err}");
+                assert_waited(elapsed, Duration::from_secs_f64(timeout), "connect to a full queue");
+                timeouts += 1;
+                if timeouts == wanted {
+                    return kept;
+                }
+            }
+        }
+    }
+    panic!("64 connects to {addr} with a full accept queue, only {timeouts} timed out");
+}
+
+/// A listener whose accept queue is full, with the connections that fill it: the kernel
+/// drops the SYNs of any further connect, which can then only time out (or, without a
+/// timeout, wait until the listener accepts one of `queued`).
+pub struct FullQueue {
+    pub listener: TcpListener,
+    pub queued: Vec<TcpConn>,
+}
+
+impl FullQueue {
+    pub fn addr(&self) -> IpAddr {
+        self.listener.addr().unwrap()
+    }
+}
+
+/// A [`FullQueue`] on `any` (port 0, address reuse on).
+pub fn full_queue(any: &IpAddr) -> FullQueue {
+    fill_queue(listen(any, true, 0).unwrap())
+}
+
+/// Fills the accept queue of `listener`, made with backlog 0 (Linux queues backlog + 1
+/// connections): connects until one times out (200 ms).
+pub fn fill_queue(listener: TcpListener) -> FullQueue {
+    let queued = connect_until_timeouts(&listener.addr().unwrap(), 0.2, 1);
+    FullQueue { listener, queued }
 }
 
 /// Runs `call`, returning its result and how long it took.
@@ -111,5 +176,73 @@ pub fn child_outcome(test: &str) -> (ExitStatus, String) {
 
 /// How many descriptors this process has open (Linux's `/proc/self/fd`).
 pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
+    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+}
+
+/// Resets SIGPIPE to its default (killing) action, as a plain C program has it. Rust's
+/// runtime and the test harness ignore it, which would hide a write that raises it, so the
+/// tests that look for one call this in a child process ([`run_in_child`]).
+pub fn default_sigpipe() {
+    // SAFETY: installing SIG_DFL for SIGPIPE passes no handler code and no pointers.
+    let previous = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    assert_ne!(previous, libc::SIG_ERR);
+}
+
+/// The name of this machine's loopback interface (`lo` on Linux, `lo0` on the BSDs), found
+/// at run time: the first interface `getifaddrs` reports with `IFF_LOOPBACK` set.
+pub fn loopback_interface() -> String {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: `list` is a valid place for the list's head; it is freed below.
+    assert_eq!(unsafe { libc::getifaddrs(&mut list) }, 0, "getifaddrs: {}", std::io::Error::last_os_error());
+    let mut name = None;
+    let mut at = list;
+    // Bounded: no machine has a million interface addresses.
+    for _ in 0..1_000_000 {
+        if at.is_null() {
+            break;
+        }
+        // SAFETY: `at` is a non-null entry of the list getifaddrs returned, not yet freed;
+        // its name is a NUL-terminated string.
+        let entry = unsafe { &*at };
+        if entry.ifa_flags & libc::IFF_LOOPBACK as libc::c_uint != 0 {
+            // SAFETY: as above.
+            name = Some(unsafe { CStr::from_ptr(entry.ifa_name) }.to_string_lossy().into_owned());
+            break;
+        }
+        at = entry.ifa_next;
+    }
+    // SAFETY: `list` came from getifaddrs and is freed once; no reference into it remains.
+    unsafe { libc::freeifaddrs(list) };
+    name.expect("no interface has IFF_LOOPBACK set")
+}
+
+/// Whether this run is CI's (`CI=true`), where a test that cannot run fails instead of
+/// skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A test that cannot run here: outside CI, prints one line `skipped: <why>` on stderr (past
+/// the harness's capture, so it is seen) and returns, and the test passes; under `CI=true`
+/// it panics, as CI installs everything the tests need (`ci/install.sh`).
+pub fn skip(why: &str) {
+    assert!(!in_ci(), "CI=true and {why} (ci/install.sh installs it)");
+    // Straight to stderr: the harness captures the print macros, not this.
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// The path of `program` on `PATH`, or `None` after [`skip`] says it is not installed (or
+/// fails the test under `CI=true`). A test starts with
+/// `let Some(socat) = support::tool("socat") else { return };`.
+pub fn tool(program: &str) -> Option<String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p));
+    if found.is_none() {
+        skip(&format!("{program} is not installed"));
+    }
+    found.map(|p| p.to_string_lossy().into_owned())
+}
+
+fn is_executable(path: &Path) -> bool {
+    path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

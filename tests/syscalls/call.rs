@@ -154,8 +154,8 @@ fn timespec_ms(text: &str) -> String {
     }
 }
 
-#[test]
-fn parses_strace_lines() {
+/// A test (run by `main`): strace lines parse into calls, and `canonical` rewrites them.
+pub fn parses_strace_lines() {
     let line = r#"sendto(4, "a, \"b\")", 5, MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0) = -1 EAGAIN (Resource temporarily unavailable)"#;
     let c = parse(line).unwrap();
     assert_eq!(c.name, "sendto");

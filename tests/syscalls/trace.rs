@@ -46,8 +46,8 @@ fn split_tid(line: &str) -> (&str, &str) {
     }
 }
 
-#[test]
-fn cuts_the_acting_threads_region() {
+/// A test (run by `main`): the region is the acting thread's calls between its markers.
+pub fn cuts_the_acting_threads_region() {
     let trace = "\
 7 poll([{fd=0, events=0}], 3, 0) = 0 (Timeout)
 7 write(-1, \"BEGIN accept/wait\", 17 <unfinished ...>

@@ -1,123 +1,58 @@
-//! The syscall contract (`docs/SYSCALLS.md`), checked under `strace`: one test per row runs
-//! `examples/syscall_driver.rs` for that row under `strace -f`, cuts out the acting thread's
-//! calls between the driver's BEGIN and END markers, and asserts they are exactly the row's
-//! (names, flags, descriptors, order, count), along with the operation's result and the
-//! change in open descriptors.
+//! The syscall contract (`docs/SYSCALLS.md`), checked under `strace`: one test per row of
+//! the document, named by the row, runs `examples/syscall_driver.rs` for that row under
+//! `strace -f`, cuts out the acting thread's calls between the driver's BEGIN and END markers,
+//! and asserts they are exactly the row's (names, flags, descriptors, order, count), along
+//! with the operation's result and the change in open descriptors.
 //!
-//! Without `strace` these tests print one line saying so and pass, except under `CI=true`,
+//! The rows are read from the document, not listed here: this target has its own `main`
+//! (`harness = false`, through `libtest-mimic`), which makes a test of each row, so
+//! `cargo test --test syscalls -- accept/queued` runs one, and the output and summary line
+//! are libtest's. A test checks that the driver's `--list` names the document's rows.
+//!
+//! Without `strace` the row tests print one line saying so and pass, except under `CI=true`,
 //! where a missing `strace` fails them.
 
-#[path = "syscalls/call.rs"]
 mod call;
-#[path = "syscalls/contract.rs"]
 mod contract;
-#[path = "syscalls/trace.rs"]
+mod support;
 mod trace;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Once, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use contract::Row;
+use libtest_mimic::{Arguments, Trial};
 
 /// How long one row may take under `strace`, setup included.
 const ROW_LIMIT: Duration = Duration::from_secs(30);
 
-/// One test per row, so a broken row is named by its failing test.
-macro_rules! rows {
-    ($($test:ident => $row:literal,)*) => {
-        $(
-            #[test]
-            fn $test() {
-                check_row($row);
-            }
-        )*
-        /// The rows the tests above cover.
-        const TESTED_ROWS: &[&str] = &[$($row),*];
-    };
-}
-
-rows! {
-    listen => "listen",
-    listen_ipv6 => "listen/ipv6",
-    listen_in_use => "listen/in-use",
-    listen_socket_fails => "listen/socket-fails",
-    listen_bind_fails => "listen/bind-fails",
-    accept_queued => "accept/queued",
-    accept_wait => "accept/wait",
-    accept_indefinite => "accept/indefinite",
-    accept_timeout => "accept/timeout",
-    accept_eintr => "accept/eintr",
-    accept_closed => "accept/closed",
-    listener_addr => "listener.addr",
-    listener_set_nagle => "listener.set_nagle",
-    listener_set_delay_ack => "listener.set_delay_ack",
-    listener_close => "listener.close",
-    listener_drop => "listener.drop",
-    connect_indefinite => "connect/indefinite",
-    connect_timeout => "connect/timeout",
-    connect_refused => "connect/refused",
-    connect_refused_timeout => "connect/refused-timeout",
-    connect_expired => "connect/expired",
-    connect_eintr => "connect/eintr",
-    connect_socket_fails => "connect/socket-fails",
-    connect_connect_fails => "connect/connect-fails",
-    connect_host_numeric => "connect_host/numeric",
-    connect_host_numeric_service => "connect_host/numeric-service",
-    connect_host_localhost => "connect_host/localhost",
-    connect_host_bad_service => "connect_host/bad-service",
-    conn_recv_ready => "conn.recv/ready",
-    conn_recv_wait => "conn.recv/wait",
-    conn_recv_timeout => "conn.recv/timeout",
-    conn_recv_indefinite => "conn.recv/indefinite",
-    conn_recv_eintr => "conn.recv/eintr",
-    conn_recv_eof => "conn.recv/eof",
-    conn_read => "conn.read",
-    conn_send_room => "conn.send/room",
-    conn_send_full => "conn.send/full",
-    conn_send_timeout => "conn.send/timeout",
-    conn_send_epipe => "conn.send/epipe",
-    conn_write => "conn.write",
-    conn_shutdown => "conn.shutdown",
-    conn_addr => "conn.addr",
-    conn_set_nagle => "conn.set_nagle",
-    conn_set_delay_ack => "conn.set_delay_ack",
-    conn_close => "conn.close",
-    conn_drop => "conn.drop",
-    udp_new => "udp.new",
-    udp_new_ipv6 => "udp.new/ipv6",
-    udp_new_unspec => "udp.new/unspec",
-    udp_send => "udp.send",
-    udp_send_indefinite => "udp.send/indefinite",
-    udp_send_wrong_family => "udp.send/wrong-family",
-    udp_recv_ready => "udp.recv/ready",
-    udp_recv_wait => "udp.recv/wait",
-    udp_recv_timeout => "udp.recv/timeout",
-    udp_recv_indefinite => "udp.recv/indefinite",
-    udp_recv_eintr => "udp.recv/eintr",
-    udp_recv_truncated => "udp.recv/truncated",
-    udp_recv_into => "udp.recv_into",
-    udp_recvfrom_ready => "udp.recvfrom/ready",
-    udp_recvfrom_wait => "udp.recvfrom/wait",
-    udp_recvfrom_timeout => "udp.recvfrom/timeout",
-    udp_recv_from_into => "udp.recv_from_into",
-    udp_addr => "udp.addr",
-    udp_close => "udp.close",
-    udp_drop => "udp.drop",
-    bind => "bind",
-    bind_in_use => "bind/in-use",
-    set_sock_opt_int => "set_sock_opt/int",
-    set_sock_opt_bytes => "set_sock_opt/bytes",
-    set_sock_opt_null => "set_sock_opt/null",
-    set_sock_opt_refused => "set_sock_opt/refused",
-    get_sock_opt_int => "get_sock_opt/int",
-    get_sock_opt_bytes => "get_sock_opt/bytes",
-    get_sock_opt_unknown => "get_sock_opt/unknown",
-    get_peer_name => "get_peer_name",
-    get_peer_name_unconnected => "get_peer_name/unconnected",
-    get_sock_name => "get_sock_name",
+/// The checks of the contract's machinery, then one test per row of the document.
+fn main() {
+    let args = Arguments::from_args();
+    let checks: [(&str, fn()); 7] = [
+        ("the_driver_and_the_document_name_the_same_rows", the_driver_and_the_document_name_the_same_rows),
+        ("rustdoc_links_name_the_contracts_sections", rustdoc_links_name_the_contracts_sections),
+        ("the_contract_keeps_its_promised_counts", the_contract_keeps_its_promised_counts),
+        ("the_checker_rejects_any_change_to_a_row", the_checker_rejects_any_change_to_a_row),
+        ("the_contract_parser_rejects_malformed_rows", the_contract_parser_rejects_malformed_rows),
+        ("call::parses_strace_lines", call::parses_strace_lines),
+        ("trace::cuts_the_acting_threads_region", trace::cuts_the_acting_threads_region),
+    ];
+    let checks = checks.into_iter().map(|(name, check)| {
+        Trial::test(name, move || {
+            check();
+            Ok(())
+        })
+    });
+    let rows = contract_rows().iter().map(|row| {
+        Trial::test(&row.id, || {
+            check_row(row);
+            Ok(())
+        })
+    });
+    libtest_mimic::run(&args, checks.chain(rows).collect()).exit();
 }
 
 fn contract_rows() -> &'static [Row] {
@@ -126,9 +61,9 @@ fn contract_rows() -> &'static [Row] {
 }
 
 /// Runs `row` under strace and checks it against the contract.
-fn check_row(id: &str) {
+fn check_row(row: &Row) {
     let Some(strace) = strace() else { return };
-    let row = contract_rows().iter().find(|r| r.id == id).unwrap_or_else(|| panic!("docs/SYSCALLS.md has no row {id}"));
+    let id = row.id.as_str();
     let file =
         std::env::temp_dir().join(format!("chapel-syscalls-{}-{}.txt", std::process::id(), id.replace('/', "_")));
     let mut cmd = Command::new(strace);
@@ -176,31 +111,26 @@ fn run(mut cmd: Command) -> Output {
     child.wait_with_output().expect("strace's output")
 }
 
-/// `strace`, or `None` (after one line on stderr) when this machine has none that works.
-/// Under `CI=true` a missing strace is a failure, not a skip.
+/// `strace`, or `None` (after one `skipped:` line on stderr, once) when this machine has
+/// none that works. Under `CI=true` a missing strace is a failure, not a skip.
 fn strace() -> Option<&'static str> {
     static FOUND: OnceLock<Result<(), String>> = OnceLock::new();
     let found = FOUND.get_or_init(|| {
         let works = Command::new("strace").args(["-qq", "-o", "/dev/null", "true"]).output();
-        let why = match works {
-            Ok(o) if o.status.success() => return Ok(()),
-            Ok(o) => format!("strace cannot trace here: {}", String::from_utf8_lossy(&o.stderr).trim()),
-            Err(e) => format!("strace not found ({e})"),
-        };
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            return Err(why);
+        match works {
+            Ok(o) if o.status.success() => Ok(()),
+            Ok(o) => Err(format!("strace cannot trace here: {}", String::from_utf8_lossy(&o.stderr).trim())),
+            Err(_) => Err("strace is not installed".to_string()),
         }
-        // Straight to stderr: the test harness captures print macros, not this.
-        let _ = writeln!(
-            std::io::stderr(),
-            "tests/syscalls.rs: the syscall-contract tests were skipped: {why} (ci/install.sh installs it)"
-        );
-        Err(String::new())
     });
     match found {
         Ok(()) => Some("strace"),
-        Err(why) if why.is_empty() => None,
-        Err(why) => panic!("CI=true and {why}: the syscall contract cannot be checked"),
+        Err(why) if support::in_ci() => panic!("CI=true and {why}: the syscall contract cannot be checked"),
+        Err(why) => {
+            static SAID: Once = Once::new();
+            SAID.call_once(|| support::skip(why));
+            None
+        }
     }
 }
 
@@ -241,11 +171,11 @@ fn newest(path: &Path) -> SystemTime {
     children.fold(own, SystemTime::max)
 }
 
-#[test]
-fn every_contract_row_has_a_test_and_a_driver_case() {
+/// The driver's table (`syscall_driver --list`) and the document name the same rows.
+fn the_driver_and_the_document_name_the_same_rows() {
     let documented = sorted(contract_rows().iter().map(|r| r.id.as_str()));
-    assert_eq!(sorted(TESTED_ROWS.iter().copied()), documented, "docs/SYSCALLS.md's rows and this file's tests differ");
     let out = Command::new(driver()).arg("--list").output().expect("the driver runs");
+    assert!(out.status.success(), "syscall_driver --list failed: {}", out.status);
     let listed = String::from_utf8_lossy(&out.stdout);
     assert_eq!(sorted(listed.lines()), documented, "the driver's rows and docs/SYSCALLS.md's differ");
 }
@@ -258,7 +188,6 @@ fn sorted<'a>(rows: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 
 /// Every rustdoc link into the contract (`crate::syscalls#anchor`) names a section heading
 /// of `docs/SYSCALLS.md` (by rustdoc's anchor rule), and every section is linked.
-#[test]
 fn rustdoc_links_name_the_contracts_sections() {
     let anchor = |heading: &str| -> String {
         let keep = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
@@ -293,7 +222,6 @@ fn rustdoc_links_name_the_contracts_sections() {
     }
 }
 
-#[test]
 fn the_contract_keeps_its_promised_counts() {
     let count = |id: &str| contract_rows().iter().find(|r| r.id == id).map(|r| r.steps.len());
     assert_eq!(count("connect/timeout"), Some(4));
@@ -305,7 +233,6 @@ fn the_contract_keeps_its_promised_counts() {
 
 /// The checker itself: a trace of `connect` with a timeout passes, and the same trace with
 /// one call added, removed, reordered, with other flags, or with a second close, fails.
-#[test]
 fn the_checker_rejects_any_change_to_a_row() {
     let row = contract_rows().iter().find(|r| r.id == "connect/timeout").unwrap();
     let good = [
@@ -332,7 +259,6 @@ fn the_checker_rejects_any_change_to_a_row() {
     assert!(check(&closed_twice).is_err(), "extra closes");
 }
 
-#[test]
 fn the_contract_parser_rejects_malformed_rows() {
     let table = |cell: &str| format!("| `x` | path | | {cell} | ok | 0 |\n");
     assert!(contract::rows(&table("`close(fd) = 0` → `listen(fd, 1) = 0`")).is_ok());
