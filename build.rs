@@ -8,10 +8,14 @@
 //! - `has_tcp_quickack`: the `TCP_QUICKACK` option behind `set_delay_ack`.
 //! - `has_msg_trunc`: a datagram receive given `MSG_TRUNC` returns the datagram's full length,
 //!   so a truncated datagram is seen in the same syscall.
+//! - `has_ppoll`: `ppoll(2)`, a wait with a `timespec`: microsecond timeouts instead of `poll`'s
+//!   whole milliseconds.
+//! - `has_coarse_clock`: `CLOCK_MONOTONIC_COARSE`, whose resolution is the kernel's tick.
 //! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
 //!   the BSDs and Apple's systems.
 //! - `has_linux_sockopts`: Linux's socket options beyond POSIX's (`SO_REUSEPORT`, `SO_MARK`,
 //!   `TCP_CONGESTION`…), which the plain-data allowlist of `set_sock_opt` names.
+//! - `has_msg_errqueue`: `MSG_ERRQUEUE`, a receive from the socket's error queue.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -29,6 +33,9 @@ fn main() {
         "has_sin_len",
         "has_so_secinfo",
         "has_linux_sockopts",
+        "has_msg_errqueue",
+        "has_ppoll",
+        "has_coarse_clock",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -48,8 +55,13 @@ fn main() {
     if apple || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
         enable("has_sin_len");
     }
+    if linux_like || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        enable("has_ppoll");
+    }
     if linux_like {
         enable("has_linux_sockopts");
+        enable("has_msg_errqueue");
+        enable("has_coarse_clock");
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
     }

@@ -18,9 +18,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use chapel_socket::{
-    INDEFINITE_TIMEOUT, IPFamily, IpAddr, Result, SO_BROADCAST, SO_LINGER, SOL_SOCKET, SockOptValue, TcpConn,
-    TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host, get_peer_name, get_sock_name, get_sock_opt,
-    get_sock_opt_bytes, listen, set_sock_opt,
+    INDEFINITE_TIMEOUT, IPFamily, IpAddr, Result, SO_BROADCAST, SO_LINGER, SO_RCVTIMEO, SOL_SOCKET, SockOptValue,
+    TcpConn, TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host, get_peer_name, get_sock_name,
+    get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -38,9 +38,12 @@ const ROWS: &[(&str, Run)] = &[
     ("listen/bind-fails", listen_v4),
     ("accept/queued", accept_queued),
     ("accept/wait", |row| accept_later(row, PEER_DELAY, Timeout::from(4.0))),
+    ("accept/steady", |row| accept_again(row, Timeout::from(4.0))),
     ("accept/indefinite", |row| accept_later(row, PEER_DELAY, Timeout::INDEFINITE)),
+    ("accept/steady-indefinite", |row| accept_again(row, Timeout::INDEFINITE)),
     ("accept/timeout", |row| on_listener(row, |server| server.accept(0.1))),
     ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
+    ("accept/shared", accept_shared),
     ("accept/closed", accept_closed),
     ("listener.addr", |row| on_listener(row, TcpListener::addr)),
     ("listener.set_nagle", |row| on_listener(row, |server| server.set_nagle(false))),
@@ -59,6 +62,7 @@ const ROWS: &[(&str, Run)] = &[
     ("connect/refused-timeout", |row| connect_to_closed_port(row, Timeout::from(4.0))),
     ("connect/expired", connect_expired),
     ("connect/eintr", |row| connect_to_listener(row, Timeout::from(1.0))),
+    ("connect/interrupted", |row| connect_to_listener(row, Timeout::INDEFINITE)),
     ("connect/socket-fails", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
     ("connect/connect-fails", |row| connect_to_listener(row, Timeout::INDEFINITE)),
     ("connect_host/numeric", connect_host_numeric),
@@ -69,6 +73,7 @@ const ROWS: &[(&str, Run)] = &[
     }),
     ("conn.recv/ready", |row| recv_arrived(row, b"hello", |conn, buf| conn.recv(buf, 1.0))),
     ("conn.recv/wait", |row| recv_later(row, PEER_DELAY, Timeout::from(4.0))),
+    ("conn.recv/steady", recv_again),
     ("conn.recv/timeout", |row| on_conn(row, |conn| conn.recv(&mut [0; 16], 0.1))),
     ("conn.recv/indefinite", |row| recv_later(row, PEER_DELAY, Timeout::INDEFINITE)),
     ("conn.recv/eintr", |row| recv_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
@@ -99,6 +104,10 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.send/wrong-family", |row| udp_send(row, true, Timeout::from(1.0))),
     ("udp.recv/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recv(40, 1.0))),
     ("udp.recv/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, 4.0))),
+    ("udp.recv/steady", |row| udp_again(row, Timeout::from(4.0))),
+    ("udp.recv/rearm", |row| udp_again(row, Timeout::from(1.0))),
+    ("udp.recv/indefinite-after-timed", |row| udp_again(row, Timeout::INDEFINITE)),
+    ("udp.recv/shared", udp_shared),
     ("udp.recv/timeout", |row| on_udp(row, |socket| socket.recv(40, 0.1))),
     ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
     ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
@@ -129,6 +138,7 @@ const ROWS: &[(&str, Run)] = &[
     ("get_sock_opt/int", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, SO_BROADCAST))),
     ("get_sock_opt/bytes", |row| on_udp(row, |socket| get_sock_opt_bytes(socket, SOL_SOCKET, SO_LINGER, 64))),
     ("get_sock_opt/unknown", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, 9999))),
+    ("get_sock_opt/rcvtimeo", rcvtimeo_after_timed),
     ("get_peer_name", |row| on_conn(row, get_peer_name)),
     ("get_peer_name/unconnected", |row| {
         let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
@@ -197,6 +207,34 @@ fn accept_later(row: &str, delay: Duration, timeout: Timeout) -> Setup {
     let peer = later(delay, move || client.connect(&at).map(|()| client));
     measure(row, || server.accept(timeout))?;
     join(peer)
+}
+
+/// After one `accept(4 s)` that waited, accepts with `timeout` a peer that connects after
+/// `PEER_DELAY`: the steady state of an accept loop.
+fn accept_again(row: &str, timeout: Timeout) -> Setup {
+    let server = server()?;
+    let at = std::net::SocketAddr::from(server.addr()?);
+    let first = later(PEER_DELAY, move || TcpStream::connect(at));
+    server.accept(timeout)?;
+    join(first)?;
+    let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let peer = later(PEER_DELAY, move || client.connect(&at.into()).map(|()| client));
+    measure(row, || server.accept(timeout))?;
+    join(peer)
+}
+
+/// Accepts with 100 ms while another thread is already waiting in `accept` on the same
+/// listener: the poll path, which needs the listener non-blocking.
+fn accept_shared(row: &str) -> Setup {
+    let server = std::sync::Arc::new(server()?);
+    let at = std::net::SocketAddr::from(server.addr()?);
+    let holder = std::sync::Arc::clone(&server);
+    let other = thread::spawn(move || holder.accept(10.0).map(drop));
+    thread::sleep(PEER_DELAY);
+    measure(row, || server.accept(0.1))?;
+    let _release = TcpStream::connect(at)?;
+    other.join().map_err(|_| "the other acceptor panicked")??;
+    Ok(())
 }
 
 fn accept_closed(row: &str) -> Setup {
@@ -272,6 +310,19 @@ fn recv_later(row: &str, delay: Duration, timeout: Timeout) -> Setup {
     join(peer)
 }
 
+/// After one `recv(4 s)` that waited, receives with 4 s what the peer sends after
+/// `PEER_DELAY`: the steady state.
+fn recv_again(row: &str) -> Setup {
+    let (conn, mut peer) = pair()?;
+    let mut buf = [0; 16];
+    let first = later(PEER_DELAY, move || peer.write_all(b"x").map(|()| peer));
+    conn.recv(&mut buf, 4.0)?;
+    let mut peer = first.join().map_err(|_| "the peer thread panicked")??;
+    let second = later(PEER_DELAY, move || peer.write_all(b"hello").map(|()| peer));
+    measure(row, || conn.recv(&mut buf, 4.0))?;
+    join(second)
+}
+
 fn send_full(row: &str) -> Setup {
     let (conn, mut peer) = pair()?;
     fill(&conn)?;
@@ -328,6 +379,46 @@ fn udp_later<T, E: Outcome>(
     let peer = later(delay, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into));
     measure(row, || op(&socket))?;
     join(peer)
+}
+
+/// After one `recv(4 s)` that waited, receives with `timeout` a datagram sent after
+/// `PEER_DELAY`.
+fn udp_again(row: &str, timeout: Timeout) -> Setup {
+    let socket = udp()?;
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+    let first = later(PEER_DELAY, move || sender.send(b"x", &to, 1.0).map(|_| sender).map_err(Into::into));
+    socket.recv(40, 4.0)?;
+    let sender = first.join().map_err(|_| "the peer thread panicked")??;
+    let second = later(PEER_DELAY, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into));
+    measure(row, || socket.recv(40, timeout))?;
+    join(second)
+}
+
+/// Receives with 100 ms while another thread is already waiting in `recv` on the same
+/// socket: the try → poll → retry path, which leaves `SO_RCVTIMEO` to the other.
+fn udp_shared(row: &str) -> Setup {
+    let socket = std::sync::Arc::new(udp()?);
+    let to = socket.addr()?;
+    let holder = std::sync::Arc::clone(&socket);
+    let other = thread::spawn(move || holder.recv(40, 10.0).map(drop));
+    thread::sleep(PEER_DELAY);
+    measure(row, || socket.recv(40, 0.1))?;
+    UdpSocket::new(IPFamily::IPv4)?.send(b"release", &to, 1.0)?;
+    other.join().map_err(|_| "the other receiver panicked")??;
+    Ok(())
+}
+
+/// Reads `SO_RCVTIMEO` after a timed receive armed the crate's own value: the user's (none)
+/// is reported, without a syscall.
+fn rcvtimeo_after_timed(row: &str) -> Setup {
+    let socket = udp()?;
+    UdpSocket::new(IPFamily::IPv4)?.send(b"x", &socket.addr()?, 1.0)?;
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+    let first = later(PEER_DELAY, move || sender.send(b"x", &to, 1.0).map(|_| sender).map_err(Into::into));
+    socket.recv(40, 4.0)?;
+    socket.recv(40, 4.0)?;
+    join(first)?;
+    measure(row, || get_sock_opt_bytes(&socket, SOL_SOCKET, SO_RCVTIMEO, 64))
 }
 
 fn bind_in_use(row: &str) -> Setup {

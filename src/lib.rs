@@ -37,10 +37,12 @@ macro_rules! man_links {
     };
 }
 
+mod accept;
 mod addr;
 mod consts;
 mod error;
 mod family;
+mod recv_timer;
 mod sock;
 mod socket;
 mod sockopt;

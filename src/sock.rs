@@ -1,11 +1,12 @@
-//! What the three socket types share: an fd that may have been closed, and the
-//! try-then-wait loop every blocking call with a timeout runs.
+//! What every socket type shares: an fd that may have been closed, with its `SO_RCVTIMEO`
+//! bookkeeping, and the wait every blocking call with a timeout runs.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
+use crate::recv_timer::{Claim, RecvTimer, arm_for};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
@@ -20,39 +21,49 @@ use crate::timeout::Timeout;
 /// `pub`, not `pub(crate)`, because the sealed trait behind [`AnySocket`](crate::AnySocket)
 /// names it; its module is private, so nothing outside the crate can reach it.
 #[allow(unreachable_pub)]
-pub struct Sock(Option<OwnedFd>);
+pub struct Sock {
+    fd: Option<OwnedFd>,
+    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it.
+    pub(crate) timer: RecvTimer,
+}
 
 impl Sock {
+    /// A descriptor this crate just created.
     pub(crate) fn new(fd: OwnedFd) -> Sock {
-        Sock(Some(fd))
+        Sock { fd: Some(fd), timer: RecvTimer::new() }
+    }
+
+    /// A descriptor made elsewhere, whose options this crate does not know.
+    pub(crate) fn adopted(fd: OwnedFd) -> Sock {
+        Sock { fd: Some(fd), timer: RecvTimer::adopted() }
     }
 
     /// The descriptor, or the "closed" error for `op`.
     pub(crate) fn fd(&self, op: Op) -> Result<BorrowedFd<'_>> {
-        self.0.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+        self.fd.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
     }
 
     /// Chapel's `socketFd`: the number, or -1 once closed.
     pub(crate) fn raw(&self) -> RawFd {
-        self.0.as_ref().map_or(-1, AsRawFd::as_raw_fd)
+        self.fd.as_ref().map_or(-1, AsRawFd::as_raw_fd)
     }
 
     /// Closes the descriptor once; closing again is an error, not a second `close(2)`.
     pub(crate) fn close(&mut self) -> Result<()> {
-        let fd = self.0.take().ok_or_else(|| Error::new(Op::Close, Target::None, Cause::Closed))?;
+        let fd = self.fd.take().ok_or_else(|| Error::new(Op::Close, Target::None, Cause::Closed))?;
         sys::fd::close(fd).map_err(|e| Error::new(Op::Close, Target::None, Cause::Os(e)))
     }
 
     /// Hands the descriptor over, leaving this socket closed (without closing it).
     pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
-        self.0.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+        self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
     }
 }
 
 impl std::fmt::Debug for Sock {
     /// The descriptor's number, or `closed`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.0 {
+        match &self.fd {
             Some(fd) => write!(f, "{}", fd.as_raw_fd()),
             None => f.write_str("closed"),
         }
@@ -62,7 +73,7 @@ impl std::fmt::Debug for Sock {
 impl Drop for Sock {
     /// One `close(2)`; its error has nowhere to go, as with any drop.
     fn drop(&mut self) {
-        if let Some(fd) = self.0.take() {
+        if let Some(fd) = self.fd.take() {
             let _ = sys::fd::close(fd);
         }
     }
@@ -74,49 +85,194 @@ pub(crate) enum Indefinite {
     /// The descriptor blocks, so `EAGAIN` comes from the socket's own `SO_RCVTIMEO` /
     /// `SO_SNDTIMEO` (or an adopted non-blocking descriptor): it is the answer, as in C.
     Blocks,
-    /// The descriptor is non-blocking by design (a listener): wait for readiness.
+    /// `EAGAIN` only means "not yet" (a listener): wait for readiness.
     Polls,
 }
 
-/// Runs `call` (given the flags to add: `MSG_DONTWAIT` when the wait is bounded) until it
-/// succeeds, fails, or `timeout` runs out. The call is tried first; only when it would block
-/// is the fd polled for `interest`, and then it is tried again. `EINTR` resumes, and a wake-up
-/// with nothing to do waits again for the time left.
+/// How long a call may still wait: until `deadline` (`None`: for ever), and what to report
+/// when that passes.
+#[derive(Clone, Copy)]
+pub(crate) struct Until {
+    pub(crate) deadline: Option<Instant>,
+    /// The timeout, for the `TimedOut` error; `None` when the deadline is the user's own
+    /// `SO_RCVTIMEO` standing in for an indefinite wait, which ends as `EAGAIN` does in C.
+    timeout: Option<Timeout>,
+}
+
+impl Until {
+    pub(crate) fn new(timeout: Timeout) -> Until {
+        Until { deadline: timeout.deadline(), timeout: Some(timeout) }
+    }
+
+    pub(crate) fn passed(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    pub(crate) fn expired(&self) -> Cause {
+        match self.timeout {
+            Some(t) => Cause::TimedOut(t),
+            None => Cause::Os(io::Error::from(io::ErrorKind::WouldBlock)),
+        }
+    }
+}
+
+/// Runs a send or receive `call` (given the flags to add) until it succeeds, fails, or
+/// `timeout` runs out. `EINTR` never escapes, and no wait ends before the timeout.
 ///
-/// An indefinite wait makes the plain blocking call, so the common case is one syscall; what
-/// it does on `EAGAIN` is `indefinite`'s to say.
+/// A receive passes its socket's `timer`: while no other thread relies on it, the receive
+/// waits inside one blocking call, timed by an `SO_RCVTIMEO` armed a margin short of the
+/// timeout (re-armed only when the timeout changes), and finishes any remainder with an exact
+/// wait — one syscall per receive in steady state. Otherwise, and for sends, the call is tried
+/// with `MSG_DONTWAIT` and, when it would block, the descriptor is polled for `interest` and
+/// the call tried again.
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
+    timer: Option<&RecvTimer>,
     interest: Interest,
     timeout: Timeout,
     indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
+    let until = Until::new(timeout);
+    if let Some(timer) = timer.filter(|t| !t.is_poll_only()) {
+        match timer.claim() {
+            Some(claim) => match kernel_timed(fd, &claim, timeout, &mut call)? {
+                Next::Done(v) => return Ok(v),
+                Next::TryFirst => {}
+                Next::WaitFirst => return poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call),
+            },
+            None if timeout.is_indefinite() => {
+                // Another call holds the timer, so the kernel's SO_RCVTIMEO may be its value:
+                // poll instead of blocking, bounded by the user's own value as a blocking
+                // call would have been.
+                let user = timer.user_value().flatten();
+                let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
+                return poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call);
+            }
+            None => {}
+        }
+    }
     let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
-    let mut deadline = None;
-    loop {
-        match call(flags) {
-            Ok(v) => return Ok(v),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if e.kind() == io::ErrorKind::WouldBlock
-                    && timeout.is_indefinite()
-                    && indefinite == Indefinite::Blocks =>
-            {
-                return Err(Cause::Os(e));
+    poll_loop(fd, interest, until, indefinite, false, flags, call)
+}
+
+/// What to do after the kernel-timed attempt.
+enum Next<T> {
+    Done(T),
+    /// Not attempted (the timeout is too short to gain): try, then wait.
+    TryFirst,
+    /// Attempted and timed out short of the deadline, or interrupted: wait for what is left.
+    WaitFirst,
+}
+
+/// One receive timed by the kernel's `SO_RCVTIMEO`, under `claim`.
+fn kernel_timed<T>(
+    fd: BorrowedFd<'_>,
+    claim: &Claim<'_>,
+    timeout: Timeout,
+    call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<Next<T>, Cause> {
+    let Some(duration) = timeout.duration() else {
+        // Indefinite: the user's SO_RCVTIMEO (none, unless they set one) bounds the call.
+        claim.restore_user(fd).map_err(Cause::Os)?;
+        return loop {
+            match call(MsgFlags::NONE) {
+                Ok(v) => break Ok(Next::Done(v)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(Cause::Os(e)),
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                // Readiness the call cannot use (a queued datagram under MSG_ERRQUEUE) wakes
-                // every poll at once: without this check the loop would spin for ever.
-                if deadline.flatten().is_some_and(|d| Instant::now() >= d) {
-                    return Err(Cause::TimedOut(timeout));
-                }
-                let until = *deadline.get_or_insert_with(|| timeout.deadline());
-                if sys::wait::wait(fd, interest, until).map_err(Cause::Os)?.is_none() {
-                    return Err(Cause::TimedOut(timeout));
-                }
-            }
+        };
+    };
+    let Some(want) = arm_for(duration) else { return Ok(Next::TryFirst) };
+    if !claim.suits(want) {
+        // Data may be there already: take it without touching SO_RCVTIMEO.
+        match call(MsgFlags::DONTWAIT) {
+            Ok(v) => return Ok(Next::Done(v)),
+            Err(e) if is_retry(&e) => {}
             Err(e) => return Err(Cause::Os(e)),
+        }
+        if claim.arm(fd, want).is_err() {
+            return Ok(Next::WaitFirst);
+        }
+    }
+    let started = Instant::now();
+    match call(MsgFlags::NONE) {
+        Ok(v) => Ok(Next::Done(v)),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            // SO_RCVTIMEO fires no earlier than a tick before what was armed; an EAGAIN well
+            // before that means the descriptor does not block.
+            let armed = claim.armed().unwrap_or(want);
+            if started.elapsed() < armed.saturating_sub(sys::wait::tick() * 2) {
+                claim.give_up();
+            }
+            Ok(Next::WaitFirst)
+        }
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Next::WaitFirst),
+        Err(e) => Err(Cause::Os(e)),
+    }
+}
+
+/// `EAGAIN` or `EINTR`: try again after a wait.
+fn is_retry(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
+}
+
+/// How long a wake-up may take and still count as "the readiness was already there".
+const AT_ONCE: Duration = Duration::from_micros(50);
+/// The longest sleep between tries once readiness the call cannot use keeps waking the wait.
+const MAX_BACKOFF: Duration = Duration::from_millis(10);
+
+/// The try → wait → retry loop: `call` with `flags`, and on `EAGAIN` or `EINTR` a wait for
+/// `interest` until `until`; `wait_first` skips the first try (it was just made).
+///
+/// A wait that wakes at once and whose retry still finds nothing is woken by readiness the
+/// call cannot use (a datagram under `MSG_ERRQUEUE`, an error-queue entry under a plain
+/// receive, an `EINTR` on every try). After three in a row the loop sleeps between tries,
+/// from 1 ms doubling to 10 ms (never past the deadline), instead of spinning.
+pub(crate) fn poll_loop<T>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    until: Until,
+    indefinite: Indefinite,
+    mut wait_first: bool,
+    flags: MsgFlags,
+    mut call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    let mut woke_at_once = false;
+    let mut useless = 0u32;
+    loop {
+        if !wait_first {
+            match call(flags) {
+                Ok(v) => return Ok(v),
+                Err(e)
+                    if e.kind() == io::ErrorKind::WouldBlock
+                        && flags == MsgFlags::NONE
+                        && until.deadline.is_none()
+                        && indefinite == Indefinite::Blocks =>
+                {
+                    return Err(Cause::Os(e));
+                }
+                Err(e) if is_retry(&e) => {
+                    useless = if woke_at_once { useless + 1 } else { 0 };
+                }
+                Err(e) => return Err(Cause::Os(e)),
+            }
+        }
+        wait_first = false;
+        if until.passed() {
+            return Err(until.expired());
+        }
+        if useless >= 3 {
+            let backoff = Duration::from_millis(1 << (useless - 3).min(4)).min(MAX_BACKOFF);
+            let left = until.deadline.map_or(backoff, |d| d.saturating_duration_since(Instant::now()));
+            sys::wait::pause(backoff.min(left));
+            woke_at_once = true;
+            continue;
+        }
+        let asked = Instant::now();
+        match sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)? {
+            None => return Err(until.expired()),
+            Some(_) => woke_at_once = asked.elapsed() < AT_ONCE,
         }
     }
 }

@@ -46,6 +46,11 @@ macro_rules! socket_types {
 
 socket_types!(TcpListener, TcpConn, UdpSocket);
 
+/// The [`Sock`] inside `socket`.
+pub(crate) fn sock_of<S: AnySocket>(socket: &S) -> &Sock {
+    sealed::Sealed::sock(socket)
+}
+
 /// The descriptor of `socket`, or the "closed" error for `op`.
 pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: Op) -> Result<BorrowedFd<'s>> {
     sealed::Sealed::sock(socket).fd(op)

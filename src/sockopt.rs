@@ -3,10 +3,10 @@
 
 use std::os::fd::BorrowedFd;
 
-use crate::consts::{IPPROTO_TCP, TCP_NODELAY, c_int, socklen_t};
+use crate::consts::{IPPROTO_TCP, SO_RCVTIMEO, SOL_SOCKET, TCP_NODELAY, c_int, socklen_t};
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::Sock;
-use crate::socket::{AnySocket, fd_of};
+use crate::socket::{AnySocket, fd_of, sock_of};
 use crate::sys;
 
 /// A value for [`set_sock_opt`]: the three forms of Chapel's `setSockOpt` overloads.
@@ -122,11 +122,22 @@ pub fn set_sock_opt<'a, S: AnySocket>(
 ) -> Result<()> {
     let value = value.into();
     refuse_unsound(level, optname, value)?;
-    set_with(socket, level, optname, |fd| match value {
+    let set = |fd: BorrowedFd<'_>| match value {
         SockOptValue::Int(v) => sys::opt::set_int(fd, level, optname, v),
         SockOptValue::Bytes(b) => sys::opt::set_plain(fd, level, optname, b),
         SockOptValue::Null(_) => sys::opt::set_null(fd, level, optname),
-    })
+    };
+    match value {
+        // The crate times receives with SO_RCVTIMEO itself: the user's value is kept apart,
+        // for the indefinite calls it bounds (see `recv_timer`).
+        SockOptValue::Bytes(b) if (level, optname) == (SOL_SOCKET, SO_RCVTIMEO) => {
+            match sys::opt::timeval_from_bytes(b) {
+                Some(user) => set_with(socket, level, optname, |fd| sock_of(socket).timer.set_user(user, || set(fd))),
+                None => set_with(socket, level, optname, set),
+            }
+        }
+        _ => set_with(socket, level, optname, set),
+    }
 }
 
 /// The `InvalidInput` error, before any syscall, for a value that could make the kernel read
@@ -200,6 +211,15 @@ pub fn get_sock_opt<S: AnySocket>(socket: &S, level: c_int, optname: c_int) -> R
 /// ```
 pub fn get_sock_opt_bytes<S: AnySocket>(socket: &S, level: c_int, optname: c_int, buflen: u16) -> Result<Vec<u8>> {
     let fd = fd_of(socket, Op::GetSockOpt)?;
+    let timer = &sock_of(socket).timer;
+    if (level, optname) == (SOL_SOCKET, SO_RCVTIMEO) && timer.crate_armed() {
+        // The kernel holds a value the crate armed for its own timed calls: report the user's.
+        if let Some(user) = timer.user_value() {
+            let mut bytes = sys::opt::timeval_bytes(user);
+            bytes.truncate(buflen.into());
+            return Ok(bytes);
+        }
+    }
     sys::opt::get_bytes(fd, level, optname, buflen.into())
         .map_err(Error::os(Op::GetSockOpt, &Target::Opt(level, optname)))
 }

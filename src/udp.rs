@@ -189,7 +189,7 @@ impl UdpSocket {
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let to = (*address).into();
-        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
+        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
             sys::socket::send_to(fd, data, &to, flags)
         })
         .map_err(|cause| Error::new(Op::Send, Target::Addr(*address), cause))
@@ -228,8 +228,14 @@ impl UdpSocket {
     pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let capacity = buf.len();
-        let (len, from) = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv_from(fd, buf, MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC))
+        let user = MsgFlags::user(flags);
+        // The error queue never blocks, so SO_RCVTIMEO cannot time it; POLLERR says it is ready.
+        let (timer, interest) = match user.reads_error_queue() {
+            false => (Some(&self.sock.timer), Interest::Read),
+            true => (None, Interest::Error),
+        };
+        let (len, from) = with_timeout(fd, timer, interest, timeout.into(), Indefinite::Blocks, |dontwait| {
+            sys::socket::recv_from(fd, buf, user.with(dontwait).with(MsgFlags::TRUNC))
         })
         .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = from.map(IpAddr::from).ok_or_else(|| {
@@ -264,10 +270,11 @@ impl UdpSocket {
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
         let capacity = buf.len();
-        let len = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
-        })
-        .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
+        let len =
+            with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
+                sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
+            })
+            .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
         if len > capacity {
             return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len, capacity }));
         }
@@ -287,7 +294,7 @@ fn buffer(op: Op, len: usize) -> Result<Vec<u8>> {
 impl From<std::os::fd::OwnedFd> for UdpSocket {
     /// Adopts a datagram socket as it is.
     fn from(fd: std::os::fd::OwnedFd) -> UdpSocket {
-        UdpSocket { sock: Sock::new(fd) }
+        UdpSocket { sock: Sock::adopted(fd) }
     }
 }
 

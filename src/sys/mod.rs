@@ -82,6 +82,15 @@ impl MsgFlags {
         MsgFlags(bits)
     }
 
+    /// Whether these flags read the error queue (`MSG_ERRQUEUE`): such a receive never
+    /// blocks, and the queue's readiness is `POLLERR`, not `POLLIN`.
+    pub(crate) const fn reads_error_queue(self) -> bool {
+        #[cfg(has_msg_errqueue)]
+        return self.0 & libc::MSG_ERRQUEUE != 0;
+        #[cfg(not(has_msg_errqueue))]
+        false
+    }
+
     /// Both sets of flags.
     pub(crate) const fn with(self, other: MsgFlags) -> MsgFlags {
         MsgFlags(self.0 | other.0)

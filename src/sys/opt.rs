@@ -9,8 +9,9 @@
 
 use std::ffi::c_void;
 use std::io;
-use std::mem::size_of;
+use std::mem::{self, size_of};
 use std::os::fd::{AsRawFd, BorrowedFd};
+use std::time::Duration;
 
 use super::cvt;
 use crate::consts::c_int;
@@ -134,6 +135,42 @@ pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
         // pointer in them is covered by this function's contract, which the caller upholds.
         unsafe { set_raw(fd, level, optname, value.as_ptr().cast(), len) }
     })
+}
+
+/// Sets `SO_RCVTIMEO`: how long a blocking receive or accept waits before `EAGAIN`; `None`
+/// (zero) for ever. The kernel keeps it in ticks, rounded up.
+pub(crate) fn set_recv_timeout(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io::Result<()> {
+    set_plain(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeval_bytes(timeout))
+}
+
+/// A timeout as the bytes of a `struct timeval` (zero for `None`: for ever).
+pub(crate) fn timeval_bytes(timeout: Option<Duration>) -> Vec<u8> {
+    let (secs, micros) = timeout.map_or((0, 0), |d| (d.as_secs(), d.subsec_micros()));
+    let tv =
+        libc::timeval { tv_sec: libc::time_t::try_from(secs).unwrap_or(libc::time_t::MAX), tv_usec: micros.into() };
+    // SAFETY: `tv` is a plain C struct of integers without padding on the platforms whose
+    // timeval is two longs; it is viewed as its bytes while it lives.
+    unsafe { std::slice::from_raw_parts((&raw const tv).cast::<u8>(), mem::size_of::<libc::timeval>()) }.to_vec()
+}
+
+/// Reads `SO_RCVTIMEO`; `None` when it is zero (for ever).
+pub(crate) fn recv_timeout(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
+    let bytes = get_bytes(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, mem::size_of::<libc::timeval>())?;
+    timeval_from_bytes(&bytes).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// A `struct timeval` given as bytes (as `set_sock_opt` receives `SO_RCVTIMEO`), as a
+/// timeout: `Some(None)` for zero (for ever), `None` when the bytes are not a timeval.
+pub(crate) fn timeval_from_bytes(bytes: &[u8]) -> Option<Option<Duration>> {
+    if bytes.len() != mem::size_of::<libc::timeval>() {
+        return None;
+    }
+    // SAFETY: the length is exactly a timeval's, and every bit pattern of its integer fields
+    // is valid; `read_unaligned` needs no alignment.
+    let tv = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<libc::timeval>()) };
+    let (secs, micros) = (u64::try_from(tv.tv_sec).ok()?, u32::try_from(tv.tv_usec).ok()?);
+    let d = Duration::from_secs(secs).checked_add(Duration::from_micros(micros.into()))?;
+    Some((!d.is_zero()).then_some(d))
 }
 
 /// `SO_ERROR`: the socket's pending error, which reading clears; `None` when there is none

@@ -84,8 +84,8 @@ pub(crate) enum Progress {
     /// Connected.
     Done,
     /// The handshake goes on without the caller: the socket is non-blocking
-    /// (`EINPROGRESS`), or a signal interrupted a blocking connect (`EINTR`, after which
-    /// connecting again would fail with `EALREADY`). Wait for writability, then ask
+    /// (`EINPROGRESS`, or `EALREADY` when asked again), or a signal interrupted a blocking
+    /// connect (`EINTR`). Wait for writability, then ask
     /// [`take_error`](super::opt::take_error).
     Pending,
 }
@@ -95,7 +95,11 @@ pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<Progr
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
     match cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }) {
         Ok(_) => Ok(Progress::Done),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => Ok(Progress::Pending),
+        // Asked again after a wait: already connected.
+        Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(Progress::Done),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EALREADY | libc::EINTR)) => {
+            Ok(Progress::Pending)
+        }
         Err(e) => Err(e),
     }
 }

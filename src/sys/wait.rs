@@ -1,12 +1,13 @@
-//! Waiting for a socket to become ready, against a monotonic deadline.
-//!
-//! `poll(2)` takes whole milliseconds; the time left is rounded up, never down, and a poll
-//! that ends before the deadline (the kernel's own rounding, or `EINTR`) is simply issued
-//! again with what is left, so no wait ends early and no signal cuts one short.
+//! Waiting for a socket to become ready, against a monotonic deadline, to the nanosecond where
+//! the platform has `ppoll(2)` (a `timespec`), else to the millisecond with `poll(2)` rounded
+//! up. A wait that ends before the deadline (`EINTR`, the kernel's rounding) is issued again
+//! with what is left, so no wait ends early and no signal cuts one short. Deadlines are
+//! `Instant`s (`CLOCK_MONOTONIC`), never a coarse clock, which can read a tick behind.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
-use std::time::Instant;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// What a wait is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +16,9 @@ pub(crate) enum Interest {
     Read,
     /// Room to send, or a finished connect (`POLLOUT`).
     Write,
+    /// Only what is always reported: an error or a hang-up (`POLLERR`, `POLLHUP`), which is
+    /// how the error queue (`MSG_ERRQUEUE`) says it has an entry.
+    Error,
 }
 
 impl Interest {
@@ -22,6 +26,7 @@ impl Interest {
         match self {
             Interest::Read => libc::POLLIN,
             Interest::Write => libc::POLLOUT,
+            Interest::Error => 0,
         }
     }
 }
@@ -41,24 +46,13 @@ impl Readiness {
 /// `deadline: None` waits for ever. At least one poll is always made, so a deadline already
 /// past still reports readiness that is there now.
 pub(crate) fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Option<Instant>) -> io::Result<Option<Readiness>> {
-    let events = interest.events();
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: interest.events(), revents: 0 };
     loop {
-        let ms = match deadline {
-            None => -1,
-            Some(d) => poll_ms(d.saturating_duration_since(Instant::now())),
-        };
-        let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
-        // SAFETY: `pfd` is one valid pollfd that lives across the call.
-        let n = unsafe { libc::poll(&mut pfd, 1, ms) };
-        match n {
-            -1 => {
-                let err = io::Error::last_os_error();
-                if err.kind() != io::ErrorKind::Interrupted {
-                    return Err(err);
-                }
-            }
-            0 => {}
-            _ => return Ok(Some(Readiness(pfd.revents))),
+        match poll_until(std::slice::from_mut(&mut pfd), deadline) {
+            Ok(0) => {}
+            Ok(_) => return Ok(Some(Readiness(pfd.revents))),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return Ok(None);
@@ -66,23 +60,93 @@ pub(crate) fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Option<Inst
     }
 }
 
+/// Sleeps for `d` (a poll of no descriptors: one syscall, the same precision as a wait).
+/// An interrupted sleep ends early; callers check their deadline after it.
+pub(crate) fn pause(d: Duration) {
+    let _ = poll_until(&mut [], Instant::now().checked_add(d));
+}
+
+/// One `ppoll`/`poll` of `fds` that ends by `deadline`; the number of ready descriptors.
+#[cfg(has_ppoll)]
+fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
+    let ts = deadline.map(|d| {
+        let left = d.saturating_duration_since(Instant::now());
+        // Seconds beyond `time_t` are for ever in practice; cap rather than wrap.
+        let tv_sec = libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX);
+        libc::timespec { tv_sec, tv_nsec: left.subsec_nanos().into() }
+    });
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfds and `ts_ptr` is null or points at
+    // a live timespec; both outlive the call, and a null signal mask changes nothing.
+    let n = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) };
+    super::cvt(n).map(|n| n as usize)
+}
+
+/// One `poll` of `fds` that ends by `deadline`, in whole milliseconds rounded up.
+#[cfg(not(has_ppoll))]
+fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
+    let ms = deadline.map_or(-1, |d| poll_ms(d.saturating_duration_since(Instant::now())));
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfds that outlives the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+    super::cvt(n).map(|n| n as usize)
+}
+
 /// Milliseconds for `poll`, rounded up and capped at `i32::MAX` (the loop waits again).
-fn poll_ms(left: std::time::Duration) -> libc::c_int {
+#[cfg(not(has_ppoll))]
+fn poll_ms(left: Duration) -> libc::c_int {
     let ms = left.as_nanos().div_ceil(1_000_000);
     ms.min(libc::c_int::MAX as u128) as libc::c_int
 }
 
+/// The kernel's timer tick (`clock_getres(CLOCK_MONOTONIC_COARSE)`: 4 ms at HZ=250), the
+/// unit in which it keeps `SO_RCVTIMEO`; asked once per process (a vDSO call on Linux, no
+/// syscall). 10 ms where the clock is missing.
+pub(crate) fn tick() -> Duration {
+    static TICK: OnceLock<Duration> = OnceLock::new();
+    *TICK.get_or_init(|| {
+        let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        #[cfg(has_coarse_clock)]
+        let clock = libc::CLOCK_MONOTONIC_COARSE;
+        #[cfg(not(has_coarse_clock))]
+        let clock = libc::CLOCK_MONOTONIC;
+        // SAFETY: `res` is a live timespec the call writes.
+        let ok = unsafe { libc::clock_getres(clock, &mut res) } == 0;
+        let tick = Duration::new(res.tv_sec.max(0) as u64, res.tv_nsec.clamp(0, 999_999_999) as u32);
+        if ok && tick >= Duration::from_micros(100) { tick } else { Duration::from_millis(10) }
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::poll_ms;
-    use std::time::Duration;
+    use super::*;
 
+    #[cfg(not(has_ppoll))]
     #[test]
     fn rounds_up_and_caps() {
         assert_eq!(poll_ms(Duration::ZERO), 0);
         assert_eq!(poll_ms(Duration::from_nanos(1)), 1);
         assert_eq!(poll_ms(Duration::from_micros(1500)), 2);
-        assert_eq!(poll_ms(Duration::from_millis(7)), 7);
         assert_eq!(poll_ms(Duration::MAX), libc::c_int::MAX);
+    }
+
+    #[test]
+    fn waits_never_end_early() {
+        let sock =
+            super::super::socket::socket(super::super::Domain::Ipv4, super::super::SockType::Datagram, false).unwrap();
+        use std::os::fd::AsFd;
+        for micros in [0, 150, 1500, 20_000] {
+            let start = Instant::now();
+            let deadline = start + Duration::from_micros(micros);
+            assert_eq!(wait(sock.as_fd(), Interest::Read, Some(deadline)).unwrap(), None);
+            assert!(Instant::now() >= deadline, "{micros} µs ended early");
+        }
+        let start = Instant::now();
+        pause(Duration::from_micros(700));
+        assert!(start.elapsed() >= Duration::from_micros(700));
+    }
+
+    #[test]
+    fn the_tick_is_plausible() {
+        assert!((Duration::from_micros(100)..=Duration::from_millis(100)).contains(&tick()));
     }
 }

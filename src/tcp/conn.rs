@@ -115,8 +115,10 @@ impl TcpConn {
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
-        with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::recv(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -145,8 +147,10 @@ impl TcpConn {
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::send(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
@@ -246,7 +250,7 @@ impl From<OwnedFd> for TcpConn {
     /// `getpeername`. A non-blocking one answers indefinite reads and writes with `EAGAIN`
     /// (`WouldBlock`) instead of waiting; bounded ones work in either mode.
     fn from(fd: OwnedFd) -> TcpConn {
-        TcpConn::new(Sock::new(fd), None)
+        TcpConn::new(Sock::adopted(fd), None)
     }
 }
 

@@ -50,15 +50,21 @@ fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     let sock =
         Sock::new(sys::socket::socket(Domain::of(&to), SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?);
     let fd = sock.fd(Op::Connect)?;
-    if sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))? == Progress::Pending {
-        let ready = sys::wait::wait(fd, Interest::Write, timeout.deadline())
+    let deadline = timeout.deadline();
+    let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
+    while progress == Progress::Pending {
+        let ready = sys::wait::wait(fd, Interest::Write, deadline)
             .map_err(Error::os(Op::Poll, &at))?
             .ok_or_else(|| Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout)))?;
-        if ready.is_error_or_hangup() {
-            if let Some(refused) = sys::opt::take_error(fd).map_err(Error::os(Op::ConnectError, &at))? {
-                return Err(Error::os(Op::Connect, &at)(refused));
-            }
+        if !ready.is_error_or_hangup() {
+            break;
         }
+        if let Some(refused) = sys::opt::take_error(fd).map_err(Error::os(Op::ConnectError, &at))? {
+            return Err(Error::os(Op::Connect, &at)(refused));
+        }
+        // Hung up with no error: the interrupted connect may never have reached the kernel,
+        // so asking again says where it stands (connected, still going, or started now).
+        progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
     }
     if bounded {
         sys::fd::set_nonblocking(fd, false).map_err(Error::os(Op::SetNonblocking, &at))?;

@@ -2,11 +2,11 @@
 
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 
+use crate::accept::Acceptor;
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::sock::Sock;
 use crate::sys;
-use crate::sys::wait::Interest;
 use crate::sys::{Domain, SockType};
 use crate::tcp::TcpConn;
 use crate::timeout::Timeout;
@@ -39,7 +39,7 @@ pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpLis
     let fd = sock.fd(Op::Listen)?;
     crate::socket::bind_reusing(fd, address, reuse_addr)?;
     sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;
-    Ok(TcpListener { sock })
+    Ok(TcpListener { sock, acceptor: Acceptor::default() })
 }
 
 /// Chapel's `tcpListener`: a bound, listening TCP socket. Its descriptor is close-on-exec and
@@ -57,6 +57,7 @@ pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpLis
 #[derive(Debug)]
 pub struct TcpListener {
     pub(crate) sock: Sock,
+    acceptor: Acceptor,
 }
 
 impl TcpListener {
@@ -85,7 +86,7 @@ impl TcpListener {
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd(Op::Accept)?;
-        match with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
+        match self.acceptor.accept(fd, &self.sock.timer, timeout.into(), || sys::socket::accept(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
             Err(cause) => Err(Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause)),
         }
@@ -150,10 +151,13 @@ impl TryFrom<OwnedFd> for TcpListener {
     type Error = Error;
 
     /// Adopts a listening socket, switching it to non-blocking mode (one `ioctl(FIONBIO)`),
-    /// which `accept` with a timeout relies on.
+    /// which it then keeps: the file's mode is shared with any other process holding it, so
+    /// every accept on an adopted listener takes the try → poll → retry path.
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
-        Ok(TcpListener { sock: Sock::new(fd) })
+        let sock = Sock::adopted(fd);
+        sock.timer.set_poll_only();
+        Ok(TcpListener { sock, acceptor: Acceptor::default() })
     }
 }
 

@@ -91,7 +91,8 @@ pub fn split_args(text: &str) -> Vec<String> {
 
 /// Rewrites a traced call into the contract's spelling: `ppoll` → `poll`, `accept` →
 /// `accept4`, `send` → `sendto`, `recv` → `recvfrom` (with the arguments the longer form
-/// would have), and `poll([{fd=3, events=POLLIN}], 1, 1000)` → `poll(3, POLLIN, 1000)`.
+/// would have), `poll([{fd=3, events=POLLIN}], 1, 1000)` → `poll(3, POLLIN, 1000)`, and
+/// `SO_RCVTIMEO_OLD` → `SO_RCVTIMEO`.
 pub fn canonical(mut call: Call) -> Call {
     match call.name.as_str() {
         "poll" | "ppoll" => {
@@ -117,6 +118,13 @@ pub fn canonical(mut call: Call) -> Call {
             call.args.extend(["NULL".into(), "NULL".into()]);
         }
         _ => {}
+    }
+    // Newer strace names the 32-bit-time options `SO_RCVTIMEO_OLD` on 64-bit machines, where
+    // they are the same option as `SO_RCVTIMEO`.
+    for arg in &mut call.args {
+        if let Some(base) = arg.strip_suffix("_OLD").filter(|b| b.starts_with("SO_") && b.ends_with("TIMEO")) {
+            *arg = base.to_string();
+        }
     }
     call
 }

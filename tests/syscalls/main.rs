@@ -229,6 +229,10 @@ fn the_contract_keeps_its_promised_counts() {
     assert_eq!(count("udp.recv/ready"), Some(1));
     assert_eq!(count("conn.send/room"), Some(1));
     assert_eq!(count("udp.send"), Some(1));
+    // Waits in steady state: one blocking syscall, as std's.
+    for steady in ["accept/steady", "accept/steady-indefinite", "conn.recv/steady", "udp.recv/steady"] {
+        assert_eq!(count(steady), Some(1), "{steady}");
+    }
 }
 
 /// The checker itself: a trace of `connect` with a timeout passes, and the same trace with

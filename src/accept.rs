@@ -1,0 +1,133 @@
+//! How a listener waits for a connection: [`Acceptor`], shared by every listener type.
+//!
+//! `accept4` has no per-call `MSG_DONTWAIT`: whether it blocks is the listener's file mode.
+//! A listener starts non-blocking, so an accept with a connection queued is one `accept4`.
+//! When an accept must wait and no other thread of this process is accepting, it switches the
+//! listener to blocking (one `ioctl`, once) and waits inside `accept4`, timed by the
+//! listener's `SO_RCVTIMEO` the way receives are ([`RecvTimer`](crate::recv_timer)): an
+//! accept loop then costs one syscall per connection, as std's does. A thread that arrives
+//! while another is accepting switches the listener back to non-blocking (under a mutex, so
+//! the two never disagree about the mode) and takes the try → poll → retry path, so neither
+//! is ever blocked past its own deadline.
+//!
+//! The mode belongs to the open file, which a `dup`ed or inherited descriptor in another
+//! process shares. A listener this process adopted ([`TcpListener::try_from`] an `OwnedFd`)
+//! therefore never changes it: every accept on it takes the poll path. Processes that share
+//! one listening socket (pre-fork servers) should each adopt it that way.
+//!
+//! [`TcpListener::try_from`]: crate::TcpListener
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use crate::error::Cause;
+use crate::recv_timer::{RecvTimer, arm_for};
+use crate::sock::{Indefinite, Until, poll_loop};
+use crate::sys;
+use crate::sys::MsgFlags;
+use crate::sys::wait::Interest;
+use crate::timeout::Timeout;
+
+/// A listener's accept state: its file mode, and how many calls are on the poll path.
+#[derive(Debug, Default)]
+pub(crate) struct Acceptor {
+    mode: Mutex<Mode>,
+}
+
+#[derive(Debug, Default)]
+struct Mode {
+    /// The listener is in blocking mode (switched by the fast path).
+    blocking: bool,
+    /// Calls now on the poll path, which need it non-blocking.
+    pollers: usize,
+}
+
+impl Acceptor {
+    fn mode(&self) -> MutexGuard<'_, Mode> {
+        // The mode is two plain fields, consistent after any panic.
+        self.mode.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `accept` (one `accept4`) until it returns a connection, fails, or `timeout` runs
+    /// out; `EINTR` never escapes, and no wait ends early.
+    pub(crate) fn accept<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        timer: &RecvTimer,
+        timeout: Timeout,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        let until = Until::new(timeout);
+        let Some(claim) = timer.claim() else {
+            return self.poll_path(fd, until, false, accept);
+        };
+        let want = timeout.duration().map(arm_for);
+        if !self.mode().blocking {
+            match accept() {
+                Ok(v) => return Ok(v),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+                Err(e) => return Err(Cause::Os(e)),
+            }
+            if until.passed() {
+                return Err(until.expired());
+            }
+            // A timeout too short to arm, or another caller polling: wait on the poll path.
+            if want == Some(None) || !self.switch_to_blocking(fd).map_err(Cause::Os)? {
+                drop(claim);
+                return self.poll_path(fd, until, true, accept);
+            }
+        }
+        match want {
+            None => claim.restore_user(fd).map_err(Cause::Os)?,
+            Some(Some(w)) if !claim.suits(w) => claim.arm(fd, w).map_err(Cause::Os)?,
+            Some(_) => {}
+        }
+        match accept() {
+            Ok(v) => Ok(v),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
+                // SO_RCVTIMEO ran out short of the deadline, a poller switched the mode, or a
+                // signal came: wait for what is left. The claim is kept, so the mode stays
+                // as it is unless a poller arrives, and then a retry cannot block.
+                let result =
+                    poll_loop(fd, Interest::Read, until, Indefinite::Polls, true, MsgFlags::NONE, |_| accept());
+                drop(claim);
+                result
+            }
+            Err(e) => Err(Cause::Os(e)),
+        }
+    }
+
+    /// Switches the listener to blocking unless a caller is on the poll path; whether it is
+    /// blocking now.
+    fn switch_to_blocking(&self, fd: BorrowedFd<'_>) -> io::Result<bool> {
+        let mut mode = self.mode();
+        if mode.pollers > 0 {
+            return Ok(false);
+        }
+        sys::fd::set_nonblocking(fd, false)?;
+        mode.blocking = true;
+        Ok(true)
+    }
+
+    /// The try → poll → retry path, with the listener non-blocking for as long as it runs.
+    fn poll_path<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        until: Until,
+        wait_first: bool,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        {
+            let mut mode = self.mode();
+            if mode.blocking {
+                sys::fd::set_nonblocking(fd, true).map_err(Cause::Os)?;
+                mode.blocking = false;
+            }
+            mode.pollers += 1;
+        }
+        let result = poll_loop(fd, Interest::Read, until, Indefinite::Polls, wait_first, MsgFlags::NONE, |_| accept());
+        self.mode().pollers -= 1;
+        result
+    }
+}

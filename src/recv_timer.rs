@@ -1,0 +1,276 @@
+//! [`RecvTimer`]: the crate's use of `SO_RCVTIMEO`, which lets a timed receive or accept wait
+//! inside one blocking syscall, as `std::net` does, while keeping this crate's per-call,
+//! never-early timeouts.
+//!
+//! The kernel keeps `SO_RCVTIMEO` in ticks and its timer wheel fires late for long timeouts
+//! (up to about an eighth of the distance), so the crate arms it short of the caller's
+//! timeout, by [`margin`], and finishes whatever is left with an exact wait. The socket
+//! remembers what it armed and re-arms only when a call's timeout no longer suits it, so a
+//! program that uses the same timeout again (the common case) pays one syscall per receive.
+//!
+//! `SO_RCVTIMEO` is one value per socket, so only one call at a time may rely on it: the one
+//! that [`claim`](RecvTimer::claim)s the timer. Other threads receiving on the same socket at
+//! the same moment take the try → wait → retry path, which ignores `SO_RCVTIMEO`, and each
+//! keeps its own timeout. A value the user sets through `set_sock_opt` is remembered as the
+//! user's: indefinite calls wait with it in place, as in C, and `get_sock_opt` reports it.
+
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::sys;
+
+/// `armed`: the kernel holds the user's value (nothing the crate armed).
+const USERS: u64 = u64::MAX;
+/// `user`: not known yet (an adopted descriptor), read from the kernel when first needed.
+const UNKNOWN: u64 = u64::MAX;
+
+/// Per-socket `SO_RCVTIMEO` bookkeeping; see the module's documentation.
+#[derive(Debug)]
+pub(crate) struct RecvTimer {
+    /// Held by the one call that may rely on `SO_RCVTIMEO` now.
+    busy: AtomicBool,
+    /// What the kernel holds: [`USERS`], or the microseconds the crate armed. Written only
+    /// under the claim.
+    armed: AtomicU64,
+    /// The user's own value in microseconds, 0 for none (wait for ever), or [`UNKNOWN`].
+    user: AtomicU64,
+    /// The descriptor turned out not to block (adopted non-blocking, or a listener shared
+    /// with another process's mode), so `SO_RCVTIMEO` cannot time its calls.
+    poll_only: AtomicBool,
+}
+
+impl RecvTimer {
+    /// A timer for a socket this crate created: the kernel's value is the default, none.
+    pub(crate) fn new() -> RecvTimer {
+        RecvTimer::with_user(0)
+    }
+
+    /// A timer for an adopted descriptor, whose `SO_RCVTIMEO` may have been set elsewhere.
+    pub(crate) fn adopted() -> RecvTimer {
+        RecvTimer::with_user(UNKNOWN)
+    }
+
+    fn with_user(user: u64) -> RecvTimer {
+        RecvTimer {
+            busy: AtomicBool::new(false),
+            armed: AtomicU64::new(USERS),
+            user: AtomicU64::new(user),
+            poll_only: AtomicBool::new(false),
+        }
+    }
+
+    /// Never use `SO_RCVTIMEO` on this socket: every timed call takes the wait path.
+    pub(crate) fn set_poll_only(&self) {
+        self.poll_only.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether `SO_RCVTIMEO` never times this socket's calls.
+    pub(crate) fn is_poll_only(&self) -> bool {
+        self.poll_only.load(Ordering::Relaxed)
+    }
+
+    /// The right to rely on `SO_RCVTIMEO` until the claim is dropped; `None` when another
+    /// call holds it or the socket is poll-only.
+    pub(crate) fn claim(&self) -> Option<Claim<'_>> {
+        if self.poll_only.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).ok()?;
+        Some(Claim { timer: self })
+    }
+
+    /// The user's value as last set through the crate: `Some(None)` for none, `None` while
+    /// unknown.
+    pub(crate) fn user_value(&self) -> Option<Option<Duration>> {
+        decode_user(self.user.load(Ordering::Relaxed))
+    }
+
+    /// Whether the kernel may hold a value the crate armed rather than the user's.
+    pub(crate) fn crate_armed(&self) -> bool {
+        self.armed.load(Ordering::Relaxed) != USERS
+    }
+
+    /// Records the user's `SO_RCVTIMEO` and hands it to the kernel through `set` — now when
+    /// no call relies on the timer, or else leaving it to the next call that needs the user's
+    /// value in place (an indefinite one), so a thread about to block never has its timeout
+    /// changed under it.
+    pub(crate) fn set_user(&self, value: Option<Duration>, set: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+        let micros = value.map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(UNKNOWN - 1).max(1));
+        match self.claim() {
+            Some(claim) => {
+                set()?;
+                self.user.store(micros, Ordering::Relaxed);
+                claim.timer.armed.store(USERS, Ordering::Relaxed);
+                Ok(())
+            }
+            None if self.poll_only.load(Ordering::Relaxed) => {
+                set()?;
+                self.user.store(micros, Ordering::Relaxed);
+                Ok(())
+            }
+            None => {
+                self.user.store(micros, Ordering::Relaxed);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn decode_user(micros: u64) -> Option<Option<Duration>> {
+    match micros {
+        UNKNOWN => None,
+        0 => Some(None),
+        m => Some(Some(Duration::from_micros(m))),
+    }
+}
+
+/// How far short of a timeout the crate arms `SO_RCVTIMEO`: three ticks (the kernel's
+/// rounding to ticks, and a tick of timer-wheel slack either way) or an eighth of the timeout
+/// (the wheel's coarser steps for long timeouts), whichever is more. Measured at HZ=250: up
+/// to 10.6 ms late below 256 ms, 31 ms up to 2 s, 202 ms beyond.
+pub(crate) fn margin(timeout: Duration) -> Duration {
+    (sys::wait::tick() * 3).max(timeout / 8)
+}
+
+/// The value to arm for `timeout`, or `None` when the timeout is too short to gain from
+/// `SO_RCVTIMEO` (less than a tick would be left).
+pub(crate) fn arm_for(timeout: Duration) -> Option<Duration> {
+    timeout.checked_sub(margin(timeout)).filter(|a| *a >= sys::wait::tick())
+}
+
+/// A call's exclusive use of the socket's `SO_RCVTIMEO`.
+pub(crate) struct Claim<'t> {
+    timer: &'t RecvTimer,
+}
+
+impl Claim<'_> {
+    /// Whether what the kernel holds now serves a call that wants `want` armed: a value the
+    /// crate armed, no longer than `want` (so the wait never ends late) and at least half of
+    /// it (so a timeout that shrinks a little from call to call does not re-arm each time).
+    pub(crate) fn suits(&self, want: Duration) -> bool {
+        match self.timer.armed.load(Ordering::Relaxed) {
+            USERS => false,
+            armed => {
+                let armed = Duration::from_micros(armed);
+                armed <= want && want <= armed * 2
+            }
+        }
+    }
+
+    /// Arms `value` (one `setsockopt`), whole microseconds as `SO_RCVTIMEO` takes them.
+    pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration) -> io::Result<()> {
+        let micros = u64::try_from(value.as_micros()).unwrap_or(USERS - 1).max(1);
+        self.learn_user(fd)?;
+        sys::opt::set_recv_timeout(fd, Some(Duration::from_micros(micros)))?;
+        self.timer.armed.store(micros, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Puts the user's value back in the kernel (one `setsockopt`) when the crate had armed
+    /// its own, so an indefinite call waits as the user asked.
+    pub(crate) fn restore_user(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        if self.timer.armed.load(Ordering::Relaxed) == USERS {
+            return Ok(());
+        }
+        let user = decode_user(self.timer.user.load(Ordering::Relaxed)).flatten();
+        sys::opt::set_recv_timeout(fd, user)?;
+        self.timer.armed.store(USERS, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Reads the user's value from the kernel once, before the crate first replaces it on an
+    /// adopted descriptor.
+    fn learn_user(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        if self.timer.user.load(Ordering::Relaxed) == UNKNOWN {
+            let value = sys::opt::recv_timeout(fd)?;
+            let micros = value.map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(UNKNOWN - 1).max(1));
+            self.timer.user.store(micros, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The armed value, when the crate's is in place.
+    pub(crate) fn armed(&self) -> Option<Duration> {
+        match self.timer.armed.load(Ordering::Relaxed) {
+            USERS => None,
+            micros => Some(Duration::from_micros(micros)),
+        }
+    }
+
+    /// The descriptor does not block: stop relying on `SO_RCVTIMEO` for it.
+    pub(crate) fn give_up(&self) {
+        self.timer.set_poll_only();
+    }
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.timer.busy.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn margins_cover_ticks_and_the_wheel() {
+        let tick = sys::wait::tick();
+        assert_eq!(margin(Duration::from_millis(1)), tick * 3);
+        assert_eq!(margin(Duration::from_secs(8)), Duration::from_secs(1));
+        assert_eq!(arm_for(tick * 3), None);
+        assert_eq!(arm_for(Duration::from_secs(2)), Some(Duration::from_millis(1750)));
+    }
+
+    #[test]
+    fn one_claim_at_a_time() {
+        let timer = RecvTimer::new();
+        let first = timer.claim().unwrap();
+        assert!(timer.claim().is_none());
+        drop(first);
+        assert!(timer.claim().is_some());
+        timer.set_poll_only();
+        assert!(timer.claim().is_none());
+    }
+
+    #[test]
+    fn suits_between_half_and_whole() {
+        let timer = RecvTimer::new();
+        let claim = timer.claim().unwrap();
+        assert!(!claim.suits(Duration::from_secs(1)), "nothing armed yet");
+        timer.armed.store(1_000_000, Ordering::Relaxed);
+        assert!(claim.suits(Duration::from_secs(1)));
+        assert!(claim.suits(Duration::from_millis(1999)));
+        assert!(!claim.suits(Duration::from_millis(999)), "would end late");
+        assert!(!claim.suits(Duration::from_millis(2001)), "would wake far too early");
+        assert_eq!(claim.armed(), Some(Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn the_users_value_is_kept_apart() {
+        let timer = RecvTimer::new();
+        assert_eq!(timer.user_value(), Some(None));
+        let held = timer.claim().unwrap();
+        let mut called = false;
+        timer
+            .set_user(Some(Duration::from_millis(5)), || {
+                called = true;
+                Ok(())
+            })
+            .unwrap();
+        assert!(!called, "a claimed timer defers the setsockopt");
+        assert_eq!(timer.user_value(), Some(Some(Duration::from_millis(5))));
+        drop(held);
+        timer
+            .set_user(None, || {
+                called = true;
+                Ok(())
+            })
+            .unwrap();
+        assert!(called);
+        assert!(!timer.crate_armed());
+        assert_eq!(RecvTimer::adopted().user_value(), None);
+    }
+}
