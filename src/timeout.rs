@@ -14,8 +14,8 @@ use crate::consts::struct_timeval;
 /// (`None` waits for ever).
 ///
 /// Zero means "try once, never wait": it never turns into "for ever". A wait never ends
-/// before its timeout: sub-millisecond remainders are rounded up, and a call interrupted by a
-/// signal resumes with the time that is left.
+/// before its timeout (waits are to the nanosecond, with `ppoll`), and a call interrupted by
+/// a signal resumes with the time that is left.
 ///
 /// ```
 /// use chapel_socket::{struct_timeval, Timeout};

@@ -119,7 +119,7 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into).
     ///
-    #[doc = man_links!(recvfrom(2), poll(2), udp(7))]
+    #[doc = man_links!(recvfrom(2), ppoll(2), udp(7))]
     ///
     /// # Errors
     /// As [`recv_from_into`](UdpSocket::recv_from_into), and `InvalidInput` when `buffer_len` bytes
@@ -144,7 +144,7 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as [`recv_into`](UdpSocket::recv_into).
     ///
-    #[doc = man_links!(recv(2), poll(2), udp(7))]
+    #[doc = man_links!(recv(2), ppoll(2), udp(7))]
     ///
     /// # Errors
     /// As [`recv_into`](UdpSocket::recv_into), and `InvalidInput` when `buffer_len` bytes cannot be
@@ -171,9 +171,9 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketsend)):
     /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
-    /// `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `poll([POLLOUT])`, `sendto`.
+    /// `sendto(MSG_NOSIGNAL)`); otherwise `sendto → EAGAIN`, `ppoll([POLLOUT])`, `sendto`.
     ///
-    #[doc = man_links!(sendto(2), poll(2), udp(7))]
+    #[doc = man_links!(sendto(2), ppoll(2), udp(7))]
     ///
     /// # Errors
     /// `TimedOut` when there was no buffer room within `timeout`; a closed socket; the kernel's
@@ -199,15 +199,24 @@ impl UdpSocket {
     /// sender. A datagram longer than `buf` is an `InvalidData` error (its first `buf.len()`
     /// bytes are in `buf`; the error names the sender).
     ///
-    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): datagram waiting —
-    /// `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)`, 1; nothing waiting — `recvfrom → EAGAIN`,
-    /// `poll([POLLIN], ms)`, `recvfrom`; indefinite — one blocking `recvfrom(MSG_TRUNC|flags)`.
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): in steady state (the timeout
+    /// of the last call that waited, or close to it) one blocking
+    /// `recvfrom(MSG_TRUNC|flags)`, timed by the `SO_RCVTIMEO` the crate armed; with a new
+    /// timeout, `recvfrom(MSG_DONTWAIT|MSG_TRUNC|flags)` — 1 when a datagram is there — else
+    /// `setsockopt(SO_RCVTIMEO)` and the blocking `recvfrom`. A wait the kernel ends short of
+    /// the deadline is finished by `ppoll` and `recvfrom(MSG_DONTWAIT)`. While another thread
+    /// receives on the same socket: `recvfrom(MSG_DONTWAIT) → EAGAIN`, `ppoll`, `recvfrom`.
+    /// Indefinite: one blocking `recvfrom` (after a `setsockopt` that puts your own
+    /// `SO_RCVTIMEO` back, if a timed call had armed the crate's).
     ///
-    /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
-    /// with `EAGAIN` (kind `WouldBlock`), as in C; so does a call that can never block, such
-    /// as `MSG_ERRQUEUE` on an empty error queue.
+    /// A pending socket error (an ICMP "port unreachable" for an earlier send) is reported by
+    /// the receive, as the kernel does. With `MSG_ERRQUEUE` the wait is for the error queue
+    /// (`POLLERR`): a queued ordinary datagram does not end it, and the call never spins on
+    /// readiness it cannot use. An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO`
+    /// you set through [`set_sock_opt`](crate::set_sock_opt) ends it with `EAGAIN` (kind
+    /// `WouldBlock`), as in C; so does an indefinite `MSG_ERRQUEUE` receive on an empty queue.
     ///
-    #[doc = man_links!(recvfrom(2), poll(2), udp(7))]
+    #[doc = man_links!(recvfrom(2), ppoll(2), setsockopt(2), udp(7))]
     ///
     /// # Errors
     /// `TimedOut` when no datagram came within `timeout`; `InvalidData` for a datagram longer than
@@ -253,7 +262,7 @@ impl UdpSocket {
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as
     /// [`recv_from_into`](UdpSocket::recv_from_into), without asking for the sender.
     ///
-    #[doc = man_links!(recv(2), poll(2), udp(7))]
+    #[doc = man_links!(recv(2), ppoll(2), udp(7))]
     ///
     /// # Errors
     /// As [`recv_from_into`](UdpSocket::recv_from_into).

@@ -90,14 +90,21 @@ impl TcpConn {
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
     /// first byte; `Ok(0)` is end of stream.
     ///
-    /// Syscalls ([contract](crate::syscalls#tcpconnrecv)): data ready —
-    /// `recvfrom(MSG_DONTWAIT)`, 1; nothing yet — `recvfrom → EAGAIN`, `poll([POLLIN], ms)`,
-    /// `recvfrom`; indefinite — one blocking `recvfrom`.
+    /// Syscalls ([contract](crate::syscalls#tcpconnrecv)): in steady state (the timeout of
+    /// the last call that waited, or close to it) one blocking `recvfrom`, timed by the
+    /// `SO_RCVTIMEO` the crate armed; with a new timeout, `recvfrom(MSG_DONTWAIT)` — 1 when
+    /// data is there — else `setsockopt(SO_RCVTIMEO)` and the blocking `recvfrom`. A wait
+    /// the kernel ends short of the deadline is finished by `ppoll` and
+    /// `recvfrom(MSG_DONTWAIT)`. While another thread receives on the same connection:
+    /// `recvfrom(MSG_DONTWAIT) → EAGAIN`, `ppoll`, `recvfrom`. Indefinite: one blocking
+    /// `recvfrom` (after a `setsockopt` that puts your own `SO_RCVTIMEO` back, if a timed call
+    /// had armed the crate's).
     ///
-    /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set yourself ends it
-    /// with `EAGAIN` (kind `WouldBlock`), as in C.
+    /// An indefinite wait blocks in the kernel, so an `SO_RCVTIMEO` you set through
+    /// [`set_sock_opt`](crate::set_sock_opt) ends it with `EAGAIN` (kind `WouldBlock`), as in
+    /// C; timed calls keep their own timeout whatever you set.
     ///
-    #[doc = man_links!(recv(2), poll(2))]
+    #[doc = man_links!(recv(2), ppoll(2), setsockopt(2), socket(7))]
     ///
     /// # Errors
     /// `TimedOut` when nothing arrived within `timeout`; a closed connection; the kernel's error
@@ -125,13 +132,14 @@ impl TcpConn {
     /// was written. A closed peer is an `EPIPE`/`ECONNRESET` error, never SIGPIPE.
     ///
     /// Syscalls ([contract](crate::syscalls#tcpconnsend)): room in the buffer —
-    /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full — `sendto → EAGAIN`, `poll([POLLOUT], ms)`,
-    /// `sendto`; indefinite — one blocking `sendto(MSG_NOSIGNAL)`.
+    /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; full — `sendto → EAGAIN`, `ppoll([POLLOUT])`,
+    /// `sendto`; indefinite — one blocking `sendto(MSG_NOSIGNAL)`. (Sends do not use
+    /// `SO_SNDTIMEO`: one that must wait is rare, and the try already costs one call.)
     ///
     /// An indefinite wait blocks in the kernel, so an `SO_SNDTIMEO` you set yourself ends it
     /// with `EAGAIN` (kind `WouldBlock`), as in C.
     ///
-    #[doc = man_links!(send(2), poll(2))]
+    #[doc = man_links!(send(2), ppoll(2))]
     ///
     /// # Errors
     /// `TimedOut` when there was no room within `timeout`; a closed connection; the kernel's error

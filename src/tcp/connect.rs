@@ -21,11 +21,11 @@ use crate::timeout::Timeout;
 ///
 /// Syscalls ([contract](crate::syscalls#connect)): indefinite —
 /// `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2. With a timeout —
-/// `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`, `poll([POLLOUT], ms)`,
+/// `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`, `ppoll([POLLOUT])`,
 /// `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports `POLLERR`/`POLLHUP`, a
 /// `getsockopt(SO_ERROR)` fetches why.
 ///
-#[doc = man_links!(socket(2), connect(2), poll(2), getsockopt(2), ioctl(2))]
+#[doc = man_links!(socket(2), connect(2), ppoll(2), getsockopt(2), ioctl(2))]
 ///
 /// # Errors
 /// `TimedOut` when the handshake did not finish within `timeout`; the kernel's error from `socket`
@@ -146,7 +146,7 @@ impl fmt::Display for Service<'_> {
 /// Syscalls ([contract](crate::syscalls#connect_host)): the resolver's (none for a numeric host
 /// and port), then [`connect`]'s for each address tried.
 ///
-#[doc = man_links!(getaddrinfo(3), socket(2), connect(2), poll(2))]
+#[doc = man_links!(getaddrinfo(3), socket(2), connect(2), ppoll(2))]
 ///
 /// # Errors
 /// A host or service with a NUL byte, or a numeric host of the other family (`InvalidInput`); a

@@ -43,8 +43,9 @@ pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpLis
 }
 
 /// Chapel's `tcpListener`: a bound, listening TCP socket. Its descriptor is close-on-exec and
-/// non-blocking (so an accept with a timeout is one syscall when a connection is queued);
-/// connections it accepts are blocking. Dropping it closes the descriptor.
+/// starts non-blocking (so an accept with a timeout is one syscall when a connection is
+/// queued); a lone acceptor that has to wait switches it to blocking, so an accept loop is one
+/// syscall per connection. Connections it accepts are blocking. Dropping it closes the descriptor.
 ///
 /// ```
 /// use chapel_socket::{connect, listen, IpAddr, INDEFINITE_TIMEOUT};
@@ -67,10 +68,20 @@ impl TcpListener {
     /// empty again keeps waiting.
     ///
     /// Syscalls ([contract](crate::syscalls#tcplisteneraccept)): `accept4(SOCK_CLOEXEC)` — 1
-    /// when a connection is queued; otherwise `accept4 → EAGAIN`, `poll([POLLIN], ms)`,
+    /// when a connection is queued, and 1 in steady state (an accept loop with one timeout,
+    /// or indefinite): the first accept that has to wait switches the listener to blocking
+    /// (`ioctl(FIONBIO)`) and arms `SO_RCVTIMEO` a margin short of its timeout
+    /// (`setsockopt`), then blocks in `accept4`; later ones just block. A wait the kernel ends
+    /// short of the deadline is finished by `ppoll` and `accept4`. While another thread
+    /// accepts on the same listener: `ioctl(FIONBIO, 1)` once, `accept4 → EAGAIN`, `ppoll`,
     /// `accept4`. On an error, a `getsockname` names the listener's address in the message.
     ///
-    #[doc = man_links!(accept4(2), poll(2))]
+    /// A listener adopted from a descriptor (`TryFrom<OwnedFd>`) keeps its non-blocking mode,
+    /// which the open file shares with any other process holding it, and always takes the
+    /// `accept4 → EAGAIN`, `ppoll`, `accept4` path: adopt it that way in each process that
+    /// shares one listening socket (pre-fork servers).
+    ///
+    #[doc = man_links!(accept4(2), ppoll(2), ioctl(2), setsockopt(2))]
     ///
     /// # Errors
     /// `TimedOut` when no connection came within `timeout`; a closed listener; the kernel's error
