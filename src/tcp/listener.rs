@@ -72,7 +72,8 @@ impl TcpListener {
     #[doc = man_links!(accept4(2), poll(2))]
     ///
     /// # Errors
-    /// `TimedOut` when no connection came within `timeout`; a closed listener; the kernel's error
+    /// `InvalidInput` for a NaN timeout, before the `accept4`; `TimedOut` when no connection
+    /// came within `timeout`; a closed listener; the kernel's error
     /// from `accept4` (such as `EMFILE` at the descriptor limit) or `poll`. The message names the
     /// listener's address.
     ///
@@ -85,9 +86,11 @@ impl TcpListener {
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd(Op::Accept)?;
-        match with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
+        let named = |cause| Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause);
+        let timeout = timeout.into().check().map_err(named)?;
+        match with_timeout(fd, Interest::Read, timeout, Indefinite::Polls, |_| sys::socket::accept(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
-            Err(cause) => Err(Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause)),
+            Err(cause) => Err(named(cause)),
         }
     }
 
