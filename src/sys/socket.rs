@@ -2,6 +2,7 @@
 //! call (the syscall contract in `docs/SYSCALLS.md` is built from these).
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
@@ -140,6 +141,58 @@ pub(crate) fn recv_from(
         let n = unsafe { libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags.0, addr, addr_len) };
         cvt(n).map(|n| n as usize)
     })
+}
+
+/// The unused capacity of `buf`, at most `max` bytes (and at most `MAX_IO`) of it: where a
+/// receive writes without anything being zero-filled first.
+fn room(buf: &mut Vec<u8>, max: usize) -> &mut [MaybeUninit<u8>] {
+    let spare = buf.spare_capacity_mut();
+    let len = spare.len().min(max).min(MAX_IO);
+    &mut spare[..len]
+}
+
+/// Marks the bytes a receive wrote at the end of `buf` as its own: `n` as the kernel
+/// answered, of which at most `room` (the length it was given) were written.
+fn appended(buf: &mut Vec<u8>, n: usize, room: usize) {
+    let new_len = buf.len() + n.min(room);
+    // SAFETY: the receive was given the first `room` bytes of the spare capacity and wrote
+    // the first `min(n, room)` of them (`n` may be larger under `MSG_TRUNC`, but the kernel
+    // never writes past the length it was given), so `new_len <= capacity` and every byte
+    // below it is initialised.
+    unsafe { buf.set_len(new_len) };
+}
+
+/// As [`recv`], into the unused capacity of `buf` (at most `max` bytes), appending what the
+/// kernel wrote; nothing is zero-filled first. Returns what `recv` returns (with
+/// `MsgFlags::TRUNC`, the datagram's full length, which may exceed what was appended).
+pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<usize> {
+    let room = room(buf, max);
+    let len = room.len();
+    // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
+    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), room.as_mut_ptr().cast(), len, flags.0) })? as usize;
+    appended(buf, n, len);
+    Ok(n)
+}
+
+/// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
+/// the kernel wrote, as [`recv_appending`] does.
+pub(crate) fn recv_from_appending(
+    fd: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    max: usize,
+    flags: MsgFlags,
+) -> io::Result<(usize, Option<SocketAddr>)> {
+    let room = room(buf, max);
+    let len = room.len();
+    let ptr = room.as_mut_ptr();
+    let (n, from) = returning_addr(|addr, addr_len| {
+        // SAFETY: `ptr` is valid for writes of `len` bytes (the spare capacity of `buf`, which
+        // nothing else touches during the call); `addr` has room for `*addr_len` bytes.
+        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), ptr.cast(), len, flags.0, addr, addr_len) };
+        cvt(n).map(|n| n as usize)
+    })?;
+    appended(buf, n, len);
+    Ok((n, from))
 }
 
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
