@@ -35,6 +35,7 @@ const ROWS: &[&str] = &[
     "accept/timeout",
     "accept/eintr",
     "accept/closed",
+    "accept/nan",
     "listener.addr",
     "listener.set_nagle",
     "listener.set_delay_ack",
@@ -48,16 +49,22 @@ const ROWS: &[&str] = &[
     "connect/eintr",
     "connect/socket-fails",
     "connect/connect-fails",
+    "connect/unspecified",
+    "connect/unspecified-fails",
+    "connect/nan",
     "connect_host/numeric",
     "connect_host/numeric-service",
     "connect_host/localhost",
     "connect_host/bad-service",
+    "connect_host/service-out-of-range",
+    "connect_host/bad-scope",
     "conn.recv/ready",
     "conn.recv/wait",
     "conn.recv/timeout",
     "conn.recv/indefinite",
     "conn.recv/eintr",
     "conn.recv/eof",
+    "conn.recv/nan",
     "conn.read",
     "conn.send/room",
     "conn.send/full",
@@ -82,6 +89,8 @@ const ROWS: &[&str] = &[
     "udp.recv/indefinite",
     "udp.recv/eintr",
     "udp.recv/truncated",
+    "udp.recv/huge",
+    "udp.recv/nan",
     "udp.recv_into",
     "udp.recvfrom/ready",
     "udp.recvfrom/wait",
@@ -160,6 +169,10 @@ fn run(row: &str) -> Setup {
             server.close()?;
             measure(row, || server.accept(1.0));
         }
+        "accept/nan" => {
+            let server = server()?;
+            measure(row, || server.accept(f64::NAN));
+        }
         "listener.addr" => {
             let server = server()?;
             measure(row, || server.addr());
@@ -208,6 +221,21 @@ fn run(row: &str) -> Setup {
             let _dropped = connect(&at, 0.05);
             measure(row, || connect(&at, 0.2));
         }
+        "connect/unspecified" | "connect/unspecified-fails" => {
+            let server = server()?;
+            let at = IpAddr::create("0.0.0.0", server.addr()?.port(), IPFamily::IPv4)?;
+            measure(row, || {
+                let conn = connect(&at, INDEFINITE_TIMEOUT)?;
+                // Known from the getpeername inside connect: no syscall here.
+                assert_eq!(conn.addr()?.host(), "127.0.0.1");
+                Ok::<_, chapel_socket::Error>(conn)
+            });
+        }
+        "connect/nan" => {
+            let server = server()?;
+            let at = server.addr()?;
+            measure(row, || connect(&at, f64::NAN));
+        }
         "connect_host/numeric" => {
             let server = server()?;
             let port = server.addr()?.port();
@@ -221,6 +249,26 @@ fn run(row: &str) -> Setup {
         }
         "connect_host/bad-service" => {
             measure(row, || connect_host("127.0.0.1", "no-such-service", IPFamily::IPv4, 4.0));
+        }
+        "connect_host/service-out-of-range" => {
+            let server = server()?;
+            let wrapped = (u32::from(server.addr()?.port()) + 65536).to_string();
+            measure(row, || connect_host("127.0.0.1", &wrapped, IPFamily::IPv4, 4.0));
+            if server.accept(0.0).is_ok() {
+                return Err("the listener on the wrapped port was dialled".into());
+            }
+        }
+        "connect_host/bad-scope" => {
+            measure(row, || connect_host("fe80::1%bogus", 80, IPFamily::IPUnspec, 4.0));
+        }
+        "conn.recv/nan" => {
+            let (conn, _peer) = pair()?;
+            let mut buf = [0; 16];
+            measure(row, || conn.recv(&mut buf, f64::NAN));
+        }
+        "udp.recv/nan" => {
+            let socket = udp()?;
+            measure(row, || socket.recv(40, f64::NAN));
         }
         "conn.recv/ready" | "conn.read" | "conn.recv/eof" => {
             let (conn, mut peer) = pair()?;
@@ -308,13 +356,15 @@ fn run(row: &str) -> Setup {
                 _ => measure(row, || sender.send(b"hello", &to, 1.0)),
             }
         }
-        "udp.recv/ready" | "udp.recv/truncated" | "udp.recv_into" | "udp.recvfrom/ready" | "udp.recv_from_into" => {
+        "udp.recv/ready" | "udp.recv/truncated" | "udp.recv/huge" | "udp.recv_into" | "udp.recvfrom/ready"
+        | "udp.recv_from_into" => {
             let socket = udp()?;
             let data: &[u8] = if row == "udp.recv/truncated" { b"0123456789" } else { b"hello" };
             UdpSocket::new(IPFamily::IPv4)?.send(data, &socket.addr()?, 1.0)?;
             let mut buf = [0; 40];
             match row {
                 "udp.recv/truncated" => measure(row, || socket.recv(4, 1.0)),
+                "udp.recv/huge" => measure(row, || socket.recv(1 << 31, 1.0)),
                 "udp.recv_into" => measure(row, || socket.recv_into(&mut buf, 1.0)),
                 "udp.recvfrom/ready" => measure(row, || socket.recvfrom(40, 1.0, libc::MSG_PEEK)),
                 "udp.recv_from_into" => measure(row, || socket.recv_from_into(&mut buf, 1.0, 0)),
