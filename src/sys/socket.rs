@@ -216,3 +216,42 @@ pub(crate) fn peer_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
     returning_addr(|addr, len| cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    /// A UDP socket bound to a free loopback port, and that address.
+    fn udp() -> (OwnedFd, SocketAddr) {
+        let fd = socket(Domain::Ipv4, SockType::Datagram, false).unwrap();
+        bind(fd.as_fd(), &"127.0.0.1:0".parse().unwrap()).unwrap();
+        let at = sock_name(fd.as_fd()).unwrap().unwrap();
+        (fd, at)
+    }
+
+    #[test]
+    fn receives_append_only_what_the_kernel_wrote() {
+        let (fd, at) = udp();
+        let fd = fd.as_fd();
+        let flags = MsgFlags::DONTWAIT.with(MsgFlags::TRUNC);
+        send_to(fd, b"0123456789", &at, MsgFlags::NONE).unwrap();
+        // Room for 4 of the 10 bytes: 4 appended, the full length reported.
+        let mut buf = Vec::with_capacity(64);
+        buf.extend_from_slice(b"ab");
+        assert_eq!(recv_appending(fd, &mut buf, 4, flags).unwrap(), 10);
+        assert_eq!(buf, b"ab0123");
+        send_to(fd, b"hello", &at, MsgFlags::NONE).unwrap();
+        let mut buf = Vec::with_capacity(3);
+        let (n, from) = recv_from_appending(fd, &mut buf, usize::MAX, flags).unwrap();
+        assert_eq!((n, from, buf.as_slice()), (5, Some(at), &b"hel"[..]));
+        // Nothing queued: an error, and nothing appended.
+        let mut buf = Vec::with_capacity(8);
+        let e = recv_appending(fd, &mut buf, 8, flags).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert!(buf.is_empty());
+        // No room at all: the datagram is consumed and reported, nothing written.
+        send_to(fd, b"x", &at, MsgFlags::NONE).unwrap();
+        assert_eq!(recv_from_appending(fd, &mut Vec::new(), 8, flags).unwrap().0, 1);
+    }
+}
