@@ -45,6 +45,7 @@ const ROWS: &[(&str, Run)] = &[
     ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
     ("accept/shared", accept_shared),
     ("accept/closed", accept_closed),
+    ("accept/nan", |row| on_listener(row, |server| server.accept(f64::NAN))),
     ("listener.addr", |row| on_listener(row, TcpListener::addr)),
     ("listener.set_nagle", |row| on_listener(row, |server| server.set_nagle(false))),
     ("listener.set_delay_ack", |row| on_listener(row, |server| server.set_delay_ack(false))),
@@ -63,6 +64,9 @@ const ROWS: &[(&str, Run)] = &[
     ("connect/expired", connect_expired),
     ("connect/eintr", |row| connect_to_listener(row, Timeout::from(1.0))),
     ("connect/interrupted", |row| connect_to_listener(row, Timeout::INDEFINITE)),
+    ("connect/unspecified", connect_unspecified),
+    ("connect/unspecified-fails", connect_unspecified),
+    ("connect/nan", |row| connect_to_listener(row, Timeout::from(f64::NAN))),
     ("connect/socket-fails", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
     ("connect/connect-fails", |row| connect_to_listener(row, Timeout::INDEFINITE)),
     ("connect_host/numeric", connect_host_numeric),
@@ -71,12 +75,15 @@ const ROWS: &[(&str, Run)] = &[
     ("connect_host/bad-service", |row| {
         measure(row, || connect_host("127.0.0.1", "no-such-service", IPFamily::IPv4, 4.0))
     }),
+    ("connect_host/service-out-of-range", connect_host_wrapped),
+    ("connect_host/bad-scope", |row| measure(row, || connect_host("fe80::1%bogus", 80, IPFamily::IPUnspec, 4.0))),
     ("conn.recv/ready", |row| recv_arrived(row, b"hello", |conn, buf| conn.recv(buf, 1.0))),
     ("conn.recv/wait", |row| recv_later(row, PEER_DELAY, Timeout::from(4.0))),
     ("conn.recv/steady", recv_again),
     ("conn.recv/timeout", |row| on_conn(row, |conn| conn.recv(&mut [0; 16], 0.1))),
     ("conn.recv/indefinite", |row| recv_later(row, PEER_DELAY, Timeout::INDEFINITE)),
     ("conn.recv/eintr", |row| recv_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
+    ("conn.recv/nan", |row| on_conn(row, |conn| conn.recv(&mut [0; 16], f64::NAN))),
     ("conn.recv/eof", |row| recv_arrived(row, b"", |conn, buf| conn.recv(buf, 1.0))),
     ("conn.read", |row| recv_arrived(row, b"hello", |mut conn, buf| conn.read(buf))),
     ("conn.send/room", |row| on_conn(row, |conn| conn.send(b"hello", 1.0))),
@@ -112,6 +119,8 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
     ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
     ("udp.recv/truncated", |row| udp_queued(row, b"0123456789", |socket, _| socket.recv(4, 1.0))),
+    ("udp.recv/huge", |row| udp_queued(row, b"hello", |socket, _| socket.recv(1 << 31, 1.0))),
+    ("udp.recv/nan", |row| on_udp(row, |socket| socket.recv(40, f64::NAN))),
     ("udp.recv_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_into(buf, 1.0))),
     ("udp.recvfrom/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recvfrom(40, 1.0, libc::MSG_PEEK))),
     ("udp.recvfrom/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recvfrom(40, 4.0, 0))),
@@ -247,6 +256,30 @@ fn connect_to_listener(row: &str, timeout: Timeout) -> Setup {
     let server = server()?;
     let at = server.addr()?;
     measure(row, || connect(&at, timeout))
+}
+
+/// Connects to `0.0.0.0:port` of a listener: the kernel connects to a local address, which
+/// a `getpeername` learns, so `addr()` is the real peer.
+fn connect_unspecified(row: &str) -> Setup {
+    let server = server()?;
+    let at = IpAddr::create("0.0.0.0", server.addr()?.port(), IPFamily::IPv4)?;
+    measure(row, || {
+        let conn = connect(&at, INDEFINITE_TIMEOUT)?;
+        // Known from the getpeername inside connect: no syscall here.
+        assert_eq!(conn.addr()?.host(), "127.0.0.1");
+        Ok::<_, chapel_socket::Error>(conn)
+    })
+}
+
+/// A numeric service 65536 above a listener's port: refused, never dialled.
+fn connect_host_wrapped(row: &str) -> Setup {
+    let server = server()?;
+    let wrapped = (u32::from(server.addr()?.port()) + 65536).to_string();
+    measure(row, || connect_host("127.0.0.1", &wrapped, IPFamily::IPv4, 4.0))?;
+    if server.accept(0.0).is_ok() {
+        return Err("the listener on the wrapped port was dialled".into());
+    }
+    Ok(())
 }
 
 fn connect_to_closed_port(row: &str, timeout: Timeout) -> Setup {

@@ -5,7 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 
 use crate::consts::{sys_in_addr_t, sys_in6_addr_t};
-use crate::error::{Cause, Error, Op, Result, Target};
+use crate::error::{Cause, Error, Op, Result, Target, echo_quoted};
 use crate::family::IPFamily;
 use crate::sys;
 
@@ -44,7 +44,7 @@ impl IpAddr {
     /// ```
     pub fn create(host: &str, port: u16, family: IPFamily) -> Result<IpAddr> {
         let fail = |why: &str| {
-            let target = Target::Host(format!("{host:?} ({family})"));
+            let target = Target::Host(format!("{} ({family})", echo_quoted(host)));
             Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
         };
         let v4 = || host.parse::<Ipv4Addr>().ok().map(|ip| SocketAddr::from((ip, port)));
@@ -137,6 +137,14 @@ impl IpAddr {
     }
 }
 
+/// Whether `host` is written as an IP address literal (IPv4, or IPv6 with or without a
+/// `%scope`), whatever its scope says: such a host is parsed, never looked up, so a bad scope
+/// is an error rather than a resolver query.
+pub(crate) fn is_literal(host: &str) -> bool {
+    let ip = host.split_once('%').map_or(host, |(ip, _)| ip);
+    ip.parse::<Ipv4Addr>().is_ok() || ip.parse::<Ipv6Addr>().is_ok()
+}
+
 impl Default for IpAddr {
     /// `127.0.0.1:8000`, the defaults of Chapel's `ipAddr.create`.
     fn default() -> IpAddr {
@@ -166,8 +174,7 @@ impl FromStr for IpAddr {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn from_str(text: &str) -> Result<IpAddr> {
-        let bad =
-            |why: &str| Error::new(Op::ParseAddress, Target::Host(format!("{text:?}")), Cause::Invalid(why.into()));
+        let bad = |why: &str| Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()));
         let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
         let port = port.parse::<u16>().map_err(|_| bad("the port is not a number from 0 to 65535"))?;
         match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
@@ -302,6 +309,28 @@ mod tests {
         }
         assert_eq!(IpAddr::from(std_v4).family(), IPFamily::IPv4);
         assert_eq!(IpAddr::from(std_v6).family(), IPFamily::IPv6);
+    }
+
+    #[test]
+    fn literals_whatever_their_scope() {
+        for literal in ["127.0.0.1", "::1", "fe80::1%bogus", "fe80::1%", "1.2.3.4%lo", "::ffff:1.2.3.4%9"] {
+            assert!(is_literal(literal), "{literal}");
+        }
+        for name in ["localhost", "", "%lo", "127.1", "fe80::1 %lo", "[::1]", "example.invalid"] {
+            assert!(!is_literal(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn hostile_hosts_are_echoed_escaped_and_capped() {
+        let err = IpAddr::create("\u{1b}[2J\0", 1, IPFamily::IPv4).unwrap_err();
+        assert_eq!(err.to_string(), "parse address \"\\u{1b}[2J\\0\" (IPv4): not a numeric IPv4 address");
+        let huge = "h".repeat(100_000);
+        let err = IpAddr::create(&huge, 1, IPFamily::IPUnspec).unwrap_err();
+        assert!(err.to_string().len() < 400, "{} bytes", err.to_string().len());
+        assert!(err.to_string().contains("… (100000 characters) (IPUnspec)"), "{err}");
+        let err = format!("{huge}:80").parse::<IpAddr>().unwrap_err();
+        assert!(err.to_string().contains("… (100000 characters) (IPv4)"), "{err}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 pub type c_int = libc::c_int;
 /// C `socklen_t`: the length of a socket address or option.
 pub type socklen_t = libc::socklen_t;
-/// C `struct timeval`: the timeout type of the Chapel API (`tv_sec == -1` means "wait for ever").
+/// C `struct timeval`: the timeout type of the Chapel API (`{ tv_sec: -1, tv_usec: 0 }` means
+/// "wait for ever"; any other negative value is a deadline already past).
 ///
 /// ```
 /// use chapel_socket::{struct_timeval, Timeout};
@@ -110,7 +111,8 @@ pub const IPV4_BROADCAST: Ipv4Addr = INADDR_BROADCAST;
 /// Chapel's `IPv6Any`: `::`.
 pub const IPV6_ANY: Ipv6Addr = IN6ADDR_ANY;
 
-/// Chapel's `indefiniteTimeout`: `tv_sec = -1`, wait for ever.
+/// Chapel's `indefiniteTimeout`: `{ tv_sec: -1, tv_usec: 0 }`, wait for ever (the only
+/// `struct_timeval` that does).
 ///
 /// ```
 /// use chapel_socket::{Timeout, INDEFINITE_TIMEOUT};

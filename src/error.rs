@@ -103,6 +103,13 @@ impl Op {
 pub(crate) enum Target {
     None,
     Addr(IpAddr),
+    /// The socket's own address (a UDP socket's, from `getsockname` on the error path).
+    Local(IpAddr),
+    /// The socket's own address and the peer's (a UDP send, a datagram's sender).
+    Between {
+        local: IpAddr,
+        peer: IpAddr,
+    },
     /// A host (and service) as the caller wrote it.
     Host(String),
     /// The family a socket was asked for.
@@ -144,10 +151,22 @@ impl Error {
         self.op.name()
     }
 
-    /// The address the operation was aimed at, when it had one.
+    /// The address the message names: the one the operation was aimed at (a connect's or a
+    /// send's destination, a connection's peer, a datagram's sender), or, when there is none,
+    /// the socket's own (a listener's for `accept`, a UDP socket's for a receive).
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// let err = socket.recv(64, 0.0).unwrap_err();
+    /// assert_eq!(err.address(), Some(socket.addr()?));
+    /// assert!(err.to_string().starts_with(&format!("recv on {}: timed out", socket.addr()?)));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
     pub fn address(&self) -> Option<IpAddr> {
         match self.target {
-            Target::Addr(a) => Some(a),
+            Target::Addr(a) | Target::Local(a) | Target::Between { peer: a, .. } => Some(a),
             _ => None,
         }
     }
@@ -214,6 +233,8 @@ impl fmt::Display for Error {
         match &self.target {
             Target::None => {}
             Target::Addr(a) => write!(f, " {} {a}", self.op.preposition())?,
+            Target::Local(a) => write!(f, " on {a}")?,
+            Target::Between { local, peer } => write!(f, " on {local} {} {peer}", self.op.preposition())?,
             Target::Host(h) => write!(f, " {h}")?,
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,
@@ -251,13 +272,60 @@ impl std::error::Error for Error {
 }
 
 impl From<Error> for io::Error {
-    /// An OS error becomes that errno (same kind, same `raw_os_error`); any other error keeps
-    /// its kind and its message.
+    /// Wraps the error whole: the `io::Error` has the same [`kind`](Error::kind) (so `std`'s
+    /// `read_exact` and `write_all` still retry an `Interrupted` and see a `WouldBlock`) and
+    /// the same message, operation and address included. Its own `raw_os_error()` is `None`,
+    /// as for any `io::Error::new`; the errno, the `EAI_*` code and the attempts are on the
+    /// [`Error`] inside, reached by downcasting.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, IpAddr, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// fn dial(to: &IpAddr) -> std::io::Result<chapel_socket::TcpConn> {
+    ///     Ok(connect(to, INDEFINITE_TIMEOUT)?)
+    /// }
+    /// let err = dial(&"127.0.0.1:1".parse()?).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    /// assert!(err.to_string().starts_with("connect to 127.0.0.1:1: "));
+    /// let inner = err.get_ref().and_then(|e| e.downcast_ref::<chapel_socket::Error>()).unwrap();
+    /// assert_eq!(inner.raw_os_error(), Some(libc::ECONNREFUSED));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
     fn from(e: Error) -> io::Error {
-        match e.cause {
-            Cause::Os(os) => os,
-            _ => io::Error::new(e.kind(), e),
-        }
+        io::Error::new(e.kind(), e)
+    }
+}
+
+/// How many characters of a caller's text an error message repeats.
+const ECHO_LIMIT: usize = 256;
+
+/// A caller's text as an error message repeats it: control characters (NUL, ESC…) and other
+/// unprintable ones escaped as Rust writes them (`\0`, `\u{1b}`), and at most
+/// [`ECHO_LIMIT`] characters, followed by the full length when there were more.
+pub(crate) fn echo(text: &str) -> String {
+    let (head, total) = capped(text);
+    let mut out: String = head.escape_debug().collect();
+    if let Some(total) = total {
+        out.push_str(&format!("… ({total} characters)"));
+    }
+    out
+}
+
+/// As [`echo`], in double quotes (as `{:?}` writes a string).
+pub(crate) fn echo_quoted(text: &str) -> String {
+    let (head, total) = capped(text);
+    match total {
+        Some(total) => format!("{head:?}… ({total} characters)"),
+        None => format!("{head:?}"),
+    }
+}
+
+/// The first [`ECHO_LIMIT`] characters of `text`, and its length in characters when that
+/// cut something off.
+fn capped(text: &str) -> (&str, Option<usize>) {
+    match text.char_indices().nth(ECHO_LIMIT) {
+        Some((end, _)) => (&text[..end], Some(text.chars().count())),
+        None => (text, None),
     }
 }
 
@@ -335,14 +403,62 @@ mod tests {
     }
 
     #[test]
-    fn into_io_error_keeps_kind_and_errno() {
+    fn into_io_error_keeps_kind_message_and_the_error_inside() {
         let io_err = io::Error::from(Error::new(Op::Connect, at("127.0.0.1:1"), Cause::Os(refused())));
-        assert_eq!(
-            (io_err.kind(), io_err.raw_os_error()),
-            (io::ErrorKind::ConnectionRefused, Some(libc::ECONNREFUSED))
-        );
+        assert_eq!(io_err.kind(), io::ErrorKind::ConnectionRefused);
+        assert_eq!(io_err.to_string(), format!("connect to 127.0.0.1:1: {}", refused()));
+        let inner = io_err.get_ref().and_then(|e| e.downcast_ref::<Error>()).expect("the crate's error inside");
+        assert_eq!((inner.raw_os_error(), inner.op()), (Some(libc::ECONNREFUSED), "connect"));
         let io_err = io::Error::from(Error::new(Op::Accept, Target::None, Cause::TimedOut(Timeout::from(0.0))));
         assert_eq!(io_err.kind(), io::ErrorKind::TimedOut);
         assert_eq!(io_err.to_string(), "accept: timed out after 0ns");
+        // The kinds std's read_exact and write_all act on survive.
+        for errno in [libc::EINTR, libc::EAGAIN] {
+            let os = io::Error::from_raw_os_error(errno);
+            let kind = os.kind();
+            assert_eq!(io::Error::from(Error::new(Op::Recv, Target::None, Cause::Os(os))).kind(), kind);
+        }
+        let attempts = Error::new(
+            Op::Connect,
+            Target::Host("h:1".into()),
+            Cause::AllFailed(vec![Error::new(Op::Connect, at("127.0.0.1:1"), Cause::Os(refused()))]),
+        );
+        let io_err = io::Error::from(attempts);
+        let inner = io_err.into_inner().unwrap().downcast::<Error>().unwrap();
+        assert_eq!(inner.attempts().len(), 1);
+    }
+
+    #[test]
+    fn local_and_peer_targets() {
+        let local: IpAddr = "127.0.0.1:5000".parse().unwrap();
+        let peer: IpAddr = "127.0.0.1:6000".parse().unwrap();
+        let e = Error::new(Op::RecvFrom, Target::Local(local), Cause::TimedOut(Timeout::from(0.5)));
+        assert_eq!(e.to_string(), "recvfrom on 127.0.0.1:5000: timed out after 500ms");
+        assert_eq!(e.address(), Some(local));
+        let e = Error::new(Op::RecvFrom, Target::Between { local, peer }, Cause::Truncated { len: 9, capacity: 4 });
+        assert_eq!(
+            e.to_string(),
+            "recvfrom on 127.0.0.1:5000 from 127.0.0.1:6000: datagram of 9 bytes truncated to the 4-byte buffer"
+        );
+        assert_eq!(e.address(), Some(peer));
+        let e = Error::new(Op::Send, Target::Between { local, peer }, Cause::Os(refused()));
+        assert!(e.to_string().starts_with("send on 127.0.0.1:5000 to 127.0.0.1:6000: "), "{e}");
+    }
+
+    #[test]
+    fn echoed_text_is_escaped_and_capped() {
+        assert_eq!(echo("localhost"), "localhost");
+        assert_eq!(echo("a\0b\u{1b}[31mc\n"), "a\\0b\\u{1b}[31mc\\n");
+        assert_eq!(echo_quoted("a\0b"), "\"a\\0b\"");
+        let long = "x".repeat(100_000);
+        assert_eq!(echo(&long), format!("{}… (100000 characters)", "x".repeat(ECHO_LIMIT)));
+        assert_eq!(echo_quoted(&long), format!("\"{}\"… (100000 characters)", "x".repeat(ECHO_LIMIT)));
+        assert_eq!(echo(&"y".repeat(ECHO_LIMIT)), "y".repeat(ECHO_LIMIT));
+        // Characters, not bytes, are counted, and a cut never splits one.
+        let wide = "é".repeat(300);
+        assert_eq!(echo(&wide), format!("{}… (300 characters)", "é".repeat(ECHO_LIMIT)));
+        // Whatever the input, nothing a terminal acts on gets through.
+        let nasty: String = (0u32..0x100).filter_map(char::from_u32).collect();
+        assert!(!echo(&nasty).chars().any(char::is_control));
     }
 }

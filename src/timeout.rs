@@ -4,14 +4,23 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::consts::struct_timeval;
+use crate::error::Cause;
 
 /// How long a blocking call may wait: a finite [`Duration`] or indefinitely.
 ///
 /// Every blocking call takes `timeout: impl Into<Timeout>`, so it accepts a
-/// [`struct_timeval`] (`tv_sec == -1`, [`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT), or
-/// any negative `tv_sec`, waits for ever), seconds as an `f64` (Chapel's `real` overloads;
-/// negative, infinite or NaN waits for ever), a [`Duration`], or an `Option<Duration>`
-/// (`None` waits for ever).
+/// [`struct_timeval`], seconds as an `f64` (Chapel's `real` overloads), a [`Duration`], or an
+/// `Option<Duration>`.
+///
+/// Only the documented indefinite values wait for ever:
+/// [`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT) (`struct_timeval { tv_sec: -1, tv_usec: 0 }`,
+/// Chapel's), the same value as seconds (`-1.0`), `f64::INFINITY`, and `None`. Any other
+/// negative value — `-0.001`, `-5.0`, `f64::NEG_INFINITY`, a `struct_timeval` of `{ -2, 0 }` or
+/// `{ -1, 5 }` — is a deadline already past: the call is tried once and then times out, so a
+/// deadline computation that runs out never turns into a wait for ever. A NaN is no timeout
+/// at all: every blocking call given one fails with `InvalidInput` before any syscall. Seconds
+/// too many for a [`Duration`] saturate at [`Duration::MAX`] (a finite wait longer than any
+/// program runs).
 ///
 /// Zero means "try once, never wait": it never turns into "for ever". A wait never ends
 /// before its timeout (waits are to the nanosecond, with `ppoll`), and a call interrupted by
@@ -23,14 +32,30 @@ use crate::consts::struct_timeval;
 /// assert_eq!(Timeout::from(0.25).duration(), Some(Duration::from_millis(250)));
 /// assert_eq!(Timeout::from(struct_timeval { tv_sec: 1, tv_usec: 500_000 }).duration(), Some(Duration::from_millis(1500)));
 /// assert!(Timeout::from(-1.0).is_indefinite());
+/// assert!(Timeout::from(f64::INFINITY).is_indefinite());
+/// // Any other negative value is a deadline already past: try once.
+/// assert_eq!(Timeout::from(-0.001).duration(), Some(Duration::ZERO));
 /// assert_eq!(Timeout::from(0.0).duration(), Some(Duration::ZERO));
+/// // NaN converts (a conversion cannot fail), but no blocking call accepts it.
+/// assert!(!Timeout::from(f64::NAN).is_indefinite());
+/// assert_eq!(Timeout::from(f64::NAN).duration(), None);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Timeout(Option<Duration>);
+pub struct Timeout(Wait);
+
+/// What a [`Timeout`] holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+enum Wait {
+    #[default]
+    Indefinite,
+    Finite(Duration),
+    /// Seconds given as NaN: rejected by every blocking call.
+    Invalid,
+}
 
 impl Timeout {
     /// Wait for ever (the default, as Chapel's `indefiniteTimeout`).
-    pub const INDEFINITE: Timeout = Timeout(None);
+    pub const INDEFINITE: Timeout = Timeout(Wait::Indefinite);
 
     /// A finite timeout of `d`.
     ///
@@ -39,17 +64,21 @@ impl Timeout {
     /// assert!(!Timeout::from_duration(Duration::ZERO).is_indefinite());
     /// ```
     pub const fn from_duration(d: Duration) -> Timeout {
-        Timeout(Some(d))
+        Timeout(Wait::Finite(d))
     }
 
-    /// The finite length, or `None` for an indefinite wait.
+    /// The finite length, or `None` for an indefinite wait (and for a NaN, which is no
+    /// timeout: blocking calls reject it).
     ///
     /// ```
     /// # use chapel_socket::Timeout;
     /// assert_eq!(Timeout::INDEFINITE.duration(), None);
     /// ```
     pub const fn duration(self) -> Option<Duration> {
-        self.0
+        match self.0 {
+            Wait::Finite(d) => Some(d),
+            Wait::Indefinite | Wait::Invalid => None,
+        }
     }
 
     /// Whether this waits for ever.
@@ -59,60 +88,81 @@ impl Timeout {
     /// assert!(Timeout::from(INDEFINITE_TIMEOUT).is_indefinite());
     /// ```
     pub const fn is_indefinite(self) -> bool {
-        self.0.is_none()
+        matches!(self.0, Wait::Indefinite)
+    }
+
+    /// The timeout itself, or the `InvalidInput` cause every blocking call answers a NaN with,
+    /// before any syscall. Every call that takes a timeout runs this first.
+    pub(crate) fn check(self) -> Result<Timeout, Cause> {
+        match self.0 {
+            Wait::Invalid => Err(Cause::Invalid("the timeout is NaN, not a number of seconds".into())),
+            _ => Ok(self),
+        }
     }
 
     /// The moment the wait ends, taken now; `None` for ever (also when the duration is too
     /// long to add to the clock).
     pub(crate) fn deadline(self) -> Option<Instant> {
-        self.0.and_then(|d| Instant::now().checked_add(d))
+        self.duration().and_then(|d| Instant::now().checked_add(d))
     }
 }
 
 impl From<Duration> for Timeout {
     fn from(d: Duration) -> Timeout {
-        Timeout(Some(d))
+        Timeout::from_duration(d)
     }
 }
 
 impl From<Option<Duration>> for Timeout {
+    /// `None` waits for ever.
     fn from(d: Option<Duration>) -> Timeout {
-        Timeout(d)
+        d.map_or(Timeout::INDEFINITE, Timeout::from_duration)
     }
 }
 
 impl From<f64> for Timeout {
-    /// Seconds; negative, infinite and NaN mean indefinite; values too large for a
-    /// `Duration` are indefinite too, which is what they amount to. A positive value below one
-    /// nanosecond becomes one nanosecond.
+    /// Seconds. `-1.0` (Chapel's indefinite value) and `f64::INFINITY` wait for ever; any
+    /// other negative value (`f64::NEG_INFINITY` too) is a deadline already past, zero; NaN
+    /// is kept as an invalid timeout that every blocking call rejects. A positive value below
+    /// one nanosecond becomes one nanosecond; one too large for a `Duration` becomes
+    /// [`Duration::MAX`].
     fn from(secs: f64) -> Timeout {
-        if secs.is_nan() || secs < 0.0 {
+        if secs.is_nan() {
+            return Timeout(Wait::Invalid);
+        }
+        if secs == -1.0 || secs == f64::INFINITY {
             return Timeout::INDEFINITE;
         }
+        if secs <= 0.0 {
+            return Timeout::from_duration(Duration::ZERO);
+        }
         // A positive value below a nanosecond rounds up to one, so it never shortens a wait.
-        Timeout(Duration::try_from_secs_f64(secs).ok().map(|d| d.max(Duration::from_nanos(u64::from(secs > 0.0)))))
+        let d = Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX);
+        Timeout::from_duration(d.max(Duration::from_nanos(1)))
     }
 }
 
 impl From<struct_timeval> for Timeout {
-    /// A negative `tv_sec` (Chapel uses -1) is indefinite; otherwise `tv_sec` seconds plus
-    /// `tv_usec` microseconds, with a negative total treated as zero.
+    /// `{ tv_sec: -1, tv_usec: 0 }` ([`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT)) waits
+    /// for ever; otherwise `tv_sec` seconds plus `tv_usec` microseconds, with a negative total
+    /// (a deadline already past) treated as zero.
     fn from(tv: struct_timeval) -> Timeout {
-        if tv.tv_sec < 0 {
+        if tv.tv_sec == -1 && tv.tv_usec == 0 {
             return Timeout::INDEFINITE;
         }
         let micros = i128::from(tv.tv_sec) * 1_000_000 + i128::from(tv.tv_usec);
         let micros = u64::try_from(micros.max(0)).unwrap_or(u64::MAX);
-        Timeout(Some(Duration::from_micros(micros)))
+        Timeout::from_duration(Duration::from_micros(micros))
     }
 }
 
 impl fmt::Display for Timeout {
-    /// `indefinite`, or the duration as `Debug` prints it (`1.5s`, `250ms`).
+    /// `indefinite`, `NaN`, or the duration as `Debug` prints it (`1.5s`, `250ms`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            None => f.write_str("indefinite"),
-            Some(d) => write!(f, "{d:?}"),
+            Wait::Indefinite => f.write_str("indefinite"),
+            Wait::Invalid => f.write_str("NaN"),
+            Wait::Finite(d) => write!(f, "{d:?}"),
         }
     }
 }
@@ -129,7 +179,13 @@ mod tests {
     #[test]
     fn timeval_conversions() {
         assert!(Timeout::from(INDEFINITE_TIMEOUT).is_indefinite());
-        assert!(Timeout::from(tv(-5, 0)).is_indefinite());
+        assert!(Timeout::from(tv(-1, 0)).is_indefinite());
+        // Any other negative value is a deadline already past, never "for ever".
+        for (sec, usec) in [(-5, 0), (-1, 1), (-1, -1), (-1, 999_999), (i64::MIN, 0), (-2, 1_000_000)] {
+            assert_eq!(Timeout::from(tv(sec, usec)).duration(), Some(Duration::ZERO), "{sec} s {usec} us");
+        }
+        // -1 s plus 1,500,000 us is half a second in the future.
+        assert_eq!(Timeout::from(tv(-1, 1_500_000)).duration(), Some(Duration::from_millis(500)));
         assert_eq!(Timeout::from(tv(0, 0)).duration(), Some(Duration::ZERO));
         assert_eq!(Timeout::from(tv(0, 1)).duration(), Some(Duration::from_micros(1)));
         assert_eq!(Timeout::from(tv(2, 250_000)).duration(), Some(Duration::from_millis(2250)));
@@ -148,11 +204,26 @@ mod tests {
         assert_eq!(Timeout::from(1e-12).duration(), Some(Duration::from_nanos(1)));
         assert_eq!(Timeout::from(0.001).duration(), Some(Duration::from_millis(1)));
         assert!(Timeout::from(-1.0).is_indefinite());
-        assert!(Timeout::from(-1e-300).is_indefinite());
         assert!(Timeout::from(f64::INFINITY).is_indefinite());
-        assert!(Timeout::from(f64::NAN).is_indefinite());
-        assert!(Timeout::from(1e300).is_indefinite());
+        for past in [-0.001, -1e-300, -0.999_999_999, -1.000_000_001, -5.0, f64::MIN, f64::NEG_INFINITY] {
+            assert_eq!(Timeout::from(past).duration(), Some(Duration::ZERO), "{past}");
+        }
+        assert_eq!(Timeout::from(1e300).duration(), Some(Duration::MAX));
         assert_eq!(Timeout::from(1e9).duration(), Some(Duration::from_secs(1_000_000_000)));
+    }
+
+    #[test]
+    fn nan_is_invalid_for_every_call() {
+        let nan = Timeout::from(f64::NAN);
+        assert!(!nan.is_indefinite());
+        assert_eq!(nan.duration(), None);
+        assert_eq!(nan.deadline(), None);
+        assert_eq!(nan.to_string(), "NaN");
+        assert!(matches!(nan.check(), Err(Cause::Invalid(why)) if why.contains("NaN")));
+        assert_eq!(Timeout::from(-f64::NAN), nan);
+        for fine in [Timeout::INDEFINITE, Timeout::from(0.0), Timeout::from(-3.0), Timeout::from(2.5)] {
+            assert_eq!(fine.check().ok(), Some(fine));
+        }
     }
 
     #[test]

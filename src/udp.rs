@@ -1,6 +1,6 @@
 //! [`UdpSocket`], Chapel's `udpSocket`.
 
-use std::os::fd::RawFd;
+use std::os::fd::{BorrowedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::consts::c_int;
@@ -117,25 +117,41 @@ impl UdpSocket {
     /// leaves the datagram queued). A longer datagram is an error of kind `InvalidData`
     /// naming both lengths and the sender, not a silent cut.
     ///
+    /// The buffer is what can arrive at most: `buffer_len` bytes, or 65,535 (the most a UDP
+    /// datagram can carry) when `buffer_len` is larger, so a huge `buffer_len` costs no more
+    /// than that. Nothing is zero-filled: the kernel writes the datagram into fresh memory.
+    ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into).
     ///
     #[doc = man_links!(recvfrom(2), ppoll(2), udp(7))]
     ///
     /// # Errors
-    /// As [`recv_from_into`](UdpSocket::recv_from_into), and `InvalidInput` when `buffer_len` bytes
-    /// cannot be allocated.
+    /// As [`recv_from_into`](UdpSocket::recv_from_into), and `InvalidInput` when the buffer cannot
+    /// be allocated.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
     /// use std::io::ErrorKind;
     /// let socket = UdpSocket::new(IPFamily::IPv4)?;
     /// assert_eq!(socket.recvfrom(40, 0.01, 0).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// // A huge length allocates 64 KiB, not 2 GiB, and a zero timeout returns at once.
+    /// assert_eq!(socket.recvfrom(1 << 31, 0.0, 0).unwrap_err().kind(), ErrorKind::TimedOut);
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recvfrom(&self, buffer_len: usize, timeout: impl Into<Timeout>, flags: c_int) -> Result<(Vec<u8>, IpAddr)> {
+        let fd = self.sock.fd(Op::RecvFrom)?;
+        let timeout = self.checked(Op::RecvFrom, timeout.into())?;
         let mut buf = buffer(Op::RecvFrom, buffer_len)?;
-        let (n, from) = self.recv_from_into(&mut buf, timeout, flags)?;
-        buf.truncate(n);
+        let capacity = buffer_len.min(MAX_DATAGRAM);
+        let (len, from) = self
+            .wait(fd, timeout, MsgFlags::user(flags), |flags| {
+                sys::socket::recv_from_appending(fd, &mut buf, capacity, flags)
+            })
+            .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
+        let from = self.sender(from)?;
+        if len > capacity {
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len, capacity }));
+        }
         Ok((buf, from))
     }
 
@@ -146,8 +162,11 @@ impl UdpSocket {
     ///
     #[doc = man_links!(recv(2), ppoll(2), udp(7))]
     ///
+    /// The buffer is what can arrive at most, as for [`recvfrom`](UdpSocket::recvfrom): a
+    /// huge `buffer_len` allocates 65,535 bytes, and nothing is zero-filled.
+    ///
     /// # Errors
-    /// As [`recv_into`](UdpSocket::recv_into), and `InvalidInput` when `buffer_len` bytes cannot be
+    /// As [`recv_into`](UdpSocket::recv_into), and `InvalidInput` when the buffer cannot be
     /// allocated.
     ///
     /// ```
@@ -156,12 +175,21 @@ impl UdpSocket {
     /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
     /// socket.send(b"self", &socket.addr()?, 1.0)?;
     /// assert_eq!(socket.recv(40, 1.0)?, b"self");
+    /// socket.send(b"whole", &socket.addr()?, 1.0)?;
+    /// assert_eq!(socket.recv(usize::MAX, 1.0)?, b"whole");
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buffer_len: usize, timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
+        let fd = self.sock.fd(Op::Recv)?;
+        let timeout = self.checked(Op::Recv, timeout.into())?;
         let mut buf = buffer(Op::Recv, buffer_len)?;
-        let n = self.recv_into(&mut buf, timeout)?;
-        buf.truncate(n);
+        let capacity = buffer_len.min(MAX_DATAGRAM);
+        let len = self
+            .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv_appending(fd, &mut buf, capacity, flags))
+            .map_err(|cause| self.error(Op::Recv, None, cause))?;
+        if len > capacity {
+            return Err(self.error(Op::Recv, None, Cause::Truncated { len, capacity }));
+        }
         Ok(buf)
     }
 
@@ -176,9 +204,11 @@ impl UdpSocket {
     #[doc = man_links!(sendto(2), ppoll(2), udp(7))]
     ///
     /// # Errors
-    /// `TimedOut` when there was no buffer room within `timeout`; a closed socket; the kernel's
-    /// error (an address of the other family is `EAFNOSUPPORT`/`EINVAL`; an earlier ICMP "port
-    /// unreachable" can surface as `ConnectionRefused`), naming the address.
+    /// `InvalidInput` for a NaN timeout, before the `sendto`; `TimedOut` when there was no buffer
+    /// room within `timeout`; a closed socket; the kernel's error (an address of the other family
+    /// is `EAFNOSUPPORT`/`EINVAL`; an earlier ICMP "port unreachable" can surface as
+    /// `ConnectionRefused`). The message names the socket's own address (one `getsockname` on
+    /// the error path) and the destination.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -188,11 +218,12 @@ impl UdpSocket {
     /// ```
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
+        let timeout = timeout.into().check().map_err(|cause| self.error(Op::Send, Some(*address), cause))?;
         let to = (*address).into();
-        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
             sys::socket::send_to(fd, data, &to, flags)
         })
-        .map_err(|cause| Error::new(Op::Send, Target::Addr(*address), cause))
+        .map_err(|cause| self.error(Op::Send, Some(*address), cause))
     }
 
     /// `recvfrom` without allocating: the datagram goes into `buf`; returns its length and
@@ -219,9 +250,11 @@ impl UdpSocket {
     #[doc = man_links!(recvfrom(2), ppoll(2), setsockopt(2), udp(7))]
     ///
     /// # Errors
-    /// `TimedOut` when no datagram came within `timeout`; `InvalidData` for a datagram longer than
-    /// `buf`; a closed socket; the kernel's error; `WouldBlock` from an indefinite wait bounded by
-    /// your own `SO_RCVTIMEO` or a call that cannot block.
+    /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when no datagram came
+    /// within `timeout`; `InvalidData` for a datagram longer than `buf`; a closed socket; the
+    /// kernel's error; `WouldBlock` from an indefinite wait bounded by your own `SO_RCVTIMEO` or a
+    /// call that cannot block. The message names the socket's own address (one `getsockname` on
+    /// the error path) and, for a truncated datagram, its sender.
     ///
     /// ```
     /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -236,22 +269,14 @@ impl UdpSocket {
     /// ```
     pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
+        let timeout = self.checked(Op::RecvFrom, timeout.into())?;
         let capacity = buf.len();
-        let user = MsgFlags::user(flags);
-        // The error queue never blocks, so SO_RCVTIMEO cannot time it; POLLERR says it is ready.
-        let (timer, interest) = match user.reads_error_queue() {
-            false => (Some(&self.sock.timer), Interest::Read),
-            true => (None, Interest::Error),
-        };
-        let (len, from) = with_timeout(fd, timer, interest, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv_from(fd, buf, user.with(dontwait).with(MsgFlags::TRUNC))
-        })
-        .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
-        let from = from.map(IpAddr::from).ok_or_else(|| {
-            Error::new(Op::RecvFrom, Target::None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))
-        })?;
+        let (len, from) = self
+            .wait(fd, timeout, MsgFlags::user(flags), |flags| sys::socket::recv_from(fd, buf, flags))
+            .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
+        let from = self.sender(from)?;
         if len > capacity {
-            return Err(Error::new(Op::RecvFrom, Target::Addr(from), Cause::Truncated { len, capacity }));
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len, capacity }));
         }
         Ok((len, from))
     }
@@ -278,25 +303,73 @@ impl UdpSocket {
     /// ```
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
+        let timeout = self.checked(Op::Recv, timeout.into())?;
         let capacity = buf.len();
-        let len =
-            with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-                sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
-            })
-            .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
+        let len = self
+            .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv(fd, buf, flags))
+            .map_err(|cause| self.error(Op::Recv, None, cause))?;
         if len > capacity {
-            return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len, capacity }));
+            return Err(self.error(Op::Recv, None, Cause::Truncated { len, capacity }));
         }
         Ok(len)
     }
+
+    /// `timeout`, or the error a NaN is for a receive.
+    fn checked(&self, op: Op, timeout: Timeout) -> Result<Timeout> {
+        timeout.check().map_err(|cause| self.error(op, None, cause))
+    }
+
+    /// How every receive waits: `call` gets the caller's `flags` with `MSG_TRUNC` (so a cut
+    /// datagram is seen) and whatever the wait adds. Timed by the socket's `SO_RCVTIMEO`,
+    /// except under `MSG_ERRQUEUE`: the error queue never blocks, and `POLLERR` says it is
+    /// ready.
+    fn wait<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        timeout: Timeout,
+        flags: MsgFlags,
+        mut call: impl FnMut(MsgFlags) -> std::io::Result<T>,
+    ) -> std::result::Result<T, Cause> {
+        let (timer, interest) = match flags.reads_error_queue() {
+            false => (Some(&self.sock.timer), Interest::Read),
+            true => (None, Interest::Error),
+        };
+        let flags = flags.with(MsgFlags::TRUNC);
+        with_timeout(fd, timer, interest, timeout, Indefinite::Blocks, |wait| call(flags.with(wait)))
+    }
+
+    /// The sender a receive reported, or the error for one that is not IPv4/IPv6.
+    fn sender(&self, from: Option<std::net::SocketAddr>) -> Result<IpAddr> {
+        let why = || Cause::Invalid("the sender has no IPv4 or IPv6 address".into());
+        from.map(IpAddr::from).ok_or_else(|| self.error(Op::RecvFrom, None, why()))
+    }
+
+    /// The error `op` failed with, naming this socket's own address (one `getsockname`, on
+    /// error paths only) and `peer` when there is one.
+    fn error(&self, op: Op, peer: Option<IpAddr>, cause: Cause) -> Error {
+        let local = crate::socket::get_sock_name(self).ok();
+        let target = match (local, peer) {
+            (Some(local), Some(peer)) => Target::Between { local, peer },
+            (Some(local), None) => Target::Local(local),
+            (None, Some(peer)) => Target::Addr(peer),
+            (None, None) => Target::None,
+        };
+        Error::new(op, target, cause)
+    }
 }
 
-/// A zeroed receive buffer, or an error (not an abort) when `len` cannot be allocated.
+/// The most a UDP datagram can carry (its length field is 16 bits), so the most a receive
+/// buffer ever needs.
+const MAX_DATAGRAM: usize = 65_535;
+
+/// An empty receive buffer with room for what can arrive through `len` bytes (at most
+/// [`MAX_DATAGRAM`]), or an error (not an abort) when that cannot be allocated. Its memory is
+/// left for the kernel to write.
 fn buffer(op: Op, len: usize) -> Result<Vec<u8>> {
+    let len = len.min(MAX_DATAGRAM);
     let mut buf = Vec::new();
     buf.try_reserve_exact(len)
         .map_err(|_| Error::new(op, Target::None, Cause::Invalid(format!("cannot allocate a {len}-byte buffer"))))?;
-    buf.resize(len, 0);
     Ok(buf)
 }
 

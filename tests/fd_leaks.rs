@@ -57,10 +57,13 @@ impl Fixtures {
     }
 }
 
-/// One pass through path `i % 14`; each checks the result it expects.
+/// How many paths `step` cycles through.
+const PATHS: usize = 15;
+
+/// One pass through path `i % PATHS`; each checks the result it expects.
 fn step(i: usize, fx: &Fixtures) {
     let t = 1.0;
-    match i % 14 {
+    match i % PATHS {
         // Full TCP exchange with a bounded connect, closed explicitly.
         0 => {
             let mut server = listen(&loopback(i), true, 4).unwrap();
@@ -186,6 +189,45 @@ fn step(i: usize, fx: &Fixtures) {
             udp.send(b"too long", &udp.addr().unwrap(), t).unwrap();
             assert_eq!(udp.recv(2, t).unwrap_err().kind(), ErrorKind::InvalidData);
         }
+        // Input refused before any syscall or lookup (services that would wrap, literals
+        // with a bad scope, NaN timeouts), connects to the unspecified address (the extra
+        // getpeername), huge receive lengths, past deadlines, UDP errors that name the socket.
+        14 => {
+            let server = listen(&loopback(i), true, 4).unwrap();
+            let at = server.addr().unwrap();
+            let wrapped = (u32::from(at.port()) + 65536).to_string();
+            let e = connect_host(&at.host(), wrapped.as_str(), IPFamily::IPv4, t).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            assert!(connect_host(&at.host(), "", IPFamily::IPv4, t).is_err());
+            let e = connect_host("fe80::1%bogus", at.port(), IPFamily::IPUnspec, t).unwrap_err();
+            assert_eq!(e.op(), "parse address", "{e}");
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            bind(&udp, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
+            for e in [
+                connect(&at, f64::NAN).unwrap_err(),
+                connect_host(&at.host(), at.port(), IPFamily::IPv4, f64::NAN).unwrap_err(),
+                server.accept(f64::NAN).unwrap_err(),
+                udp.recv(8, f64::NAN).unwrap_err(),
+                fx.pair.0.recv(&mut [0; 8], f64::NAN).unwrap_err(),
+            ] {
+                assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            }
+            // 0.0.0.0 dials 127.0.0.1, so this listener is on that one.
+            let local = listen(&"127.0.0.1:0".parse().unwrap(), true, 4).unwrap();
+            let unspecified = IpAddr::create("0.0.0.0", local.addr().unwrap().port(), IPFamily::IPv4).unwrap();
+            let client = connect(&unspecified, if i % 30 == 14 { -1.0 } else { t }).unwrap();
+            assert_eq!(client.addr().unwrap(), local.addr().unwrap());
+            abort(local.accept(t).unwrap());
+            drop(client);
+            let e =
+                connect(&IpAddr::create("0.0.0.0", fx.refused.addr.port(), IPFamily::IPv4).unwrap(), t).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+            assert_eq!(udp.recv(1 << 31, -0.5).unwrap_err().kind(), ErrorKind::TimedOut);
+            udp.send(b"whole", &udp.addr().unwrap(), t).unwrap();
+            assert_eq!(udp.recvfrom(usize::MAX, t, 0).unwrap().0, b"whole");
+            let e = udp.send(b"x", &"[::1]:9".parse().unwrap(), t).unwrap_err();
+            assert!(e.to_string().starts_with("send on 127.0.0.1:"), "{e}");
+        }
         // The peer goes away: reads see end of stream, writes fail.
         _ => {
             let server = listen(&loopback(i), true, 4).unwrap();
@@ -218,5 +260,8 @@ fn no_descriptor_leaks_on_any_path() {
     assert_eq!(open_fds(), with_fixtures);
     drop(fixtures);
     assert_eq!(open_fds(), before, "descriptors left open after {ITERATIONS} iterations");
-    println!("fd_leaks: {ITERATIONS} iterations over 14 paths, {before} fds before and after, {:?}", started.elapsed());
+    println!(
+        "fd_leaks: {ITERATIONS} iterations over {PATHS} paths, {before} fds before and after, {:?}",
+        started.elapsed()
+    );
 }

@@ -111,7 +111,7 @@ fn an_unresolvable_host_is_a_resolver_error() {
 fn timeouts_expire_with_an_error_never_early() {
     for (args, message) in [
         (&["listen", "0", "--timeout", "0.2"][..], "sockcat: accept on 127.0.0.1:"),
-        (&["udp-recv", "::1", "0", "--timeout", "0.2"][..], "sockcat: recvfrom: timed out after 200ms"),
+        (&["udp-recv", "::1", "0", "--timeout", "0.2"][..], "sockcat: recvfrom on [::1]:"),
     ] {
         let started = Instant::now();
         let done = run(args);

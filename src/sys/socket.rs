@@ -2,6 +2,7 @@
 //! call (the syscall contract in `docs/SYSCALLS.md` is built from these).
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
@@ -146,6 +147,58 @@ pub(crate) fn recv_from(
     })
 }
 
+/// The unused capacity of `buf`, at most `max` bytes (and at most `MAX_IO`) of it: where a
+/// receive writes without anything being zero-filled first.
+fn room(buf: &mut Vec<u8>, max: usize) -> &mut [MaybeUninit<u8>] {
+    let spare = buf.spare_capacity_mut();
+    let len = spare.len().min(max).min(MAX_IO);
+    &mut spare[..len]
+}
+
+/// Marks the bytes a receive wrote at the end of `buf` as its own: `n` as the kernel
+/// answered, of which at most `room` (the length it was given) were written.
+fn appended(buf: &mut Vec<u8>, n: usize, room: usize) {
+    let new_len = buf.len() + n.min(room);
+    // SAFETY: the receive was given the first `room` bytes of the spare capacity and wrote
+    // the first `min(n, room)` of them (`n` may be larger under `MSG_TRUNC`, but the kernel
+    // never writes past the length it was given), so `new_len <= capacity` and every byte
+    // below it is initialised.
+    unsafe { buf.set_len(new_len) };
+}
+
+/// As [`recv`], into the unused capacity of `buf` (at most `max` bytes), appending what the
+/// kernel wrote; nothing is zero-filled first. Returns what `recv` returns (with
+/// `MsgFlags::TRUNC`, the datagram's full length, which may exceed what was appended).
+pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<usize> {
+    let room = room(buf, max);
+    let len = room.len();
+    // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
+    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), room.as_mut_ptr().cast(), len, flags.0) })? as usize;
+    appended(buf, n, len);
+    Ok(n)
+}
+
+/// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
+/// the kernel wrote, as [`recv_appending`] does.
+pub(crate) fn recv_from_appending(
+    fd: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    max: usize,
+    flags: MsgFlags,
+) -> io::Result<(usize, Option<SocketAddr>)> {
+    let room = room(buf, max);
+    let len = room.len();
+    let ptr = room.as_mut_ptr();
+    let (n, from) = returning_addr(|addr, addr_len| {
+        // SAFETY: `ptr` is valid for writes of `len` bytes (the spare capacity of `buf`, which
+        // nothing else touches during the call); `addr` has room for `*addr_len` bytes.
+        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), ptr.cast(), len, flags.0, addr, addr_len) };
+        cvt(n).map(|n| n as usize)
+    })?;
+    appended(buf, n, len);
+    Ok((n, from))
+}
+
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
     let how = match how {
         Shutdown::Read => libc::SHUT_RD,
@@ -166,4 +219,43 @@ pub(crate) fn sock_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
 pub(crate) fn peer_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
     returning_addr(|addr, len| cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    /// A UDP socket bound to a free loopback port, and that address.
+    fn udp() -> (OwnedFd, SocketAddr) {
+        let fd = socket(Domain::Ipv4, SockType::Datagram, false).unwrap();
+        bind(fd.as_fd(), &"127.0.0.1:0".parse().unwrap()).unwrap();
+        let at = sock_name(fd.as_fd()).unwrap().unwrap();
+        (fd, at)
+    }
+
+    #[test]
+    fn receives_append_only_what_the_kernel_wrote() {
+        let (fd, at) = udp();
+        let fd = fd.as_fd();
+        let flags = MsgFlags::DONTWAIT.with(MsgFlags::TRUNC);
+        send_to(fd, b"0123456789", &at, MsgFlags::NONE).unwrap();
+        // Room for 4 of the 10 bytes: 4 appended, the full length reported.
+        let mut buf = Vec::with_capacity(64);
+        buf.extend_from_slice(b"ab");
+        assert_eq!(recv_appending(fd, &mut buf, 4, flags).unwrap(), 10);
+        assert_eq!(buf, b"ab0123");
+        send_to(fd, b"hello", &at, MsgFlags::NONE).unwrap();
+        let mut buf = Vec::with_capacity(3);
+        let (n, from) = recv_from_appending(fd, &mut buf, usize::MAX, flags).unwrap();
+        assert_eq!((n, from, buf.as_slice()), (5, Some(at), &b"hel"[..]));
+        // Nothing queued: an error, and nothing appended.
+        let mut buf = Vec::with_capacity(8);
+        let e = recv_appending(fd, &mut buf, 8, flags).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert!(buf.is_empty());
+        // No room at all: the datagram is consumed and reported, nothing written.
+        send_to(fd, b"x", &at, MsgFlags::NONE).unwrap();
+        assert_eq!(recv_from_appending(fd, &mut Vec::new(), 8, flags).unwrap().0, 1);
+    }
 }

@@ -48,7 +48,8 @@ impl TcpConn {
         self.peer.map_or(Target::None, Target::Addr)
     }
 
-    /// Chapel's `tcpConn.addr`: the peer's address. Known from `connect`/`accept` without a
+    /// Chapel's `tcpConn.addr`: the peer's address, the one the kernel connected to (after a
+    /// connect to `0.0.0.0:P`, `127.0.0.1:P`). Known from `connect`/`accept` without a
     /// syscall; a connection adopted from a descriptor asks `getpeername` (1 syscall).
     ///
     /// Syscalls ([contract](crate::syscalls#tcpconnaddr)): none from `connect`/`accept`.
@@ -107,7 +108,8 @@ impl TcpConn {
     #[doc = man_links!(recv(2), ppoll(2), setsockopt(2), socket(7))]
     ///
     /// # Errors
-    /// `TimedOut` when nothing arrived within `timeout`; a closed connection; the kernel's error
+    /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when nothing arrived
+    /// within `timeout`; a closed connection; the kernel's error
     /// (`ECONNRESET` for a reset peer); `WouldBlock` from an indefinite wait bounded by your own
     /// `SO_RCVTIMEO`.
     ///
@@ -122,7 +124,8 @@ impl TcpConn {
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |flags| {
+        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Recv, self.target(), cause))?;
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
             sys::socket::recv(fd, buf, flags)
         })
         .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
@@ -142,7 +145,8 @@ impl TcpConn {
     #[doc = man_links!(send(2), ppoll(2))]
     ///
     /// # Errors
-    /// `TimedOut` when there was no room within `timeout`; a closed connection; the kernel's error
+    /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when there was no room
+    /// within `timeout`; a closed connection; the kernel's error
     /// (`EPIPE`/`ECONNRESET` for a closed peer); `WouldBlock` from an indefinite wait bounded by
     /// your own `SO_SNDTIMEO`.
     ///
@@ -155,10 +159,9 @@ impl TcpConn {
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::send(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Send, self.target(), cause))?;
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
@@ -211,6 +214,9 @@ impl TcpConn {
     }
 }
 
+/// `Read` and `Write` errors are the crate's [`Error`] inside an `io::Error` of the same kind
+/// and message, reachable by downcasting (see the `From<Error> for io::Error` impl on
+/// [`Error`]).
 impl Read for &TcpConn {
     /// Waits as long as it takes (one blocking `recvfrom`).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

@@ -5,8 +5,8 @@ use std::ffi::CString;
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::addr::IpAddr;
-use crate::error::{Cause, Error, Op, Result, Target};
+use crate::addr::{IpAddr, is_literal};
+use crate::error::{Cause, Error, Op, Result, Target, echo};
 use crate::family::IPFamily;
 use crate::sys;
 use crate::sys::socket::Progress;
@@ -19,30 +19,42 @@ use crate::timeout::Timeout;
 /// `timeout` for the handshake. A refused connection is an error, never a success; an expired
 /// timeout is `TimedOut`. Every failure closes the socket it made.
 ///
+/// The connection's [`addr`](TcpConn::addr) is the peer the kernel connected to. That is
+/// `address` itself, except for an unspecified one (`0.0.0.0` or `::`, as a wildcard
+/// listener's `addr()` reports), which the kernel takes as this host: then one
+/// `getpeername` after connecting learns the real peer (`127.0.0.1:P` or `[::1]:P`).
+///
 /// Syscalls ([contract](crate::syscalls#connect)): indefinite —
 /// `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2. With a timeout —
 /// `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`, `ppoll([POLLOUT])`,
 /// `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports `POLLERR`/`POLLHUP`, a
-/// `getsockopt(SO_ERROR)` fetches why.
+/// `getsockopt(SO_ERROR)` fetches why. To an unspecified address, one `getpeername` more.
 ///
-#[doc = man_links!(socket(2), connect(2), ppoll(2), getsockopt(2), ioctl(2))]
+#[doc = man_links!(socket(2), connect(2), ppoll(2), getsockopt(2), ioctl(2), getpeername(2))]
 ///
 /// # Errors
-/// `TimedOut` when the handshake did not finish within `timeout`; the kernel's error from `socket`
-/// or `connect` (`ConnectionRefused` when nobody listens), naming the address. The socket is closed
-/// on every error.
+/// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when the handshake did not
+/// finish within `timeout`; the kernel's error from `socket`, `connect` (`ConnectionRefused`
+/// when nobody listens) or `getpeername`, naming the address. The socket is closed on every
+/// error.
 ///
 /// ```
 /// use chapel_socket::{connect, listen, struct_timeval};
 /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
 /// let conn = connect(&server.addr()?, struct_timeval { tv_sec: 4, tv_usec: 0 })?;
 /// assert_eq!(conn.addr()?, server.addr()?);
+/// // 0.0.0.0 (a wildcard listener's address) dials this host; addr() is the peer reached.
+/// let port = server.addr()?.port();
+/// let conn = connect(&format!("0.0.0.0:{port}").parse()?, 4.0)?;
+/// assert_eq!(conn.addr()?, server.addr()?);
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
-    connect_to(*address, timeout.into())
+    let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, Target::Addr(*address), cause))?;
+    connect_to(*address, timeout)
 }
 
+/// `connect` with a checked timeout.
 fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     let at = Target::Addr(address);
     let bounded = !timeout.is_indefinite();
@@ -69,7 +81,13 @@ fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     if bounded {
         sys::fd::set_nonblocking(fd, false).map_err(Error::os(Op::SetNonblocking, &at))?;
     }
-    Ok(TcpConn::new(sock, Some(address)))
+    let peer = if to.ip().is_unspecified() {
+        // The kernel connected to this host: ask which address it took.
+        sys::socket::peer_name(fd).map_err(Error::os(Op::GetPeerName, &at))?.map_or(address, IpAddr::from)
+    } else {
+        address
+    };
+    Ok(TcpConn::new(sock, Some(peer)))
 }
 
 /// A service to connect to: a name from `/etc/services` (`"http"`), a number as text
@@ -91,12 +109,36 @@ pub enum Service<'a> {
 }
 
 impl Service<'_> {
-    /// The port, when it is given as a number (so no service lookup is needed).
+    /// The port, when it is given as a number (so no service lookup is needed): a `u16`, or
+    /// a name of decimal digits only, from 0 to 65535.
+    ///
+    /// ```
+    /// use chapel_socket::Service;
+    /// assert_eq!(Service::from("0080").port(), Some(80));
+    /// assert_eq!(Service::from("65536").port(), None); // and connect_host refuses it
+    /// assert_eq!(Service::from("+80").port(), None); // likewise
+    /// ```
     pub fn port(&self) -> Option<u16> {
         match *self {
             Service::Port(p) => Some(p),
-            Service::Name(n) => n.parse().ok(),
+            Service::Name(n) if n.bytes().all(|b| b.is_ascii_digit()) => n.parse().ok(),
+            Service::Name(_) => None,
         }
+    }
+
+    /// Why this service cannot be given to `getaddrinfo`: it is empty, or a number that is
+    /// not a port. `getaddrinfo` reads any text `strtoul` takes whole as a port — leading
+    /// blanks, a sign, more than 16 bits — and keeps the number modulo 65536, so `"65616"`
+    /// would dial port 80 and `""` or `"-0"` port 0. `None` for a port or a name.
+    fn refusal(&self) -> Option<&'static str> {
+        let Service::Name(n) = *self else { return None };
+        if n.is_empty() {
+            return Some("the service is empty");
+        }
+        let unsigned = n.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+        let digits = unsigned.strip_prefix(['+', '-']).unwrap_or(unsigned);
+        let numeric = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        (numeric && self.port().is_none()).then_some("the service is a number but not a port (digits, 0 to 65535)")
     }
 }
 
@@ -139,7 +181,10 @@ impl fmt::Display for Service<'_> {
 /// A numeric host with a numeric service (or port) is connected to directly: no
 /// `getaddrinfo`, so no resolver file (`/etc/hosts`, `nsswitch.conf`) is read; a numeric host
 /// with a service name is looked up with `AI_NUMERICHOST`, which reads only the services
-/// database. A resolver failure is an error of op `"getaddrinfo"` with its `EAI_*` code
+/// database. A host written as an IP literal is never looked up as a name: with an unknown
+/// scope (`fe80::1%bogus`) it is an error, not a resolver query. A service that is empty or
+/// a number outside 0–65535 (`"65536"`, `"-0"`, `" 80"`) is an error before any lookup:
+/// `getaddrinfo` would wrap it into some other port. A resolver failure is an error of op `"getaddrinfo"` with its `EAI_*` code
 /// ([`Error::gai_code`]); when every address fails, the error lists each address with its
 /// own error ([`Error::attempts`]) — Chapel says "Can't resolve address" for both.
 ///
@@ -149,9 +194,12 @@ impl fmt::Display for Service<'_> {
 #[doc = man_links!(getaddrinfo(3), socket(2), connect(2), ppoll(2))]
 ///
 /// # Errors
-/// A host or service with a NUL byte, or a numeric host of the other family (`InvalidInput`); a
-/// resolver failure (op `getaddrinfo`, [`Error::gai_code`]); the one address's error, or, when
-/// several were tried, an error listing each ([`Error::attempts`]).
+/// `InvalidInput`, before any lookup or syscall: a host or service with a NUL byte, an empty
+/// service or a numeric one that is not a port, a NaN timeout, an IP literal that does not
+/// parse (unknown scope) or is of the other family. A resolver failure (op `getaddrinfo`,
+/// [`Error::gai_code`]); the one address's error, or, when several were tried, an error
+/// listing each ([`Error::attempts`]). Messages repeat the host and service with control
+/// characters escaped and at most 256 characters of each.
 ///
 /// ```
 /// use chapel_socket::{connect_host, listen, IPFamily, INDEFINITE_TIMEOUT};
@@ -169,14 +217,18 @@ pub fn connect_host<'a>(
     family: IPFamily,
     timeout: impl Into<Timeout>,
 ) -> Result<TcpConn> {
-    let (service, timeout) = (service.into(), timeout.into());
-    let named = Target::Host(format!("{host}:{service}"));
+    let service = service.into();
+    let named = Target::Host(format!("{}:{}", echo(host), echo(&service.to_string())));
     let invalid = |why: &str| Error::new(Op::Connect, named.clone(), Cause::Invalid(why.into()));
     let c_host = CString::new(host).map_err(|_| invalid("the host contains a NUL byte"))?;
     let c_service = CString::new(service.to_string()).map_err(|_| invalid("the service contains a NUL byte"))?;
-    let numeric = IpAddr::create(host, service.port().unwrap_or(0), IPFamily::IPUnspec).is_ok();
+    if let Some(why) = service.refusal() {
+        return Err(invalid(why));
+    }
+    let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, named.clone(), cause))?;
+    let numeric = is_literal(host);
     if numeric {
-        // Checks the family too, with the address parser's message.
+        // Checks the scope and the family too, with the address parser's message.
         let address = IpAddr::create(host, service.port().unwrap_or(0), family)?;
         if service.port().is_some() {
             return connect_to(address, timeout);

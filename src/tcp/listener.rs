@@ -84,7 +84,8 @@ impl TcpListener {
     #[doc = man_links!(accept4(2), ppoll(2), ioctl(2), setsockopt(2))]
     ///
     /// # Errors
-    /// `TimedOut` when no connection came within `timeout`; a closed listener; the kernel's error
+    /// `InvalidInput` for a NaN timeout, before the `accept4`; `TimedOut` when no connection
+    /// came within `timeout`; a closed listener; the kernel's error
     /// from `accept4` (such as `EMFILE` at the descriptor limit) or `poll`. The message names the
     /// listener's address.
     ///
@@ -97,9 +98,11 @@ impl TcpListener {
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd(Op::Accept)?;
-        match self.acceptor.accept(fd, &self.sock.timer, timeout.into(), || sys::socket::accept(fd)) {
+        let named = |cause| Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause);
+        let timeout = timeout.into().check().map_err(named)?;
+        match self.acceptor.accept(fd, &self.sock.timer, timeout, || sys::socket::accept(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
-            Err(cause) => Err(Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause)),
+            Err(cause) => Err(named(cause)),
         }
     }
 
