@@ -8,6 +8,8 @@
 //! - `has_tcp_quickack`: the `TCP_QUICKACK` option behind `set_delay_ack`.
 //! - `has_msg_trunc`: a datagram receive given `MSG_TRUNC` returns the datagram's full length,
 //!   so a truncated datagram is seen in the same syscall.
+//! - `has_mmsg`: `recvmmsg`/`sendmmsg`, and the control messages and UDP offloads the message
+//!   API speaks (`IP_PKTINFO`, `SO_TIMESTAMPNS`, `UDP_SEGMENT`, `UDP_GRO`), as on Linux.
 //! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
 //!   the BSDs and Apple's systems.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
@@ -24,6 +26,7 @@ fn main() {
         "has_so_nosigpipe",
         "has_tcp_quickack",
         "has_msg_trunc",
+        "has_mmsg",
         "has_sin_len",
         "has_so_secinfo",
     ];
@@ -48,6 +51,7 @@ fn main() {
     if linux_like {
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
+        enable("has_mmsg");
     }
     if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
         enable("has_so_secinfo");

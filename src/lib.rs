@@ -49,6 +49,8 @@ mod sys;
 mod tcp;
 mod timeout;
 mod udp;
+#[cfg(has_mmsg)]
+mod udp_msg;
 
 pub use addr::IpAddr;
 pub use consts::*;
@@ -59,6 +61,11 @@ pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt};
 pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
+#[cfg(has_mmsg)]
+pub use udp_msg::{
+    ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RecvBatch, RecvMeta, SEND_BATCH_MAX, SendMsg,
+    control_messages,
+};
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}

@@ -9,6 +9,8 @@
 
 pub(crate) mod addr;
 pub(crate) mod fd;
+#[cfg(has_mmsg)]
+pub(crate) mod msg;
 pub(crate) mod opt;
 pub(crate) mod resolve;
 pub(crate) mod socket;
