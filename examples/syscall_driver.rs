@@ -101,6 +101,27 @@ const ROWS: &[&str] = &[
     "get_peer_name",
     "get_peer_name/unconnected",
     "get_sock_name",
+    "udp.recv_msg/ready",
+    "udp.recv_msg/timeout",
+    "udp.recv_msg/indefinite",
+    "udp.send_msg",
+    "udp.send_msg/unsendable",
+    "udp.recv_batch/ready",
+    "udp.recv_batch/wait",
+    "udp.recv_batch/timeout",
+    "udp.recv_batch/indefinite",
+    "udp.send_batch",
+    "udp.send_batch/over-max",
+    "udp.send_batch/empty",
+    "udp.set_recv_pktinfo",
+    "udp.set_recv_pktinfo/ipv6",
+    "udp.set_recv_ttl",
+    "udp.set_recv_tos",
+    "udp.set_recv_timestamp",
+    "udp.set_gro",
+    "udp.set_gro/unsupported",
+    "udp.set_segment_size",
+    "udp.segment_size",
 ];
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
@@ -399,9 +420,105 @@ fn run(row: &str) -> Setup {
             let server = server()?;
             measure(row, || get_sock_name(&server));
         }
+        row if row.starts_with("udp.") && message_row(row)? => {}
         _ => return Err(format!("no such row (see --list): {row:?}").into()),
     }
     Ok(())
+}
+
+/// The message and batch rows (`UdpSocket::recv_msg` … UDP segmentation offload); `false`
+/// when `row` is not one of them.
+fn message_row(row: &str) -> std::result::Result<bool, Box<dyn std::error::Error>> {
+    use chapel_socket::{ControlMessage, RecvBatch, SendMsg};
+    match row {
+        "udp.recv_msg/ready" => {
+            let socket = udp()?;
+            UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &socket.addr()?, 1.0)?;
+            let (mut buf, mut control) = ([0; 40], [0; 64]);
+            measure(row, || socket.recv_msg(&mut buf, &mut control, 1.0));
+        }
+        "udp.recv_msg/timeout" => {
+            let socket = udp()?;
+            measure(row, || socket.recv_msg(&mut [0; 40], &mut [0; 64], 0.1));
+        }
+        "udp.recv_msg/indefinite" => {
+            let socket = udp()?;
+            let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+            let peer = later(PEER_DELAY, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into));
+            measure(row, || socket.recv_msg(&mut [0; 40], &mut [0; 64], INDEFINITE_TIMEOUT));
+            join(peer)?;
+        }
+        "udp.send_msg" | "udp.send_msg/unsendable" => {
+            let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, udp()?.addr()?);
+            let control = match row {
+                "udp.send_msg" => ControlMessage::Ttl(3),
+                _ => ControlMessage::Timestamp(std::time::SystemTime::now()),
+            };
+            measure(row, || sender.send_msg(b"hello", &to, &[control], 1.0));
+        }
+        "udp.recv_batch/ready" => {
+            let socket = udp()?;
+            let to = socket.addr()?;
+            UdpSocket::new(IPFamily::IPv4)?.send_batch(&[SendMsg::new(b"a", to); 3], 1.0)?;
+            let mut batch = RecvBatch::new(32, 40)?;
+            measure(row, || socket.recv_batch(&mut batch, 1.0));
+        }
+        "udp.recv_batch/wait" | "udp.recv_batch/indefinite" => {
+            let socket = udp()?;
+            let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+            let peer = later(PEER_DELAY, move || {
+                sender.send_batch(&[SendMsg::new(b"a", to); 3], 1.0).map(|_| sender).map_err(Into::into)
+            });
+            let mut batch = RecvBatch::new(32, 40)?;
+            match row {
+                "udp.recv_batch/wait" => measure(row, || socket.recv_batch(&mut batch, 4.0)),
+                _ => measure(row, || socket.recv_batch(&mut batch, INDEFINITE_TIMEOUT)),
+            }
+            join(peer)?;
+        }
+        "udp.recv_batch/timeout" => {
+            let socket = udp()?;
+            let mut batch = RecvBatch::new(32, 40)?;
+            measure(row, || socket.recv_batch(&mut batch, 0.1));
+        }
+        "udp.send_batch" | "udp.send_batch/over-max" | "udp.send_batch/empty" => {
+            let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, udp()?.addr()?);
+            let count = match row {
+                "udp.send_batch" => 3,
+                "udp.send_batch/over-max" => 70,
+                _ => 0,
+            };
+            let msgs = vec![SendMsg::new(b"a", to); count];
+            measure(row, || sender.send_batch(&msgs, 1.0));
+        }
+        "udp.set_recv_pktinfo" | "udp.set_recv_ttl" | "udp.set_recv_tos" | "udp.set_recv_timestamp" => {
+            let socket = udp()?;
+            match row {
+                "udp.set_recv_pktinfo" => measure(row, || socket.set_recv_pktinfo(true)),
+                "udp.set_recv_ttl" => measure(row, || socket.set_recv_ttl(true)),
+                "udp.set_recv_tos" => measure(row, || socket.set_recv_tos(true)),
+                _ => measure(row, || socket.set_recv_timestamp(true)),
+            }
+        }
+        "udp.set_recv_pktinfo/ipv6" => {
+            let socket = UdpSocket::new(IPFamily::IPv6)?;
+            measure(row, || socket.set_recv_pktinfo(true));
+        }
+        "udp.set_gro" | "udp.set_gro/unsupported" => {
+            let socket = udp()?;
+            measure(row, || socket.set_gro(true));
+        }
+        "udp.set_segment_size" => {
+            let socket = udp()?;
+            measure(row, || socket.set_segment_size(1200));
+        }
+        "udp.segment_size" => {
+            let socket = udp()?;
+            measure(row, || socket.segment_size());
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// Runs `op` between the markers and reports its outcome and the change in open
