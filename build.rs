@@ -11,6 +11,8 @@
 //! - `has_ppoll`: `ppoll(2)`, a wait with a `timespec`: microsecond timeouts instead of `poll`'s
 //!   whole milliseconds.
 //! - `has_coarse_clock`: `CLOCK_MONOTONIC_COARSE`, whose resolution is the kernel's tick.
+//! - `has_mmsg`: `recvmmsg`/`sendmmsg`, and the control messages and UDP offloads the message
+//!   API speaks (`IP_PKTINFO`, `SO_TIMESTAMPNS`, `UDP_SEGMENT`, `UDP_GRO`), as on Linux.
 //! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
 //!   the BSDs and Apple's systems.
 //! - `has_linux_sockopts`: Linux's socket options beyond POSIX's (`SO_REUSEPORT`, `SO_MARK`,
@@ -30,6 +32,7 @@ fn main() {
         "has_so_nosigpipe",
         "has_tcp_quickack",
         "has_msg_trunc",
+        "has_mmsg",
         "has_sin_len",
         "has_so_secinfo",
         "has_linux_sockopts",
@@ -64,6 +67,7 @@ fn main() {
         enable("has_coarse_clock");
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
+        enable("has_mmsg");
     }
     if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
         enable("has_so_secinfo");

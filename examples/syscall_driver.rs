@@ -18,9 +18,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use chapel_socket::{
-    INDEFINITE_TIMEOUT, IPFamily, IpAddr, Result, SO_BROADCAST, SO_LINGER, SO_RCVTIMEO, SOL_SOCKET, SockOptValue,
-    TcpConn, TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host, get_peer_name, get_sock_name,
-    get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
+    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, Result, SO_BROADCAST, SO_LINGER, SO_RCVTIMEO,
+    SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host,
+    get_peer_name, get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -126,6 +126,35 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recvfrom/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recvfrom(40, 4.0, 0))),
     ("udp.recvfrom/timeout", |row| on_udp(row, |socket| socket.recvfrom(40, 0.1, 0))),
     ("udp.recv_from_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_from_into(buf, 1.0, 0))),
+    ("udp.recv_msg/ready", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_msg(buf, &mut [0; 64], 1.0))),
+    ("udp.recv_msg/timeout", |row| on_udp(row, |socket| socket.recv_msg(&mut [0; 40], &mut [0; 64], 0.1))),
+    ("udp.recv_msg/indefinite", |row| {
+        udp_later(row, PEER_DELAY, |socket| socket.recv_msg(&mut [0; 40], &mut [0; 64], INDEFINITE_TIMEOUT))
+    }),
+    ("udp.send_msg", |row| send_msg(row, ControlMessage::Ttl(3))),
+    ("udp.send_msg/unsendable", |row| send_msg(row, ControlMessage::Timestamp(std::time::SystemTime::now()))),
+    ("udp.recv_batch/ready", recv_batch_ready),
+    ("udp.recv_batch/wait", |row| recv_batch_later(row, Timeout::from(4.0))),
+    ("udp.recv_batch/timeout", |row| {
+        let mut batch = RecvBatch::new(32, 40)?;
+        on_udp(row, |socket| socket.recv_batch(&mut batch, 0.1))
+    }),
+    ("udp.recv_batch/indefinite", |row| recv_batch_later(row, Timeout::INDEFINITE)),
+    ("udp.send_batch", |row| send_batch(row, 3)),
+    ("udp.send_batch/over-max", |row| send_batch(row, 70)),
+    ("udp.send_batch/empty", |row| send_batch(row, 0)),
+    ("udp.set_recv_pktinfo", |row| on_udp(row, |socket| socket.set_recv_pktinfo(true))),
+    ("udp.set_recv_pktinfo/ipv6", |row| {
+        let socket = UdpSocket::new(IPFamily::IPv6)?;
+        measure(row, || socket.set_recv_pktinfo(true))
+    }),
+    ("udp.set_recv_ttl", |row| on_udp(row, |socket| socket.set_recv_ttl(true))),
+    ("udp.set_recv_tos", |row| on_udp(row, |socket| socket.set_recv_tos(true))),
+    ("udp.set_recv_timestamp", |row| on_udp(row, |socket| socket.set_recv_timestamp(true))),
+    ("udp.set_gro", |row| on_udp(row, |socket| socket.set_gro(true))),
+    ("udp.set_gro/unsupported", |row| on_udp(row, |socket| socket.set_gro(true))),
+    ("udp.set_segment_size", |row| on_udp(row, |socket| socket.set_segment_size(1200))),
+    ("udp.segment_size", |row| on_udp(row, UdpSocket::segment_size)),
     ("udp.addr", |row| on_udp(row, UdpSocket::addr)),
     ("udp.close", |row| {
         let socket = udp()?;
@@ -452,6 +481,40 @@ fn rcvtimeo_after_timed(row: &str) -> Setup {
     socket.recv(40, 4.0)?;
     join(first)?;
     measure(row, || get_sock_opt_bytes(&socket, SOL_SOCKET, SO_RCVTIMEO, 64))
+}
+
+/// Sends "hello" with one control message to a bound socket.
+fn send_msg(row: &str, control: ControlMessage) -> Setup {
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, udp()?.addr()?);
+    measure(row, || sender.send_msg(b"hello", &to, &[control], 1.0))
+}
+
+/// Receives a batch of the three datagrams queued before.
+fn recv_batch_ready(row: &str) -> Setup {
+    let socket = udp()?;
+    let to = socket.addr()?;
+    UdpSocket::new(IPFamily::IPv4)?.send_batch(&[SendMsg::new(b"a", to); 3], 1.0)?;
+    let mut batch = RecvBatch::new(32, 40)?;
+    measure(row, || socket.recv_batch(&mut batch, 1.0))
+}
+
+/// Receives with `timeout` a batch of three datagrams sent after `PEER_DELAY`.
+fn recv_batch_later(row: &str, timeout: Timeout) -> Setup {
+    let socket = udp()?;
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, socket.addr()?);
+    let peer = later(PEER_DELAY, move || {
+        sender.send_batch(&[SendMsg::new(b"a", to); 3], 1.0).map(|_| sender).map_err(Into::into)
+    });
+    let mut batch = RecvBatch::new(32, 40)?;
+    measure(row, || socket.recv_batch(&mut batch, timeout))?;
+    join(peer)
+}
+
+/// Sends `count` one-byte datagrams in one batch call.
+fn send_batch(row: &str, count: usize) -> Setup {
+    let (sender, to) = (UdpSocket::new(IPFamily::IPv4)?, udp()?.addr()?);
+    let msgs = vec![SendMsg::new(b"a", to); count];
+    measure(row, || sender.send_batch(&msgs, 1.0))
 }
 
 fn bind_in_use(row: &str) -> Setup {

@@ -53,7 +53,15 @@ pub(crate) enum Op {
     Poll,
     Recv,
     RecvFrom,
+    /// `recvmsg(2)`: one datagram with its control data.
+    RecvMsg,
+    /// `recvmmsg(2)`: a batch of datagrams.
+    RecvMmsg,
     Send,
+    /// `sendmsg(2)`: one datagram with control data.
+    SendMsg,
+    /// `sendmmsg(2)`: a batch of datagrams.
+    SendMmsg,
     /// `ioctl(FIONBIO)`.
     SetNonblocking,
     SetSockOpt,
@@ -80,7 +88,11 @@ impl Op {
             Op::Poll => "poll",
             Op::Recv => "recv",
             Op::RecvFrom => "recvfrom",
+            Op::RecvMsg => "recvmsg",
+            Op::RecvMmsg => "recvmmsg",
             Op::Send => "send",
+            Op::SendMsg => "sendmsg",
+            Op::SendMmsg => "sendmmsg",
             Op::SetNonblocking => "ioctl(FIONBIO)",
             Op::SetSockOpt => "setsockopt",
             Op::Shutdown => "shutdown",
@@ -91,8 +103,8 @@ impl Op {
     /// How the message joins an address: `connect to …`, `recvfrom from …`, `accept on …`.
     const fn preposition(self) -> &'static str {
         match self {
-            Op::Connect | Op::Bind | Op::Send => "to",
-            Op::RecvFrom => "from",
+            Op::Connect | Op::Bind | Op::Send | Op::SendMsg | Op::SendMmsg => "to",
+            Op::RecvFrom | Op::RecvMsg => "from",
             _ => "on",
         }
     }
@@ -133,6 +145,8 @@ pub(crate) enum Cause {
     },
     /// Each address tried, with its own error.
     AllFailed(Vec<Error>),
+    /// A feature this kernel or platform lacks (named), with the kernel's refusal if it gave one.
+    Unsupported(&'static str, Option<io::Error>),
 }
 
 impl Error {
@@ -181,6 +195,7 @@ impl Error {
             Cause::TimedOut(_) => io::ErrorKind::TimedOut,
             Cause::Closed | Cause::Invalid(_) => io::ErrorKind::InvalidInput,
             Cause::Truncated { .. } => io::ErrorKind::InvalidData,
+            Cause::Unsupported(..) => io::ErrorKind::Unsupported,
             Cause::AllFailed(all) => all.last().map_or(io::ErrorKind::NotFound, Error::kind),
         }
     }
@@ -189,7 +204,7 @@ impl Error {
     /// the `errno` behind `EAI_SYSTEM`; for several attempts, the last one's).
     pub fn raw_os_error(&self) -> Option<i32> {
         match &self.cause {
-            Cause::Os(e) => e.raw_os_error(),
+            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => e.raw_os_error(),
             Cause::Resolve(g) => g.errno,
             Cause::AllFailed(all) => all.last().and_then(Error::raw_os_error),
             _ => None,
@@ -246,6 +261,8 @@ impl fmt::Display for Error {
             Cause::TimedOut(t) => write!(f, "timed out after {t}"),
             Cause::Closed => f.write_str("the socket is closed"),
             Cause::Invalid(why) => f.write_str(why),
+            Cause::Unsupported(what, None) => write!(f, "{what} is not supported on this platform"),
+            Cause::Unsupported(what, Some(e)) => write!(f, "{what} is not supported by this kernel ({e})"),
             Cause::Truncated { len, capacity } => {
                 write!(f, "datagram of {len} bytes truncated to the {capacity}-byte buffer")
             }
@@ -264,7 +281,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.cause {
-            Cause::Os(e) => Some(e),
+            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => Some(e),
             Cause::AllFailed(all) => all.last().map(|e| e as _),
             _ => None,
         }

@@ -51,6 +51,8 @@ mod sys;
 mod tcp;
 mod timeout;
 mod udp;
+#[cfg(has_mmsg)]
+mod udp_msg;
 
 pub use addr::IpAddr;
 pub use consts::*;
@@ -62,6 +64,11 @@ pub use sys::opt::set_sock_opt_unchecked;
 pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
+#[cfg(has_mmsg)]
+pub use udp_msg::{
+    ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RecvBatch, RecvMeta, SEND_BATCH_MAX, SendMsg,
+    control_messages,
+};
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}

@@ -315,7 +315,7 @@ impl UdpSocket {
     }
 
     /// `timeout`, or the error a NaN is for a receive.
-    fn checked(&self, op: Op, timeout: Timeout) -> Result<Timeout> {
+    pub(crate) fn checked(&self, op: Op, timeout: Timeout) -> Result<Timeout> {
         timeout.check().map_err(|cause| self.error(op, None, cause))
     }
 
@@ -346,7 +346,7 @@ impl UdpSocket {
 
     /// The error `op` failed with, naming this socket's own address (one `getsockname`, on
     /// error paths only) and `peer` when there is one.
-    fn error(&self, op: Op, peer: Option<IpAddr>, cause: Cause) -> Error {
+    pub(crate) fn error(&self, op: Op, peer: Option<IpAddr>, cause: Cause) -> Error {
         let local = crate::socket::get_sock_name(self).ok();
         let target = match (local, peer) {
             (Some(local), Some(peer)) => Target::Between { local, peer },

@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #define BULK_CHUNK 16
 #define UDP_SIZE 32
 #define BURST 64
+#define BATCH 32
 
 static void die(const char *what) {
     fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno));
@@ -332,6 +335,148 @@ static void udp_oneway(long n) {
     clock_print(&c);
 }
 
+/* udp_oneway's sender, BATCH datagrams per sendmmsg. */
+static void *udp_batch_sender(void *arg) {
+    struct peer *p = arg;
+    char dgram[UDP_SIZE] = {0}, ack[8];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov = {dgram, sizeof dgram};
+    long acked = 0, sent = 0;
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < BATCH; k++) {
+        msgs[k].msg_hdr.msg_name = &p->to;
+        msgs[k].msg_hdr.msg_namelen = sizeof p->to;
+        msgs[k].msg_hdr.msg_iov = &iov;
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    while (sent < p->n) {
+        long want = p->n - sent < BATCH ? p->n - sent : BATCH;
+        while (sent + want > (acked + 2) * WINDOW) {
+            udp_recv(p->fd, ack, sizeof ack, NULL, 1);
+            acked++;
+        }
+        int r = sendmmsg(p->fd, msgs, (unsigned)want, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("sendmmsg");
+        sent += r;
+    }
+    return NULL;
+}
+
+/* udp_oneway's receiver, a blocking recvmmsg(MSG_WAITFORONE) of up to BATCH at a time. */
+static void udp_oneway_batch(long n) {
+    int fd = udp_socket();
+    struct peer p = {udp_socket(), n, UDP_SIZE, local_addr(fd), 1};
+    struct sockaddr_in sender = local_addr(p.fd);
+    pthread_t thread;
+    struct clock c;
+    char bufs[BATCH][UDP_SIZE];
+    struct iovec iovs[BATCH];
+    struct mmsghdr msgs[BATCH];
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < BATCH; k++) {
+        iovs[k].iov_base = bufs[k];
+        iovs[k].iov_len = UDP_SIZE;
+        msgs[k].msg_hdr.msg_iov = &iovs[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    pthread_create(&thread, NULL, udp_batch_sender, &p);
+    clock_init(&c, n, WINDOW);
+    long got = 0;
+    while (got < n) {
+        int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("recvmmsg");
+        for (int k = 0; k < r; k++) {
+            if (msgs[k].msg_len != UDP_SIZE) die("short datagram");
+            tick(&c);
+        }
+        for (long w = got / WINDOW; w < (got + r) / WINDOW; w++) udp_send(fd, "a", 1, &sender);
+        got += r;
+    }
+    pthread_join(thread, NULL);
+    close(fd);
+    close(p.fd);
+    clock_print(&c);
+}
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+
+/* udp_oneway's sender, BATCH datagrams per sendmsg, cut by the kernel (UDP_SEGMENT). */
+static void *udp_gso_sender(void *arg) {
+    struct peer *p = arg;
+    static char data[UDP_SIZE * BATCH];
+    char ack[8], control[CMSG_SPACE(sizeof(uint16_t))];
+    struct iovec iov = {data, 0};
+    struct msghdr msg = {&p->to, sizeof p->to, &iov, 1, control, sizeof control, 0};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    uint16_t segment = UDP_SIZE;
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof segment);
+    memcpy(CMSG_DATA(c), &segment, sizeof segment);
+    long acked = 0, sent = 0;
+    while (sent < p->n) {
+        long want = p->n - sent < BATCH ? p->n - sent : BATCH;
+        while (sent + want > (acked + 2) * WINDOW) {
+            udp_recv(p->fd, ack, sizeof ack, NULL, 1);
+            acked++;
+        }
+        iov.iov_len = (size_t)want * UDP_SIZE;
+        ssize_t r = sendmsg(p->fd, &msg, MSG_NOSIGNAL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("sendmsg(UDP_SEGMENT)");
+        sent += r / UDP_SIZE;
+    }
+    return NULL;
+}
+
+/* udp_oneway's receiver with UDP_GRO: a blocking recvmmsg(MSG_WAITFORONE) of up to BATCH
+ * buffers, each holding one coalesced send. */
+static void udp_oneway_gso(long n) {
+    int fd = udp_socket(), one = 1;
+    struct peer p = {udp_socket(), n, UDP_SIZE, local_addr(fd), 1};
+    struct sockaddr_in sender = local_addr(p.fd);
+    pthread_t thread;
+    struct clock c;
+    static char bufs[BATCH][UDP_SIZE * BATCH];
+    struct iovec iovs[BATCH];
+    struct mmsghdr msgs[BATCH];
+    if (setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) < 0) die("setsockopt(UDP_GRO)");
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < BATCH; k++) {
+        iovs[k].iov_base = bufs[k];
+        iovs[k].iov_len = sizeof bufs[k];
+        msgs[k].msg_hdr.msg_iov = &iovs[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    pthread_create(&thread, NULL, udp_gso_sender, &p);
+    clock_init(&c, n, WINDOW);
+    long got = 0;
+    while (got < n) {
+        int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) die("recvmmsg");
+        long k = 0;
+        for (int i = 0; i < r; i++) {
+            if (msgs[i].msg_len % UDP_SIZE != 0 || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) die("odd buffer");
+            k += msgs[i].msg_len / UDP_SIZE;
+        }
+        for (long i = 0; i < k; i++) tick(&c);
+        for (long w = got / WINDOW; w < (got + k) / WINDOW; w++) udp_send(fd, "a", 1, &sender);
+        got += k;
+    }
+    pthread_join(thread, NULL);
+    close(fd);
+    close(p.fd);
+    clock_print(&c);
+}
+
 struct burst {
     int fd;
     long n;
@@ -436,6 +581,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "udp_rr_per_call")) udp_rr(n, 1);
     else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
     else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
+    else if (!strcmp(w, "udp_oneway_batch32")) udp_oneway_batch(n);
+    else if (!strcmp(w, "udp_oneway_gso32")) udp_oneway_gso(n);
     else if (!strcmp(w, "udp_burst")) udp_burst(n);
     else if (!strcmp(w, "connect")) connect_accept_close(n);
     else {

@@ -8,7 +8,8 @@
 //! `cargo bench --bench compare -- --quick` (CI: a few ops of each, seconds);
 //! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py; `--no-pin` lets the
 //! threads run on any CPU (see `pin` for why the default is one).
-//! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts).
+//! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts);
+//! `--only WORKLOAD` runs the full method on that workload alone.
 
 mod cbase;
 mod clock;
@@ -69,6 +70,7 @@ const QUICK_COUNT_OPS: (usize, usize) = (64, 192);
 struct Options {
     quick: bool,
     csv: Option<PathBuf>,
+    only: Option<Workload>,
 }
 
 fn main() -> ExitCode {
@@ -76,7 +78,7 @@ fn main() -> ExitCode {
     if let Some(at) = args.iter().position(|a| a == "--count") {
         return count_mode(&args[at + 1..]);
     }
-    let mut options = Options { quick: false, csv: None };
+    let mut options = Options { quick: false, csv: None, only: None };
     let mut pinned = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -84,10 +86,19 @@ fn main() -> ExitCode {
             "--quick" => options.quick = true,
             "--csv" => options.csv = it.next().map(PathBuf::from),
             "--no-pin" => pinned = false,
+            "--only" => match it.next().and_then(|w| Workload::parse(w)) {
+                Some(w) => options.only = Some(w),
+                None => {
+                    eprintln!("compare: --only takes a workload name");
+                    return ExitCode::from(2);
+                }
+            },
             // cargo bench passes --bench to a harness-less bench.
             "--bench" => {}
             other => {
-                eprintln!("compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin)");
+                eprintln!(
+                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD)"
+                );
                 return ExitCode::from(2);
             }
         }
@@ -171,7 +182,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;
-    for w in Workload::ALL {
+    for w in Workload::ALL.into_iter().filter(|w| options.only.is_none_or(|only| only == *w)) {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
         batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());

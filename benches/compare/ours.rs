@@ -2,10 +2,13 @@
 
 use std::io;
 
-use chapel_socket::{INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, TcpListener, UdpSocket, bind, connect, listen};
+use chapel_socket::{
+    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, SendMsg, TcpConn, TcpListener, UdpSocket, bind,
+    connect, listen,
+};
 
 use crate::shared::{self, Workloads};
-use crate::workload::{TIMEOUT, UDP_SIZE, Workload};
+use crate::workload::{BATCH, TIMEOUT, UDP_SIZE, Workload, datagram};
 
 pub struct Ours;
 
@@ -61,6 +64,56 @@ impl Workloads for Ours {
             |dgram| Ok(sender.send(dgram, &to, TIMEOUT)?),
             || Ok(sender.recv_into(&mut ack, TIMEOUT)?),
             || Ok(receiver.recv_into(&mut buf, INDEFINITE_TIMEOUT)?),
+            |a| Ok(receiver.send(a, &back, TIMEOUT)?),
+        )
+    }
+
+    /// `send_batch` (one `sendmmsg`) and `recv_batch` (one `recvmmsg`, waiting for the first
+    /// datagram only) of up to `BATCH`; the batch's buffers are made once.
+    fn udp_oneway_batch(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, sender) = (udp_socket()?, udp_socket()?);
+        let (to, back) = (receiver.addr()?, sender.addr()?);
+        let dgram = [0; UDP_SIZE];
+        let msgs = [SendMsg::new(&dgram, to); BATCH];
+        let (mut ack, mut batch) = ([0; 8], RecvBatch::new(BATCH, UDP_SIZE)?);
+        shared::udp_oneway_batch(
+            Workload::UdpOneWayBatch,
+            n,
+            |count| Ok(sender.send_batch(&msgs[..count], TIMEOUT)?),
+            || Ok(sender.recv_into(&mut ack, TIMEOUT)?),
+            || {
+                let k = receiver.recv_batch(&mut batch, INDEFINITE_TIMEOUT)?;
+                batch.iter().try_for_each(|d| datagram(d.meta().full_len()))?;
+                Ok(k)
+            },
+            |a| Ok(receiver.send(a, &back, TIMEOUT)?),
+        )
+    }
+
+    /// One `send_msg` of up to `BATCH` datagrams cut by the kernel (`UDP_SEGMENT`), and a
+    /// receiver with `UDP_GRO`, whose `recv_batch` buffers each hold one coalesced send.
+    fn udp_oneway_gso(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, sender) = (udp_socket()?, udp_socket()?);
+        let (to, back) = (receiver.addr()?, sender.addr()?);
+        receiver.set_gro(true)?;
+        let data = [0; UDP_SIZE * BATCH];
+        let segment = [ControlMessage::SegmentSize(UDP_SIZE as u16)];
+        let (mut ack, mut batch) = ([0; 8], RecvBatch::new(BATCH, UDP_SIZE * BATCH)?);
+        shared::udp_oneway_batch(
+            Workload::UdpOneWayGso,
+            n,
+            |count| Ok(sender.send_msg(&data[..count * UDP_SIZE], &to, &segment, TIMEOUT)? / UDP_SIZE),
+            || Ok(sender.recv_into(&mut ack, TIMEOUT)?),
+            || {
+                receiver.recv_batch(&mut batch, INDEFINITE_TIMEOUT)?;
+                batch.iter().try_fold(0, |k, d| {
+                    let m = d.meta();
+                    match m.is_truncated() || m.len() % UDP_SIZE != 0 {
+                        true => Err(io::Error::other(format!("a {}-byte buffer", m.full_len()))),
+                        false => Ok(k + m.len() / UDP_SIZE),
+                    }
+                })
+            },
             |a| Ok(receiver.send(a, &back, TIMEOUT)?),
         )
     }

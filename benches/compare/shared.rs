@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::thread;
 
 use crate::clock::Clock;
-use crate::workload::{BURST, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::workload::{BATCH, BURST, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 /// An implementation's workloads: each builds its sockets and passes its own calls to the
 /// function of the same name below.
@@ -17,6 +17,16 @@ pub trait Workloads {
     /// `UdpRrPerCall` or `UdpRrFixed`.
     fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>>;
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>>;
+    /// UDP one-way where the implementation can batch: without batch calls (std::net,
+    /// socket2), the same one-at-a-time code as `udp_oneway`.
+    fn udp_oneway_batch(n: usize) -> io::Result<Vec<f64>> {
+        Self::udp_oneway(n)
+    }
+    /// UDP one-way where the implementation has segmentation/receive offload; otherwise
+    /// `udp_oneway`.
+    fn udp_oneway_gso(n: usize) -> io::Result<Vec<f64>> {
+        Self::udp_oneway(n)
+    }
     fn udp_burst(n: usize) -> io::Result<Vec<f64>>;
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>>;
 
@@ -26,6 +36,8 @@ pub trait Workloads {
             Workload::TcpRr1 | Workload::TcpRr1k | Workload::TcpBulk => Self::tcp(w, n),
             Workload::UdpRrPerCall | Workload::UdpRrFixed => Self::udp_rr(w, n),
             Workload::UdpOneWay => Self::udp_oneway(n),
+            Workload::UdpOneWayBatch => Self::udp_oneway_batch(n),
+            Workload::UdpOneWayGso => Self::udp_oneway_gso(n),
             Workload::UdpBurst => Self::udp_burst(n),
             Workload::Connect => Self::connect_accept_close(n),
         }
@@ -192,6 +204,53 @@ pub fn udp_oneway(
                 if (i + 1) % WINDOW == 0 {
                     ack(b"a")?;
                 }
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// UDP one-way in batches: `udp_oneway`'s window and acks, but the peer's `send` sends up to
+/// `BATCH` datagrams in one call (it is given how many; it returns how many it sent) and the
+/// receiver's `recv` takes whatever one batch call returns (it returns how many, each already
+/// checked to be `UDP_SIZE` bytes). One op is still one datagram received. (`UdpOneWayGso`
+/// has the same shape: one send of up to `BATCH` segments, receives of coalesced buffers.)
+pub fn udp_oneway_batch(
+    w: Workload,
+    n: usize,
+    mut send: impl FnMut(usize) -> io::Result<usize> + Send,
+    mut wait_ack: impl RecvOp + Send,
+    mut recv: impl FnMut() -> io::Result<usize>,
+    mut ack: impl SendOp,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || {
+            let (mut sent, mut acked) = (0, 0);
+            while sent < n {
+                let want = BATCH.min(n - sent);
+                while sent + want > (acked + 2) * WINDOW {
+                    wait_ack()?;
+                    acked += 1;
+                }
+                match send(want)? {
+                    0 => return Err(io::Error::other("a batch send sent nothing")),
+                    k => sent += k,
+                }
+            }
+            Ok(())
+        },
+        || {
+            let mut clock = Clock::new(w, n);
+            let mut got = 0;
+            while got < n {
+                let k = recv()?;
+                for _ in 0..k {
+                    clock.tick();
+                }
+                for _ in got / WINDOW..(got + k) / WINDOW {
+                    ack(b"a")?;
+                }
+                got += k;
             }
             Ok(clock)
         },

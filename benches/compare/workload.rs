@@ -15,6 +15,8 @@ pub const BURST: usize = 64;
 pub const WRITE_SIZE: usize = 64 * 1024;
 /// TCP bulk: 64 KiB ops per sample (1 MiB).
 pub const BULK_CHUNK: usize = 16;
+/// UDP one-way in batches: datagrams per `sendmmsg`/`recvmmsg` (a divisor of `WINDOW`).
+pub const BATCH: usize = 32;
 /// UDP datagram size for both UDP workloads.
 pub const UDP_SIZE: usize = 32;
 
@@ -26,18 +28,22 @@ pub enum Workload {
     UdpRrPerCall,
     UdpRrFixed,
     UdpOneWay,
+    UdpOneWayBatch,
+    UdpOneWayGso,
     UdpBurst,
     Connect,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 10] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
         Workload::UdpRrPerCall,
         Workload::UdpRrFixed,
         Workload::UdpOneWay,
+        Workload::UdpOneWayBatch,
+        Workload::UdpOneWayGso,
         Workload::UdpBurst,
         Workload::Connect,
     ];
@@ -51,6 +57,8 @@ impl Workload {
             Workload::UdpRrPerCall => "udp_rr_per_call",
             Workload::UdpRrFixed => "udp_rr_fixed",
             Workload::UdpOneWay => "udp_oneway",
+            Workload::UdpOneWayBatch => "udp_oneway_batch32",
+            Workload::UdpOneWayGso => "udp_oneway_gso32",
             Workload::UdpBurst => "udp_burst",
             Workload::Connect => "connect",
         }
@@ -69,6 +77,8 @@ impl Workload {
             Workload::UdpRrPerCall => "UDP req/resp 32 B (per-call timeout)",
             Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
             Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
+            Workload::UdpOneWayBatch => "UDP one-way 32 B, batches of 32",
+            Workload::UdpOneWayGso => "UDP one-way 32 B, GSO/GRO 32 a send",
             Workload::UdpBurst => "UDP burst recv 32 B (per-call timeout)",
             Workload::Connect => "connect(timeout)+accept+close",
         }
@@ -79,7 +89,9 @@ impl Workload {
         match self {
             Workload::TcpRr1 | Workload::TcpRr1k | Workload::UdpRrPerCall | Workload::UdpRrFixed => "round trips/s",
             Workload::TcpBulk => "MB/s",
-            Workload::UdpOneWay | Workload::UdpBurst => "datagrams/s",
+            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso | Workload::UdpBurst => {
+                "datagrams/s"
+            }
             Workload::Connect => "connections/s",
         }
     }
@@ -96,7 +108,7 @@ impl Workload {
     pub fn chunk(self) -> usize {
         match self {
             Workload::TcpBulk => BULK_CHUNK,
-            Workload::UdpOneWay => WINDOW,
+            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => WINDOW,
             Workload::UdpBurst => BURST,
             _ => 1,
         }
@@ -111,7 +123,7 @@ impl Workload {
     pub fn quick_ops(self) -> usize {
         self.ops(match self {
             Workload::TcpBulk => 64,
-            Workload::UdpOneWay => 4 * WINDOW,
+            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 4 * WINDOW,
             Workload::UdpBurst => 4 * BURST,
             _ => 64,
         })
@@ -121,7 +133,7 @@ impl Workload {
     pub fn probe_ops(self) -> usize {
         self.ops(match self {
             Workload::TcpBulk => 512,
-            Workload::UdpOneWay => 64 * WINDOW,
+            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 64 * WINDOW,
             Workload::UdpBurst => 64 * BURST,
             Workload::Connect => 500,
             _ => 2000,

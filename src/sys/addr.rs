@@ -82,7 +82,7 @@ pub(super) fn returning_addr<T>(
 }
 
 /// The address the kernel wrote in `addr`, `len` bytes of it.
-fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<SocketAddr> {
+pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<SocketAddr> {
     // SAFETY: every member starts with its family field at the same offset (the C ABI's
     // common initial sequence), and the union was zeroed, so reading it is defined.
     let family = libc::c_int::from(unsafe { addr.v4.sin_family });

@@ -11,6 +11,8 @@
 
 pub(crate) mod addr;
 pub(crate) mod fd;
+#[cfg(has_mmsg)]
+pub(crate) mod msg;
 pub(crate) mod opt;
 mod plain_opts;
 pub(crate) mod resolve;

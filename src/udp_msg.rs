@@ -1,0 +1,675 @@
+//! Message and batch I/O on [`UdpSocket`]: `recvmsg`/`sendmsg` with control data (the local
+//! destination address, kernel timestamps, TTL/hop limit, TOS/traffic class), batches of
+//! datagrams in one `recvmmsg`/`sendmmsg`, and UDP segmentation/receive offload. Linux only
+//! (`has_mmsg`).
+//!
+//! Batch timeouts: a batch receive waits at most its timeout for the *first* datagram, then
+//! takes what is already queued, up to the batch's capacity, and returns; it never waits for a
+//! batch to fill. The kernel's own `recvmmsg` timeout argument is not used (it is checked only
+//! after a datagram arrives, so it cannot bound the wait): the wait is this crate's one wait
+//! loop, and `recvmmsg` runs with `MSG_WAITFORONE`.
+
+use std::net::IpAddr as StdIpAddr;
+use std::time::SystemTime;
+
+use crate::addr::IpAddr;
+use crate::error::{Cause, Error, Op, Result, Target};
+use crate::sock::{Indefinite, with_timeout};
+use crate::sys;
+use crate::sys::msg::{RecvOpt, RecvSlots};
+use crate::sys::wait::Interest;
+use crate::timeout::Timeout;
+use crate::udp::UdpSocket;
+
+pub use crate::sys::msg::{ControlMessage, ControlMessages, SEND_BATCH_MAX, control_messages};
+
+/// Control space each slot of a [`RecvBatch::new`] batch has: room for IPv6 packet info (40
+/// bytes), a timestamp (32), hop limit, traffic class and a GRO segment size (24 each), with
+/// room to spare.
+pub const DEFAULT_CONTROL_LEN: usize = 192;
+
+/// What came with one received datagram: its length, sender, truncation, and what its
+/// control data said (each `None` unless the socket asked for it and the kernel sent it).
+///
+/// ```
+/// use chapel_socket::{bind, IPFamily, UdpSocket};
+/// let socket = UdpSocket::new(IPFamily::IPv4)?;
+/// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+/// socket.set_recv_ttl(true)?;
+/// socket.send(b"hi", &socket.addr()?, 1.0)?;
+/// let (mut buf, mut control) = ([0; 16], [0; 64]);
+/// let meta = socket.recv_msg(&mut buf, &mut control, 1.0)?;
+/// assert_eq!((meta.len(), meta.from(), meta.ttl()), (2, Some(socket.addr()?), Some(64)));
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecvMeta {
+    full_len: usize,
+    capacity: usize,
+    from: Option<IpAddr>,
+    truncated: bool,
+    control_len: usize,
+    control_truncated: bool,
+    local: Option<(StdIpAddr, u32)>,
+    timestamp: Option<SystemTime>,
+    ttl: Option<u8>,
+    tos: Option<u8>,
+    segment_size: Option<u16>,
+}
+
+impl RecvMeta {
+    fn new(r: sys::msg::Received, capacity: usize, control: &[u8]) -> RecvMeta {
+        let mut meta = RecvMeta {
+            full_len: r.len,
+            capacity,
+            from: r.from.map(IpAddr::from),
+            truncated: r.truncated || r.len > capacity,
+            control_len: r.control_len,
+            control_truncated: r.control_truncated,
+            local: None,
+            timestamp: None,
+            ttl: None,
+            tos: None,
+            segment_size: None,
+        };
+        for m in control_messages(control) {
+            match m {
+                ControlMessage::PacketInfo { addr, interface } => meta.local = Some((addr, interface)),
+                ControlMessage::Timestamp(t) => meta.timestamp = Some(t),
+                ControlMessage::Ttl(v) | ControlMessage::HopLimit(v) => meta.ttl = Some(v),
+                ControlMessage::Tos(v) | ControlMessage::TrafficClass(v) => meta.tos = Some(v),
+                ControlMessage::SegmentSize(v) => meta.segment_size = Some(v),
+                ControlMessage::Other { .. } => {}
+            }
+        }
+        meta
+    }
+
+    /// The bytes of the datagram that are in the buffer: its length, or the buffer's when it
+    /// was cut.
+    pub fn len(&self) -> usize {
+        self.full_len.min(self.capacity)
+    }
+
+    /// Whether the datagram was empty (UDP allows zero-length datagrams).
+    pub fn is_empty(&self) -> bool {
+        self.full_len == 0
+    }
+
+    /// The datagram's full length, as sent: more than [`len`](RecvMeta::len) when it was cut.
+    pub fn full_len(&self) -> usize {
+        self.full_len
+    }
+
+    /// The sender (`None` only if the kernel gave no IPv4/IPv6 address).
+    pub fn from(&self) -> Option<IpAddr> {
+        self.from
+    }
+
+    /// Whether the datagram was longer than the buffer and was cut (`MSG_TRUNC`): the rest
+    /// of it is lost.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// Whether control data was dropped for want of room (`MSG_CTRUNC`): give the receive a
+    /// larger control buffer.
+    pub fn is_control_truncated(&self) -> bool {
+        self.control_truncated
+    }
+
+    /// Bytes of control data the kernel wrote; [`control_messages`] walks them.
+    pub fn control_len(&self) -> usize {
+        self.control_len
+    }
+
+    /// The address the datagram was sent to (`IP_PKTINFO`/`IPV6_PKTINFO`; see
+    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo)).
+    pub fn local_addr(&self) -> Option<StdIpAddr> {
+        self.local.map(|(a, _)| a)
+    }
+
+    /// The index of the interface it came in on (with [`local_addr`](RecvMeta::local_addr)).
+    pub fn interface(&self) -> Option<u32> {
+        self.local.map(|(_, i)| i)
+    }
+
+    /// When the kernel received it (`SO_TIMESTAMPNS`; see
+    /// [`set_recv_timestamp`](UdpSocket::set_recv_timestamp)).
+    pub fn timestamp(&self) -> Option<SystemTime> {
+        self.timestamp
+    }
+
+    /// Its IPv4 TTL or IPv6 hop limit ([`set_recv_ttl`](UdpSocket::set_recv_ttl)).
+    pub fn ttl(&self) -> Option<u8> {
+        self.ttl
+    }
+
+    /// Its IPv4 TOS byte or IPv6 traffic class ([`set_recv_tos`](UdpSocket::set_recv_tos)).
+    pub fn tos(&self) -> Option<u8> {
+        self.tos
+    }
+
+    /// With [`set_gro`](UdpSocket::set_gro): the size of each datagram the kernel coalesced
+    /// into this buffer (the last may be shorter); `None` for a single datagram.
+    pub fn segment_size(&self) -> Option<u16> {
+        self.segment_size
+    }
+}
+
+/// Buffers for [`UdpSocket::recv_batch`]: room for `capacity` datagrams of up to
+/// `datagram_len` bytes each, with their senders and control data. Allocated once, reused by
+/// every receive, so a batch costs no allocation per datagram.
+///
+/// ```
+/// use chapel_socket::{bind, IPFamily, RecvBatch, SendMsg, UdpSocket};
+/// let socket = UdpSocket::new(IPFamily::IPv4)?;
+/// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+/// let me = socket.addr()?;
+/// socket.send_batch(&[SendMsg::new(b"one", me), SendMsg::new(b"two", me)], 1.0)?;
+/// let mut batch = RecvBatch::new(8, 1500)?;
+/// let mut got = 0;
+/// while got < 2 {
+///     got += socket.recv_batch(&mut batch, 1.0)?;
+/// }
+/// assert_eq!(batch.iter().last().map(|d| d.data().to_vec()), Some(b"two".to_vec()));
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub struct RecvBatch {
+    slots: RecvSlots,
+    datagram_len: usize,
+}
+
+impl std::fmt::Debug for RecvBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvBatch")
+            .field("capacity", &self.capacity())
+            .field("datagram_len", &self.datagram_len)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl RecvBatch {
+    /// A batch of `capacity` datagrams of up to `datagram_len` bytes, each with
+    /// [`DEFAULT_CONTROL_LEN`] bytes of control space.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a capacity of 0, or buffers too large to allocate.
+    ///
+    /// ```
+    /// use chapel_socket::RecvBatch;
+    /// assert_eq!(RecvBatch::new(32, 1500)?.capacity(), 32);
+    /// assert!(RecvBatch::new(0, 1500).is_err());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn new(capacity: usize, datagram_len: usize) -> Result<RecvBatch> {
+        RecvBatch::with_control_len(capacity, datagram_len, DEFAULT_CONTROL_LEN)
+    }
+
+    /// As [`new`](RecvBatch::new), with `control_len` bytes of control space per datagram
+    /// (0: none; control data that does not fit is dropped and reported by
+    /// [`RecvMeta::is_control_truncated`]).
+    ///
+    /// # Errors
+    /// As [`new`](RecvBatch::new).
+    ///
+    /// ```
+    /// use chapel_socket::RecvBatch;
+    /// assert_eq!(RecvBatch::with_control_len(4, 0, 0)?.capacity(), 4);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn with_control_len(capacity: usize, datagram_len: usize, control_len: usize) -> Result<RecvBatch> {
+        let invalid = |why: String| Error::new(Op::RecvMmsg, Target::None, Cause::Invalid(why));
+        if capacity == 0 {
+            return Err(invalid("a batch needs room for at least one datagram".into()));
+        }
+        let slots = RecvSlots::new(capacity, datagram_len, control_len).map_err(|e| invalid(e.to_string()))?;
+        Ok(RecvBatch { slots, datagram_len })
+    }
+
+    /// How many datagrams one receive can take.
+    pub fn capacity(&self) -> usize {
+        self.slots.count()
+    }
+
+    /// How many datagrams the last receive took.
+    pub fn len(&self) -> usize {
+        self.slots.filled()
+    }
+
+    /// Whether the last receive took none (or there was none yet).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th datagram of the last receive, in arrival order.
+    pub fn get(&self, i: usize) -> Option<Datagram<'_>> {
+        let (data, r, control) = self.slots.slot(i)?;
+        Some(Datagram { data, meta: RecvMeta::new(r, self.datagram_len, control), control })
+    }
+
+    /// The datagrams of the last receive, in arrival order.
+    pub fn iter(&self) -> impl Iterator<Item = Datagram<'_>> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// One datagram of a [`RecvBatch`]: its bytes (cut to the batch's datagram length),
+/// what came with it, and its raw control data.
+#[derive(Clone, Copy, Debug)]
+pub struct Datagram<'a> {
+    data: &'a [u8],
+    meta: RecvMeta,
+    control: &'a [u8],
+}
+
+impl<'a> Datagram<'a> {
+    /// The bytes received (all of the datagram unless [`RecvMeta::is_truncated`]).
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Its sender, length, truncation and decoded control data.
+    pub fn meta(&self) -> &RecvMeta {
+        &self.meta
+    }
+
+    /// Its control messages, including those [`RecvMeta`] does not decode.
+    pub fn control_messages(&self) -> ControlMessages<'a> {
+        control_messages(self.control)
+    }
+}
+
+/// One datagram for [`UdpSocket::send_batch`]: its bytes, where it goes, and control
+/// messages for it alone.
+///
+/// ```
+/// use chapel_socket::{ControlMessage, SendMsg};
+/// let to = "127.0.0.1:9".parse()?;
+/// let msg = SendMsg::new(b"ping", to).with_control(&[ControlMessage::Ttl(8)]);
+/// assert_eq!(msg.control, &[ControlMessage::Ttl(8)]);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SendMsg<'a> {
+    /// The datagram (with a [`ControlMessage::SegmentSize`], several of that size).
+    pub data: &'a [u8],
+    /// Where it goes.
+    pub to: IpAddr,
+    /// Control messages for this datagram only.
+    pub control: &'a [ControlMessage],
+}
+
+impl<'a> SendMsg<'a> {
+    /// `data` to `to`, without control messages.
+    pub fn new(data: &'a [u8], to: IpAddr) -> SendMsg<'a> {
+        SendMsg { data, to, control: &[] }
+    }
+
+    /// The same, with `control`.
+    pub fn with_control(self, control: &'a [ControlMessage]) -> SendMsg<'a> {
+        SendMsg { control, ..self }
+    }
+}
+
+/// An OS error without an errno is one the sys layer made for bad input (control messages
+/// that cannot be sent or do not fit): say so as input, not as the kernel's.
+fn input_or_os(cause: Cause) -> Cause {
+    match cause {
+        Cause::Os(e) if e.raw_os_error().is_none() => Cause::Invalid(e.to_string()),
+        other => other,
+    }
+}
+
+impl UdpSocket {
+    /// One datagram into `buf`, its control data into `control`, waiting at most `timeout`:
+    /// returns its length, sender, truncation and decoded control data. A datagram longer
+    /// than `buf`, or control data longer than `control`, is **reported, not an error**:
+    /// [`RecvMeta::is_truncated`] (with [`full_len`](RecvMeta::full_len)) and
+    /// [`RecvMeta::is_control_truncated`]. `control` may be empty.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv_msg)): the receives' wait, as
+    /// [`recv_from_into`](UdpSocket::recv_from_into) with `recvmsg`: in steady state one
+    /// blocking `recvmsg(MSG_TRUNC)` timed by the crate's `SO_RCVTIMEO`; with a new timeout,
+    /// `recvmsg(MSG_DONTWAIT|MSG_TRUNC)` — 1 when a datagram is there — else
+    /// `setsockopt(SO_RCVTIMEO)` and the blocking `recvmsg`; any remainder by `ppoll`.
+    ///
+    #[doc = man_links!(recvmsg(2), cmsg(3), ip(7), ipv6(7))]
+    ///
+    /// # Errors
+    /// `TimedOut` when no datagram came within `timeout`; a closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.set_recv_pktinfo(true)?;
+    /// socket.send(b"0123456789", &socket.addr()?, 1.0)?;
+    /// let (mut buf, mut control) = ([0; 4], [0; 64]);
+    /// let meta = socket.recv_msg(&mut buf, &mut control, 1.0)?;
+    /// assert!(meta.is_truncated());
+    /// assert_eq!((meta.len(), meta.full_len(), &buf), (4, 10, b"0123"));
+    /// assert_eq!(meta.local_addr(), Some("127.0.0.1".parse()?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv_msg(&self, buf: &mut [u8], control: &mut [u8], timeout: impl Into<Timeout>) -> Result<RecvMeta> {
+        let fd = self.sock.fd(Op::RecvMsg)?;
+        let timeout = self.checked(Op::RecvMsg, timeout.into())?;
+        let r = with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            sys::msg::recv_msg(fd, buf, control, flags)
+        })
+        .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
+        let written = r.control_len.min(control.len());
+        Ok(RecvMeta::new(r, buf.len(), &control[..written]))
+    }
+
+    /// Sends `data` as one datagram to `to` with `control` messages for it alone (source
+    /// address and interface, TTL/hop limit, TOS/traffic class, a GSO segment size), waiting
+    /// at most `timeout` for buffer room; returns the bytes sent. Never raises SIGPIPE.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketsend_msg)):
+    /// `sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
+    /// `sendmsg(MSG_NOSIGNAL)`); otherwise `sendmsg → EAGAIN`, `ppoll([POLLOUT])`, `sendmsg`.
+    ///
+    #[doc = man_links!(sendmsg(2), cmsg(3), ip(7), ipv6(7), udp(7))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for a message that cannot be sent ([`ControlMessage::Timestamp`],
+    /// [`ControlMessage::Other`]) or more than 128 bytes of them (no syscall is made);
+    /// `TimedOut`; a closed socket; the kernel's error (such as `EINVAL` for a source address
+    /// that is not local), naming `to`.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, ControlMessage, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.set_recv_ttl(true)?;
+    /// socket.send_msg(b"hop", &socket.addr()?, &[ControlMessage::Ttl(3)], 1.0)?;
+    /// let meta = socket.recv_msg(&mut [0; 8], &mut [0; 64], 1.0)?;
+    /// assert_eq!(meta.ttl(), Some(3));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_msg(
+        &self,
+        data: &[u8],
+        to: &IpAddr,
+        control: &[ControlMessage],
+        timeout: impl Into<Timeout>,
+    ) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMsg)?;
+        let timeout = self.checked(Op::SendMsg, timeout.into())?;
+        let addr = (*to).into();
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+            sys::msg::send_msg(fd, data, Some(&addr), control, flags)
+        })
+        .map_err(|cause| self.error(Op::SendMsg, Some(*to), input_or_os(cause)))
+    }
+
+    /// Receives up to `batch.capacity()` datagrams in one `recvmmsg`: waits at most `timeout`
+    /// for the **first**, then takes what is already queued and returns; it never waits for
+    /// the batch to fill. Returns how many it took (at least 1); read them with
+    /// [`RecvBatch::iter`]. A datagram longer than the batch's datagram length is cut and
+    /// flagged ([`RecvMeta::is_truncated`]), not an error, so one long datagram cannot cost
+    /// the others.
+    ///
+    /// The kernel's `recvmmsg` timeout argument is left `NULL`: it is checked only after a
+    /// datagram arrives, so it cannot bound a wait. The wait is the receives' own (the socket's
+    /// `SO_RCVTIMEO`, which bounds `recvmmsg`'s wait for its first datagram, and `ppoll` for
+    /// any remainder), and `recvmmsg` runs with `MSG_WAITFORONE`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv_batch)): in steady state one
+    /// blocking `recvmmsg(MSG_WAITFORONE|MSG_TRUNC)`, which waits for the first datagram only;
+    /// with a new timeout, `recvmmsg(MSG_DONTWAIT|MSG_WAITFORONE|MSG_TRUNC)` — 1 when
+    /// datagrams are there — else `setsockopt(SO_RCVTIMEO)` and the blocking `recvmmsg`.
+    ///
+    #[doc = man_links!(recvmmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// `TimedOut` when no datagram came within `timeout`; a closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, RecvBatch, UdpSocket};
+    /// use std::io::ErrorKind;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// let mut batch = RecvBatch::new(32, 64)?;
+    /// assert_eq!(socket.recv_batch(&mut batch, 0.01).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// assert!(batch.is_empty());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_batch(&self, batch: &mut RecvBatch, timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::RecvMmsg)?;
+        let slots = &mut batch.slots;
+        let timeout = self.checked(Op::RecvMmsg, timeout.into())?;
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            slots.recv(fd, flags)
+        })
+        .map_err(|cause| self.error(Op::RecvMmsg, None, cause))
+    }
+
+    /// Sends up to [`SEND_BATCH_MAX`] datagrams of `msgs` in one `sendmmsg`, waiting at most
+    /// `timeout` for buffer room for the first; returns how many the kernel took, in order
+    /// (like a short write: send the rest again). An empty `msgs` makes no syscall.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketsend_batch)):
+    /// `sendmmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
+    /// `sendmmsg(MSG_NOSIGNAL)`); otherwise `sendmmsg → EAGAIN`, `ppoll([POLLOUT])`, `sendmmsg`.
+    ///
+    #[doc = man_links!(sendmmsg(2), poll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`send_msg`](UdpSocket::send_msg), naming the first datagram's address. An error
+    /// after the first datagram was sent is not reported by this call: it returns the count
+    /// sent, and the next call reports the error.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, SendMsg, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv6)?;
+    /// bind(&socket, &"[::1]:0".parse()?, true)?;
+    /// let me = socket.addr()?;
+    /// let msgs: Vec<SendMsg> = (0..3).map(|_| SendMsg::new(b"x", me)).collect();
+    /// assert_eq!(socket.send_batch(&msgs, 1.0)?, 3);
+    /// assert_eq!(socket.send_batch(&[], 1.0)?, 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_batch(&self, msgs: &[SendMsg<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMmsg)?;
+        let timeout = self.checked(Op::SendMmsg, timeout.into())?;
+        let Some(first) = msgs.first() else { return Ok(0) };
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+            sys::msg::send_mmsg(fd, msgs.len(), |i| (msgs[i].data, Some(msgs[i].to.into()), msgs[i].control), flags)
+        })
+        .map_err(|cause| self.error(Op::SendMmsg, Some(first.to), input_or_os(cause)))
+    }
+
+    /// Asks the kernel to report each received datagram's destination address and incoming
+    /// interface (`IPV6_RECVPKTINFO` on an IPv6 socket, `IP_PKTINFO` on an IPv4 one); read it
+    /// with [`RecvMeta::local_addr`].
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): IPv6 — one `setsockopt`;
+    /// IPv4 — `setsockopt(IPV6_RECVPKTINFO) → ENOPROTOOPT`, `setsockopt(IP_PKTINFO)`: the
+    /// socket's family is not stored, and the IPv6 option is the one an IPv4 socket refuses.
+    ///
+    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_pktinfo(true)?;
+    /// UdpSocket::new(IPFamily::IPv6)?.set_recv_pktinfo(true)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_recv_pktinfo(&self, on: bool) -> Result<()> {
+        self.set_recv_opt(RecvOpt::PacketInfo, on)
+    }
+
+    /// Asks the kernel to report each received datagram's TTL (IPv4, `IP_RECVTTL`) or hop
+    /// limit (IPv6, `IPV6_RECVHOPLIMIT`); read it with [`RecvMeta::ttl`].
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
+    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
+    ///
+    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// UdpSocket::new(IPFamily::IPv6)?.set_recv_ttl(true)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_recv_ttl(&self, on: bool) -> Result<()> {
+        self.set_recv_opt(RecvOpt::Ttl, on)
+    }
+
+    /// Asks the kernel to report each received datagram's TOS byte (IPv4, `IP_RECVTOS`) or
+    /// traffic class (IPv6, `IPV6_RECVTCLASS`); read it with [`RecvMeta::tos`].
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
+    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
+    ///
+    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_tos(true)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_recv_tos(&self, on: bool) -> Result<()> {
+        self.set_recv_opt(RecvOpt::Tos, on)
+    }
+
+    /// Asks the kernel to timestamp each received datagram (`SO_TIMESTAMPNS`, nanoseconds,
+    /// the real-time clock); read it with [`RecvMeta::timestamp`].
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): `setsockopt` — 1.
+    ///
+    #[doc = man_links!(setsockopt(2), socket(7))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_timestamp(true)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_recv_timestamp(&self, on: bool) -> Result<()> {
+        let (level, name) = sys::msg::TIMESTAMPNS;
+        self.set_int(level, name, on.into(), None)
+    }
+
+    /// UDP receive offload (`UDP_GRO`): the kernel may coalesce datagrams of one flow into
+    /// one buffer, reporting their size in [`RecvMeta::segment_size`]; receive buffers then
+    /// need room for several datagrams (64 KiB covers any).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `setsockopt` — 1.
+    ///
+    #[doc = man_links!(setsockopt(2), udp(7))]
+    ///
+    /// # Errors
+    /// `Unsupported` when the kernel has no `UDP_GRO` (before Linux 5.0; its `ENOPROTOOPT` is
+    /// the error's source); a closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// match socket.set_gro(true) {
+    ///     Ok(()) => {}
+    ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::Unsupported),
+    /// }
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_gro(&self, on: bool) -> Result<()> {
+        let (level, name) = sys::msg::UDP_GRO;
+        self.set_int(level, name, on.into(), Some("UDP receive offload (UDP_GRO)"))
+    }
+
+    /// UDP segmentation offload (`UDP_SEGMENT`) for every send of this socket: a send of
+    /// more than `size` bytes leaves as datagrams of `size` bytes (the last may be shorter),
+    /// cut by the kernel or the NIC. 0 turns it off. For one send only, attach a
+    /// [`ControlMessage::SegmentSize`] instead.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `setsockopt` — 1.
+    ///
+    #[doc = man_links!(setsockopt(2), udp(7))]
+    ///
+    /// # Errors
+    /// `Unsupported` when the kernel has no `UDP_SEGMENT` (before Linux 4.18); a closed
+    /// socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// if socket.set_segment_size(1200).is_ok() {
+    ///     assert_eq!(socket.segment_size()?, 1200);
+    /// }
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_segment_size(&self, size: u16) -> Result<()> {
+        let (level, name) = sys::msg::UDP_SEGMENT;
+        self.set_int(level, name, size.into(), Some(GSO))
+    }
+
+    /// The socket's `UDP_SEGMENT` size (0: off). Also the way to ask whether the kernel has
+    /// segmentation offload at all: an older one answers `Unsupported`, and would silently
+    /// ignore a [`ControlMessage::SegmentSize`] on a send.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `getsockopt` — 1.
+    ///
+    #[doc = man_links!(getsockopt(2), udp(7))]
+    ///
+    /// # Errors
+    /// `Unsupported` when the kernel has no `UDP_SEGMENT`; a closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let gso = UdpSocket::new(IPFamily::IPv4)?.segment_size().is_ok();
+    /// println!("UDP segmentation offload: {gso}");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn segment_size(&self) -> Result<u16> {
+        let (level, name) = sys::msg::UDP_SEGMENT;
+        let fd = self.sock.fd(Op::GetSockOpt)?;
+        let value = sys::opt::get_int(fd, level, name).map_err(|e| unsupported(Op::GetSockOpt, level, name, GSO, e))?;
+        u16::try_from(value).map_err(|_| {
+            Error::new(Op::GetSockOpt, Target::Opt(level, name), Cause::Invalid(format!("segment size {value}")))
+        })
+    }
+
+    /// One of the family-dependent receive options: IPv6's first, IPv4's when the socket
+    /// refuses that with `ENOPROTOOPT`.
+    fn set_recv_opt(&self, opt: RecvOpt, on: bool) -> Result<()> {
+        let fd = self.sock.fd(Op::SetSockOpt)?;
+        let [(l6, n6), (l4, n4)] = opt.options();
+        match sys::opt::set_int(fd, l6, n6, on.into()) {
+            Err(e) if sys::msg::is_no_such_option(&e) => {
+                sys::opt::set_int(fd, l4, n4, on.into()).map_err(Error::os(Op::SetSockOpt, &Target::Opt(l4, n4)))
+            }
+            other => other.map_err(Error::os(Op::SetSockOpt, &Target::Opt(l6, n6))),
+        }
+    }
+
+    fn set_int(&self, level: i32, name: i32, value: i32, feature: Option<&'static str>) -> Result<()> {
+        let fd = self.sock.fd(Op::SetSockOpt)?;
+        sys::opt::set_int(fd, level, name, value).map_err(|e| match feature {
+            Some(what) => unsupported(Op::SetSockOpt, level, name, what, e),
+            None => Error::new(Op::SetSockOpt, Target::Opt(level, name), Cause::Os(e)),
+        })
+    }
+}
+
+const GSO: &str = "UDP segmentation offload (UDP_SEGMENT)";
+
+/// `ENOPROTOOPT` for an offload option means the kernel does not have it.
+fn unsupported(op: Op, level: i32, name: i32, what: &'static str, e: std::io::Error) -> Error {
+    let cause = if sys::msg::is_no_such_option(&e) { Cause::Unsupported(what, Some(e)) } else { Cause::Os(e) };
+    Error::new(op, Target::Opt(level, name), cause)
+}
