@@ -10,6 +10,11 @@
 //!   so a truncated datagram is seen in the same syscall.
 //! - `has_sin_len`: socket addresses start with a length byte (`sin_len`, `sin6_len`), as on
 //!   the BSDs and Apple's systems.
+//! - `has_unix_abstract`: Unix sockets have Linux's abstract namespace (a name whose first
+//!   byte is NUL names no file).
+//! - `has_so_peercred`: `SO_PEERCRED` and `SCM_CREDENTIALS` with a `struct ucred`.
+//! - `has_msg_cmsg_cloexec`: `MSG_CMSG_CLOEXEC`, so descriptors received over a Unix socket
+//!   are close-on-exec in the `recvmsg` that installs them.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -26,6 +31,9 @@ fn main() {
         "has_msg_trunc",
         "has_sin_len",
         "has_so_secinfo",
+        "has_unix_abstract",
+        "has_so_peercred",
+        "has_msg_cmsg_cloexec",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -48,6 +56,14 @@ fn main() {
     if linux_like {
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
+        enable("has_so_peercred");
+    }
+    if os == "linux" {
+        // Android has the namespace too, but std's accessors for it live in another module.
+        enable("has_unix_abstract");
+    }
+    if linux_like || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        enable("has_msg_cmsg_cloexec");
     }
     if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
         enable("has_so_secinfo");

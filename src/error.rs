@@ -8,6 +8,7 @@ use crate::addr::IpAddr;
 use crate::family::IPFamily;
 use crate::sys::resolve::GaiError;
 use crate::timeout::Timeout;
+use crate::unix::UnixAddr;
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -43,6 +44,8 @@ pub(crate) enum Op {
     /// Reading `SO_ERROR` after a connect's wait.
     ConnectError,
     GetAddrInfo,
+    /// Reading `SO_PEERCRED`.
+    GetPeerCred,
     GetPeerName,
     GetSockName,
     GetSockOpt,
@@ -54,11 +57,16 @@ pub(crate) enum Op {
     Recv,
     RecvFrom,
     Send,
+    /// `sendmsg`, with control messages (descriptors).
+    SendMsg,
+    /// `recvmsg`, with control messages (descriptors).
+    RecvMsg,
     /// `ioctl(FIONBIO)`.
     SetNonblocking,
     SetSockOpt,
     Shutdown,
     Socket,
+    SocketPair,
 }
 
 impl Op {
@@ -71,6 +79,7 @@ impl Op {
             Op::Connect => "connect",
             Op::ConnectError => "getsockopt(SO_ERROR)",
             Op::GetAddrInfo => "getaddrinfo",
+            Op::GetPeerCred => "getsockopt(SO_PEERCRED)",
             Op::GetPeerName => "getpeername",
             Op::GetSockName => "getsockname",
             Op::GetSockOpt => "getsockopt",
@@ -81,18 +90,21 @@ impl Op {
             Op::Recv => "recv",
             Op::RecvFrom => "recvfrom",
             Op::Send => "send",
+            Op::SendMsg => "sendmsg",
+            Op::RecvMsg => "recvmsg",
             Op::SetNonblocking => "ioctl(FIONBIO)",
             Op::SetSockOpt => "setsockopt",
             Op::Shutdown => "shutdown",
             Op::Socket => "socket",
+            Op::SocketPair => "socketpair",
         }
     }
 
     /// How the message joins an address: `connect to …`, `recvfrom from …`, `accept on …`.
     const fn preposition(self) -> &'static str {
         match self {
-            Op::Connect | Op::Bind | Op::Send => "to",
-            Op::RecvFrom => "from",
+            Op::Connect | Op::Bind | Op::Send | Op::SendMsg => "to",
+            Op::RecvFrom | Op::RecvMsg => "from",
             _ => "on",
         }
     }
@@ -103,6 +115,8 @@ impl Op {
 pub(crate) enum Target {
     None,
     Addr(IpAddr),
+    /// A Unix-domain socket's name.
+    Unix(UnixAddr),
     /// A host (and service) as the caller wrote it.
     Host(String),
     /// The family a socket was asked for.
@@ -148,6 +162,22 @@ impl Error {
     pub fn address(&self) -> Option<IpAddr> {
         match self.target {
             Target::Addr(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The Unix-domain address the operation was aimed at, when it had one.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixStream};
+    /// let nobody = UnixAddr::from_path("/nonexistent/chapel-socket.sock")?;
+    /// let err = UnixStream::connect(&nobody, 1.0).unwrap_err();
+    /// assert_eq!(err.unix_address(), Some(&nobody));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn unix_address(&self) -> Option<&UnixAddr> {
+        match &self.target {
+            Target::Unix(a) => Some(a),
             _ => None,
         }
     }
@@ -214,6 +244,7 @@ impl fmt::Display for Error {
         match &self.target {
             Target::None => {}
             Target::Addr(a) => write!(f, " {} {a}", self.op.preposition())?,
+            Target::Unix(a) => write!(f, " {} {a}", self.op.preposition())?,
             Target::Host(h) => write!(f, " {h}")?,
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,

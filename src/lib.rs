@@ -49,6 +49,7 @@ mod sys;
 mod tcp;
 mod timeout;
 mod udp;
+mod unix;
 
 pub use addr::IpAddr;
 pub use consts::*;
@@ -59,6 +60,7 @@ pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt};
 pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
+pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}

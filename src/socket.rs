@@ -6,10 +6,14 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use crate::addr::IpAddr;
 use crate::consts::{SO_REUSEADDR, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
+use crate::sys::addr::KernelAddr;
+use crate::sys::wait::Interest;
 use crate::tcp::{TcpConn, TcpListener};
+use crate::timeout::Timeout;
 use crate::udp::UdpSocket;
+use crate::unix::{UnixDatagram, UnixListener, UnixStream};
 
 mod sealed {
     /// Gives the crate's free functions the descriptor of any of its socket types.
@@ -19,8 +23,10 @@ mod sealed {
 }
 
 /// The socket types the free functions take: [`TcpListener`], [`TcpConn`] and [`UdpSocket`]
-/// (Chapel's `where t == udpSocket || t == tcpConn || t == tcpListener`). Sealed: no other
-/// type can implement it.
+/// (Chapel's `where t == udpSocket || t == tcpConn || t == tcpListener`), and the Unix-domain
+/// [`UnixListener`], [`UnixStream`] and [`UnixDatagram`] (for the socket options; `bind`,
+/// `get_sock_name` and `get_peer_name` take IP addresses, so on those they are errors).
+/// Sealed: no other type can implement it.
 pub trait AnySocket: sealed::Sealed {}
 
 /// What every socket type is: one of [`AnySocket`], and `AsRawFd` over its [`Sock`]. A new
@@ -44,7 +50,18 @@ macro_rules! socket_types {
     )*};
 }
 
-socket_types!(TcpListener, TcpConn, UdpSocket);
+socket_types!(TcpListener, TcpConn, UdpSocket, UnixListener, UnixStream, UnixDatagram);
+
+/// The accept of every listener: its descriptor is non-blocking, so `accept4` is tried first
+/// and, when nothing is queued, the wait loop polls and tries again (an indefinite wait too).
+/// The connection is blocking and close-on-exec; the peer's address is `A`'s.
+pub(crate) fn accept<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    timeout: Timeout,
+) -> std::result::Result<(Sock, Option<A>), Cause> {
+    with_timeout(fd, Interest::Read, timeout, Indefinite::Polls, |_| sys::socket::accept(fd))
+        .map(|(conn, peer)| (Sock::new(conn), peer))
+}
 
 /// The descriptor of `socket`, or the "closed" error for `op`.
 pub(crate) fn fd_of<'s, S: AnySocket>(socket: &'s S, op: Op) -> Result<BorrowedFd<'s>> {
@@ -77,7 +94,7 @@ pub fn bind<S: AnySocket>(socket: &S, address: &IpAddr, reuse_addr: bool) -> Res
 pub(crate) fn bind_reusing(fd: BorrowedFd<'_>, address: &IpAddr, reuse_addr: bool) -> Result<()> {
     let at = Target::Addr(*address);
     sys::opt::set_int(fd, SOL_SOCKET, SO_REUSEADDR, reuse_addr.into()).map_err(Error::os(Op::SetSockOpt, &at))?;
-    sys::socket::bind(fd, &(*address).into()).map_err(Error::os(Op::Bind, &at))
+    sys::socket::bind(fd, &std::net::SocketAddr::from(*address)).map_err(Error::os(Op::Bind, &at))
 }
 
 /// Chapel's `getSockName`: the socket's own address.

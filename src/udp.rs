@@ -188,7 +188,7 @@ impl UdpSocket {
     /// ```
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        let to = (*address).into();
+        let to = std::net::SocketAddr::from(*address);
         with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
             sys::socket::send_to(fd, data, &to, flags)
         })
@@ -229,7 +229,7 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let capacity = buf.len();
         let (len, from) = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv_from(fd, buf, MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC))
+            sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC))
         })
         .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = from.map(IpAddr::from).ok_or_else(|| {

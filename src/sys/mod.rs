@@ -8,6 +8,7 @@
 //! taking and returning those types.
 
 pub(crate) mod addr;
+pub(crate) mod ancillary;
 pub(crate) mod fd;
 pub(crate) mod opt;
 pub(crate) mod resolve;
@@ -25,6 +26,8 @@ pub(crate) const AF_UNSPEC: i32 = libc::AF_UNSPEC;
 pub(crate) enum Domain {
     Ipv4,
     Ipv6,
+    /// Unix-domain sockets (`AF_UNIX`).
+    Unix,
 }
 
 impl Domain {
@@ -37,6 +40,7 @@ impl Domain {
         match self {
             Domain::Ipv4 => libc::AF_INET,
             Domain::Ipv6 => libc::AF_INET6,
+            Domain::Unix => libc::AF_UNIX,
         }
     }
 }

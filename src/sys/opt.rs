@@ -59,6 +59,42 @@ pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize
     Ok(buf)
 }
 
+/// `SO_PEERCRED`: who is at the other end of a Unix socket (the process that connected, or
+/// made the pair), as the kernel recorded it then.
+#[cfg(has_so_peercred)]
+pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+    let bytes = get_bytes(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, mem::size_of::<libc::ucred>())?;
+    if bytes.len() != mem::size_of::<libc::ucred>() {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: `bytes` holds a whole `ucred` the kernel wrote, which is plain integers.
+    let c = unsafe { bytes.as_ptr().cast::<libc::ucred>().read_unaligned() };
+    Ok(crate::unix::Credentials { pid: c.pid, uid: c.uid, gid: c.gid })
+}
+
+/// Where the platform has no `SO_PEERCRED`.
+#[cfg(not(has_so_peercred))]
+pub(crate) fn peer_credentials(_fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+    Err(io::Error::from_raw_os_error(libc::ENOPROTOOPT))
+}
+
+/// `SO_SNDTIMEO` set to `timeout`, rounded up to whole microseconds (zero: no timeout, as
+/// the kernel reads it).
+pub(crate) fn set_send_timeout(fd: BorrowedFd<'_>, timeout: std::time::Duration) -> io::Result<()> {
+    let mut secs = timeout.as_secs();
+    let mut micros = timeout.subsec_nanos().div_ceil(1000);
+    if micros == 1_000_000 {
+        (secs, micros) = (secs.saturating_add(1), 0);
+    }
+    let tv = libc::timeval {
+        tv_sec: secs.min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_usec: micros as libc::suseconds_t,
+    };
+    // SAFETY: `timeval` is plain integers with no padding on the platforms with SO_SNDTIMEO.
+    let bytes = unsafe { std::slice::from_raw_parts((&raw const tv).cast::<u8>(), mem::size_of::<libc::timeval>()) };
+    set_bytes(fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,8 @@ use std::os::fd::{AsFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::sock::Sock;
 use crate::sys;
-use crate::sys::wait::Interest;
 use crate::sys::{Domain, SockType};
 use crate::tcp::TcpConn;
 use crate::timeout::Timeout;
@@ -85,8 +84,8 @@ impl TcpListener {
     /// ```
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd(Op::Accept)?;
-        match with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Polls, |_| sys::socket::accept(fd)) {
-            Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
+        match crate::socket::accept::<std::net::SocketAddr>(fd, timeout.into()) {
+            Ok((conn, peer)) => Ok(TcpConn::new(conn, peer.map(IpAddr::from))),
             Err(cause) => Err(Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause)),
         }
     }
