@@ -229,7 +229,11 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let capacity = buf.len();
         let (len, from) = with_timeout(fd, Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-            sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC))
+            sys::socket::recv_from::<std::net::SocketAddr>(
+                fd,
+                buf,
+                MsgFlags::user(flags).with(dontwait).with(MsgFlags::TRUNC),
+            )
         })
         .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = from.map(IpAddr::from).ok_or_else(|| {

@@ -194,6 +194,8 @@ fn parse(bytes: &[u8]) -> Vec<Message> {
     while at + header <= bytes.len() {
         // SAFETY: `header` bytes from `at` are in `bytes`; read_unaligned needs no alignment.
         let h: libc::cmsghdr = unsafe { bytes.as_ptr().add(at).cast::<libc::cmsghdr>().read_unaligned() };
+        // `cmsg_len` is a `size_t` on glibc and a `socklen_t` elsewhere.
+        #[allow(clippy::unnecessary_cast)]
         let len = h.cmsg_len as usize;
         if len < cmsg_len(0) {
             break;
@@ -209,8 +211,10 @@ fn message(level: i32, kind: i32, data: &[u8]) -> Message {
     const INT: usize = mem::size_of::<libc::c_int>();
     match (level, kind) {
         (libc::SOL_SOCKET, libc::SCM_RIGHTS | SCM_PIDFD) => {
-            let fds: Vec<OwnedFd> =
-                data.chunks_exact(INT).map(|c| own(libc::c_int::from_ne_bytes(c.try_into().expect("4 bytes")))).collect();
+            let fds: Vec<OwnedFd> = data
+                .chunks_exact(INT)
+                .map(|c| own(libc::c_int::from_ne_bytes(c.try_into().expect("4 bytes"))))
+                .collect();
             #[cfg(not(has_msg_cmsg_cloexec))]
             for fd in &fds {
                 use std::os::fd::AsFd;
@@ -280,7 +284,8 @@ mod tests {
         let (a, b) = super::super::socket::socketpair(super::super::SockType::Stream).unwrap();
         let mut control = Control::default();
         control.push_fds(&[a.as_fd(), b.as_fd()]);
-        let sent: io::Result<usize> = send_msg::<crate::sys::addr::UnixName>(a.as_fd(), b"x", &control, None, MsgFlags::NONE);
+        let sent: io::Result<usize> =
+            send_msg::<crate::sys::addr::UnixName>(a.as_fd(), b"x", &control, None, MsgFlags::NONE);
         assert_eq!(sent.unwrap(), 1);
         let mut buf = [0; 4];
         let (got, _): (Received, Option<crate::sys::addr::UnixName>) =

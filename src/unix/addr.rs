@@ -296,7 +296,9 @@ impl TryFrom<&UnixAddr> for std::os::unix::net::SocketAddr {
     /// An unnamed address (`std` cannot make one).
     fn try_from(addr: &UnixAddr) -> Result<std::os::unix::net::SocketAddr> {
         let made = match &addr.0 {
-            UnixName::Path(_) => std::os::unix::net::SocketAddr::from_pathname(addr.as_pathname().unwrap_or(Path::new(""))),
+            UnixName::Path(_) => {
+                std::os::unix::net::SocketAddr::from_pathname(addr.as_pathname().unwrap_or(Path::new("")))
+            }
             #[cfg(has_unix_abstract)]
             UnixName::Abstract(name) => {
                 <std::os::unix::net::SocketAddr as std::os::linux::net::SocketAddrExt>::from_abstract_name(name)

@@ -187,8 +187,10 @@ impl UnixDatagram {
     /// ```
     pub fn send(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| sys::socket::send(fd, data, flags))
-            .map_err(|cause| Error::new(Op::Send, Target::None, cause))
+        with_timeout(fd, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::send(fd, data, flags)
+        })
+        .map_err(|cause| Error::new(Op::Send, Target::None, cause))
     }
 
     /// One datagram into `buf`, waiting at most `timeout`; returns its length. A longer one

@@ -68,7 +68,8 @@ impl UnixListener {
     /// ```
     pub fn bind(addr: &UnixAddr, backlog: u16) -> Result<UnixListener> {
         let at = Target::Unix(addr.clone());
-        let sock = Sock::new(sys::socket::socket(Domain::Unix, SockType::Stream, true).map_err(Error::os(Op::Socket, &at))?);
+        let sock =
+            Sock::new(sys::socket::socket(Domain::Unix, SockType::Stream, true).map_err(Error::os(Op::Socket, &at))?);
         let fd = sock.fd(Op::Listen)?;
         sys::socket::bind(fd, addr.name()).map_err(Error::os(Op::Bind, &at))?;
         sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;

@@ -84,8 +84,9 @@ impl UnixStream {
         let timeout = timeout.into();
         let at = Target::Unix(addr.clone());
         let bounded = !timeout.is_indefinite();
-        let sock =
-            Sock::new(sys::socket::socket(Domain::Unix, SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?);
+        let sock = Sock::new(
+            sys::socket::socket(Domain::Unix, SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?,
+        );
         let fd = sock.fd(Op::Connect)?;
         connect_bounded(fd, addr, timeout).map_err(|cause| Error::new(Op::Connect, at, cause))?;
         Ok(UnixStream::new(sock, Some(addr.clone())))
