@@ -18,6 +18,11 @@
 //! - `has_linux_sockopts`: Linux's socket options beyond POSIX's (`SO_REUSEPORT`, `SO_MARK`,
 //!   `TCP_CONGESTION`…), which the plain-data allowlist of `set_sock_opt` names.
 //! - `has_msg_errqueue`: `MSG_ERRQUEUE`, a receive from the socket's error queue.
+//! - `has_unix_abstract`: Unix sockets have Linux's abstract namespace (a name whose first
+//!   byte is NUL names no file).
+//! - `has_so_peercred`: `SO_PEERCRED` and `SCM_CREDENTIALS` with a `struct ucred`.
+//! - `has_msg_cmsg_cloexec`: `MSG_CMSG_CLOEXEC`, so descriptors received over a Unix socket
+//!   are close-on-exec in the `recvmsg` that installs them.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -39,6 +44,9 @@ fn main() {
         "has_msg_errqueue",
         "has_ppoll",
         "has_coarse_clock",
+        "has_unix_abstract",
+        "has_so_peercred",
+        "has_msg_cmsg_cloexec",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -68,6 +76,14 @@ fn main() {
         enable("has_tcp_quickack");
         enable("has_msg_trunc");
         enable("has_mmsg");
+        enable("has_so_peercred");
+    }
+    if os == "linux" {
+        // Android has the namespace too, but std's accessors for it live in another module.
+        enable("has_unix_abstract");
+    }
+    if linux_like || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        enable("has_msg_cmsg_cloexec");
     }
     if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
         enable("has_so_secinfo");

@@ -13,14 +13,16 @@
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use chapel_socket::{
     ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, Result, SO_BROADCAST, SO_LINGER, SO_RCVTIMEO,
-    SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, Timeout, UdpSocket, bind, c_int, connect, connect_host,
-    get_peer_name, get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
+    SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, Timeout, UdpSocket, UnixAddr, UnixDatagram, UnixListener,
+    UnixStream, bind, c_int, connect, connect_host, get_peer_name, get_sock_name, get_sock_opt, get_sock_opt_bytes,
+    listen, set_sock_opt,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -184,6 +186,49 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || get_peer_name(&conn))
     }),
     ("get_sock_name", |row| on_listener(row, get_sock_name)),
+    ("unix.bind/path", run_unix),
+    ("unix.bind/abstract", run_unix),
+    ("unix.bind/stale", run_unix),
+    ("unix.bind/too-long", run_unix),
+    ("unix.accept/queued", run_unix),
+    ("unix.accept/wait", run_unix),
+    ("unix.accept/timeout", run_unix),
+    ("unix.accept/closed", run_unix),
+    ("unix.connect/indefinite", run_unix),
+    ("unix.connect/timeout", run_unix),
+    ("unix.connect/refused", run_unix),
+    ("unix.connect/no-file", run_unix),
+    ("unix.pair", run_unix),
+    ("unix.recv/ready", run_unix),
+    ("unix.recv/wait", run_unix),
+    ("unix.recv/timeout", run_unix),
+    ("unix.read", run_unix),
+    ("unix.send/room", run_unix),
+    ("unix.send/timeout", run_unix),
+    ("unix.send/epipe", run_unix),
+    ("unix.write", run_unix),
+    ("unix.shutdown", run_unix),
+    ("unix.local_addr", run_unix),
+    ("unix.peer_addr", run_unix),
+    ("unix.peer_credentials", run_unix),
+    ("unix.send_with_fds", run_unix),
+    ("unix.recv_with_fds/ready", run_unix),
+    ("unix.recv_with_fds/too-many", run_unix),
+    ("unix.recv_with_fds/truncated", run_unix),
+    ("unix.datagram.bind", run_unix),
+    ("unix.datagram.unbound", run_unix),
+    ("unix.datagram.pair", run_unix),
+    ("unix.datagram.connect", run_unix),
+    ("unix.datagram.send_to", run_unix),
+    ("unix.datagram.send_to/refused", run_unix),
+    ("unix.datagram.send", run_unix),
+    ("unix.datagram.recv/ready", run_unix),
+    ("unix.datagram.recv/timeout", run_unix),
+    ("unix.datagram.recv/truncated", run_unix),
+    ("unix.datagram.recv_from", run_unix),
+    ("unix.listener.close", run_unix),
+    ("unix.stream.drop", run_unix),
+    ("unix.datagram.close", run_unix),
 ];
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
@@ -686,4 +731,219 @@ fn later<T: Send + 'static>(
 fn join<T>(peer: JoinHandle<std::io::Result<T>>) -> Setup {
     peer.join().map_err(|_| "the peer thread panicked")??;
     Ok(())
+}
+
+/// The Unix-domain rows.
+fn run_unix(row: &str) -> Setup {
+    let scratch = Scratch::new(row)?;
+    match row {
+        "unix.bind/path" => measure(row, || UnixListener::bind(&scratch.path, 16))?,
+        "unix.bind/abstract" => measure(row, || UnixListener::bind(&scratch.name, 16))?,
+        "unix.bind/stale" => {
+            // A listener bound the path and closed: its socket file stays behind.
+            drop(UnixListener::bind(&scratch.path, 16)?);
+            measure(row, || UnixListener::bind(&scratch.path, 16))?;
+        }
+        "unix.bind/too-long" => {
+            let long = scratch.dir.join("x".repeat(200));
+            measure(row, || UnixAddr::from_path(&long).and_then(|a| UnixListener::bind(&a, 16)))?;
+        }
+        "unix.accept/queued" => {
+            let server = UnixListener::bind(&scratch.path, 16)?;
+            let _client = std::os::unix::net::UnixStream::connect(scratch.file())?;
+            measure(row, || server.accept(1.0))?;
+        }
+        "unix.accept/wait" => {
+            let server = UnixListener::bind(&scratch.path, 16)?;
+            // The peer's socket exists before the region, so only the accepted one is new.
+            let client = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+            let at = socket2::SockAddr::unix(scratch.file())?;
+            let peer = later(PEER_DELAY, move || client.connect(&at).map(|()| client));
+            measure(row, || server.accept(4.0))?;
+            join(peer)?;
+        }
+        "unix.accept/timeout" => {
+            let server = UnixListener::bind(&scratch.name, 16)?;
+            measure(row, || server.accept(0.1))?;
+        }
+        "unix.accept/closed" => {
+            let mut server = UnixListener::bind(&scratch.name, 16)?;
+            server.close()?;
+            measure(row, || server.accept(1.0))?;
+        }
+        "unix.connect/indefinite" | "unix.connect/timeout" => {
+            let _server = UnixListener::bind(&scratch.path, 16)?;
+            let timeout = if row == "unix.connect/timeout" { Timeout::from(4.0) } else { Timeout::INDEFINITE };
+            measure(row, || UnixStream::connect(&scratch.path, timeout))?;
+        }
+        "unix.connect/refused" => measure(row, || UnixStream::connect(&scratch.name, INDEFINITE_TIMEOUT))?,
+        "unix.connect/no-file" => measure(row, || UnixStream::connect(&scratch.path, INDEFINITE_TIMEOUT))?,
+        "unix.pair" => measure(row, UnixStream::pair)?,
+        "unix.recv/ready" | "unix.read" => {
+            let (conn, peer) = UnixStream::pair()?;
+            peer.send(b"hello", 1.0)?;
+            let mut buf = [0; 16];
+            match row {
+                "unix.read" => measure(row, || (&conn).read(&mut buf))?,
+                _ => measure(row, || conn.recv(&mut buf, 1.0))?,
+            }
+        }
+        "unix.recv/wait" => {
+            let (conn, peer) = UnixStream::pair()?;
+            let peer = later(PEER_DELAY, move || peer.send(b"hello", 1.0).map(|_| peer).map_err(Into::into));
+            measure(row, || conn.recv(&mut [0; 16], 4.0))?;
+            join(peer)?;
+        }
+        "unix.recv/timeout" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            measure(row, || conn.recv(&mut [0; 16], 0.1))?;
+        }
+        "unix.send/room" | "unix.write" | "unix.send/epipe" => {
+            let (conn, peer) = UnixStream::pair()?;
+            if row == "unix.send/epipe" {
+                drop(peer);
+                measure(row, || conn.send(b"hello", 1.0))?;
+            } else if row == "unix.write" {
+                measure(row, || (&conn).write(b"hello"))?;
+            } else {
+                measure(row, || conn.send(b"hello", 1.0))?;
+            }
+        }
+        "unix.send/timeout" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            fill_with(|chunk| conn.send(chunk, 0.0))?;
+            measure(row, || conn.send(&[7; 64], 0.1))?;
+        }
+        "unix.shutdown" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            measure(row, || conn.shutdown(Shutdown::Write))?;
+        }
+        "unix.local_addr" => {
+            let server = UnixListener::bind(&scratch.name, 16)?;
+            measure(row, || server.local_addr())?;
+        }
+        "unix.peer_addr" => {
+            let _server = UnixListener::bind(&scratch.name, 16)?;
+            let conn = UnixStream::connect(&scratch.name, INDEFINITE_TIMEOUT)?;
+            measure(row, || conn.peer_addr())?;
+        }
+        "unix.peer_credentials" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            measure(row, || conn.peer_credentials())?;
+        }
+        "unix.send_with_fds" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            let file = std::fs::File::open("/dev/null")?;
+            measure(row, || conn.send_with_fds(b"hello", &[file.as_fd()], 1.0))?;
+        }
+        "unix.recv_with_fds/ready" | "unix.recv_with_fds/too-many" => {
+            let (conn, peer) = UnixStream::pair()?;
+            let files = [(); 3].map(|()| std::fs::File::open("/dev/null"));
+            let files: Vec<_> = files.into_iter().collect::<std::io::Result<_>>()?;
+            let fds: Vec<_> = files.iter().map(AsFd::as_fd).collect();
+            let sent = if row == "unix.recv_with_fds/ready" { &fds[..1] } else { &fds[..] };
+            peer.send_with_fds(b"hello", sent, 1.0)?;
+            drop(files);
+            // Kept past the END marker, so the received descriptors count as opened.
+            let mut kept = None;
+            measure(row, || conn.recv_with_fds(&mut [0; 16], 1, 1.0).map(|got| kept = Some(got)))?;
+        }
+        "unix.recv_with_fds/truncated" => {
+            let (socket, peer) = UnixDatagram::pair()?;
+            let files = [std::fs::File::open("/dev/null")?, std::fs::File::open("/dev/null")?];
+            peer.send_with_fds(b"0123456789", &[files[0].as_fd(), files[1].as_fd()], None, 1.0)?;
+            drop(files);
+            measure(row, || socket.recv_with_fds(&mut [0; 4], 2, 1.0))?;
+        }
+        "unix.datagram.bind" => measure(row, || UnixDatagram::bind(&scratch.name))?,
+        "unix.datagram.unbound" => measure(row, UnixDatagram::unbound)?,
+        "unix.datagram.pair" => measure(row, UnixDatagram::pair)?,
+        "unix.datagram.connect" => {
+            let _server = UnixDatagram::bind(&scratch.name)?;
+            let socket = UnixDatagram::unbound()?;
+            measure(row, || socket.connect(&scratch.name))?;
+        }
+        "unix.datagram.send_to" | "unix.datagram.send_to/refused" => {
+            let socket = UnixDatagram::unbound()?;
+            let _server = if row == "unix.datagram.send_to" { Some(UnixDatagram::bind(&scratch.name)?) } else { None };
+            measure(row, || socket.send_to(b"hello", &scratch.name, 1.0))?;
+        }
+        "unix.datagram.send" => {
+            let (socket, _peer) = UnixDatagram::pair()?;
+            measure(row, || socket.send(b"hello", 1.0))?;
+        }
+        "unix.datagram.recv/ready" | "unix.datagram.recv/truncated" | "unix.datagram.recv_from" => {
+            let (socket, peer) = UnixDatagram::pair()?;
+            let data: &[u8] = if row == "unix.datagram.recv/truncated" { b"0123456789" } else { b"hello" };
+            peer.send(data, 1.0)?;
+            match row {
+                "unix.datagram.recv/truncated" => measure(row, || socket.recv(&mut [0; 4], 1.0))?,
+                "unix.datagram.recv_from" => measure(row, || socket.recv_from(&mut [0; 40], 1.0))?,
+                _ => measure(row, || socket.recv(&mut [0; 40], 1.0))?,
+            }
+        }
+        "unix.datagram.recv/timeout" => {
+            let (socket, _peer) = UnixDatagram::pair()?;
+            measure(row, || socket.recv(&mut [0; 40], 0.1))?;
+        }
+        "unix.listener.close" => {
+            let server = UnixListener::bind(&scratch.path, 16)?;
+            measure(row, || close_twice_then_drop(server, UnixListener::close))?;
+        }
+        "unix.stream.drop" => {
+            let (conn, _peer) = UnixStream::pair()?;
+            measure(row, || dropped(conn))?;
+        }
+        "unix.datagram.close" => {
+            let socket = UnixDatagram::unbound()?;
+            measure(row, || close_twice_then_drop(socket, UnixDatagram::close))?;
+        }
+        _ => return Err(format!("no such row (see --list): {row:?}").into()),
+    }
+    Ok(())
+}
+
+/// A Unix row's names: a socket path in a fresh directory of its own (removed afterwards),
+/// and an abstract name no other run uses.
+struct Scratch {
+    dir: PathBuf,
+    path: UnixAddr,
+    name: UnixAddr,
+}
+
+impl Scratch {
+    fn new(row: &str) -> std::result::Result<Scratch, Box<dyn std::error::Error>> {
+        let tag = format!("{}-{}-{}", std::process::id(), row.replace('/', "_"), nanos());
+        let dir = std::env::temp_dir().join(format!("chapel-driver-{tag}"));
+        std::fs::create_dir_all(&dir)?;
+        let path = UnixAddr::from_path(dir.join("s"))?;
+        Ok(Scratch { dir, path, name: UnixAddr::from_abstract(format!("chapel-driver-{tag}"))? })
+    }
+
+    fn file(&self) -> &std::path::Path {
+        self.path.as_pathname().expect("a path")
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn nanos() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos())
+}
+
+/// Sends with `send` (a zero timeout) until the buffers are full.
+fn fill_with(mut send: impl FnMut(&[u8]) -> Result<usize>) -> Setup {
+    let chunk = [0u8; 65536];
+    for _ in 0..10_000 {
+        match send(&chunk) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err("the buffers never filled".into())
 }

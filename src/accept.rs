@@ -58,6 +58,7 @@ impl Acceptor {
         timeout: Timeout,
         mut accept: impl FnMut() -> io::Result<T>,
     ) -> Result<T, Cause> {
+        let timeout = timeout.check()?;
         let until = Until::new(timeout);
         let Some(claim) = timer.claim() else {
             return self.poll_path(fd, until, false, accept);

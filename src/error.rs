@@ -8,6 +8,7 @@ use crate::addr::IpAddr;
 use crate::family::IPFamily;
 use crate::sys::resolve::GaiError;
 use crate::timeout::Timeout;
+use crate::unix::UnixAddr;
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -43,6 +44,8 @@ pub(crate) enum Op {
     /// Reading `SO_ERROR` after a connect's wait.
     ConnectError,
     GetAddrInfo,
+    /// Reading `SO_PEERCRED`.
+    GetPeerCred,
     GetPeerName,
     GetSockName,
     GetSockOpt,
@@ -58,7 +61,7 @@ pub(crate) enum Op {
     /// `recvmmsg(2)`: a batch of datagrams.
     RecvMmsg,
     Send,
-    /// `sendmsg(2)`: one datagram with control data.
+    /// `sendmsg(2)`: data with control messages (an address, descriptors).
     SendMsg,
     /// `sendmmsg(2)`: a batch of datagrams.
     SendMmsg,
@@ -67,6 +70,7 @@ pub(crate) enum Op {
     SetSockOpt,
     Shutdown,
     Socket,
+    SocketPair,
 }
 
 impl Op {
@@ -79,6 +83,7 @@ impl Op {
             Op::Connect => "connect",
             Op::ConnectError => "getsockopt(SO_ERROR)",
             Op::GetAddrInfo => "getaddrinfo",
+            Op::GetPeerCred => "getsockopt(SO_PEERCRED)",
             Op::GetPeerName => "getpeername",
             Op::GetSockName => "getsockname",
             Op::GetSockOpt => "getsockopt",
@@ -97,6 +102,7 @@ impl Op {
             Op::SetSockOpt => "setsockopt",
             Op::Shutdown => "shutdown",
             Op::Socket => "socket",
+            Op::SocketPair => "socketpair",
         }
     }
 
@@ -122,6 +128,8 @@ pub(crate) enum Target {
         local: IpAddr,
         peer: IpAddr,
     },
+    /// A Unix-domain socket's name.
+    Unix(UnixAddr),
     /// A host (and service) as the caller wrote it.
     Host(String),
     /// The family a socket was asked for.
@@ -181,6 +189,22 @@ impl Error {
     pub fn address(&self) -> Option<IpAddr> {
         match self.target {
             Target::Addr(a) | Target::Local(a) | Target::Between { peer: a, .. } => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The Unix-domain address the operation was aimed at, when it had one.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixStream};
+    /// let nobody = UnixAddr::from_path("/nonexistent/chapel-socket.sock")?;
+    /// let err = UnixStream::connect(&nobody, 1.0).unwrap_err();
+    /// assert_eq!(err.unix_address(), Some(&nobody));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn unix_address(&self) -> Option<&UnixAddr> {
+        match &self.target {
+            Target::Unix(a) => Some(a),
             _ => None,
         }
     }
@@ -250,6 +274,7 @@ impl fmt::Display for Error {
             Target::Addr(a) => write!(f, " {} {a}", self.op.preposition())?,
             Target::Local(a) => write!(f, " on {a}")?,
             Target::Between { local, peer } => write!(f, " on {local} {} {peer}", self.op.preposition())?,
+            Target::Unix(a) => write!(f, " {} {a}", self.op.preposition())?,
             Target::Host(h) => write!(f, " {h}")?,
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,

@@ -53,6 +53,7 @@ mod timeout;
 mod udp;
 #[cfg(has_mmsg)]
 mod udp_msg;
+mod unix;
 
 pub use addr::IpAddr;
 pub use consts::*;
@@ -69,6 +70,7 @@ pub use udp_msg::{
     ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RecvBatch, RecvMeta, SEND_BATCH_MAX, SendMsg,
     control_messages,
 };
+pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixListener, UnixStream};
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}

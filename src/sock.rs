@@ -133,6 +133,7 @@ pub(crate) fn with_timeout<T>(
     indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
+    let timeout = timeout.check()?;
     let until = Until::new(timeout);
     if let Some(timer) = timer.filter(|t| !t.is_poll_only()) {
         match timer.claim() {

@@ -10,6 +10,7 @@ use crate::sock::Sock;
 use crate::sys;
 use crate::tcp::{TcpConn, TcpListener};
 use crate::udp::UdpSocket;
+use crate::unix::{UnixDatagram, UnixListener, UnixStream};
 
 mod sealed {
     /// Gives the crate's free functions the descriptor of any of its socket types.
@@ -19,8 +20,10 @@ mod sealed {
 }
 
 /// The socket types the free functions take: [`TcpListener`], [`TcpConn`] and [`UdpSocket`]
-/// (Chapel's `where t == udpSocket || t == tcpConn || t == tcpListener`). Sealed: no other
-/// type can implement it.
+/// (Chapel's `where t == udpSocket || t == tcpConn || t == tcpListener`), and the Unix-domain
+/// [`UnixListener`], [`UnixStream`] and [`UnixDatagram`] (for the socket options; `bind`,
+/// `get_sock_name` and `get_peer_name` take IP addresses, so on those they are errors).
+/// Sealed: no other type can implement it.
 pub trait AnySocket: sealed::Sealed {}
 
 /// What every socket type is: one of [`AnySocket`], and `AsRawFd` over its [`Sock`]. A new
@@ -44,7 +47,7 @@ macro_rules! socket_types {
     )*};
 }
 
-socket_types!(TcpListener, TcpConn, UdpSocket);
+socket_types!(TcpListener, TcpConn, UdpSocket, UnixListener, UnixStream, UnixDatagram);
 
 /// The [`Sock`] inside `socket`.
 pub(crate) fn sock_of<S: AnySocket>(socket: &S) -> &Sock {
@@ -82,7 +85,7 @@ pub fn bind<S: AnySocket>(socket: &S, address: &IpAddr, reuse_addr: bool) -> Res
 pub(crate) fn bind_reusing(fd: BorrowedFd<'_>, address: &IpAddr, reuse_addr: bool) -> Result<()> {
     let at = Target::Addr(*address);
     sys::opt::set_int(fd, SOL_SOCKET, SO_REUSEADDR, reuse_addr.into()).map_err(Error::os(Op::SetSockOpt, &at))?;
-    sys::socket::bind(fd, &(*address).into()).map_err(Error::os(Op::Bind, &at))
+    sys::socket::bind(fd, &std::net::SocketAddr::from(*address)).map_err(Error::os(Op::Bind, &at))
 }
 
 /// Chapel's `getSockName`: the socket's own address.

@@ -140,7 +140,7 @@ impl UdpSocket {
     /// ```
     pub fn recvfrom(&self, buffer_len: usize, timeout: impl Into<Timeout>, flags: c_int) -> Result<(Vec<u8>, IpAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
-        let timeout = self.checked(Op::RecvFrom, timeout.into())?;
+        let timeout = timeout.into();
         let mut buf = buffer(Op::RecvFrom, buffer_len)?;
         let capacity = buffer_len.min(MAX_DATAGRAM);
         let (len, from) = self
@@ -181,7 +181,7 @@ impl UdpSocket {
     /// ```
     pub fn recv(&self, buffer_len: usize, timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
         let fd = self.sock.fd(Op::Recv)?;
-        let timeout = self.checked(Op::Recv, timeout.into())?;
+        let timeout = timeout.into();
         let mut buf = buffer(Op::Recv, buffer_len)?;
         let capacity = buffer_len.min(MAX_DATAGRAM);
         let len = self
@@ -218,8 +218,8 @@ impl UdpSocket {
     /// ```
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        let timeout = timeout.into().check().map_err(|cause| self.error(Op::Send, Some(*address), cause))?;
-        let to = (*address).into();
+        let timeout = timeout.into();
+        let to = std::net::SocketAddr::from(*address);
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
             sys::socket::send_to(fd, data, &to, flags)
         })
@@ -269,10 +269,12 @@ impl UdpSocket {
     /// ```
     pub fn recv_from_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>, flags: c_int) -> Result<(usize, IpAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
-        let timeout = self.checked(Op::RecvFrom, timeout.into())?;
+        let timeout = timeout.into();
         let capacity = buf.len();
         let (len, from) = self
-            .wait(fd, timeout, MsgFlags::user(flags), |flags| sys::socket::recv_from(fd, buf, flags))
+            .wait(fd, timeout, MsgFlags::user(flags), |flags| {
+                sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags)
+            })
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
         let from = self.sender(from)?;
         if len > capacity {
@@ -303,7 +305,7 @@ impl UdpSocket {
     /// ```
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
-        let timeout = self.checked(Op::Recv, timeout.into())?;
+        let timeout = timeout.into();
         let capacity = buf.len();
         let len = self
             .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv(fd, buf, flags))
@@ -312,11 +314,6 @@ impl UdpSocket {
             return Err(self.error(Op::Recv, None, Cause::Truncated { len, capacity }));
         }
         Ok(len)
-    }
-
-    /// `timeout`, or the error a NaN is for a receive.
-    pub(crate) fn checked(&self, op: Op, timeout: Timeout) -> Result<Timeout> {
-        timeout.check().map_err(|cause| self.error(op, None, cause))
     }
 
     /// How every receive waits: `call` gets the caller's `flags` with `MSG_TRUNC` (so a cut

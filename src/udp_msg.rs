@@ -355,7 +355,7 @@ impl UdpSocket {
     /// ```
     pub fn recv_msg(&self, buf: &mut [u8], control: &mut [u8], timeout: impl Into<Timeout>) -> Result<RecvMeta> {
         let fd = self.sock.fd(Op::RecvMsg)?;
-        let timeout = self.checked(Op::RecvMsg, timeout.into())?;
+        let timeout = timeout.into();
         let r = with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
             sys::msg::recv_msg(fd, buf, control, flags)
         })
@@ -398,7 +398,7 @@ impl UdpSocket {
         timeout: impl Into<Timeout>,
     ) -> Result<usize> {
         let fd = self.sock.fd(Op::SendMsg)?;
-        let timeout = self.checked(Op::SendMsg, timeout.into())?;
+        let timeout = timeout.into();
         let addr = (*to).into();
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
             sys::msg::send_msg(fd, data, Some(&addr), control, flags)
@@ -441,7 +441,7 @@ impl UdpSocket {
     pub fn recv_batch(&self, batch: &mut RecvBatch, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::RecvMmsg)?;
         let slots = &mut batch.slots;
-        let timeout = self.checked(Op::RecvMmsg, timeout.into())?;
+        let timeout = timeout.into();
         with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
             slots.recv(fd, flags)
         })
@@ -475,7 +475,7 @@ impl UdpSocket {
     /// ```
     pub fn send_batch(&self, msgs: &[SendMsg<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::SendMmsg)?;
-        let timeout = self.checked(Op::SendMmsg, timeout.into())?;
+        let timeout = timeout.into();
         let Some(first) = msgs.first() else { return Ok(0) };
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
             sys::msg::send_mmsg(fd, msgs.len(), |i| (msgs[i].data, Some(msgs[i].to.into()), msgs[i].control), flags)

@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +81,9 @@ static void clock_print(struct clock *c) {
     free(c->samples);
 }
 
+/* The Unix rows run the TCP rows' code on an abstract Unix name: set by main. */
+static int unix_mode;
+
 static struct sockaddr_in loopback(void) {
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
@@ -90,11 +95,29 @@ static struct sockaddr_in loopback(void) {
 static struct sockaddr_in local_addr(int fd) {
     struct sockaddr_in a;
     socklen_t len = sizeof a;
+    memset(&a, 0, sizeof a);
+    if (unix_mode) return a; /* tcp_connect ignores it */
     if (getsockname(fd, (struct sockaddr *)&a, &len) < 0) die("getsockname");
     return a;
 }
 
+static socklen_t unix_name(struct sockaddr_un *a) {
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    int len = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "chapel-bench-c-%d", (int)getpid());
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+}
+
 static int tcp_listener(void) {
+    if (unix_mode) {
+        struct sockaddr_un a;
+        socklen_t len = unix_name(&a);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) die("socket");
+        if (bind(fd, (struct sockaddr *)&a, len) < 0) die("bind");
+        if (listen(fd, 128) < 0) die("listen");
+        return fd;
+    }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
     struct sockaddr_in a = loopback();
     if (fd < 0) die("socket");
@@ -114,6 +137,7 @@ static int udp_socket(void) {
 
 static void nodelay(int fd) {
     int one = 1;
+    if (unix_mode) return;
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0) die("setsockopt(TCP_NODELAY)");
 }
 
@@ -138,6 +162,14 @@ static short wait_for(int fd, short events) {
 
 /* Blocking connect for set-up. */
 static int tcp_connect(struct sockaddr_in *to) {
+    if (unix_mode) {
+        struct sockaddr_un a;
+        socklen_t len = unix_name(&a);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) die("socket");
+        if (connect(fd, (struct sockaddr *)&a, len) < 0) die("connect");
+        return fd;
+    }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     if (connect(fd, (struct sockaddr *)to, sizeof *to) < 0) die("connect");
@@ -585,6 +617,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "udp_oneway_gso32")) udp_oneway_gso(n);
     else if (!strcmp(w, "udp_burst")) udp_burst(n);
     else if (!strcmp(w, "connect")) connect_accept_close(n);
+    else if (!strcmp(w, "unix_rr_1")) unix_mode = 1, tcp_rr(n, 1);
+    else if (!strcmp(w, "unix_bulk")) unix_mode = 1, tcp_bulk(n);
     else {
         fprintf(stderr, "baseline: unknown workload %s\n", w);
         return 2;

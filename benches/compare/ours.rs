@@ -3,8 +3,8 @@
 use std::io;
 
 use chapel_socket::{
-    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, SendMsg, TcpConn, TcpListener, UdpSocket, bind,
-    connect, listen,
+    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, SendMsg, TcpConn, TcpListener, UdpSocket,
+    UnixAddr, UnixListener, UnixStream, bind, connect, listen,
 };
 
 use crate::shared::{self, Workloads};
@@ -33,7 +33,7 @@ impl Workloads for Ours {
         let accept = || Ok(server.accept(TIMEOUT)?);
         let dial = || Ok(connect(&to, INDEFINITE_TIMEOUT)?);
         match w {
-            Workload::TcpBulk => shared::tcp_bulk(n, accept, dial),
+            Workload::TcpBulk => shared::tcp_bulk(w, n, accept, dial),
             _ => shared::tcp_rr(w, n, accept, dial, |conn: &TcpConn| Ok(conn.set_nagle(false)?)),
         }
     }
@@ -132,6 +132,19 @@ impl Workloads for Ours {
             || Ok(receiver.recv_into(&mut buf, TIMEOUT)?),
             |a| Ok(receiver.send(a, &back, TIMEOUT)?),
         )
+    }
+
+    /// An abstract name, `UnixListener::accept` with a timeout (as the TCP rows), an
+    /// indefinite `UnixStream::connect` (socket + connect) and `Read`/`Write`.
+    fn unix(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        let name = UnixAddr::from_abstract(shared::unix_name("ours"))?;
+        let server = UnixListener::bind(&name, 128)?;
+        let accept = || Ok(server.accept(TIMEOUT)?);
+        let dial = || Ok(UnixStream::connect(&name, INDEFINITE_TIMEOUT)?);
+        match w {
+            Workload::UnixBulk => shared::tcp_bulk(w, n, accept, dial),
+            _ => shared::tcp_rr(w, n, accept, dial, |_: &UnixStream| Ok(())),
+        }
     }
 
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>> {

@@ -29,6 +29,8 @@ pub trait Workloads {
     }
     fn udp_burst(n: usize) -> io::Result<Vec<f64>>;
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>>;
+    /// Request/response (`UnixRr1`) or bulk (`UnixBulk`) over one Unix stream connection.
+    fn unix(w: Workload, n: usize) -> io::Result<Vec<f64>>;
 
     /// One batch of `n` ops of `w`: its samples (ns/op).
     fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
@@ -40,8 +42,16 @@ pub trait Workloads {
             Workload::UdpOneWayGso => Self::udp_oneway_gso(n),
             Workload::UdpBurst => Self::udp_burst(n),
             Workload::Connect => Self::connect_accept_close(n),
+            Workload::UnixRr1 | Workload::UnixBulk => Self::unix(w, n),
         }
     }
+}
+
+/// A Unix socket name no other batch of this run (or other run) uses.
+pub fn unix_name(imp: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static BATCH: AtomicUsize = AtomicUsize::new(0);
+    format!("chapel-bench-{imp}-{}-{}", std::process::id(), BATCH.fetch_add(1, Ordering::Relaxed))
 }
 
 /// What the one-way and burst senders send.
@@ -75,9 +85,9 @@ fn times<T>(n: usize, mut op: impl FnMut() -> io::Result<T>) -> io::Result<()> {
     (0..n).try_for_each(|_| op().map(drop))
 }
 
-/// TCP request/response, 1-byte messages for `TcpRr1` and 1 KiB for `TcpRr1k`: the peer
-/// `accept`s and sends every message back; one op is a message written and its echo read. Both
-/// ends turn Nagle's algorithm off with `no_delay`.
+/// Stream request/response, 1-byte messages for `TcpRr1` and `UnixRr1`, 1 KiB for `TcpRr1k`:
+/// the peer `accept`s and sends every message back; one op is a message written and its echo
+/// read. Both ends turn Nagle's algorithm off with `no_delay` (a no-op for Unix streams).
 pub fn tcp_rr<S: Read + Write>(
     w: Workload,
     n: usize,
@@ -85,7 +95,7 @@ pub fn tcp_rr<S: Read + Write>(
     connect: impl FnOnce() -> io::Result<S> + Send,
     no_delay: impl Fn(&S) -> io::Result<()> + Sync,
 ) -> io::Result<Vec<f64>> {
-    let msg = if w == Workload::TcpRr1 { 1 } else { 1024 };
+    let msg = if matches!(w, Workload::TcpRr1 | Workload::UnixRr1) { 1 } else { 1024 };
     beside(
         || {
             let mut conn = accept()?;
@@ -112,10 +122,11 @@ pub fn tcp_rr<S: Read + Write>(
     )
 }
 
-/// TCP bulk: the peer `connect`s, writes `n` chunks of `WRITE_SIZE` and waits for a byte back
-/// (so it closes only after all is read); one op is `WRITE_SIZE` bytes read, in reads of up to
-/// that size.
+/// Stream bulk (`TcpBulk`, `UnixBulk`): the peer `connect`s, writes `n` chunks of `WRITE_SIZE`
+/// and waits for a byte back (so it closes only after all is read); one op is `WRITE_SIZE`
+/// bytes read, in reads of up to that size.
 pub fn tcp_bulk<S: Read + Write>(
+    w: Workload,
     n: usize,
     accept: impl FnOnce() -> io::Result<S> + Send,
     connect: impl FnOnce() -> io::Result<S> + Send,
@@ -132,7 +143,7 @@ pub fn tcp_bulk<S: Read + Write>(
         || {
             let mut conn = accept()?;
             let mut buf = vec![0; WRITE_SIZE];
-            let mut clock = Clock::new(Workload::TcpBulk, n);
+            let mut clock = Clock::new(w, n);
             let (total, mut got) = (n * WRITE_SIZE, 0);
             while got < total {
                 let r = conn.read(&mut buf)?;

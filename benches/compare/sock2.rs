@@ -44,7 +44,7 @@ impl Workloads for Socket2 {
         let accept = || server.accept().map(|(conn, _)| conn);
         let dial = || stream_to(&to);
         match w {
-            Workload::TcpBulk => shared::tcp_bulk(n, accept, dial),
+            Workload::TcpBulk => shared::tcp_bulk(w, n, accept, dial),
             _ => shared::tcp_rr(w, n, accept, dial, |conn| conn.set_nodelay(true)),
         }
     }
@@ -111,6 +111,28 @@ impl Workloads for Socket2 {
             },
             |a| receiver.send_to(a, &back),
         )
+    }
+
+    /// A socket file in the temp directory (socket2 0.5 makes no abstract names), removed
+    /// afterwards.
+    fn unix(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        let path = std::env::temp_dir().join(shared::unix_name("socket2"));
+        let at = SockAddr::unix(&path)?;
+        let server = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        server.bind(&at)?;
+        server.listen(128)?;
+        let accept = || server.accept().map(|(conn, _)| conn);
+        let dial = || {
+            let conn = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+            conn.connect(&at)?;
+            Ok(conn)
+        };
+        let samples = match w {
+            Workload::UnixBulk => shared::tcp_bulk(w, n, accept, dial),
+            _ => shared::tcp_rr(w, n, accept, dial, |_| Ok(())),
+        };
+        let _ = std::fs::remove_file(&path);
+        samples
     }
 
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>> {

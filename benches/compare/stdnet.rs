@@ -18,7 +18,7 @@ impl Workloads for StdNet {
         let accept = || server.accept().map(|(conn, _)| conn);
         let dial = || TcpStream::connect(to);
         match w {
-            Workload::TcpBulk => shared::tcp_bulk(n, accept, dial),
+            Workload::TcpBulk => shared::tcp_bulk(w, n, accept, dial),
             _ => shared::tcp_rr(w, n, accept, dial, |conn| conn.set_nodelay(true)),
         }
     }
@@ -84,6 +84,20 @@ impl Workloads for StdNet {
             },
             |a| receiver.send_to(a, back),
         )
+    }
+
+    /// `std::os::unix::net` on an abstract name: blocking `accept`, `connect_addr`.
+    fn unix(w: Workload, n: usize) -> io::Result<Vec<f64>> {
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::net::{SocketAddr as UnixSocketAddr, UnixListener, UnixStream};
+        let name = UnixSocketAddr::from_abstract_name(shared::unix_name("std"))?;
+        let server = UnixListener::bind_addr(&name)?;
+        let accept = || server.accept().map(|(conn, _)| conn);
+        let dial = || UnixStream::connect_addr(&name);
+        match w {
+            Workload::UnixBulk => shared::tcp_bulk(w, n, accept, dial),
+            _ => shared::tcp_rr(w, n, accept, dial, |_| Ok(())),
+        }
     }
 
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>> {

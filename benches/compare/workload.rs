@@ -11,7 +11,7 @@ pub const WINDOW: usize = 64;
 /// UDP burst: datagrams per burst, all queued before the receiver starts on them (64 of 32
 /// bytes are far inside the default receive buffer).
 pub const BURST: usize = 64;
-/// TCP bulk: the size of each write.
+/// TCP and Unix bulk: the size of each write.
 pub const WRITE_SIZE: usize = 64 * 1024;
 /// TCP bulk: 64 KiB ops per sample (1 MiB).
 pub const BULK_CHUNK: usize = 16;
@@ -32,10 +32,12 @@ pub enum Workload {
     UdpOneWayGso,
     UdpBurst,
     Connect,
+    UnixRr1,
+    UnixBulk,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 10] = [
+    pub const ALL: [Workload; 12] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
@@ -46,6 +48,8 @@ impl Workload {
         Workload::UdpOneWayGso,
         Workload::UdpBurst,
         Workload::Connect,
+        Workload::UnixRr1,
+        Workload::UnixBulk,
     ];
 
     /// The name on the command line, in the CSV and for the C baseline.
@@ -61,6 +65,8 @@ impl Workload {
             Workload::UdpOneWayGso => "udp_oneway_gso32",
             Workload::UdpBurst => "udp_burst",
             Workload::Connect => "connect",
+            Workload::UnixRr1 => "unix_rr_1",
+            Workload::UnixBulk => "unix_bulk",
         }
     }
 
@@ -81,14 +87,20 @@ impl Workload {
             Workload::UdpOneWayGso => "UDP one-way 32 B, GSO/GRO 32 a send",
             Workload::UdpBurst => "UDP burst recv 32 B (per-call timeout)",
             Workload::Connect => "connect(timeout)+accept+close",
+            Workload::UnixRr1 => "Unix stream req/resp 1 B",
+            Workload::UnixBulk => "Unix stream bulk 64 KiB writes",
         }
     }
 
     /// The unit of the rate column.
     pub fn unit(self) -> &'static str {
         match self {
-            Workload::TcpRr1 | Workload::TcpRr1k | Workload::UdpRrPerCall | Workload::UdpRrFixed => "round trips/s",
-            Workload::TcpBulk => "MB/s",
+            Workload::TcpRr1
+            | Workload::TcpRr1k
+            | Workload::UdpRrPerCall
+            | Workload::UdpRrFixed
+            | Workload::UnixRr1 => "round trips/s",
+            Workload::TcpBulk | Workload::UnixBulk => "MB/s",
             Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso | Workload::UdpBurst => {
                 "datagrams/s"
             }
@@ -99,7 +111,7 @@ impl Workload {
     /// How many units of the rate one op is (a 64 KiB write is 0.065536 MB).
     pub fn units_per_op(self) -> f64 {
         match self {
-            Workload::TcpBulk => WRITE_SIZE as f64 / 1e6,
+            Workload::TcpBulk | Workload::UnixBulk => WRITE_SIZE as f64 / 1e6,
             _ => 1.0,
         }
     }
@@ -107,7 +119,7 @@ impl Workload {
     /// Ops per timed sample.
     pub fn chunk(self) -> usize {
         match self {
-            Workload::TcpBulk => BULK_CHUNK,
+            Workload::TcpBulk | Workload::UnixBulk => BULK_CHUNK,
             Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => WINDOW,
             Workload::UdpBurst => BURST,
             _ => 1,
@@ -122,7 +134,7 @@ impl Workload {
     /// Ops of a quick (CI) batch: enough to go through every path once or twice.
     pub fn quick_ops(self) -> usize {
         self.ops(match self {
-            Workload::TcpBulk => 64,
+            Workload::TcpBulk | Workload::UnixBulk => 64,
             Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 4 * WINDOW,
             Workload::UdpBurst => 4 * BURST,
             _ => 64,
@@ -132,7 +144,7 @@ impl Workload {
     /// Ops of the first, calibrating batch of a full run.
     pub fn probe_ops(self) -> usize {
         self.ops(match self {
-            Workload::TcpBulk => 512,
+            Workload::TcpBulk | Workload::UnixBulk => 512,
             Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 64 * WINDOW,
             Workload::UdpBurst => 64 * BURST,
             Workload::Connect => 500,

@@ -1,14 +1,14 @@
-//! Socket addresses in the kernel's layout: exact-size C values built from `SocketAddr` for the
-//! calls that take an address, one helper for every call that returns one, and the
-//! interface-name lookup that IPv6 scope ids need.
+//! Socket addresses in the kernel's layout: exact-size C values built from `SocketAddr` or
+//! [`UnixName`] for the calls that take an address, one helper for every call that returns
+//! one, and the interface-name lookup that IPv6 scope ids need.
 
 use std::ffi::CString;
 use std::io;
 use std::mem;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-/// Every address layout the crate speaks, overlaid: `sockaddr_in` (16 bytes) and
-/// `sockaddr_in6` (28). An address going in fills one member from a struct literal and passes
+/// Every address layout the crate speaks, overlaid: `sockaddr_in` (16 bytes), `sockaddr_in6`
+/// (28) and `sockaddr_un` (110 on Linux). An address going in fills one member from a struct literal and passes
 /// that member's size; one coming out has room for the largest, and the kernel's length and
 /// family say which member it wrote. A new family is a new member here.
 #[repr(C)]
@@ -16,10 +16,11 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 pub(super) union SockAddr {
     v4: libc::sockaddr_in,
     v6: libc::sockaddr_in6,
+    un: libc::sockaddr_un,
 }
 
 /// An address to hand to the kernel, with its exact length.
-pub(super) struct RawAddr {
+pub(crate) struct RawAddr {
     addr: SockAddr,
     len: libc::socklen_t,
 }
@@ -58,6 +59,34 @@ impl RawAddr {
         }
     }
 
+    /// A Unix-domain address: the family, then the name — a path with its terminating NUL, an
+    /// abstract name after its leading NUL byte, or nothing for an unnamed socket — and the
+    /// length that covers exactly that.
+    pub(super) fn unix(name: &UnixName) -> io::Result<RawAddr> {
+        // SAFETY: `sockaddr_un` is a C struct of integers, for which all zeroes is valid.
+        let mut un: libc::sockaddr_un = unsafe { mem::zeroed() };
+        un.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        let (skip, bytes, nul) = match name {
+            UnixName::Unnamed => (0, &[][..], 0),
+            UnixName::Path(path) => (0, &path[..], 1),
+            UnixName::Abstract(name) => (1, &name[..], 0),
+        };
+        // `UnixName::check` refused these already; this is the boundary's own guarantee.
+        let bad_path = matches!(name, UnixName::Path(p) if p.is_empty() || p.contains(&0));
+        if bad_path || skip + bytes.len() + nul > un.sun_path.len() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        for (slot, &byte) in un.sun_path[skip..].iter_mut().zip(bytes) {
+            *slot = byte as libc::c_char;
+        }
+        let len = mem::offset_of!(libc::sockaddr_un, sun_path) + skip + bytes.len() + nul;
+        #[cfg(has_sin_len)]
+        {
+            un.sun_len = len as u8;
+        }
+        Ok(RawAddr { addr: SockAddr { un }, len: len as libc::socklen_t })
+    }
+
     pub(super) fn as_ptr(&self) -> *const libc::sockaddr {
         (&raw const self.addr).cast()
     }
@@ -67,18 +96,104 @@ impl RawAddr {
     }
 }
 
+/// The name of a Unix-domain socket, as the kernel stores it: a filesystem path, a name in
+/// Linux's abstract namespace (any bytes, NULs included), or none. `check` says whether a
+/// name fits `sun_path`; the public `UnixAddr` only holds names that do.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum UnixName {
+    Unnamed,
+    Path(Vec<u8>),
+    Abstract(Vec<u8>),
+}
+
+/// Why a name cannot be a Unix socket's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NameError {
+    /// The name is `len` bytes; `sun_path` holds at most `max` (a path also needs its NUL,
+    /// an abstract name its leading NUL byte).
+    TooLong { len: usize, max: usize },
+    /// A path with a NUL byte at this offset (the kernel would cut it there).
+    Nul(usize),
+    /// An empty path (binding one would make the kernel pick an abstract name instead).
+    Empty,
+}
+
+/// The most bytes a path or an abstract name may have: `sun_path` less one byte (the path's
+/// terminating NUL, or the abstract name's leading one).
+pub(crate) const UNIX_NAME_MAX: usize = {
+    // SAFETY: all zeroes is a valid `sockaddr_un`; only the array's length is read.
+    let un: libc::sockaddr_un = unsafe { mem::zeroed() };
+    un.sun_path.len() - 1
+};
+
+impl UnixName {
+    pub(crate) fn check(&self) -> Result<(), NameError> {
+        let (bytes, is_path) = match self {
+            UnixName::Unnamed => return Ok(()),
+            UnixName::Path(p) => (p, true),
+            UnixName::Abstract(a) => (a, false),
+        };
+        if is_path && bytes.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if let Some(at) = bytes.iter().position(|&b| b == 0).filter(|_| is_path) {
+            return Err(NameError::Nul(at));
+        }
+        if bytes.len() > UNIX_NAME_MAX {
+            return Err(NameError::TooLong { len: bytes.len(), max: UNIX_NAME_MAX });
+        }
+        Ok(())
+    }
+}
+
+/// An address a syscall wrote: room for any member of the union, and the length the kernel
+/// reported. [`KernelAddr::read`] turns it into a typed address.
+pub(crate) struct Returned {
+    addr: SockAddr,
+    len: libc::socklen_t,
+}
+
+/// The address types that cross the boundary: `std`'s `SocketAddr` (IPv4 and IPv6) and
+/// [`UnixName`]. Each says how it goes into the kernel's layout and how it is read back; the
+/// syscall wrappers are generic over it, so one `bind`, `connect`, `accept`… serves both.
+pub(crate) trait KernelAddr: Sized {
+    /// This address in the kernel's layout (an error for a name that does not fit).
+    fn to_raw(&self) -> io::Result<RawAddr>;
+    /// The address the kernel wrote, when it is of this type.
+    fn read(returned: &Returned) -> Option<Self>;
+}
+
+impl KernelAddr for SocketAddr {
+    fn to_raw(&self) -> io::Result<RawAddr> {
+        Ok(RawAddr::new(self))
+    }
+
+    fn read(returned: &Returned) -> Option<SocketAddr> {
+        to_socket_addr(&returned.addr, returned.len)
+    }
+}
+
+impl KernelAddr for UnixName {
+    fn to_raw(&self) -> io::Result<RawAddr> {
+        RawAddr::unix(self)
+    }
+
+    fn read(returned: &Returned) -> Option<UnixName> {
+        to_unix_name(&returned.addr, returned.len)
+    }
+}
+
 /// Runs `call` — a syscall that writes an address and its length through the two pointers
 /// (`accept4`, `recvfrom`, `getsockname`, `getpeername`, `getaddrinfo`'s copy) — with room
 /// for any address, then reads back what it wrote. The address is `None` when the kernel gave
-/// none or one of another family.
-pub(super) fn returning_addr<T>(
+/// none or one of another type than `A`.
+pub(super) fn returning_addr<T, A: KernelAddr>(
     call: impl FnOnce(*mut libc::sockaddr, *mut libc::socklen_t) -> io::Result<T>,
-) -> io::Result<(T, Option<SocketAddr>)> {
+) -> io::Result<(T, Option<A>)> {
     // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
-    let mut addr: SockAddr = unsafe { mem::zeroed() };
-    let mut len = socklen::<SockAddr>();
-    let value = call((&raw mut addr).cast(), &mut len)?;
-    Ok((value, to_socket_addr(&addr, len)))
+    let mut returned = Returned { addr: unsafe { mem::zeroed() }, len: socklen::<SockAddr>() };
+    let value = call((&raw mut returned.addr).cast(), &mut returned.len)?;
+    Ok((value, A::read(&returned)))
 }
 
 /// The address the kernel wrote in `addr`, `len` bytes of it.
@@ -101,6 +216,35 @@ pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<So
             Some(SocketAddr::V6(SocketAddrV6::new(ip, port, sin6.sin6_flowinfo, sin6.sin6_scope_id)))
         }
         _ => None,
+    }
+}
+
+/// The Unix-domain name the kernel wrote in `addr`, `len` bytes of it. An unnamed socket comes
+/// back as the family alone, or — the sender of a datagram from an unbound socket — as no
+/// bytes at all.
+fn to_unix_name(addr: &SockAddr, len: libc::socklen_t) -> Option<UnixName> {
+    let len = len as usize;
+    let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
+    // SAFETY: as in `to_socket_addr`: the family field is common to every member.
+    let family = libc::c_int::from(unsafe { addr.un.sun_family });
+    if len == 0 {
+        return Some(UnixName::Unnamed);
+    }
+    if family != libc::AF_UNIX {
+        return None;
+    }
+    if len <= offset {
+        return Some(UnixName::Unnamed);
+    }
+    // SAFETY: the family says the kernel wrote a `sockaddr_un`; the union was zeroed.
+    let path = unsafe { addr.un.sun_path };
+    let bytes: Vec<u8> = path[..(len - offset).min(path.len())].iter().map(|&c| c as u8).collect();
+    match bytes.split_first() {
+        Some((0, name)) => Some(UnixName::Abstract(name.to_vec())),
+        _ => {
+            let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+            Some(UnixName::Path(bytes[..end].to_vec()))
+        }
     }
 }
 
@@ -148,9 +292,9 @@ mod tests {
     fn short_or_foreign_addresses_are_none() {
         let raw = RawAddr::new(&"[::1]:1".parse().unwrap());
         assert_eq!(to_socket_addr(&raw.addr, raw.len - 1), None);
-        let (_, none) = returning_addr(|_, _| Ok(())).unwrap();
+        let (_, none): ((), Option<SocketAddr>) = returning_addr(|_, _| Ok(())).unwrap();
         assert_eq!(none, None);
-        let (_, unix) = returning_addr(|addr, len| {
+        let (_, unix): ((), Option<SocketAddr>) = returning_addr(|addr, len| {
             // SAFETY: `addr` has room for a family field; `len` is live.
             unsafe {
                 (*addr).sa_family = libc::AF_UNIX as libc::sa_family_t;
@@ -160,6 +304,68 @@ mod tests {
         })
         .unwrap();
         assert_eq!(unix, None);
+    }
+
+    /// What the kernel would read from `RawAddr::unix(name)`, read back the way it writes.
+    fn unix_round_trip(name: &UnixName) -> Option<UnixName> {
+        let raw = RawAddr::unix(name).unwrap();
+        to_unix_name(&raw.addr, raw.len)
+    }
+
+    #[test]
+    fn unix_names_round_trip_with_exact_lengths() {
+        let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
+        let longest = vec![b'p'; UNIX_NAME_MAX];
+        for name in [
+            UnixName::Unnamed,
+            UnixName::Path(b"/tmp/x.sock".to_vec()),
+            UnixName::Path(longest.clone()),
+            UnixName::Abstract(Vec::new()),
+            UnixName::Abstract(b"a\0b\xff".to_vec()),
+            UnixName::Abstract(longest.clone()),
+        ] {
+            assert_eq!(name.check(), Ok(()), "{name:?}");
+            assert_eq!(unix_round_trip(&name), Some(name.clone()));
+        }
+        // A path carries its NUL; an abstract name its leading NUL and nothing after.
+        assert_eq!(RawAddr::unix(&UnixName::Path(b"/a".to_vec())).unwrap().len() as usize, offset + 3);
+        assert_eq!(RawAddr::unix(&UnixName::Abstract(b"ab".to_vec())).unwrap().len() as usize, offset + 3);
+        assert_eq!(RawAddr::unix(&UnixName::Unnamed).unwrap().len() as usize, offset);
+    }
+
+    #[test]
+    fn unix_names_that_do_not_fit_are_refused() {
+        let too_long = vec![b'p'; UNIX_NAME_MAX + 1];
+        let max = UNIX_NAME_MAX;
+        for (name, why) in [
+            (UnixName::Path(too_long.clone()), NameError::TooLong { len: max + 1, max }),
+            (UnixName::Abstract(too_long), NameError::TooLong { len: max + 1, max }),
+            (UnixName::Path(b"/tmp/a\0b".to_vec()), NameError::Nul(6)),
+            (UnixName::Path(Vec::new()), NameError::Empty),
+        ] {
+            assert_eq!(name.check(), Err(why));
+            assert_eq!(RawAddr::unix(&name).err().and_then(|e| e.raw_os_error()), Some(libc::EINVAL));
+        }
+    }
+
+    #[test]
+    fn unix_names_read_back_from_short_or_foreign_lengths() {
+        // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
+        let zeroed: SockAddr = unsafe { mem::zeroed() };
+        assert_eq!(to_unix_name(&zeroed, 0), Some(UnixName::Unnamed), "an unbound datagram sender");
+        assert_eq!(to_unix_name(&zeroed, 2), None, "another family");
+        let raw = RawAddr::new(&"127.0.0.1:1".parse().unwrap());
+        assert_eq!(to_unix_name(&raw.addr, raw.len), None);
+        let family_only = RawAddr::unix(&UnixName::Unnamed).unwrap();
+        assert_eq!(to_unix_name(&family_only.addr, family_only.len), Some(UnixName::Unnamed));
+        // A path the kernel wrote without a NUL, filling sun_path, is read to its end.
+        let mut full = RawAddr::unix(&UnixName::Path(vec![b'q'; UNIX_NAME_MAX])).unwrap();
+        // SAFETY: `full` was built as a `sockaddr_un`.
+        unsafe { full.addr.un.sun_path[UNIX_NAME_MAX] = b'r' as libc::c_char };
+        let whole = mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
+        let mut expected = vec![b'q'; UNIX_NAME_MAX];
+        expected.push(b'r');
+        assert_eq!(to_unix_name(&full.addr, whole), Some(UnixName::Path(expected)));
     }
 
     #[test]

@@ -54,6 +54,15 @@ impl std::os::fd::FromRawFd for crate::TcpConn {
     }
 }
 
+impl std::os::fd::FromRawFd for crate::UnixStream {
+    /// # Safety
+    /// `fd` must be an open, connected Unix stream socket that nothing else owns.
+    unsafe fn from_raw_fd(fd: RawFd) -> crate::UnixStream {
+        // SAFETY: the caller promises `fd` is open and ours to own.
+        crate::UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

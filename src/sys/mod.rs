@@ -10,6 +10,7 @@
 //! taking and returning those types.
 
 pub(crate) mod addr;
+pub(crate) mod ancillary;
 pub(crate) mod fd;
 #[cfg(has_mmsg)]
 pub(crate) mod msg;
@@ -30,6 +31,8 @@ pub(crate) const AF_UNSPEC: i32 = libc::AF_UNSPEC;
 pub(crate) enum Domain {
     Ipv4,
     Ipv6,
+    /// Unix-domain sockets (`AF_UNIX`).
+    Unix,
 }
 
 impl Domain {
@@ -42,6 +45,7 @@ impl Domain {
         match self {
             Domain::Ipv4 => libc::AF_INET,
             Domain::Ipv6 => libc::AF_INET6,
+            Domain::Unix => libc::AF_UNIX,
         }
     }
 }

@@ -143,9 +143,13 @@ pub(crate) fn set_recv_timeout(fd: BorrowedFd<'_>, timeout: Option<Duration>) ->
     set_plain(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &timeval_bytes(timeout))
 }
 
-/// A timeout as the bytes of a `struct timeval` (zero for `None`: for ever).
+/// A timeout as the bytes of a `struct timeval` (zero for `None`: for ever), a part of a
+/// microsecond rounded up so the kernel's wait is never shorter.
 pub(crate) fn timeval_bytes(timeout: Option<Duration>) -> Vec<u8> {
-    let (secs, micros) = timeout.map_or((0, 0), |d| (d.as_secs(), d.subsec_micros()));
+    let (mut secs, mut micros) = timeout.map_or((0, 0), |d| (d.as_secs(), d.subsec_nanos().div_ceil(1000)));
+    if micros == 1_000_000 {
+        (secs, micros) = (secs.saturating_add(1), 0);
+    }
     let tv =
         libc::timeval { tv_sec: libc::time_t::try_from(secs).unwrap_or(libc::time_t::MAX), tv_usec: micros.into() };
     // SAFETY: `tv` is a plain C struct of integers without padding on the platforms whose
@@ -204,6 +208,31 @@ pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize
     cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
     buf.truncate(len as usize);
     Ok(buf)
+}
+
+/// `SO_PEERCRED`: who is at the other end of a Unix socket (the process that connected, or
+/// made the pair), as the kernel recorded it then.
+#[cfg(has_so_peercred)]
+pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+    let bytes = get_bytes(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, mem::size_of::<libc::ucred>())?;
+    if bytes.len() != mem::size_of::<libc::ucred>() {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: `bytes` holds a whole `ucred` the kernel wrote, which is plain integers.
+    let c = unsafe { bytes.as_ptr().cast::<libc::ucred>().read_unaligned() };
+    Ok(crate::unix::Credentials { pid: c.pid, uid: c.uid, gid: c.gid })
+}
+
+/// Where the platform has no `SO_PEERCRED`.
+#[cfg(not(has_so_peercred))]
+pub(crate) fn peer_credentials(_fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+    Err(io::Error::from_raw_os_error(libc::ENOPROTOOPT))
+}
+
+/// `SO_SNDTIMEO` set to `timeout`, rounded up to whole microseconds (zero: no timeout, as
+/// the kernel reads it).
+pub(crate) fn set_send_timeout(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<()> {
+    set_plain(fd, libc::SOL_SOCKET, libc::SO_SNDTIMEO, &timeval_bytes(Some(timeout)))
 }
 
 #[cfg(test)]

@@ -76,7 +76,7 @@ pub(crate) fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiErr
         // SAFETY: `node` is a non-null element of the list getaddrinfo returned, still alive.
         let info = unsafe { &*node };
         if !info.ai_addr.is_null() {
-            let copied = returning_addr(|addr, room| {
+            let copied = returning_addr::<_, std::net::SocketAddr>(|addr, room| {
                 // SAFETY: `room` points at the helper's live length and `addr` at room for that
                 // many bytes; `ai_addr` points at `ai_addrlen` readable bytes that do not
                 // overlap it. Only an address that fits is copied: a longer one is of a family

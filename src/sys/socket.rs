@@ -3,25 +3,25 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::addr::{RawAddr, returning_addr};
+use super::addr::{KernelAddr, returning_addr};
 use super::fd::own;
 use super::{Domain, MsgFlags, SockType, cvt};
 
-/// Added to every send so a closed peer is `EPIPE`, never SIGPIPE.
+/// Added to every send (here and in `ancillary`'s `sendmsg`) so a closed peer is `EPIPE`, never SIGPIPE.
 #[cfg(has_msg_nosignal)]
-const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
+pub(super) const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
 /// Where `MSG_NOSIGNAL` is missing, `SO_NOSIGPIPE` is set on the socket instead.
 #[cfg(not(has_msg_nosignal))]
-const NOSIGNAL: libc::c_int = 0;
+pub(super) const NOSIGNAL: libc::c_int = 0;
 
 /// The most one send or receive asks the kernel for. Its answer is an `ssize_t`; Linux cuts
 /// each call at `MAX_RW_COUNT` (just under 2 GiB) by itself, while macOS refuses a length
 /// above `INT_MAX` with `EINVAL`. Asking for at most `INT_MAX - 1` makes a huge buffer a
 /// short read or write everywhere, never an error, which callers of `Read`/`Write` expect.
-const MAX_IO: usize = libc::c_int::MAX as usize - 1;
+pub(super) const MAX_IO: usize = libc::c_int::MAX as usize - 1;
 
 /// `socket(domain, ty | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0)`: one syscall where the platform
 /// has the type flags.
@@ -47,8 +47,30 @@ pub(crate) fn socket(domain: Domain, ty: SockType, nonblocking: bool) -> io::Res
     }
 }
 
-pub(crate) fn bind(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<()> {
-    let raw = RawAddr::new(addr);
+/// `socketpair(AF_UNIX, ty | SOCK_CLOEXEC, 0)`: two connected, unnamed, blocking sockets.
+pub(crate) fn socketpair(ty: SockType) -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    #[cfg(has_accept4)]
+    let ty = ty.raw() | libc::SOCK_CLOEXEC;
+    #[cfg(not(has_accept4))]
+    let ty = ty.raw();
+    // SAFETY: `fds` has room for the two descriptors the call writes; each is owned at once.
+    cvt(unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) })?;
+    let pair = (own(fds[0]), own(fds[1]));
+    #[cfg(not(has_accept4))]
+    {
+        use std::os::fd::AsFd;
+        for fd in [pair.0.as_fd(), pair.1.as_fd()] {
+            super::fd::set_cloexec(fd)?;
+            #[cfg(has_so_nosigpipe)]
+            super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_NOSIGPIPE, 1)?;
+        }
+    }
+    Ok(pair)
+}
+
+pub(crate) fn bind<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
+    let raw = addr.to_raw()?;
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
     cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }).map(drop)
 }
@@ -60,7 +82,7 @@ pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
 
 /// `accept4(fd, &addr, &len, SOCK_CLOEXEC)`: the new socket is blocking whatever the
 /// listener's mode, and the peer's address comes back without a `getpeername`.
-pub(crate) fn accept(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
+pub(crate) fn accept<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<A>)> {
     let (conn, peer) = returning_addr(|addr, len| {
         #[cfg(has_accept4)]
         // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
@@ -91,8 +113,8 @@ pub(crate) enum Progress {
     Pending,
 }
 
-pub(crate) fn connect(fd: BorrowedFd<'_>, addr: &SocketAddr) -> io::Result<Progress> {
-    let raw = RawAddr::new(addr);
+pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<Progress> {
+    let raw = addr.to_raw()?;
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
     match cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }) {
         Ok(_) => Ok(Progress::Done),
@@ -114,8 +136,8 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Resul
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, addrlen)`.
-pub(crate) fn send_to(fd: BorrowedFd<'_>, buf: &[u8], addr: &SocketAddr, flags: MsgFlags) -> io::Result<usize> {
-    let raw = RawAddr::new(addr);
+pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, flags: MsgFlags) -> io::Result<usize> {
+    let raw = addr.to_raw()?;
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
     let n =
@@ -133,12 +155,12 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::R
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`; the sender is `None` when the kernel
-/// gave no IPv4/IPv6 address.
-pub(crate) fn recv_from(
+/// gave no address of type `A`.
+pub(crate) fn recv_from<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     flags: MsgFlags,
-) -> io::Result<(usize, Option<SocketAddr>)> {
+) -> io::Result<(usize, Option<A>)> {
     let len = buf.len().min(MAX_IO);
     returning_addr(|addr, addr_len| {
         // SAFETY: `buf` is valid for writes of `len` bytes; `addr` has room for `*addr_len`.
@@ -180,12 +202,12 @@ pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, 
 
 /// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
 /// the kernel wrote, as [`recv_appending`] does.
-pub(crate) fn recv_from_appending(
+pub(crate) fn recv_from_appending<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: &mut Vec<u8>,
     max: usize,
     flags: MsgFlags,
-) -> io::Result<(usize, Option<SocketAddr>)> {
+) -> io::Result<(usize, Option<A>)> {
     let room = room(buf, max);
     let len = room.len();
     let ptr = room.as_mut_ptr();
@@ -209,14 +231,14 @@ pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
     cvt(unsafe { libc::shutdown(fd.as_raw_fd(), how) }).map(drop)
 }
 
-/// `getsockname(2)`; `None` when the socket's address is not IPv4/IPv6.
-pub(crate) fn sock_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
+/// `getsockname(2)`; `None` when the socket's address is not of type `A`.
+pub(crate) fn sock_name<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<Option<A>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
     returning_addr(|addr, len| cvt(unsafe { libc::getsockname(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
 }
 
-/// `getpeername(2)`; `None` when the peer's address is not IPv4/IPv6.
-pub(crate) fn peer_name(fd: BorrowedFd<'_>) -> io::Result<Option<SocketAddr>> {
+/// `getpeername(2)`; `None` when the peer's address is not of type `A`.
+pub(crate) fn peer_name<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<Option<A>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
     returning_addr(|addr, len| cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
 }
@@ -227,9 +249,9 @@ mod tests {
     use std::os::fd::AsFd;
 
     /// A UDP socket bound to a free loopback port, and that address.
-    fn udp() -> (OwnedFd, SocketAddr) {
+    fn udp() -> (OwnedFd, std::net::SocketAddr) {
         let fd = socket(Domain::Ipv4, SockType::Datagram, false).unwrap();
-        bind(fd.as_fd(), &"127.0.0.1:0".parse().unwrap()).unwrap();
+        bind(fd.as_fd(), &"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap()).unwrap();
         let at = sock_name(fd.as_fd()).unwrap().unwrap();
         (fd, at)
     }
@@ -256,6 +278,6 @@ mod tests {
         assert!(buf.is_empty());
         // No room at all: the datagram is consumed and reported, nothing written.
         send_to(fd, b"x", &at, MsgFlags::NONE).unwrap();
-        assert_eq!(recv_from_appending(fd, &mut Vec::new(), 8, flags).unwrap().0, 1);
+        assert_eq!(recv_from_appending::<std::net::SocketAddr>(fd, &mut Vec::new(), 8, flags).unwrap().0, 1);
     }
 }

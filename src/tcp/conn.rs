@@ -124,7 +124,7 @@ impl TcpConn {
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
-        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Recv, self.target(), cause))?;
+        let timeout = timeout.into();
         with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
             sys::socket::recv(fd, buf, flags)
         })
@@ -159,7 +159,7 @@ impl TcpConn {
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Send, self.target(), cause))?;
+        let timeout = timeout.into();
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
             .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }

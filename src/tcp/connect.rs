@@ -83,7 +83,9 @@ fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
     }
     let peer = if to.ip().is_unspecified() {
         // The kernel connected to this host: ask which address it took.
-        sys::socket::peer_name(fd).map_err(Error::os(Op::GetPeerName, &at))?.map_or(address, IpAddr::from)
+        sys::socket::peer_name::<std::net::SocketAddr>(fd)
+            .map_err(Error::os(Op::GetPeerName, &at))?
+            .map_or(address, IpAddr::from)
     } else {
         address
     };

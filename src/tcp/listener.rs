@@ -99,8 +99,8 @@ impl TcpListener {
     pub fn accept(&self, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let fd = self.sock.fd(Op::Accept)?;
         let named = |cause| Error::new(Op::Accept, self.addr().map_or(Target::None, Target::Addr), cause);
-        let timeout = timeout.into().check().map_err(named)?;
-        match self.acceptor.accept(fd, &self.sock.timer, timeout, || sys::socket::accept(fd)) {
+        let timeout = timeout.into();
+        match self.acceptor.accept(fd, &self.sock.timer, timeout, || sys::socket::accept::<std::net::SocketAddr>(fd)) {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
             Err(cause) => Err(named(cause)),
         }

@@ -1,0 +1,475 @@
+//! [`UnixStream`], a connected Unix-domain stream socket.
+
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::time::Instant;
+
+use crate::error::{Cause, Error, Op, Result, Target};
+use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::sys;
+use crate::sys::socket::Progress;
+use crate::sys::wait::Interest;
+use crate::sys::{Domain, SockType};
+use crate::timeout::Timeout;
+use crate::unix::{Credentials, ReceivedFds, UnixAddr, name_of, peer_credentials, recv_fds, send_fds, target};
+
+/// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
+/// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the
+/// counterpart of [`TcpConn`](crate::TcpConn) and `std::os::unix::net::UnixStream`.
+///
+/// [`Read`] and [`Write`] (on `UnixStream` and `&UnixStream`) wait as long as it takes;
+/// [`recv`](UnixStream::recv) and [`send`](UnixStream::send) take a timeout per call. Sends
+/// never raise SIGPIPE: a closed peer is an `EPIPE` error. It can pass descriptors
+/// ([`send_with_fds`](UnixStream::send_with_fds)) and tell who the peer is
+/// ([`peer_credentials`](UnixStream::peer_credentials)). The descriptor is close-on-exec and
+/// blocking; dropping the stream closes it.
+///
+/// ```
+/// use chapel_socket::UnixStream;
+/// use std::io::{Read, Write};
+/// let (mut a, mut b) = UnixStream::pair()?;
+/// a.write_all(b"hello")?;
+/// let mut got = [0; 5];
+/// b.read_exact(&mut got)?;
+/// assert_eq!(&got, b"hello");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct UnixStream {
+    pub(crate) sock: Sock,
+    /// The peer's name, when the call that made the stream learnt it.
+    peer: Option<UnixAddr>,
+}
+
+impl UnixStream {
+    pub(crate) fn new(sock: Sock, peer: Option<UnixAddr>) -> UnixStream {
+        UnixStream { sock, peer }
+    }
+
+    fn target(&self) -> Target {
+        target(self.peer.as_ref())
+    }
+
+    /// A stream connected to the listener at `addr`. A Unix connect is local: it succeeds or
+    /// fails at once unless the listener's queue is full, and only that case waits, at most
+    /// `timeout`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamconnect)): indefinite —
+    /// `socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2 (as `std`). With a timeout
+    /// — `socket(…|SOCK_NONBLOCK)`, `connect`, `ioctl(FIONBIO, 0)`: 3. When the listener's
+    /// queue is full (`connect → EAGAIN`), the socket is made blocking and the kernel waits in
+    /// `connect` itself, bounded by `SO_SNDTIMEO` set to the time left (`poll` cannot wait
+    /// for this: an unconnected Unix socket always polls writable); `SO_SNDTIMEO` is cleared
+    /// again once connected.
+    ///
+    #[doc = man_links!(socket(2), connect(2), ioctl(2), setsockopt(2), unix(7))]
+    ///
+    /// # Errors
+    /// `TimedOut` when the listener's queue stayed full for `timeout`; the kernel's error, naming
+    /// the address: `NotFound` for a path with no socket file, `ConnectionRefused` for a file
+    /// nobody listens on (a stale one) or an abstract name nobody has. The socket is closed on
+    /// every error.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixStream};
+    /// use std::io::ErrorKind;
+    /// let nobody = UnixAddr::from_abstract(format!("chapel-doc-nobody-{}", std::process::id()))?;
+    /// let err = UnixStream::connect(&nobody, 1.0).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    /// assert!(err.to_string().starts_with("connect to @chapel-doc-nobody-"), "{err}");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn connect(addr: &UnixAddr, timeout: impl Into<Timeout>) -> Result<UnixStream> {
+        let timeout = timeout.into();
+        let at = Target::Unix(addr.clone());
+        let bounded = !timeout.is_indefinite();
+        let sock = Sock::new(
+            sys::socket::socket(Domain::Unix, SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?,
+        );
+        let fd = sock.fd(Op::Connect)?;
+        connect_bounded(fd, addr, timeout).map_err(|cause| Error::new(Op::Connect, at, cause))?;
+        Ok(UnixStream::new(sock, Some(addr.clone())))
+    }
+
+    /// Two streams connected to each other, unnamed (Linux's `socketpair`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreampair)):
+    /// `socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)` — 1.
+    ///
+    #[doc = man_links!(socketpair(2))]
+    ///
+    /// # Errors
+    /// The kernel's error from `socketpair` (such as `EMFILE`).
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.send(b"x", 1.0)?;
+    /// assert_eq!(b.recv(&mut [0; 4], 1.0)?, 1);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn pair() -> Result<(UnixStream, UnixStream)> {
+        let (a, b) = sys::socket::socketpair(SockType::Stream).map_err(Error::os(Op::SocketPair, &Target::None))?;
+        let unnamed = || Some(UnixAddr::unnamed());
+        Ok((UnixStream::new(Sock::new(a), unnamed()), UnixStream::new(Sock::new(b), unnamed())))
+    }
+
+    /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
+    /// first byte; `Ok(0)` is end of stream.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamrecv)): as
+    /// [`TcpConn::recv`](crate::TcpConn::recv), the same wait: one blocking `recvfrom` in
+    /// steady state, timed by the `SO_RCVTIMEO` the crate arms; data ready with a new timeout:
+    /// `recvfrom(MSG_DONTWAIT)`, 1; else `setsockopt(SO_RCVTIMEO)` and the blocking
+    /// `recvfrom`; any remainder by `ppoll`.
+    ///
+    #[doc = man_links!(recv(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// `TimedOut` when nothing arrived within `timeout`; a closed stream; the kernel's error
+    /// (`ECONNRESET` when the peer closed with unread data); `WouldBlock` from an indefinite
+    /// wait bounded by your own `SO_RCVTIMEO`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::ErrorKind;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert_eq!(a.recv(&mut [0; 8], 0.01).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::Recv)?;
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::recv(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+    }
+
+    /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
+    /// was written. A closed peer is an `EPIPE` error, never SIGPIPE.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamsend)): as
+    /// [`TcpConn::send`](crate::TcpConn::send) — room: `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1;
+    /// full: `sendto → EAGAIN`, `poll([POLLOUT], ms)`, `sendto`; indefinite: one blocking
+    /// `sendto(MSG_NOSIGNAL)`.
+    ///
+    #[doc = man_links!(send(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// `TimedOut` when there was no room within `timeout`; a closed stream; the kernel's error
+    /// (`EPIPE` for a closed peer); `WouldBlock` from an indefinite wait bounded by your own
+    /// `SO_SNDTIMEO`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::ErrorKind;
+    /// let (a, b) = UnixStream::pair()?;
+    /// drop(b);
+    /// assert_eq!(a.send(b"x", 1.0).unwrap_err().kind(), ErrorKind::BrokenPipe);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::Send)?;
+        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
+            sys::socket::send(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+    }
+
+    /// Sends `buf` with the descriptors `fds` (`SCM_RIGHTS`): the peer receives its own
+    /// duplicates with [`recv_with_fds`](UnixStream::recv_with_fds); this process keeps its
+    /// descriptors. Waits at most `timeout` for room; returns the bytes sent (the
+    /// descriptors go with the first of them, so send at least one byte).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-descriptor-passing)): room —
+    /// `sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` with one `SCM_RIGHTS` message, 1; full — `sendmsg →
+    /// EAGAIN`, `poll([POLLOUT], ms)`, `sendmsg`; indefinite — one blocking `sendmsg`.
+    ///
+    #[doc = man_links!(sendmsg(2), unix(7), cmsg(3))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for more than [`MAX_FDS`](crate::MAX_FDS) descriptors; `TimedOut`; a closed
+    /// stream; the kernel's error (`EBADF` for a descriptor that is not open, `ETOOMANYREFS`
+    /// beyond the kernel's nesting limit, `EPIPE` for a closed peer).
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::{Read, Write};
+    /// use std::os::fd::{AsFd, OwnedFd};
+    /// let (a, b) = UnixStream::pair()?;
+    /// let (mut mine, theirs) = UnixStream::pair()?;
+    /// // Pass one end of a second pair over the first (the socket types have no `AsFd`,
+    /// // since they can be closed: hand the descriptor over first).
+    /// let theirs = OwnedFd::try_from(theirs)?;
+    /// a.send_with_fds(b"take this", &[theirs.as_fd()], 1.0)?;
+    /// drop(theirs);
+    /// let mut buf = [0; 16];
+    /// let got = b.recv_with_fds(&mut buf, 4, 1.0)?;
+    /// assert_eq!((&buf[..got.len], got.fds.len()), (&b"take this"[..], 1));
+    /// let mut passed = UnixStream::from(got.fds.into_iter().next().unwrap());
+    /// passed.write_all(b"via the passed fd")?;
+    /// let mut echo = [0; 17];
+    /// mine.read_exact(&mut echo)?;
+    /// assert_eq!(&echo, b"via the passed fd");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMsg)?;
+        send_fds(fd, buf, fds, None, timeout.into()).map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
+    }
+
+    /// Receives bytes and the descriptors sent with them, with room for up to `max_fds`
+    /// descriptors (at most [`MAX_FDS`](crate::MAX_FDS)), waiting at most `timeout`. Every
+    /// descriptor is owned by the result (an `OwnedFd`, close-on-exec from the receiving
+    /// call): dropping it closes it, once. When more came than `max_fds`, the kernel closes
+    /// the rest and [`fds_truncated`](ReceivedFds::fds_truncated) says so.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-descriptor-passing)): data ready —
+    /// `recvmsg(MSG_DONTWAIT|MSG_CMSG_CLOEXEC)`, 1; nothing yet — `recvmsg → EAGAIN`,
+    /// `poll([POLLIN], ms)`, `recvmsg`; indefinite — one blocking `recvmsg(MSG_CMSG_CLOEXEC)`.
+    ///
+    #[doc = man_links!(recvmsg(2), unix(7), cmsg(3))]
+    ///
+    /// # Errors
+    /// As [`recv`](UnixStream::recv), with op `recvmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.send(b"no fds", 1.0)?;
+    /// let got = b.recv_with_fds(&mut [0; 16], 4, 1.0)?;
+    /// assert_eq!((got.len, got.fds.len(), got.fds_truncated), (6, 0, false));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_with_fds(&self, buf: &mut [u8], max_fds: usize, timeout: impl Into<Timeout>) -> Result<ReceivedFds> {
+        let fd = self.sock.fd(Op::RecvMsg)?;
+        recv_fds(fd, &self.sock.timer, buf, max_fds, timeout.into(), false)
+            .map(|(got, _)| got)
+            .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
+    }
+
+    /// The process, user and group at the other end, as the kernel recorded them when the
+    /// stream was connected (`SO_PEERCRED`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-peer-credentials)):
+    /// `getsockopt(SOL_SOCKET, SO_PEERCRED)` — 1.
+    ///
+    #[doc = man_links!(getsockopt(2), unix(7))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error; `ENOPROTOOPT` where the platform has no
+    /// `SO_PEERCRED`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert_eq!(a.peer_credentials()?.pid, std::process::id() as i32);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peer_credentials(&self) -> Result<Credentials> {
+        peer_credentials(self.sock.fd(Op::GetPeerCred)?, self.target())
+    }
+
+    /// This end's name (`getsockname`): unnamed for a connecting or paired stream, the
+    /// listener's name for an accepted one.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
+    ///
+    #[doc = man_links!(getsockname(2))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixStream};
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert!(a.local_addr()?.is_unnamed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn local_addr(&self) -> Result<UnixAddr> {
+        name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
+    }
+
+    /// The other end's name (`getpeername`): the listener's for a connected stream, unnamed
+    /// for most accepted ones (clients rarely bind).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
+    ///
+    #[doc = man_links!(getpeername(2))]
+    ///
+    /// # Errors
+    /// A closed stream; `ENOTCONN` when it is not connected.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixListener, UnixStream};
+    /// let name = UnixAddr::from_abstract(format!("chapel-doc-peer-{}", std::process::id()))?;
+    /// let server = UnixListener::bind(&name, 1)?;
+    /// assert_eq!(UnixStream::connect(&name, 1.0)?.peer_addr()?, name);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peer_addr(&self) -> Result<UnixAddr> {
+        name_of(self.sock.fd(Op::GetPeerName)?, Op::GetPeerName)
+    }
+
+    /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
+    ///
+    #[doc = man_links!(shutdown(2))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::net::Shutdown;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.shutdown(Shutdown::Write)?;
+    /// assert_eq!(b.recv(&mut [0; 8], 1.0)?, 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
+        let fd = self.sock.fd(Op::Shutdown)?;
+        sys::socket::shutdown(fd, how).map_err(|e| Error::new(Op::Shutdown, self.target(), Cause::Os(e)))
+    }
+
+    /// Closes the descriptor (one `close`). Every later call, `close` included, is a "closed"
+    /// error that makes no syscall.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-close-and-drop)): `close` — 1.
+    ///
+    #[doc = man_links!(close(2))]
+    ///
+    /// # Errors
+    /// The stream was already closed; the kernel's error from `close` (the descriptor is
+    /// released all the same).
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (mut a, _b) = UnixStream::pair()?;
+    /// a.close()?;
+    /// assert!(a.close().unwrap_err().is_closed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn close(&mut self) -> Result<()> {
+        self.sock.close()
+    }
+
+    /// The descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// assert!(UnixStream::pair()?.0.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+}
+
+/// The connect of [`UnixStream::connect`] on its fresh socket: blocking when `timeout` is
+/// indefinite; otherwise non-blocking, and on a full queue the kernel's own bounded wait.
+fn connect_bounded(fd: BorrowedFd<'_>, addr: &UnixAddr, timeout: Timeout) -> std::result::Result<(), Cause> {
+    let deadline = timeout.deadline();
+    let mut waiting = false;
+    loop {
+        match sys::socket::connect(fd, addr.name()) {
+            Ok(Progress::Done) => break,
+            // EINTR: a Unix connect is not under way after a signal; it is simply made again.
+            Ok(Progress::Pending) => continue,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let Some(deadline) = deadline else { return Err(Cause::Os(e)) };
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(Cause::TimedOut(timeout));
+                }
+                if !waiting {
+                    sys::fd::set_nonblocking(fd, false).map_err(Cause::Os)?;
+                    waiting = true;
+                }
+                sys::opt::set_send_timeout(fd, left).map_err(Cause::Os)?;
+            }
+            Err(e) => return Err(Cause::Os(e)),
+        }
+    }
+    if waiting {
+        sys::opt::set_send_timeout(fd, std::time::Duration::ZERO).map_err(Cause::Os)?;
+    } else if deadline.is_some() {
+        sys::fd::set_nonblocking(fd, false).map_err(Cause::Os)?;
+    }
+    Ok(())
+}
+
+impl Read for &UnixStream {
+    /// Waits as long as it takes (one blocking `recvfrom`).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+}
+
+impl Write for &UnixStream {
+    /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+
+    /// Nothing to do: writes go straight to the kernel.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Read for UnixStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl Write for UnixStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl IntoRawFd for UnixStream {
+    /// Gives up the descriptor without closing it; -1 for a closed stream.
+    fn into_raw_fd(mut self) -> RawFd {
+        self.sock.take(Op::IntoFd).map_or(-1, IntoRawFd::into_raw_fd)
+    }
+}
+
+impl From<OwnedFd> for UnixStream {
+    /// Adopts a connected Unix stream socket as it is (a passed one, say). A non-blocking one
+    /// answers indefinite reads and writes with `WouldBlock` instead of waiting.
+    fn from(fd: OwnedFd) -> UnixStream {
+        UnixStream::new(Sock::adopted(fd), None)
+    }
+}
+
+impl From<std::os::unix::net::UnixStream> for UnixStream {
+    fn from(stream: std::os::unix::net::UnixStream) -> UnixStream {
+        UnixStream::from(OwnedFd::from(stream))
+    }
+}
+
+impl TryFrom<UnixStream> for OwnedFd {
+    type Error = Error;
+
+    /// The descriptor, unless the stream was closed.
+    fn try_from(mut stream: UnixStream) -> Result<OwnedFd> {
+        stream.sock.take(Op::IntoFd)
+    }
+}
+
+impl TryFrom<UnixStream> for std::os::unix::net::UnixStream {
+    type Error = Error;
+
+    fn try_from(stream: UnixStream) -> Result<std::os::unix::net::UnixStream> {
+        OwnedFd::try_from(stream).map(std::os::unix::net::UnixStream::from)
+    }
+}
