@@ -564,7 +564,8 @@ fn nc_client_and_sockcat_listener_exchange_binary_both_ways() {
     if !have_nc() {
         return;
     }
-    let listener = sockcat(&["-l", "-v", "-N", "127.0.0.1", "0"], &binary());
+    // Only nc half-closes: see the next test.
+    let listener = sockcat(&["-l", "-v", "127.0.0.1", "0"], &binary());
     let port = port_of(&listener, "listening on ");
     let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
     let nc = start("nc", &["-N", "127.0.0.1", &port], &to_sockcat).succeed();
@@ -579,9 +580,11 @@ fn sockcat_client_and_nc_listener_exchange_binary_both_ways() {
         return;
     }
     let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+    // nc half-closes (-N); sockcat does not: seen here, an nc that had the peer's end of
+    // stream and its own stdin's sometimes quit before sending all it had read.
     let nc = start("nc", &["-l", "-v", "-N", "::1", "0"], &to_sockcat);
     let port = port_of(&nc, "Listening on");
-    let done = sockcat(&["-N", "-6", "-w", "5", "::1", &port], &binary()).succeed();
+    let done = sockcat(&["-6", "-w", "5", "::1", &port], &binary()).succeed();
     assert_eq!(nc.succeed().stdout, binary());
     assert_eq!(done.stdout, to_sockcat);
 }
@@ -632,4 +635,68 @@ fn nc_udp_client_and_sockcat_udp_listener_talk_both_ways() {
     let done = listener.succeed();
     assert_eq!(done.stdout, b"hello sockcat\n");
     assert_eq!(nc.finish().stdout, b"reply\0\xff");
+}
+
+// ---- curl, socat and python as peers of the other flags ----
+
+#[test]
+fn curl_fetches_a_page_sockcat_l_serves_from_stdin() {
+    let page = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhello, curl!\n";
+    let server = sockcat(&["-l", "-v", "127.0.0.1", "0"], page);
+    let url = format!("http://127.0.0.1:{}/from-sockcat", port_of(&server, "listening on "));
+    let curl = start("curl", &["-sS", "--max-time", "10", &url], b"").succeed();
+    assert_eq!(curl.stdout, b"hello, curl!\n");
+    let request = String::from_utf8(server.succeed().stdout).unwrap();
+    assert!(request.starts_with("GET /from-sockcat HTTP/1.1\r\n"), "{request}");
+    assert!(request.contains("User-Agent: curl/") && request.ends_with("\r\n\r\n"), "{request}");
+}
+
+#[test]
+fn socat_clients_one_after_another_to_sockcat_lk() {
+    if !have_socat() {
+        return;
+    }
+    let mut server = sockcat(&["-lk", "-v", "0"], b"");
+    let target = format!("TCP:127.0.0.1:{}", port_of(&server, "listening on "));
+    for i in 0..2 {
+        start("socat", &["-u", "STDIN", &target], format!("socat {i}\n").as_bytes()).succeed();
+        server.line_with("connection from");
+    }
+    // The second session is over once a third connection is accepted.
+    let third = connect(&format!("127.0.0.1:{}", target.rsplit(':').next().unwrap()).parse().unwrap(), PATIENCE);
+    server.line_with("connection from");
+    drop(third);
+    server.kill();
+    assert_eq!(server.finish().stdout, b"socat 0\nsocat 1\n");
+}
+
+/// A Python UDP receiver: prints the port of the first datagram's sender and its payload
+/// (hex), then answers it.
+const PY_UDP_RECEIVER: &str = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(10)\ns.bind(('127.0.0.1',0))\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nd,peer=s.recvfrom(65536)\nprint('%d %s'%(peer[1],d.hex()),flush=True)\ns.sendto(b'answer',peer)";
+
+#[test]
+fn udp_s_and_p_set_the_source_a_python_receiver_sees() {
+    let python = start("python3", &["-c", PY_UDP_RECEIVER], b"");
+    let port = port_of(&python, "port:");
+    // A free UDP port for the source: bound by the library, then released.
+    let source = {
+        let probe = UdpSocket::new(IPFamily::IPv4).unwrap();
+        bind(&probe, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
+        probe.addr().unwrap().port().to_string()
+    };
+    let done = sockcat(&["-u", "-w", "1", "-s", "127.0.0.1", "-p", &source, "127.0.0.1", &port], b"\x00src").succeed();
+    assert_eq!(String::from_utf8(python.succeed().stdout).unwrap(), format!("{source} 00737263\n"));
+    assert_eq!(done.stdout, b"answer");
+}
+
+#[test]
+fn udp_lk_hears_every_sender() {
+    let server = sockcat(&["-u", "-l", "-k", "-v", "-w", "1", "127.0.0.1", "0"], b"");
+    let at: IpAddr = format!("127.0.0.1:{}", port_of(&server, "listening on ")).parse().unwrap();
+    for i in 0..3u8 {
+        let sender = UdpSocket::new(IPFamily::IPv4).unwrap();
+        sender.send(&[b'a' + i, b'\n'], &at, PATIENCE).unwrap();
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.succeed().stdout, b"a\nb\nc\n");
 }
