@@ -172,9 +172,10 @@ impl Activity {
         self.last_ms.fetch_max(now, Ordering::Relaxed);
     }
 
-    /// When the session goes idle for `idle` unless a byte moves before.
-    fn idle_at(&self, idle: Duration) -> Instant {
-        self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed)) + idle
+    /// When the session goes idle for `idle` unless a byte moves before (`None`: beyond
+    /// what the clock can tell, never).
+    fn idle_at(&self, idle: Duration) -> Option<Instant> {
+        self.start.checked_add(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))?.checked_add(idle)
     }
 }
 
@@ -226,11 +227,13 @@ fn drive<L: Link>(link: &L, input: &mut Input, settings: Settings, session: u64,
             return Ok(End::Done);
         }
         input.grant()?;
-        let idle_at = settings.idle.map(|idle| activity.idle_at(idle));
+        let idle_at = settings.idle.and_then(|idle| activity.idle_at(idle));
         let deadline = [quit_at, idle_at].into_iter().flatten().min();
         let Some(event) = input.next(deadline) else {
             let now = Instant::now();
-            if quit_at.is_some_and(|at| now >= at) || settings.idle.is_some_and(|idle| now >= activity.idle_at(idle)) {
+            if quit_at.is_some_and(|at| now >= at)
+                || settings.idle.and_then(|idle| activity.idle_at(idle)).is_some_and(|at| now >= at)
+            {
                 return Ok(End::Done);
             }
             continue;
@@ -288,7 +291,7 @@ fn stdin_ended<L: Link>(link: &L, settings: Settings, quit_at: &mut Option<Insta
     match settings.quit_after {
         Some(after) if after.is_zero() => Some(Ok(End::Done)),
         Some(after) => {
-            *quit_at = Some(Instant::now() + after);
+            *quit_at = Instant::now().checked_add(after);
             None
         }
         None => None,
