@@ -325,7 +325,7 @@ fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
     let socat = start(&socat, &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
-    let sockcat = sockcat(&["connect", "127.0.0.1", &port, "--timeout", "5"], data.clone());
+    let sockcat = sockcat(&["-N", "-w", "5", "127.0.0.1", &port], data.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
     eprintln!("sockcat connect -> socat: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&s.stdout, &data, "socat's stdout");
@@ -336,7 +336,7 @@ fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
 fn socat_client_sends_8_mib_to_sockcat_listen() {
     let Some(socat) = support::tool("socat") else { return };
     let data = pattern(TRANSFER, 2);
-    let sockcat = sockcat(&["listen", "0", "--timeout", "10"], Vec::new());
+    let sockcat = sockcat(&["-l", "-v", "0"], Vec::new());
     let target = format!("TCP:127.0.0.1:{}", sockcat.port_after("listening on"));
     let started = Instant::now();
     let socat = start(&socat, &["-u", "STDIN", &target], data.clone());
@@ -354,7 +354,7 @@ fn sockcat_and_socat_exchange_8_mib_each_way_at_once_over_ipv6() {
     let socat = start(&socat, &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
-    let sockcat = sockcat(&["connect", "::1", &port, "--family", "6"], to_socat.clone());
+    let sockcat = sockcat(&["-N", "-6", "::1", &port], to_socat.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
     eprintln!("sockcat <-> socat over ::1: {} bytes each way in {:?}", TRANSFER, started.elapsed());
     assert_same(&s.stdout, &to_socat, "socat's stdout");

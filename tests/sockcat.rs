@@ -1,31 +1,155 @@
-//! The `sockcat` binary, run as a user would: its demo, its command line, and its commands
-//! against each other and against the library, over loopback only.
+//! The `sockcat` binary, run as a user would: its demo, its command line, and each of its nc
+//! flags against a peer nobody here wrote (OpenBSD nc, Python, curl, socat) or the library,
+//! over loopback only. A test needing nc or prlimit says it was skipped when the tool is
+//! missing, and fails instead under CI=true.
 
 mod support;
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chapel_socket::{BACKLOG_DEFAULT, IpAddr, connect, listen};
+use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, bind, connect, listen};
 use support::program::{Finished, Program};
 
-/// The longest any one sockcat run may take before the test kills it and fails.
+/// The longest any one program may run before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(20);
+
+/// How much later than asked a timed end may come on a loaded machine.
+const SLACK: Duration = Duration::from_secs(2);
+
+/// Every library wait on a peer, in seconds.
+const PATIENCE: f64 = 10.0;
+
+const SOCKCAT: &str = env!("CARGO_BIN_EXE_sockcat");
 
 /// Starts `sockcat args…` with `input` as its whole stdin.
 fn sockcat(args: &[&str], input: &[u8]) -> Program {
-    Program::start(env!("CARGO_BIN_EXE_sockcat"), args, input.to_vec(), LIMIT)
+    Program::start(SOCKCAT, args, input.to_vec(), LIMIT)
 }
 
-/// The address from sockcat's "listening on ADDR" line.
-fn listening_on(sockcat: &Program) -> IpAddr {
-    let line = sockcat.line_starting("listening on ");
-    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+fn start(program: &str, args: &[&str], input: &[u8]) -> Program {
+    Program::start(program, args, input.to_vec(), LIMIT)
 }
 
 fn run(args: &[&str]) -> Finished {
     sockcat(args, b"").finish()
 }
+
+/// The port at the end of `program`'s next stderr line holding `needle` (`ADDR:PORT` as sockcat
+/// prints it, `HOST PORT` as nc does).
+fn port_of(program: &Program, needle: &str) -> String {
+    let line = program.line_with(needle);
+    let port = line.rsplit([' ', ':']).find(|word| word.parse::<u16>().is_ok());
+    port.unwrap_or_else(|| panic!("no port in {line:?}")).to_string()
+}
+
+/// Whether `tool` is here to test against: outside CI a missing tool skips the test with one
+/// line on stderr; under CI=true it fails it.
+fn have(tool: &str, check: &[&str], says: &str) -> bool {
+    let found = Command::new(tool)
+        .args(check)
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&[out.stdout, out.stderr].concat()).contains(says));
+    if !found {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{tool} is not installed, and CI=true needs it");
+        eprintln!("skipped: {tool} is not installed");
+    }
+    found
+}
+
+/// OpenBSD's nc (Debian's netcat-openbsd), the tool sockcat speaks like.
+fn have_nc() -> bool {
+    have("nc", &["-h"], "OpenBSD netcat")
+}
+
+fn have_socat() -> bool {
+    have("socat", &["-V"], "socat version")
+}
+
+/// A port nobody listens on, held (bound, not listening) while the holder lives.
+fn closed_port() -> (support::ClosedPort, u16) {
+    let closed = support::closed_port(&"127.0.0.1:0".parse().unwrap());
+    let port = closed.addr.port();
+    (closed, port)
+}
+
+/// A library listener on loopback of `family`, and its port as text.
+fn library_listener(host: &str) -> (chapel_socket::TcpListener, String) {
+    let listener = listen(&IpAddr::create(host, 0, IPFamily::IPUnspec).unwrap(), true, BACKLOG_DEFAULT).unwrap();
+    let port = listener.addr().unwrap().port().to_string();
+    (listener, port)
+}
+
+/// Reads `conn` to its end of stream, each wait bounded.
+fn read_to_end(conn: &TcpConn) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0; 65536];
+    loop {
+        match conn.recv(&mut buf, PATIENCE).unwrap() {
+            0 => return all,
+            n => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Every byte value, twice, and a tail: binary data must pass untouched.
+fn binary() -> Vec<u8> {
+    (0..=255u8).chain(0..=255u8).chain(*b"\r\n\0end").collect()
+}
+
+/// A sockcat whose stdin stays open (held by the test) and whose stdout the test reads.
+struct Held {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Held {
+    fn start(args: &[&str]) -> Held {
+        let mut child = Command::new(SOCKCAT)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let mut err = child.stderr.take().unwrap();
+        let stderr = Some(thread::spawn(move || {
+            let mut text = String::new();
+            drop(err.read_to_string(&mut text));
+            text
+        }));
+        Held { child, stdin, stderr }
+    }
+
+    /// Waits (bounded) for the exit: its status, stderr, and how long since `since`.
+    fn wait(&mut self, since: Instant) -> (ExitStatus, String, Duration) {
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let took = since.elapsed();
+                return (status, self.stderr.take().unwrap().join().unwrap(), took);
+            }
+            assert!(since.elapsed() < LIMIT, "sockcat still running after {LIMIT:?}");
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        drop(self.child.kill());
+        drop(self.child.wait());
+        drop(self.stdin.take());
+    }
+}
+
+// ---- the demo and the command line ----
 
 #[test]
 fn demo_runs_every_step_and_exits_0() {
@@ -43,57 +167,239 @@ fn demo_runs_every_step_and_exits_0() {
 }
 
 #[test]
-fn help_prints_usage_and_exits_0() {
-    for flag in ["--help", "-h"] {
-        let done = run(&[flag]);
-        assert!(done.status.success());
+fn help_lists_the_flags_and_each_topic_has_its_own() {
+    for (args, first) in [
+        (&["--help"][..], "usage: sockcat [-46klNnuvz]"),
+        (&["-h"], "usage: sockcat [-46klNnuvz]"),
+        (&["-lvh"], "usage: sockcat [-46klNnuvz]"),
+        (&["demo", "--help"], "usage: sockcat demo"),
+        (&["-l", "--echo", "-h"], "usage: sockcat -l --echo"),
+    ] {
+        let done = run(args);
+        assert!(done.status.success(), "{args:?}");
         let out = String::from_utf8(done.stdout).unwrap();
-        assert!(out.starts_with("usage: sockcat COMMAND"), "{out}");
-        for command in ["demo", "listen", "connect", "udp-send", "udp-recv", "echo"] {
-            assert!(out.contains(&format!("\n  {command} ")), "{command} missing from\n{out}");
-        }
+        assert!(out.starts_with(first), "{args:?}: {out}");
         assert!(done.stderr.is_empty());
     }
+    let out = String::from_utf8(run(&["-h"]).stdout).unwrap();
+    for flag in ["-l", "-k", "-u", "-z", "-w SECS", "-q SECS", "-N", "-s ADDR", "-4, -6", "-n", "-v", "--echo", "demo"]
+    {
+        assert!(out.contains(&format!("\n  {flag} ")), "{flag} missing from\n{out}");
+    }
+}
+
+/// Runs sockcat with raw (possibly non-UTF-8) arguments.
+fn run_raw(args: &[&[u8]]) -> std::process::Output {
+    Command::new(SOCKCAT).args(args.iter().map(|a| OsStr::from_bytes(a))).stdin(Stdio::null()).output().unwrap()
 }
 
 #[test]
-fn bad_arguments_print_the_reason_and_usage_and_exit_2() {
+fn odd_arguments_exit_2_with_one_line_never_a_panic() {
     for (args, reason) in [
-        (&[][..], "sockcat: no command given"),
-        (&["bogus"], "sockcat: unknown command \"bogus\""),
-        (&["listen"], "sockcat: PORT is missing"),
-        (&["listen", "99999"], "sockcat: \"99999\" is not a port (0 to 65535)"),
-        (&["connect", "127.0.0.1", "1", "--timeout", "soon"], "sockcat: --timeout needs seconds >= 0, not \"soon\""),
-        (&["udp-recv", "0", "--count"], "sockcat: --count needs a value"),
-        (&["echo", "0", "--family", "4"], "sockcat: this command does not take --family"),
+        (&[&b"-l"[..], b"9\xff"][..], "argument 2 (\"9\\xFF\") is not valid UTF-8"),
+        (&[b"\xc3\x28", b"80"], "argument 1 (\"\\xC3(\") is not valid UTF-8"),
+        (&[b"-l", b"-p", b"-1"], "\"-p -1\" is not a port (0 to 65535)"),
+        (&[b"-l", b"99999"], "\"99999\" is not a port (0 to 65535)"),
+        (&[b"127.0.0.1", b"99999"], "\"99999\" is not a port (1 to 65535)"),
+        (&[b"-z"], "HOST and PORT are needed (or -l to listen)"),
+        (&[b"-Y", b"127.0.0.1", b"80"], "unknown option -Y"),
+        (&[b"--timeout", b"1"], "unknown option --timeout"),
+        (&[b"-x", b"proxy", b"h", b"80"], "nc's option -x is not supported by sockcat"),
+        (&[b"127.0.0.1", b"8080", b"9090"], "unexpected argument \"9090\" (one PORT; a range P1-P2 with -z)"),
+        (
+            &[b"-l", b"localhost.localdomain", b"9000"],
+            "\"localhost.localdomain\" is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)",
+        ),
+        (&[b"-w", b"-3", b"h", b"1"], "-w needs seconds above 0, not \"-3\""),
+        (&[b"-k", b"h", b"1"], "-k needs -l"),
+        (
+            &[b"-p", b"5000", b"127.0.0.1", b"80"],
+            "-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)",
+        ),
+        (&[b"demo", b"now"], "demo takes no options or arguments"),
+        (&[], "HOST and PORT are needed (or -l to listen)"),
     ] {
-        let done = run(args);
-        assert_eq!(done.status.code(), Some(2), "{args:?}");
-        assert_eq!(done.stderr.first().map(String::as_str), Some(reason), "{args:?}");
-        assert!(done.stderr.iter().any(|l| l.starts_with("usage: sockcat")), "{args:?}");
-        assert!(done.stdout.is_empty());
+        let out = run_raw(args);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr, format!("sockcat: {reason}; try 'sockcat --help'\n"), "{args:?}");
+        assert!(out.stdout.is_empty());
     }
 }
 
-/// A port nobody listens on: a socket bound to it (so no one else takes it) but not listening.
-fn closed_port() -> (socket2::Socket, u16) {
-    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    socket.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
-    let port = socket.local_addr().unwrap().as_socket().unwrap().port();
-    (socket, port)
+// ---- TCP: connect, listen, -N, -q, -w, -4/-6, -n ----
+
+#[test]
+fn listen_p_receives_a_python_clients_bytes() {
+    let listener = sockcat(&["-l", "-v", "-p", "0"], b"");
+    let port = port_of(&listener, "listening on 127.0.0.1:");
+    let script = "import socket,sys\nc=socket.create_connection(('127.0.0.1',int(sys.argv[1])),timeout=10)\nc.sendall(bytes(range(256))*64)\nc.close()";
+    start("python3", &["-c", script, &port], b"").succeed();
+    let done = listener.succeed();
+    assert_eq!(done.stdout, (0..=255u8).collect::<Vec<_>>().repeat(64));
+    assert!(done.stderr.iter().any(|l| l.starts_with("connection from 127.0.0.1:")), "{:?}", done.stderr);
+}
+
+#[test]
+fn printf_into_sockcat_n_delivers_and_a_python_server_sees_the_end() {
+    let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.settimeout(10)\ndata=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  data+=b\nc.sendall(b'python saw the end after %r' % data)\nc.close()";
+    let python = start("python3", &["-c", script], b"");
+    let port = port_of(&python, "port:");
+    let done = sockcat(&["-N", "127.0.0.1", &port], b"x").succeed();
+    python.succeed();
+    assert_eq!(done.stdout, b"python saw the end after b'x'");
+    assert!(done.stderr.is_empty(), "{:?}", done.stderr);
+}
+
+#[test]
+fn without_n_the_peer_gets_no_end_until_q() {
+    // -q 0.3: sockcat quits 0.3 s after its stdin ends; without -N the peer saw no end before.
+    let (listener, port) = library_listener("127.0.0.1");
+    let started = Instant::now();
+    let client = sockcat(&["-q", "0.3", "127.0.0.1", &port], b"abc");
+    let conn = listener.accept(PATIENCE).unwrap();
+    let mut got = [0; 3];
+    (&conn).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"abc");
+    let done = client.succeed();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+    assert!(done.stderr.is_empty());
+}
+
+#[test]
+fn q_0_quits_at_the_end_of_stdin() {
+    let (listener, port) = library_listener("127.0.0.1");
+    let (done, took) = support::timed(|| sockcat(&["-q", "0", "127.0.0.1", &port], b"bye").succeed());
+    assert!(took < SLACK, "{took:?}");
+    let conn = listener.accept(PATIENCE).unwrap();
+    assert_eq!(read_to_end(&conn), b"bye");
+    assert!(done.stdout.is_empty());
+}
+
+#[test]
+fn w_ends_a_session_idle_both_ways_though_stdin_stays_open() {
+    // `sleep 8 | sockcat -w 1 HOST P` against a server that accepts and says nothing.
+    let (listener, port) = library_listener("127.0.0.1");
+    let started = Instant::now();
+    let mut held = Held::start(&["-w", "1", "127.0.0.1", &port]);
+    let conn = listener.accept(PATIENCE).unwrap();
+    let (status, stderr, took) = held.wait(started);
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    // The session was closed, not abandoned.
+    assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+}
+
+#[test]
+fn w_counts_traffic_as_activity() {
+    // The server talks every 0.3 s for 1.5 s, then goes quiet: -w 1 ends about 1 s later.
+    let (listener, port) = library_listener("127.0.0.1");
+    let started = Instant::now();
+    let mut held = Held::start(&["-w", "1", "127.0.0.1", &port]);
+    let conn = listener.accept(PATIENCE).unwrap();
+    for _ in 0..5 {
+        thread::sleep(Duration::from_millis(300));
+        (&conn).write_all(b".").unwrap();
+    }
+    let (status, _, took) = held.wait(started);
+    assert!(status.success());
+    assert!(took >= Duration::from_millis(2500) && took < Duration::from_millis(2500) + SLACK, "{took:?}");
+}
+
+#[test]
+fn a_closed_stdout_ends_the_session_at_once_and_quietly() {
+    // `sockcat HOST P | head -c 10` against a flooding server, stdin left open.
+    let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\ntry:\n  while True: c.sendall(b'y'*65536)\nexcept OSError:\n  print('flood ended',file=sys.stderr,flush=True)";
+    let python = start("python3", &["-c", script], b"");
+    let port = port_of(&python, "port:");
+    let mut held = Held::start(&["127.0.0.1", &port]);
+    let mut head = [0; 10];
+    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"yyyyyyyyyy");
+    let closed = Instant::now();
+    drop(held.child.stdout.take());
+    let (status, stderr, took) = held.wait(closed);
+    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    python.line_with("flood ended");
+}
+
+#[test]
+fn a_peer_reset_ends_the_session_at_once_with_one_line() {
+    let script = "import socket,struct,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0))\nc.close()";
+    let python = start("python3", &["-c", script], b"");
+    let port = port_of(&python, "port:");
+    let started = Instant::now();
+    let mut held = Held::start(&["127.0.0.1", &port]);
+    let (status, stderr, took) = held.wait(started);
+    python.succeed();
+    assert!(took < SLACK, "{took:?}");
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        stderr,
+        format!("sockcat: recv on 127.0.0.1:{port}: {}\n", std::io::Error::from_raw_os_error(libc::ECONNRESET))
+    );
+}
+
+#[test]
+fn four_and_six_pick_the_family() {
+    // localhost is 127.0.0.1 everywhere (not every /etc/hosts gives it ::1).
+    for (flags, host, listening) in [(&["-4"][..], "localhost", "127.0.0.1"), (&["-6"], "::1", "::1")] {
+        let (listener, port) = library_listener(listening);
+        let client = sockcat(&[flags, &["-v", "-N", host, &port]].concat(), b"hi");
+        let conn = listener.accept(PATIENCE).unwrap();
+        assert_eq!(read_to_end(&conn), b"hi");
+        drop(conn);
+        let done = client.succeed();
+        let at = IpAddr::create(listening, port.parse().unwrap(), IPFamily::IPUnspec).unwrap();
+        assert_eq!(done.stderr, [format!("connected to {at}")]);
+    }
+    // -6 with no HOST listens on ::1; an IPv4 HOST under -6 is refused.
+    let listener = sockcat(&["-l", "-6", "-v", "0"], b"");
+    listener.line_starting("listening on [::1]:");
+    drop(listener);
+    let done = run(&["-6", "127.0.0.1", "80"]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
+}
+
+#[test]
+fn bracketed_ipv6_is_taken_as_printed() {
+    let listener = sockcat(&["-l", "-v", "[::1]", "0"], b"");
+    let line = listener.line_starting("listening on ");
+    let printed = line.strip_prefix("listening on ").unwrap().to_string();
+    assert!(printed.starts_with("[::1]:"), "{printed}");
+    let (host, port) = printed.rsplit_once(':').unwrap();
+    sockcat(&["-N", host, port], b"bracketed").succeed();
+    assert_eq!(listener.succeed().stdout, b"bracketed");
+}
+
+#[test]
+fn n_refuses_names_and_takes_numbers() {
+    let done = run(&["-n", "localhost", "80"]);
+    assert_eq!(done.status.code(), Some(2));
+    let (listener, port) = library_listener("127.0.0.1");
+    let client = sockcat(&["-n", "-N", "127.0.0.1", &port], b"numeric");
+    assert_eq!(read_to_end(&listener.accept(PATIENCE).unwrap()), b"numeric");
+    client.succeed();
 }
 
 #[test]
 fn connect_to_a_closed_port_fails_with_one_line_naming_the_address() {
-    let (_reserved, port) = closed_port();
-    let service = port.to_string();
-    for extra in [&[][..], &["--timeout", "2.5"]] {
-        let done = run(&[&["connect", "127.0.0.1", &service][..], extra].concat());
+    let (_held, port) = closed_port();
+    let port = port.to_string();
+    for extra in [&[][..], &["-w", "2.5"]] {
+        let done = run(&[extra, &["127.0.0.1", &port]].concat());
         assert_eq!(done.status.code(), Some(1));
-        assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
-        let line = &done.stderr[0];
-        assert!(line.starts_with(&format!("sockcat: connect to 127.0.0.1:{port}: ")), "{line}");
-        assert!(line.contains(&format!("(os error {})", libc::ECONNREFUSED)), "{line}");
+        assert_eq!(
+            done.stderr,
+            [format!(
+                "sockcat: connect to 127.0.0.1:{port}: {}",
+                std::io::Error::from_raw_os_error(libc::ECONNREFUSED)
+            )]
+        );
         assert!(done.stdout.is_empty());
     }
 }
@@ -101,94 +407,149 @@ fn connect_to_a_closed_port_fails_with_one_line_naming_the_address() {
 #[test]
 fn an_unresolvable_host_is_a_resolver_error() {
     // A name with a space fails inside glibc's resolver: no DNS query leaves the machine.
-    let done = run(&["connect", "no such host.invalid", "80"]);
+    let done = run(&["no such host.invalid", "80"]);
     assert_eq!(done.status.code(), Some(1));
     assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
     assert!(done.stderr[0].starts_with("sockcat: getaddrinfo no such host.invalid:80: "), "{:?}", done.stderr);
 }
 
 #[test]
-fn timeouts_expire_with_an_error_never_early() {
-    for (args, message) in [
-        (&["listen", "0", "--timeout", "0.2"][..], "sockcat: accept on 127.0.0.1:"),
-        (&["udp-recv", "::1", "0", "--timeout", "0.2"][..], "sockcat: recvfrom on [::1]:"),
-    ] {
-        let started = Instant::now();
-        let done = run(args);
-        assert!(started.elapsed() >= Duration::from_millis(200), "{args:?}");
-        assert_eq!(done.status.code(), Some(1), "{args:?}");
-        let last = done.stderr.last().unwrap();
-        assert!(last.starts_with(message) && last.ends_with("timed out after 200ms"), "{last}");
+fn listen_on_a_taken_port_fails() {
+    let (_taken, port) = library_listener("127.0.0.1");
+    let done = run(&["-l", "127.0.0.1", &port]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        done.stderr,
+        [format!("sockcat: bind to 127.0.0.1:{port}: {}", std::io::Error::from_raw_os_error(libc::EADDRINUSE))]
+    );
+}
+
+// ---- -z ----
+
+#[test]
+fn z_exits_0_for_an_open_port_and_1_for_a_closed_one_within_a_second() {
+    let (_listener, open) = library_listener("127.0.0.1");
+    let (_held, closed) = closed_port();
+    let closed = closed.to_string();
+    for (port, code) in [(&open, 0), (&closed, 1)] {
+        let (done, took) = support::timed(|| run(&["-z", "-w", "1", "127.0.0.1", port]));
+        assert_eq!(done.status.code(), Some(code), "port {port}: {:?}", done.stderr);
+        assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
+        assert!(done.stderr.is_empty() && done.stdout.is_empty(), "{:?}", done.stderr);
     }
 }
 
 #[test]
-fn listen_and_connect_pair_copies_both_ways() {
-    let listener = sockcat(&["listen", "0"], b"from the listener\n");
-    let at = listening_on(&listener);
-    assert_eq!(at.host(), "127.0.0.1");
-    let port = at.port().to_string();
-    let connector =
-        sockcat(&["connect", "localhost", &port, "--family", "4", "--timeout", "5"], b"from the connector\n");
-    let (c, l) = (connector.finish(), listener.finish());
-    assert!(c.status.success() && l.status.success(), "{:?} {:?}", c.stderr, l.stderr);
-    assert_eq!(c.stdout, b"from the listener\n");
-    assert_eq!(l.stdout, b"from the connector\n");
-    assert_eq!(c.stderr, [format!("connected to 127.0.0.1:{port}")]);
-    assert!(l.stderr.iter().any(|line| line.starts_with("connection from 127.0.0.1:")), "{:?}", l.stderr);
+fn z_does_not_wait_for_a_server_that_never_closes() {
+    // The port check: a server that accepts and keeps the connection open.
+    let (listener, port) = library_listener("127.0.0.1");
+    let (done, took) = support::timed(|| run(&["-z", "-w", "0.5", "127.0.0.1", &port]));
+    assert!(done.status.success());
+    assert!(took < SLACK, "{took:?}");
+    drop(listener);
 }
 
 #[test]
-fn listen_keep_serves_connections_one_after_another() {
-    let mut listener = sockcat(&["listen", "::1", "0", "--keep"], b"");
-    let at = listening_on(&listener);
-    assert_eq!(at.host(), "::1");
+fn zv_over_a_range_reports_each_port() {
+    // Two adjacent ports, one open: a listener on the first free pair found.
+    let (listener, first) = (0..50)
+        .find_map(|_| {
+            let (listener, port) = library_listener("127.0.0.1");
+            let next = port.parse::<u16>().ok()?.checked_add(1)?;
+            let probe = listen(&format!("127.0.0.1:{next}").parse().unwrap(), false, 1).ok()?;
+            drop(probe);
+            Some((listener, port.parse::<u16>().unwrap()))
+        })
+        .unwrap();
+    let range = format!("{first}-{}", first + 1);
+    let done = run(&["-zv", "-w", "1", "127.0.0.1", &range]);
+    assert!(done.status.success(), "{:?}", done.stderr);
+    assert_eq!(done.stderr[0], format!("connection to 127.0.0.1:{first} succeeded"));
+    assert!(done.stderr[1].starts_with(&format!("sockcat: connect to 127.0.0.1:{}: ", first + 1)), "{:?}", done.stderr);
+    drop(listener);
+}
+
+// ---- -k, --echo, and a bad day ----
+
+#[test]
+fn k_serves_nc_clients_one_after_another() {
+    if !have_nc() {
+        return;
+    }
+    let mut listener = sockcat(&["-l", "-k", "-v", "::1", "0"], b"");
+    let port = port_of(&listener, "listening on [::1]:");
     for i in 0..3 {
-        let mut conn = connect(&at, 5.0).unwrap();
-        conn.write_all(format!("connection {i}\n").as_bytes()).unwrap();
-        conn.shutdown(std::net::Shutdown::Write).unwrap();
-        // The listener's stdin is empty, so each connection gets its end of stream at once.
-        assert_eq!(conn.recv(&mut [0; 16], 5.0).unwrap(), 0);
+        start("nc", &["-N", "::1", &port], format!("nc {i}\n").as_bytes()).succeed();
     }
-    // Still serving: the fourth gets accepted too, then the listener is killed.
-    let conn = connect(&at, 5.0).unwrap();
-    assert_eq!(conn.recv(&mut [0; 16], 5.0).unwrap(), 0);
+    let conn = connect(&format!("[::1]:{port}").parse().unwrap(), PATIENCE).unwrap();
+    (&conn).write_all(b"library\n").unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&conn), b"");
     listener.kill();
     let done = listener.finish();
-    assert_eq!(String::from_utf8(done.stdout).unwrap(), "connection 0\nconnection 1\nconnection 2\n");
+    assert_eq!(String::from_utf8(done.stdout).unwrap(), "nc 0\nnc 1\nnc 2\nlibrary\n");
+}
+
+/// `prlimit --nofile=12 sockcat args…`, or `None` (skipped) without prlimit.
+fn limited(args: &[&str]) -> Option<Program> {
+    if !have("prlimit", &["--version"], "prlimit") {
+        return None;
+    }
+    Some(start("prlimit", &[&["--nofile=12", SOCKCAT][..], args].concat(), b""))
 }
 
 #[test]
-fn udp_send_to_udp_recv_count() {
-    let receiver = sockcat(&["udp-recv", "0", "--count", "3", "--timeout", "10"], b"");
-    let at = listening_on(&receiver);
-    let port = at.port().to_string();
-    let sender = sockcat(&["udp-send", "127.0.0.1", &port, "--timeout", "5"], b"one\ntwo two\nthree\nnot read\n");
-    let (s, r) = (sender.finish(), receiver.finish());
-    assert!(s.status.success(), "{:?}", s.stderr);
-    assert_eq!(s.stderr, [format!("sent 4 datagrams to {at}")]);
-    assert!(r.status.success(), "{:?}", r.stderr);
-    let out = String::from_utf8(r.stdout).unwrap();
-    let lines: Vec<(&str, &str)> = out.lines().map(|l| l.split_once(' ').unwrap()).collect();
-    assert_eq!(lines.iter().map(|(_, payload)| *payload).collect::<Vec<_>>(), ["one", "two two", "three"]);
-    // One socket sent them all, from the port its first send bound.
-    let from: IpAddr = lines[0].0.parse().unwrap();
-    assert!(from.port() != 0 && lines.iter().all(|(sender, _)| *sender == lines[0].0), "{out}");
+fn k_at_a_descriptor_limit_of_12_serves_20_clients_and_the_next() {
+    let Some(mut server) = limited(&["-l", "-k", "-v", "127.0.0.1", "0"]) else { return };
+    let at: IpAddr = format!("127.0.0.1:{}", port_of(&server, "listening on ")).parse().unwrap();
+    let clients: Vec<TcpConn> = (0..20).map(|_| connect(&at, PATIENCE).unwrap()).collect();
+    for (i, conn) in clients.iter().enumerate() {
+        conn.send(format!("client {i:02}\n").as_bytes(), PATIENCE).unwrap();
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+    }
+    for conn in &clients {
+        assert_eq!(read_to_end(conn), b"");
+    }
+    let next = connect(&at, PATIENCE).unwrap();
+    next.send(b"the next one\n", PATIENCE).unwrap();
+    next.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&next), b"");
+    server.kill();
+    let out = String::from_utf8(server.finish().stdout).unwrap();
+    let expected: String = (0..20).map(|i| format!("client {i:02}\n")).collect::<String>() + "the next one\n";
+    assert_eq!(out, expected);
 }
 
 #[test]
-fn udp_send_to_a_bad_host_fails() {
-    let done = run(&["udp-send", "localhost", "9"]);
-    assert_eq!(done.status.code(), Some(1));
-    assert_eq!(done.stderr.len(), 1);
-    assert!(done.stderr[0].starts_with("sockcat: parse address \"localhost\""), "{:?}", done.stderr);
+fn echo_at_a_descriptor_limit_outlives_emfile_and_keeps_live_clients() {
+    let Some(server) = limited(&["-l", "-k", "--echo", "-v", "127.0.0.1", "0"]) else { return };
+    let at: IpAddr = format!("127.0.0.1:{}", port_of(&server, "listening on ")).parse().unwrap();
+    // 20 clients at once: the server can hold only a few; the rest wait in its backlog.
+    let clients: Vec<TcpConn> = (0..20).map(|_| connect(&at, PATIENCE).unwrap()).collect();
+    for conn in &clients {
+        conn.send(b"ping", PATIENCE).unwrap();
+    }
+    server.line_with("Too many open files");
+    // The first ones are live and echo; closing each frees a descriptor for a waiting one.
+    for (i, conn) in clients.iter().enumerate() {
+        let mut back = [0; 4];
+        (&*conn).read_exact(&mut back).unwrap_or_else(|e| panic!("client {i}: {e}"));
+        assert_eq!(&back, b"ping");
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(read_to_end(conn), b"");
+    }
+    drop(clients);
+    let next = connect(&at, PATIENCE).unwrap();
+    (&next).write_all(b"next").unwrap();
+    next.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(read_to_end(&next), b"next");
 }
 
 #[test]
-fn echo_server_echoes_each_connection() {
-    let server = sockcat(&["echo", "0"], b"");
-    let at = listening_on(&server);
-    let conns: Vec<_> = (0..3).map(|_| connect(&at, 5.0).unwrap()).collect();
+fn echo_serves_connections_at_once() {
+    let server = sockcat(&["-l", "-k", "--echo", "-v", "0"], b"");
+    let at: IpAddr = format!("127.0.0.1:{}", port_of(&server, "listening on ")).parse().unwrap();
+    let conns: Vec<_> = (0..3).map(|_| connect(&at, PATIENCE).unwrap()).collect();
     for (i, mut conn) in conns.into_iter().enumerate().rev() {
         let message = format!("echo {i}").repeat(1000);
         conn.write_all(message.as_bytes()).unwrap();
@@ -200,14 +561,147 @@ fn echo_server_echoes_each_connection() {
     }
 }
 
+// ---- OpenBSD nc as the peer, both ways ----
+
 #[test]
-fn listen_on_a_taken_port_fails() {
-    let taken = listen(&"127.0.0.1:0".parse().unwrap(), false, BACKLOG_DEFAULT).unwrap();
-    let port = taken.addr().unwrap().port().to_string();
-    let done = run(&["listen", "127.0.0.1", &port]);
-    assert_eq!(done.status.code(), Some(1));
-    assert_eq!(
-        done.stderr,
-        [format!("sockcat: bind to 127.0.0.1:{port}: {}", std::io::Error::from_raw_os_error(libc::EADDRINUSE))]
-    );
+fn nc_client_and_sockcat_listener_exchange_binary_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    // Only nc half-closes: see the next test.
+    let listener = sockcat(&["-l", "-v", "127.0.0.1", "0"], &binary());
+    let port = port_of(&listener, "listening on ");
+    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+    let nc = start("nc", &["-N", "127.0.0.1", &port], &to_sockcat).succeed();
+    let done = listener.succeed();
+    assert_eq!(done.stdout, to_sockcat);
+    assert_eq!(nc.stdout, binary());
+}
+
+#[test]
+fn sockcat_client_and_nc_listener_exchange_binary_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+    // nc half-closes (-N); sockcat does not: seen here, an nc that had the peer's end of
+    // stream and its own stdin's sometimes quit before sending all it had read.
+    let nc = start("nc", &["-l", "-v", "-N", "::1", "0"], &to_sockcat);
+    let port = port_of(&nc, "Listening on");
+    let done = sockcat(&["-6", "-w", "5", "::1", &port], &binary()).succeed();
+    assert_eq!(nc.succeed().stdout, binary());
+    assert_eq!(done.stdout, to_sockcat);
+}
+
+#[test]
+fn z_agrees_with_nc_z() {
+    if !have_nc() {
+        return;
+    }
+    // -k: nc's probe and ours each take a connection.
+    let nc = start("nc", &["-l", "-k", "-v", "127.0.0.1", "0"], b"");
+    let open = port_of(&nc, "Listening on");
+    let (_held, closed) = closed_port();
+    let closed = closed.to_string();
+    for port in [&closed, &open] {
+        let theirs = start("nc", &["-z", "-w", "1", "127.0.0.1", port], b"").finish().status.code();
+        let ours = run(&["-z", "-w", "1", "127.0.0.1", port]).status.code();
+        assert_eq!(ours, theirs, "port {port}");
+    }
+}
+
+#[test]
+fn udp_w_delivers_a_datagram_to_nc_and_ends_idle() {
+    if !have_nc() {
+        return;
+    }
+    let nc = start("nc", &["-u", "-l", "-v", "127.0.0.1", "0"], b"");
+    let port = port_of(&nc, "Bound on");
+    let started = Instant::now();
+    let done = sockcat(&["-u", "-w", "1", "127.0.0.1", &port], b"datagram\0\xff").succeed();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    assert!(done.stderr.is_empty(), "{:?}", done.stderr);
+    let mut nc = nc;
+    nc.kill();
+    assert_eq!(nc.finish().stdout, b"datagram\0\xff");
+}
+
+#[test]
+fn nc_udp_client_and_sockcat_udp_listener_talk_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    // The listener's stdin is read once the first datagram has made nc its peer.
+    let listener = sockcat(&["-u", "-l", "-v", "-w", "1", "127.0.0.1", "0"], b"reply\0\xff");
+    let port = port_of(&listener, "listening on ");
+    let nc = start("nc", &["-u", "-w", "2", "127.0.0.1", &port], b"hello sockcat\n");
+    listener.line_with("connection from 127.0.0.1:");
+    let done = listener.succeed();
+    assert_eq!(done.stdout, b"hello sockcat\n");
+    assert_eq!(nc.finish().stdout, b"reply\0\xff");
+}
+
+// ---- curl, socat and python as peers of the other flags ----
+
+#[test]
+fn curl_fetches_a_page_sockcat_l_serves_from_stdin() {
+    let page = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhello, curl!\n";
+    let server = sockcat(&["-l", "-v", "127.0.0.1", "0"], page);
+    let url = format!("http://127.0.0.1:{}/from-sockcat", port_of(&server, "listening on "));
+    let curl = start("curl", &["-sS", "--max-time", "10", &url], b"").succeed();
+    assert_eq!(curl.stdout, b"hello, curl!\n");
+    let request = String::from_utf8(server.succeed().stdout).unwrap();
+    assert!(request.starts_with("GET /from-sockcat HTTP/1.1\r\n"), "{request}");
+    assert!(request.contains("User-Agent: curl/") && request.ends_with("\r\n\r\n"), "{request}");
+}
+
+#[test]
+fn socat_clients_one_after_another_to_sockcat_lk() {
+    if !have_socat() {
+        return;
+    }
+    let mut server = sockcat(&["-lk", "-v", "0"], b"");
+    let target = format!("TCP:127.0.0.1:{}", port_of(&server, "listening on "));
+    for i in 0..2 {
+        start("socat", &["-u", "STDIN", &target], format!("socat {i}\n").as_bytes()).succeed();
+        server.line_with("connection from");
+    }
+    // The second session is over once a third connection is accepted.
+    let third = connect(&format!("127.0.0.1:{}", target.rsplit(':').next().unwrap()).parse().unwrap(), PATIENCE);
+    server.line_with("connection from");
+    drop(third);
+    server.kill();
+    assert_eq!(server.finish().stdout, b"socat 0\nsocat 1\n");
+}
+
+/// A Python UDP receiver: prints the port of the first datagram's sender and its payload
+/// (hex), then answers it.
+const PY_UDP_RECEIVER: &str = "import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.settimeout(10)\ns.bind(('127.0.0.1',0))\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nd,peer=s.recvfrom(65536)\nprint('%d %s'%(peer[1],d.hex()),flush=True)\ns.sendto(b'answer',peer)";
+
+#[test]
+fn udp_s_and_p_set_the_source_a_python_receiver_sees() {
+    let python = start("python3", &["-c", PY_UDP_RECEIVER], b"");
+    let port = port_of(&python, "port:");
+    // A free UDP port for the source: bound by the library, then released.
+    let source = {
+        let probe = UdpSocket::new(IPFamily::IPv4).unwrap();
+        bind(&probe, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
+        probe.addr().unwrap().port().to_string()
+    };
+    let done = sockcat(&["-u", "-w", "1", "-s", "127.0.0.1", "-p", &source, "127.0.0.1", &port], b"\x00src").succeed();
+    assert_eq!(String::from_utf8(python.succeed().stdout).unwrap(), format!("{source} 00737263\n"));
+    assert_eq!(done.stdout, b"answer");
+}
+
+#[test]
+fn udp_lk_hears_every_sender() {
+    let server = sockcat(&["-u", "-l", "-k", "-v", "-w", "1", "127.0.0.1", "0"], b"");
+    let at: IpAddr = format!("127.0.0.1:{}", port_of(&server, "listening on ")).parse().unwrap();
+    for i in 0..3u8 {
+        let sender = UdpSocket::new(IPFamily::IPv4).unwrap();
+        sender.send(&[b'a' + i, b'\n'], &at, PATIENCE).unwrap();
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(server.succeed().stdout, b"a\nb\nc\n");
 }

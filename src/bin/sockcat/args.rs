@@ -1,239 +1,521 @@
-//! The command line, parsed by hand into a [`Command`].
+//! The command line, parsed by hand (getopt-style, as OpenBSD nc's) into a [`Command`].
 
-use chapel_socket::{IPFamily, Timeout};
+use std::ffi::OsString;
+use std::time::Duration;
 
-/// What `--help` prints, and what a bad command line prints after its one-line reason.
+use chapel_socket::{IPFamily, IpAddr, Timeout};
+
+/// What `--help` prints.
 pub const USAGE: &str = "\
-usage: sockcat COMMAND [ARGS] [OPTIONS]
+usage: sockcat [-46klNnuvz] [-p PORT] [-q SECS] [-s ADDR] [-w SECS] [HOST] [PORT]
+       sockcat -l [--echo] [-k] [-v] [-w SECS] [-p PORT | [HOST] PORT]
+       sockcat demo
 
-Commands (HOST is numeric, 127.0.0.1 or ::1, except for connect; it defaults to 127.0.0.1
-where it is optional; PORT 0 lets the kernel choose):
-  demo                                   a tour over loopback: echo servers, TCP and UDP
-                                         round trips, a timeout expiring; timings shown
-  listen [HOST] PORT [--timeout S] [--keep]
-                                         accept one TCP connection (--keep: one after
-                                         another), copy stdin to it and it to stdout
-  connect HOST SERVICE [--family 4|6] [--timeout S]
-                                         connect (HOST may be a name, SERVICE a port or a
-                                         service name), copy stdin to it and it to stdout
-  udp-send HOST PORT [--timeout S]       send each stdin line as one datagram
-  udp-recv [HOST] PORT [--timeout S] [--count N]
-                                         print each datagram as \"SENDER PAYLOAD\"
-  echo [HOST] PORT                       a TCP echo server (a thread per connection)
+OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
+  HOST PORT   connect over TCP; copy stdin to the peer and the peer to stdout
+  -l          listen for one connection ([HOST] PORT or -p PORT; HOST defaults
+              to loopback, 127.0.0.1 or ::1 with -6; 0.0.0.0 listens everywhere)
+  -k          with -l: after a connection ends, accept the next one
+  -u          UDP: each stdin read is a datagram; with -l the first sender is the
+              peer (with -k too: every sender is heard, stdin goes to the latest)
+  -z          probe: connect and close; exit 0 if a port is open, 1 if none is;
+              PORT may be a range P1-P2
+  -w SECS     give up connecting after SECS, and end a session idle (no byte
+              either way) for SECS
+  -q SECS     after the end of stdin, wait SECS then quit (negative: never)
+  -N          shut down the sending side at the end of stdin
+  -s ADDR     -u: the source address (numeric); -p PORT: the source port
+  -4, -6      IPv4 or IPv6 only
+  -n          never resolve: HOST and PORT must be numeric
+  -v          report listening, connections, probes and errors on stderr
+  -h, --help  this text (with demo or --echo: about that)
+  --echo      with -l: send back what each connection sends (with -k: serve
+              all connections at once, a thread each); stdin is not read
+  demo        a tour over loopback: echo servers, TCP and UDP round trips, a
+              timeout expiring; each step timed
 
-Options:
-  --timeout S   seconds (a real number, e.g. 0.5) to wait for the connection (accept,
-                connect) or for each datagram; default: wait for ever
-  --keep        listen: serve connections one after another
-  --family 4|6  connect: resolve HOST to IPv4 or IPv6 addresses only
-  --count N     udp-recv: stop after N datagrams
-  -h, --help    this text
+A session ends when the peer has finished and so has stdin (or at -q, -w), and
+at once when anything fails; a closed stdout ends it quietly. A name is
+resolved only as the HOST of a TCP connect; elsewhere HOST is numeric (or
+localhost: loopback). Exit status: 0 done, 1 an error (one line on stderr) or
+no open port for -z, 2 a bad command line.";
 
-A TCP session ends when both sides have finished sending: at the end of stdin sockcat shuts
-down its sending side and keeps reading until the peer's end of stream. Listening addresses
-go to stderr (\"listening on 127.0.0.1:PORT\"); errors go to stderr as one line, with exit
-status 1; a bad command line exits with status 2.";
+/// What `sockcat demo --help` prints.
+pub const DEMO_USAGE: &str = "\
+usage: sockcat demo
+
+Starts a TCP and a UDP echo server on loopback (ports chosen by the kernel),
+round-trips a message through each, lets a 250 ms receive timeout expire on
+purpose, and prints every step with the time it took. Exit status 0 when every
+step did what it says, 1 (with the failed step on stderr) otherwise.";
+
+/// What `sockcat --echo --help` prints.
+pub const ECHO_USAGE: &str = "\
+usage: sockcat -l --echo [-k] [-v] [-w SECS] [-4|-6] [-p PORT | [HOST] PORT]
+
+A TCP echo server (nc has none): sends back every byte each connection sends
+until its end of stream (or -w SECS of idleness), then closes it. Without -k it
+serves one connection; with -k it serves every connection at once, a thread
+each, and outlives a lack of descriptors (it waits and accepts again). -v
+reports the listening address and the bytes each connection echoed.";
 
 /// One parsed command line.
 #[derive(Debug, PartialEq)]
 pub enum Command {
-    Help,
+    /// Print this text on stdout.
+    Help(&'static str),
     Demo,
-    Listen { host: String, port: u16, timeout: Timeout, keep: bool },
-    Connect { host: String, service: String, family: IPFamily, timeout: Timeout },
-    UdpSend { host: String, port: u16, timeout: Timeout },
-    UdpRecv { host: String, port: u16, timeout: Timeout, count: Option<u64> },
-    Echo { host: String, port: u16 },
+    Run(Run),
 }
 
-/// The host listening commands use when none is given: loopback.
-const DEFAULT_HOST: &str = "127.0.0.1";
+/// A networking run: what to do, how loudly, and how its sessions end.
+#[derive(Debug, PartialEq)]
+pub struct Run {
+    pub mode: Mode,
+    pub verbose: bool,
+    pub session: Settings,
+}
 
-/// Options as given, before each command takes those it accepts.
+/// How a session's ends are handled.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Settings {
+    /// `-w`: the session ends after this long with no byte either way.
+    pub idle: Option<Duration>,
+    /// `-N`: shut down the sending side at the end of stdin.
+    pub half_close: bool,
+    /// `-q`: the session ends this long after the end of stdin.
+    pub quit_after: Option<Duration>,
+}
+
+/// What a run does.
+#[derive(Debug, PartialEq)]
+pub enum Mode {
+    /// `HOST PORT`: a TCP session with the first address of `host` that accepts.
+    Connect { host: String, service: String, family: IPFamily, timeout: Timeout },
+    /// `-z HOST P1[-P2]`: which ports accept a connection.
+    Probe { host: String, first: u16, last: u16, family: IPFamily, timeout: Timeout },
+    /// `-l`: TCP sessions (or echoes) with whoever connects.
+    Listen { at: IpAddr, keep: bool, echo: bool },
+    /// `-u HOST PORT`: a UDP session with one peer.
+    UdpConnect { peer: IpAddr, source: Option<IpAddr> },
+    /// `-u -l`: a UDP session with the first sender (every sender with `keep`).
+    UdpListen { at: IpAddr, keep: bool },
+}
+
+/// Flags that take a value.
+const WITH_VALUE: &str = "pqsw";
+/// Flags on their own.
+const FLAGS: &str = "46hklNnuvz";
+/// OpenBSD nc's other flags: known, not offered here.
+const NC_ONLY: &str = "bCDdFIiMmOPrSTtUVWXxZ";
+
+/// The arguments as given, before they are checked against each other.
 #[derive(Default)]
-struct Options {
-    timeout: Option<Timeout>,
-    keep: bool,
+struct Given {
+    flags: Vec<char>,
+    port: Option<u16>,
+    quit: Option<Option<Duration>>,
+    source: Option<String>,
+    wait: Option<Duration>,
     family: Option<IPFamily>,
-    count: Option<u64>,
+    echo: bool,
+    positional: Vec<String>,
+}
+
+impl Given {
+    fn has(&self, flag: char) -> bool {
+        self.flags.contains(&flag)
+    }
+}
+
+/// The arguments after the program name as text; one that is not UTF-8 is a usage error.
+pub fn from_os(args: impl IntoIterator<Item = OsString>) -> Result<Vec<String>, String> {
+    args.into_iter()
+        .enumerate()
+        .map(|(i, arg)| arg.into_string().map_err(|raw| format!("argument {} ({raw:?}) is not valid UTF-8", i + 1)))
+        .collect()
 }
 
 /// Parses the arguments after the program name; `Err` holds the one-line reason.
 pub fn parse(args: &[String]) -> Result<Command, String> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        return Ok(Command::Help);
+    let options_end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    if args[..options_end].iter().any(|a| a == "--help" || is_cluster_with(a, 'h')) {
+        let topic = if args.iter().any(|a| a == "demo") {
+            DEMO_USAGE
+        } else if args.iter().any(|a| a == "--echo") {
+            ECHO_USAGE
+        } else {
+            USAGE
+        };
+        return Ok(Command::Help(topic));
     }
-    let (name, rest) = args.split_first().ok_or("no command given")?;
-    let mut options = Options::default();
-    let mut positional = Vec::new();
-    let mut it = rest.iter();
+    let given = scan(args)?;
+    if given.positional.first().is_some_and(|p| p == "demo") {
+        if args.len() > 1 {
+            return Err("demo takes no options or arguments".into());
+        }
+        return Ok(Command::Demo);
+    }
+    let session = Settings { idle: given.wait, half_close: given.has('N'), quit_after: given.quit.unwrap_or(None) };
+    let mode = mode(&given)?;
+    Ok(Command::Run(Run { mode, verbose: given.has('v'), session }))
+}
+
+/// Whether `arg` is a flag cluster (`-lvh`) holding `flag` before any value-taking flag.
+fn is_cluster_with(arg: &str, flag: char) -> bool {
+    let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty() && !c.starts_with('-')) else {
+        return false;
+    };
+    for c in cluster.chars() {
+        if c == flag {
+            return true;
+        }
+        if WITH_VALUE.contains(c) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Splits the arguments into flags (with their values) and positional arguments; flags may
+/// come anywhere, be clustered (`-lkv`), and carry their value attached (`-w1`) or next;
+/// `--` ends the flags.
+fn scan(args: &[String]) -> Result<Given, String> {
+    let mut given = Given::default();
+    let mut it = args.iter();
     while let Some(arg) = it.next() {
-        let mut value = || it.next().ok_or(format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--timeout" => options.timeout = Some(seconds(value()?)?),
-            "--keep" => options.keep = true,
-            "--family" => options.family = Some(family(value()?)?),
-            "--count" => options.count = Some(value()?.parse().map_err(|_| "--count needs a whole number")?),
-            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
-            _ => positional.push(arg.clone()),
+        if arg == "--" {
+            given.positional.extend(it.by_ref().cloned());
+            break;
+        }
+        if arg == "--echo" {
+            given.echo = true;
+            continue;
+        }
+        if arg.starts_with("--") {
+            return Err(format!("unknown option {arg}"));
+        }
+        let Some(cluster) = arg.strip_prefix('-').filter(|c| !c.is_empty()) else {
+            given.positional.push(arg.clone());
+            continue;
+        };
+        for (at, flag) in cluster.char_indices() {
+            if WITH_VALUE.contains(flag) {
+                let attached = &cluster[at + flag.len_utf8()..];
+                let value = if attached.is_empty() {
+                    it.next().ok_or(format!("option -{flag} needs a value"))?.as_str()
+                } else {
+                    attached
+                };
+                take_value(&mut given, flag, value)?;
+                break;
+            }
+            match flag {
+                '4' => given.family = Some(IPFamily::IPv4),
+                '6' => given.family = Some(IPFamily::IPv6),
+                _ if FLAGS.contains(flag) => given.flags.push(flag),
+                _ if NC_ONLY.contains(flag) => return Err(format!("nc's option -{flag} is not supported by sockcat")),
+                _ => return Err(format!("unknown option -{flag}")),
+            }
         }
     }
-    let command = match name.as_str() {
-        "demo" => {
-            allow(&options, &[])?;
-            none_left(&positional)?;
-            Command::Demo
+    Ok(given)
+}
+
+fn take_value(given: &mut Given, flag: char, value: &str) -> Result<(), String> {
+    match flag {
+        'p' => given.port = Some(port(value, 0, &format!("-p {value}"))?),
+        'q' => given.quit = Some(quit_seconds(value)?),
+        's' => given.source = Some(value.to_string()),
+        'w' => given.wait = Some(wait_seconds(value)?),
+        _ => unreachable!("every flag of WITH_VALUE has a case"),
+    }
+    Ok(())
+}
+
+/// Checks the arguments against each other and builds the [`Mode`].
+fn mode(g: &Given) -> Result<Mode, String> {
+    let family = g.family.unwrap_or(IPFamily::IPUnspec);
+    let (listening, udp) = (g.has('l'), g.has('u'));
+    if g.has('k') && !listening {
+        return Err("-k needs -l".into());
+    }
+    if g.echo && (!listening || udp) {
+        return Err("--echo needs -l (and is TCP only)".into());
+    }
+    if g.echo && (g.has('N') || g.quit.is_some()) {
+        return Err("--echo does not read stdin: -N and -q do not apply".into());
+    }
+    if g.has('z') && (listening || udp) {
+        return Err(format!("-z probes TCP ports; it cannot be used with -{}", if listening { 'l' } else { 'u' }));
+    }
+    if udp && g.has('N') {
+        return Err("-N has no meaning with -u (UDP has no end of stream)".into());
+    }
+    if listening {
+        if g.source.is_some() {
+            return Err("-s is a source for connecting; with -l give the address as HOST".into());
         }
-        "listen" => {
-            allow(&options, &["--timeout", "--keep"])?;
-            let (host, port) = host_port(&positional, true)?;
-            Command::Listen { host, port, timeout: options.timeout.unwrap_or_default(), keep: options.keep }
+        let (host, port) = match (g.port, g.positional.as_slice()) {
+            (Some(p), []) => (None, p),
+            (Some(p), [host]) => (Some(host.as_str()), p),
+            (None, [text]) => (None, port(text, 0, text)?),
+            (None, [host, text]) => (Some(host.as_str()), port(text, 0, text)?),
+            (None, []) => return Err("-l needs a port: -l -p PORT or -l [HOST] PORT".into()),
+            (Some(_), [_, extra, ..]) | (None, [_, _, extra, ..]) => {
+                return Err(format!("unexpected argument {extra:?}"));
+            }
+        };
+        let at = local_address(host, port, family, g.has('n'))?;
+        return Ok(if udp {
+            Mode::UdpListen { at, keep: g.has('k') }
+        } else {
+            Mode::Listen { at, keep: g.has('k'), echo: g.echo }
+        });
+    }
+    let (host, service) = match g.positional.as_slice() {
+        [host, service] => (host.as_str(), service.as_str()),
+        [] => return Err("HOST and PORT are needed (or -l to listen)".into()),
+        [_] => return Err("PORT is missing after HOST".into()),
+        [_, _, extra, ..] => {
+            return Err(format!("unexpected argument {extra:?} (one PORT; a range P1-P2 with -z)"));
         }
-        "connect" => {
-            allow(&options, &["--timeout", "--family"])?;
-            let [host, service] = positional.as_slice() else {
-                return Err("connect needs HOST and SERVICE".into());
-            };
-            let (host, service) = (host.clone(), service.clone());
-            let family = options.family.unwrap_or(IPFamily::IPUnspec);
-            Command::Connect { host, service, family, timeout: options.timeout.unwrap_or_default() }
-        }
-        "udp-send" => {
-            allow(&options, &["--timeout"])?;
-            let (host, port) = host_port(&positional, false)?;
-            Command::UdpSend { host, port, timeout: options.timeout.unwrap_or_default() }
-        }
-        "udp-recv" => {
-            allow(&options, &["--timeout", "--count"])?;
-            let (host, port) = host_port(&positional, true)?;
-            Command::UdpRecv { host, port, timeout: options.timeout.unwrap_or_default(), count: options.count }
-        }
-        "echo" => {
-            allow(&options, &[])?;
-            let (host, port) = host_port(&positional, true)?;
-            Command::Echo { host, port }
-        }
-        other => return Err(format!("unknown command {other:?}")),
     };
-    Ok(command)
-}
-
-/// Rejects the options given that the command does not take.
-fn allow(options: &Options, allowed: &[&str]) -> Result<(), String> {
-    let given = [
-        ("--timeout", options.timeout.is_some()),
-        ("--keep", options.keep),
-        ("--family", options.family.is_some()),
-        ("--count", options.count.is_some()),
-    ];
-    match given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
-        Some((name, _)) => Err(format!("this command does not take {name}")),
-        None => Ok(()),
+    let host = unbracket(host);
+    let timeout = g.wait.map_or(Timeout::INDEFINITE, Timeout::from);
+    if g.has('n') {
+        numeric_address(host, 0, family)?;
     }
-}
-
-fn none_left(positional: &[String]) -> Result<(), String> {
-    match positional.first() {
-        Some(extra) => Err(format!("unexpected argument {extra:?}")),
-        None => Ok(()),
+    if udp {
+        let peer = local_address(Some(host), port(service, 1, service)?, family, g.has('n'))?;
+        let source = match (&g.source, g.port) {
+            (None, None) => None,
+            (source, port) => {
+                let any = if peer.family() == IPFamily::IPv6 { "::" } else { "0.0.0.0" };
+                let address = numeric_address(unbracket(source.as_deref().unwrap_or(any)), port.unwrap_or(0), family)?;
+                if address.family() != peer.family() {
+                    return Err(format!("-s {} and {host} are not of one family", address.host()));
+                }
+                Some(address)
+            }
+        };
+        return Ok(Mode::UdpConnect { peer, source });
     }
+    if g.source.is_some() || g.port.is_some() {
+        return Err("-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)".into());
+    }
+    if g.has('z') {
+        let (first, last) = match service.split_once('-') {
+            Some((a, b)) => (port(a, 1, service)?, port(b, 1, service)?),
+            None => (port(service, 1, service)?, port(service, 1, service)?),
+        };
+        if first > last {
+            return Err(format!("the port range {service} runs backwards"));
+        }
+        return Ok(Mode::Probe { host: host.to_string(), first, last, family, timeout });
+    }
+    let named = service.starts_with(|c: char| c.is_ascii_alphabetic())
+        && service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !named || g.has('n') {
+        port(service, 1, service)?;
+    }
+    Ok(Mode::Connect { host: host.to_string(), service: service.to_string(), family, timeout })
 }
 
-/// `[HOST] PORT` (or `HOST PORT` when the host is required).
-fn host_port(positional: &[String], host_optional: bool) -> Result<(String, u16), String> {
-    let (host, port) = match positional {
-        [port] if host_optional => (DEFAULT_HOST, port),
-        [host, port] => (host.as_str(), port),
-        [] | [_] => return Err(if host_optional { "PORT is missing" } else { "HOST and PORT are needed" }.into()),
-        [_, _, extra, ..] => return Err(format!("unexpected argument {extra:?}")),
+/// `[::1]` as `::1`: sockcat prints IPv6 addresses bracketed and takes them back that way.
+fn unbracket(host: &str) -> &str {
+    host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
+}
+
+/// A numeric address, or the loopback of `family` for `localhost` (unless `-n`); `None`
+/// (no HOST given) is loopback too.
+fn local_address(host: Option<&str>, port: u16, family: IPFamily, numeric_only: bool) -> Result<IpAddr, String> {
+    let loopback = if family == IPFamily::IPv6 { "::1" } else { "127.0.0.1" };
+    let host = match host.map(unbracket) {
+        None => loopback,
+        Some(h) if h.eq_ignore_ascii_case("localhost") && !numeric_only => loopback,
+        Some(h) => h,
     };
-    let port = port.parse().map_err(|_| format!("{port:?} is not a port (0 to 65535)"))?;
-    Ok((host.to_string(), port))
+    numeric_address(host, port, family)
 }
 
-/// Seconds as a real number: `0.25`, `3`, `inf` (for ever).
-fn seconds(text: &str) -> Result<Timeout, String> {
+/// `host` (numeric) and `port` as an address of `family` (either when unspecified).
+fn numeric_address(host: &str, port: u16, family: IPFamily) -> Result<IpAddr, String> {
+    IpAddr::create(host, port, family).map_err(|_| match family {
+        IPFamily::IPv4 => format!("{host:?} is not a numeric IPv4 address"),
+        IPFamily::IPv6 => format!("{host:?} is not a numeric IPv6 address"),
+        IPFamily::IPUnspec => format!(
+            "{host:?} is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)"
+        ),
+    })
+}
+
+/// A port number from `lowest` to 65535; `shown` names it in the error.
+fn port(text: &str, lowest: u16, shown: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(p) if p >= lowest && text.bytes().all(|b| b.is_ascii_digit()) => Ok(p),
+        _ => Err(format!("{shown:?} is not a port ({lowest} to 65535)")),
+    }
+}
+
+/// `-w`: seconds, a real number above 0.
+fn wait_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok()) {
+        Some(d) if !d.is_zero() => Ok(d),
+        _ => Err(format!("-w needs seconds above 0, not {text:?}")),
+    }
+}
+
+/// `-q`: seconds, a real number; negative waits for ever (`None`).
+fn quit_seconds(text: &str) -> Result<Option<Duration>, String> {
     match text.parse::<f64>() {
-        Ok(s) if s >= 0.0 => Ok(Timeout::from(s)),
-        _ => Err(format!("--timeout needs seconds >= 0, not {text:?}")),
-    }
-}
-
-fn family(text: &str) -> Result<IPFamily, String> {
-    match text {
-        "4" => Ok(IPFamily::IPv4),
-        "6" => Ok(IPFamily::IPv6),
-        _ => Err(format!("--family is 4 or 6, not {text:?}")),
+        Ok(s) if s < 0.0 => Ok(None),
+        Ok(s) => Duration::try_from_secs_f64(s).map(Some).map_err(|_| format!("-q needs seconds, not {text:?}")),
+        Err(_) => Err(format!("-q needs seconds, not {text:?}")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn parse_line(line: &str) -> Result<Command, String> {
         parse(&line.split_whitespace().map(String::from).collect::<Vec<_>>())
     }
 
+    fn mode_of(line: &str) -> Mode {
+        match parse_line(line) {
+            Ok(Command::Run(run)) => run.mode,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    fn addr(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
     #[test]
-    fn commands_with_defaults_and_options() {
+    fn nc_lines_and_their_modes() {
         assert_eq!(parse_line("demo"), Ok(Command::Demo));
-        assert_eq!(parse_line("listen 0 --help"), Ok(Command::Help));
+        assert_eq!(parse_line("-h"), Ok(Command::Help(USAGE)));
+        assert_eq!(parse_line("-lvh"), Ok(Command::Help(USAGE)));
+        assert_eq!(parse_line("demo --help"), Ok(Command::Help(DEMO_USAGE)));
+        assert_eq!(parse_line("-l --echo --help"), Ok(Command::Help(ECHO_USAGE)));
+        let listen = |at: &str, keep| Mode::Listen { at: addr(at), keep, echo: false };
+        assert_eq!(mode_of("-l -p 9000"), listen("127.0.0.1:9000", false));
+        assert_eq!(mode_of("-l 9000"), listen("127.0.0.1:9000", false));
+        assert_eq!(mode_of("-lk6 9000"), listen("[::1]:9000", true));
+        assert_eq!(mode_of("-l [::1] 0"), listen("[::1]:0", false));
+        assert_eq!(mode_of("-l localhost 7"), listen("127.0.0.1:7", false));
+        assert_eq!(mode_of("-l -p9 0.0.0.0"), listen("0.0.0.0:9", false));
+        assert_eq!(mode_of("-l --echo -k 5"), Mode::Listen { at: addr("127.0.0.1:5"), keep: true, echo: true });
         assert_eq!(
-            parse_line("listen 0"),
-            Ok(Command::Listen { host: "127.0.0.1".into(), port: 0, timeout: Timeout::INDEFINITE, keep: false })
-        );
-        assert_eq!(
-            parse_line("listen --keep ::1 8080 --timeout 0.5"),
-            Ok(Command::Listen {
-                host: "::1".into(),
-                port: 8080,
-                timeout: Duration::from_millis(500).into(),
-                keep: true
-            })
-        );
-        assert_eq!(
-            parse_line("connect localhost http --family 6"),
-            Ok(Command::Connect {
+            mode_of("localhost http -6"),
+            Mode::Connect {
                 host: "localhost".into(),
                 service: "http".into(),
                 family: IPFamily::IPv6,
                 timeout: Timeout::INDEFINITE
-            })
+            }
         );
         assert_eq!(
-            parse_line("udp-recv 9 --count 3 --timeout inf"),
-            Ok(Command::UdpRecv { host: "127.0.0.1".into(), port: 9, timeout: Timeout::INDEFINITE, count: Some(3) })
+            mode_of("-w1 [::1] 22"),
+            Mode::Connect {
+                host: "::1".into(),
+                service: "22".into(),
+                family: IPFamily::IPUnspec,
+                timeout: Duration::from_secs(1).into()
+            }
         );
         assert_eq!(
-            parse_line("udp-send 127.0.0.1 9 --timeout 2"),
-            Ok(Command::UdpSend { host: "127.0.0.1".into(), port: 9, timeout: Duration::from_secs(2).into() })
+            mode_of("-zv -w 0.5 127.0.0.1 20-25"),
+            Mode::Probe {
+                host: "127.0.0.1".into(),
+                first: 20,
+                last: 25,
+                family: IPFamily::IPUnspec,
+                timeout: Duration::from_millis(500).into()
+            }
         );
-        assert_eq!(parse_line("echo 7"), Ok(Command::Echo { host: "127.0.0.1".into(), port: 7 }));
+        assert_eq!(mode_of("-u ::1 53"), Mode::UdpConnect { peer: addr("[::1]:53"), source: None });
+        assert_eq!(
+            mode_of("-u -s 127.0.0.1 -p 4000 127.0.0.1 53"),
+            Mode::UdpConnect { peer: addr("127.0.0.1:53"), source: Some(addr("127.0.0.1:4000")) }
+        );
+        assert_eq!(
+            mode_of("-u -p 4000 ::1 53"),
+            Mode::UdpConnect { peer: addr("[::1]:53"), source: Some(addr("[::]:4000")) }
+        );
+        assert_eq!(mode_of("-ulk 53"), Mode::UdpListen { at: addr("127.0.0.1:53"), keep: true });
+        assert_eq!(mode_of("-- ::1 80"), mode_of("::1 80"));
+    }
+
+    #[test]
+    fn settings_and_verbosity() {
+        let Ok(Command::Run(run)) = parse_line("-N -q 0.25 -w 3 -v h 1") else { panic!() };
+        assert!(run.verbose);
+        assert_eq!(
+            run.session,
+            Settings {
+                idle: Some(Duration::from_secs(3)),
+                half_close: true,
+                quit_after: Some(Duration::from_millis(250))
+            }
+        );
+        let Ok(Command::Run(run)) = parse_line("-q -1 h 1") else { panic!() };
+        assert_eq!((run.verbose, run.session), (false, Settings::default()));
     }
 
     #[test]
     fn bad_lines_say_why() {
         for (line, why) in [
-            ("", "no command given"),
-            ("frobnicate", "unknown command \"frobnicate\""),
-            ("listen", "PORT is missing"),
-            ("listen 65536", "\"65536\" is not a port (0 to 65535)"),
-            ("listen 1 2 3", "unexpected argument \"3\""),
-            ("listen 0 --timeout", "--timeout needs a value"),
-            ("listen 0 --timeout -1", "--timeout needs seconds >= 0, not \"-1\""),
-            ("listen 0 --timeout NaN", "--timeout needs seconds >= 0, not \"NaN\""),
-            ("listen 0 --family 4", "this command does not take --family"),
-            ("connect localhost", "connect needs HOST and SERVICE"),
-            ("connect h 80 --family 5", "--family is 4 or 6, not \"5\""),
-            ("udp-send 9", "HOST and PORT are needed"),
-            ("udp-recv 9 --count x", "--count needs a whole number"),
-            ("echo 0 --keep", "this command does not take --keep"),
-            ("demo now", "unexpected argument \"now\""),
-            ("demo -v", "unknown option -v"),
+            ("", "HOST and PORT are needed (or -l to listen)"),
+            ("-z", "HOST and PORT are needed (or -l to listen)"),
+            ("h", "PORT is missing after HOST"),
+            ("127.0.0.1 8080 9090", "unexpected argument \"9090\" (one PORT; a range P1-P2 with -z)"),
+            ("-x h 1", "nc's option -x is not supported by sockcat"),
+            ("-y h 1", "unknown option -y"),
+            ("--frob", "unknown option --frob"),
+            ("-p -1 -l", "\"-p -1\" is not a port (0 to 65535)"),
+            ("-l 99999", "\"99999\" is not a port (0 to 65535)"),
+            ("h 0", "\"0\" is not a port (1 to 65535)"),
+            ("h 8o", "\"8o\" is not a port (1 to 65535)"),
+            (
+                "-n h http",
+                "\"h\" is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)",
+            ),
+            ("-l", "-l needs a port: -l -p PORT or -l [HOST] PORT"),
+            ("-l localhost 9000 x", "unexpected argument \"x\""),
+            ("-l -p 1 h 2", "unexpected argument \"2\""),
+            ("-l -6 127.0.0.1 1", "\"127.0.0.1\" is not a numeric IPv6 address"),
+            ("-w", "option -w needs a value"),
+            ("-w 0 h 1", "-w needs seconds above 0, not \"0\""),
+            ("-w soon h 1", "-w needs seconds above 0, not \"soon\""),
+            ("-q NaN h 1", "-q needs seconds, not \"NaN\""),
+            ("-k h 1", "-k needs -l"),
+            ("-z -l 1", "-z probes TCP ports; it cannot be used with -l"),
+            ("-z -u h 1", "-z probes TCP ports; it cannot be used with -u"),
+            ("-z h 9-2", "the port range 9-2 runs backwards"),
+            ("-z h 1-99999", "\"1-99999\" is not a port (1 to 65535)"),
+            ("-uN h 1", "-N has no meaning with -u (UDP has no end of stream)"),
+            ("--echo 1", "--echo needs -l (and is TCP only)"),
+            ("-l --echo -N 1", "--echo does not read stdin: -N and -q do not apply"),
+            ("-l -s ::1 1", "-s is a source for connecting; with -l give the address as HOST"),
+            (
+                "-s ::1 ::1 1",
+                "-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)",
+            ),
+            ("-u -s ::1 127.0.0.1 1", "-s ::1 and 127.0.0.1 are not of one family"),
+            ("demo -v", "demo takes no options or arguments"),
         ] {
             assert_eq!(parse_line(line), Err(why.to_string()), "{line}");
         }
+    }
+
+    #[test]
+    fn an_argument_that_is_not_utf8_is_refused() {
+        use std::os::unix::ffi::OsStringExt;
+        let args = [OsString::from("-l"), OsString::from_vec(vec![b'9', 0xff])];
+        assert_eq!(from_os(args), Err("argument 2 (\"9\\xFF\") is not valid UTF-8".to_string()));
     }
 }

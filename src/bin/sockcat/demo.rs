@@ -6,7 +6,7 @@ use std::net::Shutdown;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, UdpSocket, bind, connect, get_sock_name, listen};
+use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, Timeout, UdpSocket, bind, connect, get_sock_name, listen};
 
 use crate::BoxError;
 use crate::tcp::echo;
@@ -36,7 +36,7 @@ pub fn run() -> Result<(), BoxError> {
     step(t, "listen", format!("TCP echo server on {server} (port 0 asked, the kernel chose {})", server.port()));
 
     thread::scope(|s| -> Result<(), BoxError> {
-        let echoer = s.spawn(|| listener.accept(PATIENCE).and_then(|conn| echo(&conn)));
+        let echoer = s.spawn(|| listener.accept(PATIENCE).and_then(|conn| echo(&conn, Timeout::INDEFINITE)));
 
         let t = Instant::now();
         let mut conn = connect(&server, PATIENCE)?;

@@ -1,46 +1,61 @@
-//! `sockcat`: a small netcat on chapel-socket's public API. `sockcat demo` tours the crate;
-//! `sockcat --help` lists the rest.
+//! `sockcat`: a netcat on chapel-socket's public API, with OpenBSD nc's everyday flags.
+//! `sockcat demo` tours the crate; `sockcat --help` lists the rest.
 
 mod args;
-mod copy;
 mod demo;
+mod session;
 mod tcp;
 mod udp;
 
 use std::process::ExitCode;
 
-use args::Command;
+use args::{Command, Mode, Run};
+use session::{End, Outcome};
 
 /// Any failure a command reports: the crate's [`chapel_socket::Error`] or an I/O error on
 /// stdin/stdout.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match args::parse(&args) {
-        Ok(command) => command,
+    let command = args::from_os(std::env::args_os().skip(1)).and_then(|args| args::parse(&args));
+    let run = match command {
+        Ok(Command::Help(text)) => {
+            println!("{text}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Demo) => {
+            return match demo::run() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => failed(&*e),
+            };
+        }
+        Ok(Command::Run(run)) => run,
         Err(why) => {
-            eprintln!("sockcat: {why}\n\n{}", args::USAGE);
+            eprintln!("sockcat: {why}; try 'sockcat --help'");
             return ExitCode::from(2);
         }
     };
-    let done = match command {
-        Command::Help => {
-            println!("{}", args::USAGE);
-            Ok(())
-        }
-        Command::Demo => demo::run(),
-        Command::Listen { host, port, timeout, keep } => tcp::listen_and_copy(&host, port, timeout, keep),
-        Command::Connect { host, service, family, timeout } => tcp::connect_and_copy(&host, &service, family, timeout),
-        Command::UdpSend { host, port, timeout } => udp::send_lines(&host, port, timeout),
-        Command::UdpRecv { host, port, timeout, count } => udp::print_datagrams(&host, port, timeout, count),
-        Command::Echo { host, port } => tcp::echo_server(&host, port),
-    };
-    match done {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sockcat: {e}");
-            ExitCode::FAILURE
-        }
+    match serve(run) {
+        Ok(End::Done | End::StdoutClosed) => ExitCode::SUCCESS,
+        Ok(End::NoneOpen) => ExitCode::FAILURE,
+        Err(e) => failed(&*e),
     }
+}
+
+fn serve(Run { mode, verbose, session }: Run) -> Outcome {
+    match mode {
+        Mode::Connect { host, service, family, timeout } => {
+            tcp::connect(&host, &service, family, timeout, verbose, session)
+        }
+        Mode::Probe { host, first, last, family, timeout } => tcp::probe(&host, first, last, family, timeout, verbose),
+        Mode::Listen { at, keep, echo: true } => tcp::echo_server(&at, keep, verbose, session.idle),
+        Mode::Listen { at, keep, echo: false } => tcp::listen_and_serve(&at, keep, verbose, session),
+        Mode::UdpConnect { peer, source } => udp::connect(peer, source, verbose, session),
+        Mode::UdpListen { at, keep } => udp::listen(&at, keep, verbose, session),
+    }
+}
+
+fn failed(e: &(dyn std::error::Error + Send + Sync)) -> ExitCode {
+    eprintln!("sockcat: {e}");
+    ExitCode::FAILURE
 }
