@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: strace (syscall-contract tests),
-# socat and nc (real peers), valgrind (memcheck run), curl and python3 (real peers).
+# socat and nc (real peers), valgrind (memcheck run), curl and python3 (real peers), ip
+# (tests/netns.rs: a network namespace with a silent host; unshare and mount come with
+# util-linux).
 set -euo pipefail
 need=()
 command -v strace >/dev/null || need+=(strace)
@@ -9,6 +11,8 @@ command -v nc >/dev/null || need+=(netcat-openbsd)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v curl >/dev/null || need+=(curl)
 command -v python3 >/dev/null || need+=(python3)
+command -v ip >/dev/null || need+=(iproute2)
+command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   echo "ci/install.sh: installing ${need[*]}"
   sudo=""

@@ -246,3 +246,72 @@ pub fn tool(program: &str) -> Option<String> {
 fn is_executable(path: &Path) -> bool {
     path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
+
+/// Like [`child_outcome`], with the child started under `wrapper` (a program and its
+/// arguments, such as `["strace", "-f", …]` or `["unshare", "--net"]`), which runs this test
+/// binary in turn: `wrapper… <this binary> --exact <test> --nocapture --test-threads=1`, the
+/// child role marked in the environment as for [`child_outcome`]. Bounded the same way.
+pub fn child_outcome_under(wrapper: &[&str], test: &str) -> (ExitStatus, String) {
+    let (program, before) = wrapper.split_first().expect("a wrapper names a program");
+    let mut child = Command::new(program)
+        .args(before)
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads=1"])
+        .env(CHILD_ENV, test)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            pipe.read_to_end(&mut text).map(|_| String::from_utf8_lossy(&text).into_owned())
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > CHILD_LIMIT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{program} running {test} was still running after {CHILD_LIMIT:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status, stdout.join().unwrap().unwrap() + &stderr.join().unwrap().unwrap())
+}
+
+/// Like [`run_in_child`], under `wrapper` ([`child_outcome_under`]); returns the child's
+/// stdout and stderr.
+pub fn run_in_child_under(wrapper: &[&str], test: &str) -> String {
+    let (status, out) = child_outcome_under(wrapper, test);
+    assert!(status.success(), "the child running {test} under {} failed ({status}):\n{out}", wrapper[0]);
+    assert!(out.contains("1 passed"), "the child did not run {test}:\n{out}");
+    out
+}
+
+/// Whether this process runs as root (effective uid 0).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no arguments and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// A `struct timeval` of `d` as the bytes `set_sock_opt` takes for `SO_RCVTIMEO`.
+pub fn timeval_bytes(d: Duration) -> Vec<u8> {
+    let tv = libc::timeval { tv_sec: d.as_secs() as libc::time_t, tv_usec: d.subsec_micros() as libc::suseconds_t };
+    [&tv.tv_sec.to_ne_bytes()[..], &tv.tv_usec.to_ne_bytes()[..]].concat()
+}
+
+/// The `struct timeval` in `bytes` (as `get_sock_opt_bytes` returns one) as a `Duration`.
+pub fn duration_of_timeval(bytes: &[u8]) -> Duration {
+    let half = bytes.len() / 2;
+    assert_eq!(half, std::mem::size_of::<libc::time_t>(), "not a struct timeval: {bytes:?}");
+    let sec = libc::time_t::from_ne_bytes(bytes[..half].try_into().unwrap());
+    let usec = libc::suseconds_t::from_ne_bytes(bytes[half..].try_into().unwrap());
+    Duration::from_secs(sec as u64) + Duration::from_micros(usec as u64)
+}
