@@ -36,6 +36,8 @@ pub(crate) struct RecvTimer {
     armed: AtomicU64,
     /// The user's own value in microseconds, 0 for none (wait for ever), or [`UNKNOWN`].
     user: AtomicU64,
+    /// The user set a value while a call held the claim: the kernel does not hold it yet.
+    user_pending: AtomicBool,
     /// The descriptor turned out not to block (adopted non-blocking, or a listener shared
     /// with another process's mode), so `SO_RCVTIMEO` cannot time its calls.
     poll_only: AtomicBool,
@@ -57,6 +59,7 @@ impl RecvTimer {
             busy: AtomicBool::new(false),
             armed: AtomicU64::new(USERS),
             user: AtomicU64::new(user),
+            user_pending: AtomicBool::new(false),
             poll_only: AtomicBool::new(false),
         }
     }
@@ -87,9 +90,10 @@ impl RecvTimer {
         decode_user(self.user.load(Ordering::Relaxed))
     }
 
-    /// Whether the kernel may hold a value the crate armed rather than the user's.
+    /// Whether the kernel may hold something other than the user's value: one the crate
+    /// armed, or the old value while the user's new one waits to be applied.
     pub(crate) fn crate_armed(&self) -> bool {
-        self.armed.load(Ordering::Relaxed) != USERS
+        self.armed.load(Ordering::Relaxed) != USERS || self.user_pending.load(Ordering::Relaxed)
     }
 
     /// Records the user's `SO_RCVTIMEO` and hands it to the kernel through `set` — now when
@@ -103,6 +107,7 @@ impl RecvTimer {
                 set()?;
                 self.user.store(micros, Ordering::Relaxed);
                 claim.timer.armed.store(USERS, Ordering::Relaxed);
+                self.user_pending.store(false, Ordering::Relaxed);
                 Ok(())
             }
             None if self.poll_only.load(Ordering::Relaxed) => {
@@ -112,6 +117,7 @@ impl RecvTimer {
             }
             None => {
                 self.user.store(micros, Ordering::Relaxed);
+                self.user_pending.store(true, Ordering::Relaxed);
                 Ok(())
             }
         }
@@ -168,15 +174,18 @@ impl Claim<'_> {
         Ok(())
     }
 
-    /// Puts the user's value back in the kernel (one `setsockopt`) when the crate had armed
-    /// its own, so an indefinite call waits as the user asked.
+    /// Puts the user's value in the kernel (one `setsockopt`) when the crate had armed its
+    /// own or the user's came while another call held the claim, so an indefinite call waits
+    /// as the user asked.
     pub(crate) fn restore_user(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
-        if self.timer.armed.load(Ordering::Relaxed) == USERS {
+        let timer = self.timer;
+        if timer.armed.load(Ordering::Relaxed) == USERS && !timer.user_pending.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let user = decode_user(self.timer.user.load(Ordering::Relaxed)).flatten();
+        let user = decode_user(timer.user.load(Ordering::Relaxed)).flatten();
         sys::opt::set_recv_timeout(fd, user)?;
-        self.timer.armed.store(USERS, Ordering::Relaxed);
+        timer.armed.store(USERS, Ordering::Relaxed);
+        timer.user_pending.store(false, Ordering::Relaxed);
         Ok(())
     }
 

@@ -242,14 +242,9 @@ fn users_rcvtimeo_bounds_indefinite_tcp_recv() {
 /// The user sets `SO_RCVTIMEO` while another thread waits in an indefinite receive on the
 /// same socket (so holds its timer, with the user's old value in the kernel). The new value
 /// must still reach the kernel: `get_sock_opt_bytes` reports it, and the next indefinite
-/// receive ends after it.
-///
-/// Fails today: `RecvTimer::set_user` defers the `setsockopt` while the timer is claimed,
-/// but `restore_user` only re-applies the user's value when the crate had armed its own,
-/// which an indefinite holder never does; the value is lost (the kernel keeps "none", and
-/// the next indefinite receive waits for ever).
+/// receive ends after it (`set_user` defers the `setsockopt` while the timer is claimed,
+/// and the next call that needs the user's value applies it).
 #[test]
-#[ignore = "bug in src/recv_timer.rs: a user SO_RCVTIMEO set during an indefinite recv is never applied"]
 fn users_rcvtimeo_set_during_an_indefinite_recv_takes_effect() {
     let socket = bound_udp("127.0.0.1");
     let to = socket.addr().unwrap();
