@@ -150,8 +150,7 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes.
-    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags.0) };
-    cvt(n).map(|n| n as usize)
+    unsafe { recv_raw(fd, buf.as_mut_ptr(), len, flags) }
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`; the sender is `None` when the kernel
@@ -162,9 +161,63 @@ pub(crate) fn recv_from<A: KernelAddr>(
     flags: MsgFlags,
 ) -> io::Result<(usize, Option<A>)> {
     let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes.
+    unsafe { recv_from_raw(fd, buf.as_mut_ptr(), len, flags) }
+}
+
+/// As [`recv`], into the unused capacity of `buf` (at most `max` bytes), appending what the
+/// kernel wrote; nothing is zero-filled first. Returns what `recv` returns (with
+/// `MsgFlags::TRUNC`, the datagram's full length, which may exceed what was appended).
+pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<usize> {
+    let room = room(buf, max);
+    let len = room.len();
+    // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
+    let n = unsafe { recv_raw(fd, room.as_mut_ptr().cast(), len, flags) }?;
+    appended(buf, n, len);
+    Ok(n)
+}
+
+/// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
+/// the kernel wrote, as [`recv_appending`] does.
+pub(crate) fn recv_from_appending<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    buf: &mut Vec<u8>,
+    max: usize,
+    flags: MsgFlags,
+) -> io::Result<(usize, Option<A>)> {
+    let room = room(buf, max);
+    let len = room.len();
+    // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
+    let (n, from) = unsafe { recv_from_raw(fd, room.as_mut_ptr().cast(), len, flags) }?;
+    appended(buf, n, len);
+    Ok((n, from))
+}
+
+/// `recvfrom(fd, buf, len, flags, NULL, NULL)`: the one receive call of the plain forms.
+///
+/// # Safety
+/// `buf` is valid for writes of `len` bytes (initialised or not) for the call.
+unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags) -> io::Result<usize> {
+    // SAFETY: forwarded from this function's contract.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags.0) };
+    cvt(n).map(|n| n as usize)
+}
+
+/// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`: the one receive call that learns the
+/// sender.
+///
+/// # Safety
+/// `buf` is valid for writes of `len` bytes (initialised or not) for the call.
+unsafe fn recv_from_raw<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    buf: *mut u8,
+    len: usize,
+    flags: MsgFlags,
+) -> io::Result<(usize, Option<A>)> {
     returning_addr(|addr, addr_len| {
-        // SAFETY: `buf` is valid for writes of `len` bytes; `addr` has room for `*addr_len`.
-        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags.0, addr, addr_len) };
+        // SAFETY: `buf` is valid for writes of `len` bytes (this function's contract); `addr`
+        // has room for `*addr_len` bytes, as `returning_addr` promises.
+        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), buf.cast(), len, flags.0, addr, addr_len) };
         cvt(n).map(|n| n as usize)
     })
 }
@@ -186,39 +239,6 @@ fn appended(buf: &mut Vec<u8>, n: usize, room: usize) {
     // never writes past the length it was given), so `new_len <= capacity` and every byte
     // below it is initialised.
     unsafe { buf.set_len(new_len) };
-}
-
-/// As [`recv`], into the unused capacity of `buf` (at most `max` bytes), appending what the
-/// kernel wrote; nothing is zero-filled first. Returns what `recv` returns (with
-/// `MsgFlags::TRUNC`, the datagram's full length, which may exceed what was appended).
-pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<usize> {
-    let room = room(buf, max);
-    let len = room.len();
-    // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
-    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), room.as_mut_ptr().cast(), len, flags.0) })? as usize;
-    appended(buf, n, len);
-    Ok(n)
-}
-
-/// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
-/// the kernel wrote, as [`recv_appending`] does.
-pub(crate) fn recv_from_appending<A: KernelAddr>(
-    fd: BorrowedFd<'_>,
-    buf: &mut Vec<u8>,
-    max: usize,
-    flags: MsgFlags,
-) -> io::Result<(usize, Option<A>)> {
-    let room = room(buf, max);
-    let len = room.len();
-    let ptr = room.as_mut_ptr();
-    let (n, from) = returning_addr(|addr, addr_len| {
-        // SAFETY: `ptr` is valid for writes of `len` bytes (the spare capacity of `buf`, which
-        // nothing else touches during the call); `addr` has room for `*addr_len` bytes.
-        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), ptr.cast(), len, flags.0, addr, addr_len) };
-        cvt(n).map(|n| n as usize)
-    })?;
-    appended(buf, n, len);
-    Ok((n, from))
 }
 
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
