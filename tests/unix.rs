@@ -529,24 +529,13 @@ fn a_descriptor_passed_to_python_and_back_stays_usable() {
     peer.succeed();
 }
 
-/// socat, or `None` after one line saying the test is skipped; under `CI=true` a missing
-/// socat fails the test.
-fn socat() -> Option<&'static str> {
-    if std::process::Command::new("socat").arg("-V").output().is_ok_and(|o| o.status.success()) {
-        return Some("socat");
-    }
-    assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true and socat is not installed");
-    println!("skipped: socat is not installed");
-    None
-}
-
 #[test]
 fn socat_unix_listen_receives_from_the_library() {
-    let Some(socat) = socat() else { return };
+    let Some(socat) = support::tool("socat") else { return };
     let dir = TempDir::new("socat-listen");
     let path = dir.path("socat.sock");
     let listen = format!("UNIX-LISTEN:{}", path.display());
-    let program = Program::start(socat, &["-d", "-d", "-u", &listen, "STDOUT"], Vec::new(), LIMIT);
+    let program = Program::start(&socat, &["-d", "-d", "-u", &listen, "STDOUT"], Vec::new(), LIMIT);
     program.line_with("listening on");
     let data: Vec<u8> = (0..(1u32 << 20) + 17).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let conn = UnixStream::connect(&UnixAddr::from_path(&path).unwrap(), PATIENCE).unwrap();
@@ -558,13 +547,13 @@ fn socat_unix_listen_receives_from_the_library() {
 
 #[test]
 fn socat_unix_connect_sends_to_the_library() {
-    let Some(socat) = socat() else { return };
+    let Some(socat) = support::tool("socat") else { return };
     let dir = TempDir::new("socat-connect");
     let addr = dir.addr("lib.sock");
     let server = UnixListener::bind(&addr, 1).unwrap();
     let data: Vec<u8> = (0..(1u32 << 20) + 5).map(|i| (i % 253) as u8).collect();
     let target = format!("UNIX-CONNECT:{addr}");
-    let program = Program::start(socat, &["-u", "STDIN", &target], data.clone(), LIMIT);
+    let program = Program::start(&socat, &["-u", "STDIN", &target], data.clone(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
     let got = read_to_end(&conn);
     assert!(got == data, "received {} bytes of {}", got.len(), data.len());
@@ -573,7 +562,7 @@ fn socat_unix_connect_sends_to_the_library() {
     let name = abstract_name("socat");
     let server = UnixListener::bind(&name, 1).unwrap();
     let target = format!("ABSTRACT-CONNECT:{}", String::from_utf8_lossy(name.as_abstract_name().unwrap()));
-    let program = Program::start(socat, &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
+    let program = Program::start(&socat, &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
     assert_eq!(read_to_end(&conn), b"abstract hello");
     program.succeed();
