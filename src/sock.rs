@@ -137,7 +137,7 @@ pub(crate) fn with_timeout<T>(
     let until = Until::new(timeout);
     if let Some(timer) = timer.filter(|t| !t.is_poll_only()) {
         match timer.claim() {
-            Some(claim) => match kernel_timed(fd, &claim, timeout, &mut call)? {
+            Some(claim) => match kernel_timed(fd, &claim, timeout, until, &mut call)? {
                 Next::Done(v) => return Ok(v),
                 Next::TryFirst => {}
                 Next::WaitFirst => return poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call),
@@ -171,6 +171,7 @@ fn kernel_timed<T>(
     fd: BorrowedFd<'_>,
     claim: &Claim<'_>,
     timeout: Timeout,
+    until: Until,
     call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<Next<T>, Cause> {
     let Some(duration) = timeout.duration() else {
@@ -196,14 +197,15 @@ fn kernel_timed<T>(
             return Ok(Next::WaitFirst);
         }
     }
-    let started = Instant::now();
     match call(MsgFlags::NONE) {
         Ok(v) => Ok(Next::Done(v)),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
             // SO_RCVTIMEO fires no earlier than a tick before what was armed; an EAGAIN well
-            // before that means the descriptor does not block.
+            // before that means the descriptor does not block. (The call's start is its
+            // deadline less its timeout: one clock read fewer per receive.)
             let armed = claim.armed().unwrap_or(want);
-            if started.elapsed() < armed.saturating_sub(sys::wait::tick() * 2) {
+            let started = until.deadline.and_then(|d| d.checked_sub(duration));
+            if started.is_some_and(|s| s.elapsed() < armed.saturating_sub(sys::wait::tick() * 2)) {
                 claim.give_up();
             }
             Ok(Next::WaitFirst)
