@@ -186,49 +186,129 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || get_peer_name(&conn))
     }),
     ("get_sock_name", |row| on_listener(row, get_sock_name)),
-    ("unix.bind/path", run_unix),
-    ("unix.bind/abstract", run_unix),
-    ("unix.bind/stale", run_unix),
-    ("unix.bind/too-long", run_unix),
-    ("unix.accept/queued", run_unix),
-    ("unix.accept/wait", run_unix),
-    ("unix.accept/timeout", run_unix),
-    ("unix.accept/closed", run_unix),
-    ("unix.connect/indefinite", run_unix),
-    ("unix.connect/timeout", run_unix),
-    ("unix.connect/refused", run_unix),
-    ("unix.connect/no-file", run_unix),
-    ("unix.pair", run_unix),
-    ("unix.recv/ready", run_unix),
-    ("unix.recv/wait", run_unix),
-    ("unix.recv/timeout", run_unix),
-    ("unix.read", run_unix),
-    ("unix.send/room", run_unix),
-    ("unix.send/timeout", run_unix),
-    ("unix.send/epipe", run_unix),
-    ("unix.write", run_unix),
-    ("unix.shutdown", run_unix),
-    ("unix.local_addr", run_unix),
-    ("unix.peer_addr", run_unix),
-    ("unix.peer_credentials", run_unix),
-    ("unix.send_with_fds", run_unix),
-    ("unix.recv_with_fds/ready", run_unix),
-    ("unix.recv_with_fds/too-many", run_unix),
-    ("unix.recv_with_fds/truncated", run_unix),
-    ("unix.datagram.bind", run_unix),
-    ("unix.datagram.unbound", run_unix),
-    ("unix.datagram.pair", run_unix),
-    ("unix.datagram.connect", run_unix),
-    ("unix.datagram.send_to", run_unix),
-    ("unix.datagram.send_to/refused", run_unix),
-    ("unix.datagram.send", run_unix),
-    ("unix.datagram.recv/ready", run_unix),
-    ("unix.datagram.recv/timeout", run_unix),
-    ("unix.datagram.recv/truncated", run_unix),
-    ("unix.datagram.recv_from", run_unix),
-    ("unix.listener.close", run_unix),
-    ("unix.stream.drop", run_unix),
-    ("unix.datagram.close", run_unix),
+    ("unix.bind/path", |row| with_scratch(row, |s| measure(row, || UnixListener::bind(&s.path, 16)))),
+    ("unix.bind/abstract", |row| with_scratch(row, |s| measure(row, || UnixListener::bind(&s.name, 16)))),
+    ("unix.bind/stale", |row| {
+        with_scratch(row, |s| {
+            // A listener bound the path and closed: its socket file stays behind.
+            drop(UnixListener::bind(&s.path, 16)?);
+            measure(row, || UnixListener::bind(&s.path, 16))
+        })
+    }),
+    ("unix.bind/too-long", |row| {
+        with_scratch(row, |s| {
+            let long = s.dir.join("x".repeat(200));
+            measure(row, || UnixAddr::from_path(&long).and_then(|a| UnixListener::bind(&a, 16)))
+        })
+    }),
+    ("unix.accept/queued", |row| {
+        with_scratch(row, |s| {
+            let server = UnixListener::bind(&s.path, 16)?;
+            let _client = std::os::unix::net::UnixStream::connect(s.file())?;
+            measure(row, || server.accept(1.0))
+        })
+    }),
+    ("unix.accept/wait", unix_accept_later),
+    ("unix.accept/timeout", |row| on_unix_listener(row, |server| server.accept(0.1))),
+    ("unix.accept/closed", |row| {
+        with_scratch(row, |s| {
+            let mut server = UnixListener::bind(&s.name, 16)?;
+            server.close()?;
+            measure(row, || server.accept(1.0))
+        })
+    }),
+    ("unix.connect/indefinite", |row| unix_connect_listening(row, Timeout::INDEFINITE)),
+    ("unix.connect/timeout", |row| unix_connect_listening(row, Timeout::from(4.0))),
+    ("unix.connect/refused", |row| {
+        with_scratch(row, |s| measure(row, || UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)))
+    }),
+    ("unix.connect/no-file", |row| {
+        with_scratch(row, |s| measure(row, || UnixStream::connect(&s.path, INDEFINITE_TIMEOUT)))
+    }),
+    ("unix.pair", |row| measure(row, UnixStream::pair)),
+    ("unix.recv/ready", |row| on_unix_hello(row, |conn, buf| conn.recv(buf, 1.0))),
+    ("unix.recv/wait", unix_recv_later),
+    ("unix.recv/timeout", |row| on_unix_pair(row, |conn, _| conn.recv(&mut [0; 16], 0.1))),
+    ("unix.read", |row| on_unix_hello(row, |mut conn, buf| conn.read(buf))),
+    ("unix.send/room", |row| on_unix_pair(row, |conn, _| conn.send(b"hello", 1.0))),
+    ("unix.send/timeout", |row| {
+        let (conn, _peer) = UnixStream::pair()?;
+        fill_with(|chunk| conn.send(chunk, 0.0))?;
+        measure(row, || conn.send(&[7; 64], 0.1))
+    }),
+    ("unix.send/epipe", |row| {
+        let (conn, peer) = UnixStream::pair()?;
+        drop(peer);
+        measure(row, || conn.send(b"hello", 1.0))
+    }),
+    ("unix.write", |row| on_unix_pair(row, |mut conn, _| conn.write(b"hello"))),
+    ("unix.shutdown", |row| on_unix_pair(row, |conn, _| conn.shutdown(Shutdown::Write))),
+    ("unix.local_addr", |row| on_unix_listener(row, UnixListener::local_addr)),
+    ("unix.peer_addr", |row| {
+        with_scratch(row, |s| {
+            let _server = UnixListener::bind(&s.name, 16)?;
+            let conn = UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)?;
+            measure(row, || conn.peer_addr())
+        })
+    }),
+    ("unix.peer_credentials", |row| on_unix_pair(row, |conn, _| conn.peer_credentials())),
+    ("unix.send_with_fds", |row| {
+        let (conn, _peer) = UnixStream::pair()?;
+        let file = std::fs::File::open("/dev/null")?;
+        measure(row, || conn.send_with_fds(b"hello", &[file.as_fd()], 1.0))
+    }),
+    ("unix.recv_with_fds/ready", |row| unix_recv_fds(row, 1)),
+    ("unix.recv_with_fds/too-many", |row| unix_recv_fds(row, 3)),
+    ("unix.recv_with_fds/truncated", |row| {
+        let (socket, peer) = UnixDatagram::pair()?;
+        let files = [std::fs::File::open("/dev/null")?, std::fs::File::open("/dev/null")?];
+        peer.send_with_fds(b"0123456789", &[files[0].as_fd(), files[1].as_fd()], None, 1.0)?;
+        drop(files);
+        measure(row, || socket.recv_with_fds(&mut [0; 4], 2, 1.0))
+    }),
+    ("unix.datagram.bind", |row| with_scratch(row, |s| measure(row, || UnixDatagram::bind(&s.name)))),
+    ("unix.datagram.unbound", |row| measure(row, UnixDatagram::unbound)),
+    ("unix.datagram.pair", |row| measure(row, UnixDatagram::pair)),
+    ("unix.datagram.connect", |row| {
+        with_scratch(row, |s| {
+            let _server = UnixDatagram::bind(&s.name)?;
+            let socket = UnixDatagram::unbound()?;
+            measure(row, || socket.connect(&s.name))
+        })
+    }),
+    ("unix.datagram.send_to", |row| {
+        with_scratch(row, |s| {
+            let (socket, _server) = (UnixDatagram::unbound()?, UnixDatagram::bind(&s.name)?);
+            measure(row, || socket.send_to(b"hello", &s.name, 1.0))
+        })
+    }),
+    ("unix.datagram.send_to/refused", |row| {
+        with_scratch(row, |s| {
+            let socket = UnixDatagram::unbound()?;
+            measure(row, || socket.send_to(b"hello", &s.name, 1.0))
+        })
+    }),
+    ("unix.datagram.send", |row| on_unix_datagrams(row, b"", |socket| socket.send(b"hello", 1.0))),
+    ("unix.datagram.recv/ready", |row| on_unix_datagrams(row, b"hello", |socket| socket.recv(&mut [0; 40], 1.0))),
+    ("unix.datagram.recv/timeout", |row| on_unix_datagrams(row, b"", |socket| socket.recv(&mut [0; 40], 0.1))),
+    ("unix.datagram.recv/truncated", |row| {
+        on_unix_datagrams(row, b"0123456789", |socket| socket.recv(&mut [0; 4], 1.0))
+    }),
+    ("unix.datagram.recv_from", |row| on_unix_datagrams(row, b"hello", |socket| socket.recv_from(&mut [0; 40], 1.0))),
+    ("unix.listener.close", |row| {
+        with_scratch(row, |s| {
+            let server = UnixListener::bind(&s.path, 16)?;
+            measure(row, || close_twice_then_drop(server, UnixListener::close))
+        })
+    }),
+    ("unix.stream.drop", |row| {
+        let (conn, _peer) = UnixStream::pair()?;
+        measure(row, || dropped(conn))
+    }),
+    ("unix.datagram.close", |row| {
+        let socket = UnixDatagram::unbound()?;
+        measure(row, || close_twice_then_drop(socket, UnixDatagram::close))
+    }),
 ];
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
@@ -733,174 +813,94 @@ fn join<T>(peer: JoinHandle<std::io::Result<T>>) -> Setup {
     Ok(())
 }
 
-/// The Unix-domain rows.
-fn run_unix(row: &str) -> Setup {
-    let scratch = Scratch::new(row)?;
-    match row {
-        "unix.bind/path" => measure(row, || UnixListener::bind(&scratch.path, 16))?,
-        "unix.bind/abstract" => measure(row, || UnixListener::bind(&scratch.name, 16))?,
-        "unix.bind/stale" => {
-            // A listener bound the path and closed: its socket file stays behind.
-            drop(UnixListener::bind(&scratch.path, 16)?);
-            measure(row, || UnixListener::bind(&scratch.path, 16))?;
-        }
-        "unix.bind/too-long" => {
-            let long = scratch.dir.join("x".repeat(200));
-            measure(row, || UnixAddr::from_path(&long).and_then(|a| UnixListener::bind(&a, 16)))?;
-        }
-        "unix.accept/queued" => {
-            let server = UnixListener::bind(&scratch.path, 16)?;
-            let _client = std::os::unix::net::UnixStream::connect(scratch.file())?;
-            measure(row, || server.accept(1.0))?;
-        }
-        "unix.accept/wait" => {
-            let server = UnixListener::bind(&scratch.path, 16)?;
-            // The peer's socket exists before the region, so only the accepted one is new.
-            let client = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
-            let at = socket2::SockAddr::unix(scratch.file())?;
-            let peer = later(PEER_DELAY, move || client.connect(&at).map(|()| client));
-            measure(row, || server.accept(4.0))?;
-            join(peer)?;
-        }
-        "unix.accept/timeout" => {
-            let server = UnixListener::bind(&scratch.name, 16)?;
-            measure(row, || server.accept(0.1))?;
-        }
-        "unix.accept/closed" => {
-            let mut server = UnixListener::bind(&scratch.name, 16)?;
-            server.close()?;
-            measure(row, || server.accept(1.0))?;
-        }
-        "unix.connect/indefinite" | "unix.connect/timeout" => {
-            let _server = UnixListener::bind(&scratch.path, 16)?;
-            let timeout = if row == "unix.connect/timeout" { Timeout::from(4.0) } else { Timeout::INDEFINITE };
-            measure(row, || UnixStream::connect(&scratch.path, timeout))?;
-        }
-        "unix.connect/refused" => measure(row, || UnixStream::connect(&scratch.name, INDEFINITE_TIMEOUT))?,
-        "unix.connect/no-file" => measure(row, || UnixStream::connect(&scratch.path, INDEFINITE_TIMEOUT))?,
-        "unix.pair" => measure(row, UnixStream::pair)?,
-        "unix.recv/ready" | "unix.read" => {
-            let (conn, peer) = UnixStream::pair()?;
-            peer.send(b"hello", 1.0)?;
-            let mut buf = [0; 16];
-            match row {
-                "unix.read" => measure(row, || (&conn).read(&mut buf))?,
-                _ => measure(row, || conn.recv(&mut buf, 1.0))?,
-            }
-        }
-        "unix.recv/wait" => {
-            let (conn, peer) = UnixStream::pair()?;
-            let peer = later(PEER_DELAY, move || peer.send(b"hello", 1.0).map(|_| peer).map_err(Into::into));
-            measure(row, || conn.recv(&mut [0; 16], 4.0))?;
-            join(peer)?;
-        }
-        "unix.recv/timeout" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            measure(row, || conn.recv(&mut [0; 16], 0.1))?;
-        }
-        "unix.send/room" | "unix.write" | "unix.send/epipe" => {
-            let (conn, peer) = UnixStream::pair()?;
-            if row == "unix.send/epipe" {
-                drop(peer);
-                measure(row, || conn.send(b"hello", 1.0))?;
-            } else if row == "unix.write" {
-                measure(row, || (&conn).write(b"hello"))?;
-            } else {
-                measure(row, || conn.send(b"hello", 1.0))?;
-            }
-        }
-        "unix.send/timeout" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            fill_with(|chunk| conn.send(chunk, 0.0))?;
-            measure(row, || conn.send(&[7; 64], 0.1))?;
-        }
-        "unix.shutdown" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            measure(row, || conn.shutdown(Shutdown::Write))?;
-        }
-        "unix.local_addr" => {
-            let server = UnixListener::bind(&scratch.name, 16)?;
-            measure(row, || server.local_addr())?;
-        }
-        "unix.peer_addr" => {
-            let _server = UnixListener::bind(&scratch.name, 16)?;
-            let conn = UnixStream::connect(&scratch.name, INDEFINITE_TIMEOUT)?;
-            measure(row, || conn.peer_addr())?;
-        }
-        "unix.peer_credentials" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            measure(row, || conn.peer_credentials())?;
-        }
-        "unix.send_with_fds" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            let file = std::fs::File::open("/dev/null")?;
-            measure(row, || conn.send_with_fds(b"hello", &[file.as_fd()], 1.0))?;
-        }
-        "unix.recv_with_fds/ready" | "unix.recv_with_fds/too-many" => {
-            let (conn, peer) = UnixStream::pair()?;
-            let files = [(); 3].map(|()| std::fs::File::open("/dev/null"));
-            let files: Vec<_> = files.into_iter().collect::<std::io::Result<_>>()?;
-            let fds: Vec<_> = files.iter().map(AsFd::as_fd).collect();
-            let sent = if row == "unix.recv_with_fds/ready" { &fds[..1] } else { &fds[..] };
-            peer.send_with_fds(b"hello", sent, 1.0)?;
-            drop(files);
-            // Kept past the END marker, so the received descriptors count as opened.
-            let mut kept = None;
-            measure(row, || conn.recv_with_fds(&mut [0; 16], 1, 1.0).map(|got| kept = Some(got)))?;
-        }
-        "unix.recv_with_fds/truncated" => {
-            let (socket, peer) = UnixDatagram::pair()?;
-            let files = [std::fs::File::open("/dev/null")?, std::fs::File::open("/dev/null")?];
-            peer.send_with_fds(b"0123456789", &[files[0].as_fd(), files[1].as_fd()], None, 1.0)?;
-            drop(files);
-            measure(row, || socket.recv_with_fds(&mut [0; 4], 2, 1.0))?;
-        }
-        "unix.datagram.bind" => measure(row, || UnixDatagram::bind(&scratch.name))?,
-        "unix.datagram.unbound" => measure(row, UnixDatagram::unbound)?,
-        "unix.datagram.pair" => measure(row, UnixDatagram::pair)?,
-        "unix.datagram.connect" => {
-            let _server = UnixDatagram::bind(&scratch.name)?;
-            let socket = UnixDatagram::unbound()?;
-            measure(row, || socket.connect(&scratch.name))?;
-        }
-        "unix.datagram.send_to" | "unix.datagram.send_to/refused" => {
-            let socket = UnixDatagram::unbound()?;
-            let _server = if row == "unix.datagram.send_to" { Some(UnixDatagram::bind(&scratch.name)?) } else { None };
-            measure(row, || socket.send_to(b"hello", &scratch.name, 1.0))?;
-        }
-        "unix.datagram.send" => {
-            let (socket, _peer) = UnixDatagram::pair()?;
-            measure(row, || socket.send(b"hello", 1.0))?;
-        }
-        "unix.datagram.recv/ready" | "unix.datagram.recv/truncated" | "unix.datagram.recv_from" => {
-            let (socket, peer) = UnixDatagram::pair()?;
-            let data: &[u8] = if row == "unix.datagram.recv/truncated" { b"0123456789" } else { b"hello" };
-            peer.send(data, 1.0)?;
-            match row {
-                "unix.datagram.recv/truncated" => measure(row, || socket.recv(&mut [0; 4], 1.0))?,
-                "unix.datagram.recv_from" => measure(row, || socket.recv_from(&mut [0; 40], 1.0))?,
-                _ => measure(row, || socket.recv(&mut [0; 40], 1.0))?,
-            }
-        }
-        "unix.datagram.recv/timeout" => {
-            let (socket, _peer) = UnixDatagram::pair()?;
-            measure(row, || socket.recv(&mut [0; 40], 0.1))?;
-        }
-        "unix.listener.close" => {
-            let server = UnixListener::bind(&scratch.path, 16)?;
-            measure(row, || close_twice_then_drop(server, UnixListener::close))?;
-        }
-        "unix.stream.drop" => {
-            let (conn, _peer) = UnixStream::pair()?;
-            measure(row, || dropped(conn))?;
-        }
-        "unix.datagram.close" => {
-            let socket = UnixDatagram::unbound()?;
-            measure(row, || close_twice_then_drop(socket, UnixDatagram::close))?;
-        }
-        _ => return Err(format!("no such row (see --list): {row:?}").into()),
+/// Runs `op` with a fresh [`Scratch`] (a directory for paths, an abstract name) for `row`.
+fn with_scratch(row: &str, op: impl FnOnce(&Scratch) -> Setup) -> Setup {
+    op(&Scratch::new(row)?)
+}
+
+/// Runs `op` on a Unix listener bound to an abstract name.
+fn on_unix_listener<T, E: Outcome>(row: &str, op: impl FnOnce(&UnixListener) -> std::result::Result<T, E>) -> Setup {
+    with_scratch(row, |s| {
+        let server = UnixListener::bind(&s.name, 16)?;
+        measure(row, || op(&server))
+    })
+}
+
+/// Accepts with 4 s a peer that connects after `PEER_DELAY`.
+fn unix_accept_later(row: &str) -> Setup {
+    with_scratch(row, |s| {
+        let server = UnixListener::bind(&s.path, 16)?;
+        // The peer's socket exists before the region, so only the accepted one is new.
+        let client = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None)?;
+        let at = socket2::SockAddr::unix(s.file())?;
+        let peer = later(PEER_DELAY, move || client.connect(&at).map(|()| client));
+        measure(row, || server.accept(4.0))?;
+        join(peer)
+    })
+}
+
+/// Connects with `timeout` to a listening path.
+fn unix_connect_listening(row: &str, timeout: Timeout) -> Setup {
+    with_scratch(row, |s| {
+        let _server = UnixListener::bind(&s.path, 16)?;
+        measure(row, || UnixStream::connect(&s.path, timeout))
+    })
+}
+
+/// Runs `op` on one end of a stream pair (given a 16-byte buffer).
+fn on_unix_pair<T, E: Outcome>(
+    row: &str,
+    op: impl FnOnce(&UnixStream, &mut [u8]) -> std::result::Result<T, E>,
+) -> Setup {
+    let (conn, _peer) = UnixStream::pair()?;
+    let mut buf = [0; 16];
+    measure(row, || op(&conn, &mut buf))
+}
+
+/// Runs `op` on one end of a stream pair whose other end sent "hello".
+fn on_unix_hello<T, E: Outcome>(
+    row: &str,
+    op: impl FnOnce(&UnixStream, &mut [u8]) -> std::result::Result<T, E>,
+) -> Setup {
+    let (conn, peer) = UnixStream::pair()?;
+    peer.send(b"hello", 1.0)?;
+    let mut buf = [0; 16];
+    measure(row, || op(&conn, &mut buf))
+}
+
+/// Receives with 4 s what the peer sends after `PEER_DELAY`.
+fn unix_recv_later(row: &str) -> Setup {
+    let (conn, peer) = UnixStream::pair()?;
+    let peer = later(PEER_DELAY, move || peer.send(b"hello", 1.0).map(|_| peer).map_err(Into::into));
+    measure(row, || conn.recv(&mut [0; 16], 4.0))?;
+    join(peer)
+}
+
+/// Receives, with room for one, `sent` of three descriptors sent with "hello".
+fn unix_recv_fds(row: &str, sent: usize) -> Setup {
+    let (conn, peer) = UnixStream::pair()?;
+    let files = [(); 3].map(|()| std::fs::File::open("/dev/null"));
+    let files: Vec<_> = files.into_iter().collect::<std::io::Result<_>>()?;
+    let fds: Vec<_> = files.iter().map(AsFd::as_fd).collect();
+    peer.send_with_fds(b"hello", &fds[..sent], 1.0)?;
+    drop(files);
+    // Kept past the END marker, so the received descriptors count as opened.
+    let mut kept = None;
+    measure(row, || conn.recv_with_fds(&mut [0; 16], 1, 1.0).map(|got| kept = Some(got)))
+}
+
+/// Runs `op` on one end of a datagram pair whose other end sent `data` first (nothing when
+/// empty).
+fn on_unix_datagrams<T, E: Outcome>(
+    row: &str,
+    data: &[u8],
+    op: impl FnOnce(&UnixDatagram) -> std::result::Result<T, E>,
+) -> Setup {
+    let (socket, peer) = UnixDatagram::pair()?;
+    if !data.is_empty() {
+        peer.send(data, 1.0)?;
     }
-    Ok(())
+    measure(row, || op(&socket))
 }
 
 /// A Unix row's names: a socket path in a fresh directory of its own (removed afterwards),
