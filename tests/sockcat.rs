@@ -1,6 +1,6 @@
 //! The `sockcat` binary, run as a user would: its demo, its command line, and each of its nc
 //! flags against a peer nobody here wrote (OpenBSD nc, Python, curl, socat) or the library,
-//! over loopback only. A test needing nc or prlimit says it was skipped when the tool is
+//! over loopback and Unix-domain sockets (in a temporary directory of each test's own) only. A test needing nc or prlimit says it was skipped when the tool is
 //! missing, and fails instead under CI=true.
 
 mod support;
@@ -8,11 +8,15 @@ mod support;
 use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, bind, connect, listen};
+use chapel_socket::{
+    BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, UnixAddr, UnixListener, UnixStream, bind, connect, listen,
+};
 use support::program::{Finished, Program};
 
 /// The longest any one program may run before the test kills it and fails.
@@ -182,7 +186,8 @@ fn help_lists_the_flags_and_each_topic_has_its_own() {
         assert!(done.stderr.is_empty());
     }
     let out = String::from_utf8(run(&["-h"]).stdout).unwrap();
-    for flag in ["-l", "-k", "-u", "-z", "-w SECS", "-q SECS", "-N", "-s ADDR", "-4, -6", "-n", "-v", "--echo", "demo"]
+    for flag in
+        ["-l", "-k", "-u", "-U", "-z", "-w SECS", "-q SECS", "-N", "-s ADDR", "-4, -6", "-n", "-v", "--echo", "demo"]
     {
         assert!(out.contains(&format!("\n  {flag} ")), "{flag} missing from\n{out}");
     }
@@ -217,6 +222,9 @@ fn odd_arguments_exit_2_with_one_line_never_a_panic() {
             "-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)",
         ),
         (&[b"demo", b"now"], "demo takes no options or arguments"),
+        (&[b"-l", b"-U"], "-U needs a PATH (or @NAME, an abstract name)"),
+        (&[b"-z", b"-U", b"/tmp/s"], "-z probes TCP ports; it cannot be used with -U"),
+        (&[b"-U", b"-p", b"1", b"/tmp/s"], "-p has no meaning with -U (a Unix socket has a PATH, no port)"),
         (&[], "HOST and PORT are needed (or -l to listen)"),
     ] {
         let out = run_raw(args);
@@ -704,4 +712,304 @@ fn udp_lk_hears_every_sender() {
         thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(server.succeed().stdout, b"a\nb\nc\n");
+}
+
+// ---- Unix-domain sockets: -U, -l -U, -u -U ----
+
+/// A directory of the test's own under the system's temporary directory, removed (with
+/// whatever sockets are left in it) when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Scratch {
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let n = MADE.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("sockcat-test-{}-{n}", std::process::id()));
+        std::fs::create_dir(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    /// `name` in the directory, as text (sockcat takes its arguments as UTF-8).
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_str().unwrap().to_string()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        drop(std::fs::remove_dir_all(&self.0));
+    }
+}
+
+/// An abstract name no other test or run uses.
+fn abstract_name(what: &str) -> String {
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    format!("@sockcat-test-{}-{what}-{}", std::process::id(), MADE.fetch_add(1, Ordering::Relaxed))
+}
+
+fn is_socket(path: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
+}
+
+/// A Python AF_UNIX stream client of `sys.argv[1]` (`@name`: abstract): sends its stdin,
+/// shuts down its sending side, and writes all it received to stdout.
+const PY_UNIX_CLIENT: &str = "import socket,sys\na=sys.argv[1]\na='\\0'+a[1:] if a.startswith('@') else a\nc=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)\nc.settimeout(10)\nc.connect(a)\nc.sendall(sys.stdin.buffer.read())\nc.shutdown(socket.SHUT_WR)\ngot=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  got+=b\nsys.stdout.buffer.write(got)";
+
+/// A Python AF_UNIX stream server at `sys.argv[1]` (`@name`: abstract): says `ready` on
+/// stderr, accepts one connection, sends its stdin, reads to the end, writes what it read to
+/// stdout, and removes its socket file.
+const PY_UNIX_SERVER: &str = "import os,socket,sys\na=sys.argv[1]\nab=a.startswith('@')\ns=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)\ns.bind('\\0'+a[1:] if ab else a)\ns.listen(1)\ns.settimeout(10)\nprint('ready',file=sys.stderr,flush=True)\nc,_=s.accept()\nc.settimeout(10)\nc.sendall(sys.stdin.buffer.read())\ngot=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  got+=b\nc.close()\nsys.stdout.buffer.write(got)\nif not ab: os.unlink(a)";
+
+#[test]
+fn unix_listener_and_a_python_client_exchange_binary_both_ways() {
+    let dir = Scratch::new();
+    for at in [dir.path("listen.sock"), abstract_name("listen")] {
+        let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
+        assert_eq!(listener.line_starting("listening on "), format!("listening on {at}"));
+        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+        let python = start("python3", &["-c", PY_UNIX_CLIENT, &at], &to_sockcat).succeed();
+        let done = listener.succeed();
+        assert_eq!(done.stdout, to_sockcat, "{at}");
+        assert_eq!(python.stdout, binary(), "{at}");
+        assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
+        assert!(done.stderr[0].starts_with(&format!("connection on {at} from pid ")), "{:?}", done.stderr);
+    }
+    // As Debian's nc: the socket file the listener made is left where it was.
+    assert!(is_socket(&dir.path("listen.sock")));
+}
+
+#[test]
+fn unix_client_and_a_python_server_exchange_binary_both_ways() {
+    let dir = Scratch::new();
+    for at in [dir.path("server.sock"), abstract_name("server")] {
+        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+        let python = start("python3", &["-c", PY_UNIX_SERVER, &at], &to_sockcat);
+        python.line_with("ready");
+        let done = sockcat(&["-N", "-v", "-U", &at], &binary()).succeed();
+        assert_eq!(python.succeed().stdout, binary(), "{at}");
+        assert_eq!(done.stdout, to_sockcat, "{at}");
+        assert_eq!(done.stderr, [format!("connected to {at}")]);
+    }
+}
+
+#[test]
+fn l_u_fails_on_a_file_already_there_and_removes_nothing() {
+    let dir = Scratch::new();
+    let stale = dir.path("stale.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    let regular = dir.path("regular");
+    std::fs::write(&regular, b"keep me").unwrap();
+    for (path, udp) in [(&stale, false), (&regular, false), (&stale, true)] {
+        let args = if udp { vec!["-l", "-u", "-U", path] } else { vec!["-l", "-U", path] };
+        let done = run(&args);
+        assert_eq!(done.status.code(), Some(1), "{path}");
+        assert_eq!(
+            done.stderr,
+            [format!(
+                "sockcat: bind to {path}: {} (sockcat never removes a socket file: remove it if it is stale, or use @NAME)",
+                std::io::Error::from_raw_os_error(libc::EADDRINUSE)
+            )]
+        );
+    }
+    assert!(is_socket(&stale));
+    assert_eq!(std::fs::read(&regular).unwrap(), b"keep me");
+    // A name already taken is refused too, and says no more.
+    let name = abstract_name("taken");
+    let _taken = UnixListener::bind(&name.parse().unwrap(), 1).unwrap();
+    let done = run(&["-l", "-U", &name]);
+    assert_eq!(
+        done.stderr,
+        [format!("sockcat: bind to {name}: {}", std::io::Error::from_raw_os_error(libc::EADDRINUSE))]
+    );
+}
+
+#[test]
+fn unix_connect_to_nobody_fails_with_one_line_naming_the_path() {
+    let dir = Scratch::new();
+    let missing = dir.path("missing.sock");
+    let done = run(&["-U", &missing]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        done.stderr,
+        [format!("sockcat: connect to {missing}: {}", std::io::Error::from_raw_os_error(libc::ENOENT))]
+    );
+}
+
+/// A library listener on a fresh abstract name, and the name.
+fn unix_listener() -> (UnixListener, String) {
+    let name = abstract_name("library");
+    (UnixListener::bind(&name.parse::<UnixAddr>().unwrap(), 4).unwrap(), name)
+}
+
+/// Reads `conn` to its end of stream, each wait bounded.
+fn read_unix_to_end(conn: &UnixStream) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0; 65536];
+    loop {
+        match conn.recv(&mut buf, PATIENCE).unwrap() {
+            0 => return all,
+            n => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[test]
+fn unix_w_q_and_n_end_sessions_as_over_tcp() {
+    // -w 1 with stdin open and a silent server: ends at 1 s, and closes the connection.
+    let (listener, name) = unix_listener();
+    let started = Instant::now();
+    let mut held = Held::start(&["-w", "1", "-U", &name]);
+    let conn = listener.accept(PATIENCE).unwrap();
+    let (status, stderr, took) = held.wait(started);
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+    // -q 0.3 without -N: the peer has the bytes, and no end until sockcat quits.
+    let started = Instant::now();
+    let client = sockcat(&["-q", "0.3", "-U", &name], b"abc");
+    let conn = listener.accept(PATIENCE).unwrap();
+    let mut got = [0; 3];
+    (&conn).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"abc");
+    client.succeed();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+    // -N: the end of stdin is the peer's end of stream; sockcat ends when the peer closes.
+    let client = sockcat(&["-N", "-U", &name], b"half");
+    let conn = listener.accept(PATIENCE).unwrap();
+    assert_eq!(read_unix_to_end(&conn), b"half");
+    (&conn).write_all(b"after your end").unwrap();
+    drop(conn);
+    assert_eq!(client.succeed().stdout, b"after your end");
+}
+
+#[test]
+fn unix_closed_stdout_ends_the_session_at_once_and_quietly() {
+    let (listener, name) = unix_listener();
+    let mut held = Held::start(&["-U", &name]);
+    let conn = listener.accept(PATIENCE).unwrap();
+    let flood = thread::spawn(move || {
+        // Bounded: a flood that nobody stops is a failure at the limit.
+        let started = Instant::now();
+        while started.elapsed() < LIMIT {
+            if conn.send(&[b'y'; 65536], PATIENCE).is_err() {
+                return true;
+            }
+        }
+        false
+    });
+    let mut head = [0; 10];
+    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"yyyyyyyyyy");
+    let closed = Instant::now();
+    drop(held.child.stdout.take());
+    let (status, stderr, took) = held.wait(closed);
+    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    assert!(flood.join().unwrap(), "the flood never ended");
+}
+
+#[test]
+fn l_k_u_serves_clients_one_after_another() {
+    let name = abstract_name("lk");
+    let mut server = sockcat(&["-l", "-k", "-v", "-U", &name], b"");
+    server.line_starting("listening on ");
+    let addr: UnixAddr = name.parse().unwrap();
+    for i in 0..3 {
+        let conn = UnixStream::connect(&addr, PATIENCE).unwrap();
+        (&conn).write_all(format!("client {i}\n").as_bytes()).unwrap();
+        conn.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(read_unix_to_end(&conn), b"");
+        server.line_starting("connection on ");
+    }
+    server.kill();
+    assert_eq!(server.finish().stdout, b"client 0\nclient 1\nclient 2\n");
+}
+
+/// A Python AF_UNIX datagram socket bound at `sys.argv[1]` that sends its stdin as one
+/// datagram to `sys.argv[2]` and writes the one datagram it gets back to stdout.
+const PY_UNIX_DATAGRAM_CLIENT: &str = "import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.settimeout(10)\ns.bind(sys.argv[1])\ns.sendto(sys.stdin.buffer.read(),sys.argv[2])\nsys.stdout.buffer.write(s.recv(65536))";
+
+/// A Python AF_UNIX datagram socket bound at `sys.argv[1]`: says `ready` on stderr, writes the
+/// first datagram to stdout, and answers its sender with its stdin.
+const PY_UNIX_DATAGRAM_SERVER: &str = "import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.settimeout(10)\ns.bind(sys.argv[1])\nprint('ready',file=sys.stderr,flush=True)\nd,peer=s.recvfrom(65536)\nsys.stdout.buffer.write(d)\nsys.stdout.flush()\ns.sendto(sys.stdin.buffer.read(),peer)";
+
+#[test]
+fn unix_datagrams_with_a_python_peer_both_ways() {
+    let dir = Scratch::new();
+    // sockcat -l -u -U: the first sender is the peer, and gets stdin back.
+    let at = dir.path("dgram.sock");
+    let listener = sockcat(&["-l", "-u", "-v", "-w", "1", "-U", &at], b"reply\0\xff");
+    listener.line_starting("listening on ");
+    let client = dir.path("python.sock");
+    let python = start("python3", &["-c", PY_UNIX_DATAGRAM_CLIENT, &client, &at], b"hello\0dgram");
+    assert_eq!(listener.line_starting("connection from "), format!("connection from {client}"));
+    assert_eq!(listener.succeed().stdout, b"hello\0dgram");
+    assert_eq!(python.succeed().stdout, b"reply\0\xff");
+    // sockcat -u -U: sends from an abstract name of its own, so that the answer comes back.
+    let at = dir.path("python-server.sock");
+    let python = start("python3", &["-c", PY_UNIX_DATAGRAM_SERVER, &at], b"answer");
+    python.line_with("ready");
+    let done = sockcat(&["-u", "-w", "1", "-U", &at], b"question").succeed();
+    assert_eq!(python.succeed().stdout, b"question");
+    assert_eq!(done.stdout, b"answer");
+    assert!(done.stderr.is_empty(), "{:?}", done.stderr);
+}
+
+#[test]
+fn nc_unix_client_and_sockcat_unix_listener_exchange_binary_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    let dir = Scratch::new();
+    let at = dir.path("s.sock");
+    let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
+    listener.line_starting("listening on ");
+    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+    let nc = start("nc", &["-N", "-U", &at], &to_sockcat).succeed();
+    let done = listener.succeed();
+    assert_eq!(done.stdout, to_sockcat);
+    assert_eq!(nc.stdout, binary());
+}
+
+#[test]
+fn sockcat_unix_client_and_nc_unix_listener_exchange_binary_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    let dir = Scratch::new();
+    let at = dir.path("nc.sock");
+    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
+    // As over TCP: nc half-closes (-N), sockcat ends at -w when nc has gone.
+    let nc = start("nc", &["-l", "-v", "-N", "-U", &at], &to_sockcat);
+    nc.line_with("Listening on");
+    let done = sockcat(&["-w", "5", "-U", &at], &binary()).succeed();
+    assert_eq!(nc.succeed().stdout, binary());
+    assert_eq!(done.stdout, to_sockcat);
+}
+
+#[test]
+fn unix_datagrams_with_nc_both_ways() {
+    if !have_nc() {
+        return;
+    }
+    let dir = Scratch::new();
+    // nc -u -U (from a socket file of its own) to sockcat -l -u -U, and the reply back.
+    let at = dir.path("sockcat-dgram.sock");
+    let listener = sockcat(&["-l", "-u", "-v", "-w", "1", "-U", &at], b"reply\0\xff");
+    listener.line_starting("listening on ");
+    let nc = start("nc", &["-u", "-w", "2", "-U", &at], b"hello sockcat\n");
+    listener.line_with("connection from ");
+    assert_eq!(listener.succeed().stdout, b"hello sockcat\n");
+    assert_eq!(nc.finish().stdout, b"reply\0\xff");
+    // sockcat -u -U to nc -l -u -U.
+    let at = dir.path("nc-dgram.sock");
+    let mut nc = start("nc", &["-l", "-u", "-v", "-U", &at], b"");
+    nc.line_with("Bound on");
+    let done = sockcat(&["-u", "-w", "1", "-U", &at], b"datagram\0\xff").succeed();
+    assert!(done.stderr.is_empty(), "{:?}", done.stderr);
+    nc.kill();
+    assert_eq!(nc.finish().stdout, b"datagram\0\xff");
 }

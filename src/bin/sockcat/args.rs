@@ -3,12 +3,13 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use chapel_socket::{IPFamily, IpAddr, Timeout};
+use chapel_socket::{IPFamily, IpAddr, Timeout, UnixAddr};
 
 /// What `--help` prints.
 pub const USAGE: &str = "\
 usage: sockcat [-46klNnuvz] [-p PORT] [-q SECS] [-s ADDR] [-w SECS] [HOST] [PORT]
        sockcat -l [--echo] [-k] [-v] [-w SECS] [-p PORT | [HOST] PORT]
+       sockcat [-lkNuv] [-q SECS] [-w SECS] -U PATH
        sockcat demo
 
 OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
@@ -18,6 +19,9 @@ OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
   -k          with -l: after a connection ends, accept the next one
   -u          UDP: each stdin read is a datagram; with -l the first sender is the
               peer (with -k too: every sender is heard, stdin goes to the latest)
+  -U          a Unix-domain stream socket at PATH instead of HOST PORT (@NAME: an
+              abstract name); with -u, datagrams. With -l, PATH must not exist:
+              sockcat never removes a socket file (nor the one it made)
   -z          probe: connect and close; exit 0 if a port is open, 1 if none is;
               PORT may be a range P1-P2
   -w SECS     give up connecting after SECS, and end a session idle (no byte
@@ -100,14 +104,22 @@ pub enum Mode {
     UdpConnect { peer: IpAddr, source: Option<IpAddr> },
     /// `-u -l`: a UDP session with the first sender (every sender with `keep`).
     UdpListen { at: IpAddr, keep: bool },
+    /// `-U PATH`: a session with the Unix stream listener at `addr`.
+    UnixConnect { addr: UnixAddr, timeout: Timeout },
+    /// `-l -U PATH`: sessions with whoever connects at `at`, as [`Mode::Listen`].
+    UnixListen { at: UnixAddr, keep: bool },
+    /// `-u -U PATH`: a Unix datagram session with the socket at `peer`.
+    UnixDatagramConnect { peer: UnixAddr },
+    /// `-l -u -U PATH`: a Unix datagram session with the first sender, as [`Mode::UdpListen`].
+    UnixDatagramListen { at: UnixAddr, keep: bool },
 }
 
 /// Flags that take a value.
 const WITH_VALUE: &str = "pqsw";
 /// Flags on their own.
-const FLAGS: &str = "46hklNnuvz";
+const FLAGS: &str = "46hklNnUuvz";
 /// OpenBSD nc's other flags: known, not offered here.
-const NC_ONLY: &str = "bCDdFIiMmOPrSTtUVWXxZ";
+const NC_ONLY: &str = "bCDdFIiMmOPrSTtVWXxZ";
 
 /// The arguments as given, before they are checked against each other.
 #[derive(Default)]
@@ -236,21 +248,32 @@ fn take_value(given: &mut Given, flag: char, value: &str) -> Result<(), String> 
 /// Checks the arguments against each other and builds the [`Mode`].
 fn mode(g: &Given) -> Result<Mode, String> {
     let family = g.family.unwrap_or(IPFamily::IPUnspec);
-    let (listening, udp) = (g.has('l'), g.has('u'));
+    let (listening, udp, unix) = (g.has('l'), g.has('u'), g.has('U'));
     if g.has('k') && !listening {
         return Err("-k needs -l".into());
     }
-    if g.echo && (!listening || udp) {
+    if g.echo && (!listening || udp || unix) {
         return Err("--echo needs -l (and is TCP only)".into());
     }
     if g.echo && (g.has('N') || g.quit.is_some()) {
         return Err("--echo does not read stdin: -N and -q do not apply".into());
     }
-    if g.has('z') && (listening || udp) {
-        return Err(format!("-z probes TCP ports; it cannot be used with -{}", if listening { 'l' } else { 'u' }));
+    if g.has('z') && (listening || udp || unix) {
+        let other = if listening {
+            'l'
+        } else if udp {
+            'u'
+        } else {
+            'U'
+        };
+        return Err(format!("-z probes TCP ports; it cannot be used with -{other}"));
     }
     if udp && g.has('N') {
-        return Err("-N has no meaning with -u (UDP has no end of stream)".into());
+        let what = if unix { "-u -U (datagrams have" } else { "-u (UDP has" };
+        return Err(format!("-N has no meaning with {what} no end of stream)"));
+    }
+    if unix {
+        return unix_mode(g);
     }
     if listening {
         if g.source.is_some() {
@@ -320,6 +343,43 @@ fn mode(g: &Given) -> Result<Mode, String> {
         port(service, 1, service)?;
     }
     Ok(Mode::Connect { host: host.to_string(), service: service.to_string(), family, timeout })
+}
+
+/// `-U`: one PATH (or `@NAME`), and none of the flags that are about IP.
+fn unix_mode(g: &Given) -> Result<Mode, String> {
+    if g.family.is_some() {
+        return Err("-4 and -6 have no meaning with -U".into());
+    }
+    if g.port.is_some() {
+        return Err("-p has no meaning with -U (a Unix socket has a PATH, no port)".into());
+    }
+    if g.source.is_some() {
+        return Err("-s is not supported with -U".into());
+    }
+    let addr = match g.positional.as_slice() {
+        [path] => unix_address(path)?,
+        [] => return Err("-U needs a PATH (or @NAME, an abstract name)".into()),
+        [_, extra, ..] => return Err(format!("unexpected argument {extra:?} (-U takes one PATH)")),
+    };
+    let keep = g.has('k');
+    Ok(match (g.has('l'), g.has('u')) {
+        (false, false) => Mode::UnixConnect { addr, timeout: g.wait.map_or(Timeout::INDEFINITE, Timeout::from) },
+        (true, false) => Mode::UnixListen { at: addr, keep },
+        (false, true) => Mode::UnixDatagramConnect { peer: addr },
+        (true, true) => Mode::UnixDatagramListen { at: addr, keep },
+    })
+}
+
+/// `@NAME` as an abstract name (its bytes as given), anything else as a path taken as it is.
+fn unix_address(text: &str) -> Result<UnixAddr, String> {
+    let addr = match text.strip_prefix('@') {
+        Some(name) => UnixAddr::from_abstract(name),
+        None => UnixAddr::from_path(text),
+    };
+    addr.map_err(|e| {
+        let why = e.to_string();
+        format!("{text:?} is not a Unix socket name: {}", why.strip_prefix("parse address: ").unwrap_or(&why))
+    })
 }
 
 /// `[::1]` as `::1`: sockcat prints IPv6 addresses bracketed and takes them back that way.
@@ -448,6 +508,25 @@ mod tests {
         );
         assert_eq!(mode_of("-ulk 53"), Mode::UdpListen { at: addr("127.0.0.1:53"), keep: true });
         assert_eq!(mode_of("-- ::1 80"), mode_of("::1 80"));
+        let unix = |text: &str| text.parse::<UnixAddr>().unwrap();
+        assert_eq!(mode_of("-U /tmp/s"), Mode::UnixConnect { addr: unix("/tmp/s"), timeout: Timeout::INDEFINITE });
+        assert_eq!(
+            mode_of("-w 2 -nU @name"),
+            Mode::UnixConnect { addr: unix("@name"), timeout: Duration::from_secs(2).into() }
+        );
+        assert_eq!(mode_of("-lU rel/s"), Mode::UnixListen { at: unix("rel/s"), keep: false });
+        assert_eq!(mode_of("-l -k -U @x"), Mode::UnixListen { at: unix("@x"), keep: true });
+        assert_eq!(mode_of("-uU /s"), Mode::UnixDatagramConnect { peer: unix("/s") });
+        assert_eq!(mode_of("-lkuU /s"), Mode::UnixDatagramListen { at: unix("/s"), keep: true });
+        // A path is taken as it is: no escapes; only a leading @ means abstract.
+        assert_eq!(
+            mode_of(r"-U /tmp/a\b"),
+            Mode::UnixConnect { addr: UnixAddr::from_path(r"/tmp/a\b").unwrap(), timeout: Timeout::INDEFINITE }
+        );
+        assert_eq!(
+            mode_of("-U ./@x"),
+            Mode::UnixConnect { addr: UnixAddr::from_path("./@x").unwrap(), timeout: Timeout::INDEFINITE }
+        );
     }
 
     #[test]
@@ -507,6 +586,16 @@ mod tests {
             ),
             ("-u -s ::1 127.0.0.1 1", "-s ::1 and 127.0.0.1 are not of one family"),
             ("demo -v", "demo takes no options or arguments"),
+            ("-U", "-U needs a PATH (or @NAME, an abstract name)"),
+            ("-lU", "-U needs a PATH (or @NAME, an abstract name)"),
+            ("-U /a /b", "unexpected argument \"/b\" (-U takes one PATH)"),
+            ("-U -6 /a", "-4 and -6 have no meaning with -U"),
+            ("-lU -p 9 /a", "-p has no meaning with -U (a Unix socket has a PATH, no port)"),
+            ("-U -s /b /a", "-s is not supported with -U"),
+            ("-zU /a", "-z probes TCP ports; it cannot be used with -U"),
+            ("-kU /a", "-k needs -l"),
+            ("-l --echo -U /a", "--echo needs -l (and is TCP only)"),
+            ("-uNU /a", "-N has no meaning with -u -U (datagrams have no end of stream)"),
         ] {
             assert_eq!(parse_line(line), Err(why.to_string()), "{line}");
         }

@@ -6,6 +6,7 @@ mod demo;
 mod session;
 mod tcp;
 mod udp;
+mod unix;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,10 @@ fn serve(Run { mode, verbose, session }: Run) -> Outcome {
         Mode::Listen { at, keep, echo: false } => tcp::listen_and_serve(&at, keep, verbose, session),
         Mode::UdpConnect { peer, source } => udp::connect(peer, source, verbose, session),
         Mode::UdpListen { at, keep } => udp::listen(&at, keep, verbose, session),
+        Mode::UnixConnect { addr, timeout } => unix::connect(&addr, timeout, verbose, session),
+        Mode::UnixListen { at, keep } => unix::listen_and_serve(&at, keep, verbose, session),
+        Mode::UnixDatagramConnect { peer } => unix::datagram_connect(peer, verbose, session),
+        Mode::UnixDatagramListen { at, keep } => unix::datagram_listen(&at, keep, verbose, session),
     }
 }
 

@@ -189,6 +189,34 @@ pub fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> Result<(), Box
         .map_err(|e| format!("cannot start a thread: {e}").into())
 }
 
+/// `-l`: sessions with whoever `accept` brings from `listener`, one after another with
+/// `keep`, sharing stdin (read `chunk` at a time); a failed session is then reported and the
+/// next one served. Without `keep` the listener closes once it has its connection: later ones
+/// are refused, not left waiting (as nc).
+pub fn serve_each<S, L: Link>(
+    listener: S,
+    keep: bool,
+    chunk: usize,
+    settings: Settings,
+    accept: impl Fn(&S) -> Result<L, BoxError>,
+) -> Outcome {
+    let mut listener = Some(listener);
+    let mut input = Input::new(chunk);
+    while let Some(open) = &listener {
+        let link = accept(open)?;
+        if !keep {
+            listener = None;
+        }
+        match run(&Arc::new(link), &mut input, settings) {
+            Ok(End::StdoutClosed) => return Ok(End::StdoutClosed),
+            Err(e) if keep => eprintln!("sockcat: {e}"),
+            done if !keep => return done,
+            _ => {}
+        }
+    }
+    Ok(End::Done)
+}
+
 /// Runs one session with `link`; see the module's documentation.
 pub fn run<L: Link>(link: &Arc<L>, input: &mut Input, settings: Settings) -> Outcome {
     input.sessions += 1;

@@ -93,25 +93,13 @@ pub fn probe(host: &str, first: u16, last: u16, family: IPFamily, timeout: Timeo
 /// then reported and the next one served.
 pub fn listen_and_serve(at: &IpAddr, keep: bool, verbose: bool, settings: Settings) -> Outcome {
     let listener = listen_at(at, verbose)?;
-    let mut listener = Some(listener);
-    let mut input = Input::new(CHUNK);
-    while let Some(open) = &listener {
-        let conn = accept(open, verbose)?;
+    session::serve_each(listener, keep, CHUNK, settings, |listener| {
+        let conn = accept(listener, verbose)?;
         if verbose {
             eprintln!("connection from {}", conn.addr()?);
         }
-        if !keep {
-            // nc serves one connection: later ones are refused, not left waiting.
-            listener = None;
-        }
-        match session::run(&Arc::new(Tcp(conn)), &mut input, settings) {
-            Ok(End::StdoutClosed) => return Ok(End::StdoutClosed),
-            Err(e) if keep => eprintln!("sockcat: {e}"),
-            done if !keep => return done,
-            _ => {}
-        }
-    }
-    Ok(End::Done)
+        Ok(Tcp(conn))
+    })
 }
 
 /// `-l --echo`: sends back what each connection sends; with `keep` every connection at once,
@@ -172,9 +160,18 @@ fn listen_at(at: &IpAddr, verbose: bool) -> Result<TcpListener, chapel_socket::E
 /// The next connection. A lack of descriptors or memory, or a connection aborted before it
 /// was accepted, is a bad moment, not the end: wait a little and accept again.
 fn accept(listener: &TcpListener, verbose: bool) -> Result<TcpConn, chapel_socket::Error> {
+    accept_retrying(|| listener.accept(INDEFINITE_TIMEOUT), verbose)
+}
+
+/// What `accept` brings next, accepting again after [`BACKOFF`] while it fails in a way that
+/// passes (reported once with `verbose`); the accept of every kind of listener.
+pub fn accept_retrying<C>(
+    accept: impl Fn() -> Result<C, chapel_socket::Error>,
+    verbose: bool,
+) -> Result<C, chapel_socket::Error> {
     let mut reported = false;
     loop {
-        match listener.accept(INDEFINITE_TIMEOUT) {
+        match accept() {
             Ok(conn) => return Ok(conn),
             Err(e) if passing(&e) => {
                 if verbose && !reported {
