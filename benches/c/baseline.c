@@ -34,6 +34,7 @@
 #define UDP_SIZE 32
 #define BURST 64
 #define BATCH 32
+#define SHARED_RECEIVERS 2
 
 static void die(const char *what) {
     fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno));
@@ -329,6 +330,48 @@ static void udp_rr(long n, int per_call) {
     clock_print(&c);
 }
 
+/* One of the SHARED_RECEIVERS threads on the shared server socket: a per-call timeout is a
+ * poll before each receive, as in udp_rr, but the receive does not block (MSG_DONTWAIT): both
+ * threads' polls wake for one request, and the one that loses the race polls again instead of
+ * sleeping in recvfrom without a timeout. A retry waits the whole TIMEOUT_MS again (never
+ * reached). Serves requests until a stop (a datagram of another size). */
+static void *udp_echo_shared(void *arg) {
+    int fd = *(int *)arg;
+    char buf[UDP_SIZE];
+    struct sockaddr_in from;
+    for (;;) {
+        socklen_t flen = sizeof from;
+        wait_for(fd, POLLIN);
+        ssize_t r = recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+        if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        if (r < 0) die("recvfrom");
+        if (r != UDP_SIZE) return NULL;
+        udp_send(fd, buf, (size_t)r, &from);
+    }
+}
+
+/* udp_rr with a per-call timeout, the server socket served by SHARED_RECEIVERS threads; a stop
+ * for each after the last op. */
+static void udp_rr_shared(long n) {
+    int server = udp_socket(), fd = udp_socket();
+    struct sockaddr_in to = local_addr(server);
+    pthread_t servers[SHARED_RECEIVERS];
+    struct clock c;
+    char req[UDP_SIZE] = {0}, buf[UDP_SIZE];
+    for (int k = 0; k < SHARED_RECEIVERS; k++) pthread_create(&servers[k], NULL, udp_echo_shared, &server);
+    clock_init(&c, n, 1);
+    for (long i = 0; i < n; i++) {
+        udp_send(fd, req, sizeof req, &to);
+        if (udp_recv(fd, buf, sizeof buf, NULL, 1) != UDP_SIZE) die("short reply");
+        tick(&c);
+    }
+    for (int k = 0; k < SHARED_RECEIVERS; k++) udp_send(fd, "s", 1, &to);
+    for (int k = 0; k < SHARED_RECEIVERS; k++) pthread_join(servers[k], NULL);
+    close(fd);
+    close(server);
+    clock_print(&c);
+}
+
 /* Sends `n` datagrams, never more than two windows ahead of the receiver's acks. */
 static void *udp_sender(void *arg) {
     struct peer *p = arg;
@@ -612,6 +655,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "tcp_bulk")) tcp_bulk(n);
     else if (!strcmp(w, "udp_rr_per_call")) udp_rr(n, 1);
     else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
+    else if (!strcmp(w, "udp_rr_shared")) udp_rr_shared(n);
     else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
     else if (!strcmp(w, "udp_oneway_batch32")) udp_oneway_batch(n);
     else if (!strcmp(w, "udp_oneway_gso32")) udp_oneway_gso(n);

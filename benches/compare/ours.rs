@@ -55,6 +55,30 @@ impl Workloads for Ours {
         )
     }
 
+    /// Both server threads call `recv_from_into` with the per-call timeout: one at a time
+    /// holds the socket's `SO_RCVTIMEO` and blocks in `recvfrom`, the other tries, `ppoll`s
+    /// and retries.
+    fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>> {
+        let (server, client) = (udp_socket()?, udp_socket()?);
+        let to = server.addr()?;
+        let mut buf = [0; UDP_SIZE];
+        shared::udp_rr_shared(
+            n,
+            || {
+                let mut echo_buf = [0; UDP_SIZE];
+                let (len, from) = server.recv_from_into(&mut echo_buf, TIMEOUT, 0)?;
+                if len != UDP_SIZE {
+                    return Ok(false);
+                }
+                server.send(&echo_buf[..len], &from, TIMEOUT)?;
+                Ok(true)
+            },
+            |req| Ok(client.send(req, &to, TIMEOUT)?),
+            || Ok(client.recv_into(&mut buf, TIMEOUT)?),
+            |stop| Ok(client.send(stop, &to, TIMEOUT)?),
+        )
+    }
+
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>> {
         let (receiver, sender) = (udp_socket()?, udp_socket()?);
         let (to, back) = (receiver.addr()?, sender.addr()?);

@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::thread;
 
 use crate::clock::Clock;
-use crate::workload::{BATCH, BURST, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::workload::{BATCH, BURST, SHARED_RECEIVERS, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 /// An implementation's workloads: each builds its sockets and passes its own calls to the
 /// function of the same name below.
@@ -16,6 +16,8 @@ pub trait Workloads {
     fn tcp(w: Workload, n: usize) -> io::Result<Vec<f64>>;
     /// `UdpRrPerCall` or `UdpRrFixed`.
     fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>>;
+    /// `UdpRrShared`: `udp_rr` with per-call timeouts, served by two threads on one socket.
+    fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>>;
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>>;
     /// UDP one-way where the implementation can batch: without batch calls (std::net,
     /// socket2), the same one-at-a-time code as `udp_oneway`.
@@ -37,6 +39,7 @@ pub trait Workloads {
         match w {
             Workload::TcpRr1 | Workload::TcpRr1k | Workload::TcpBulk => Self::tcp(w, n),
             Workload::UdpRrPerCall | Workload::UdpRrFixed => Self::udp_rr(w, n),
+            Workload::UdpRrShared => Self::udp_rr_shared(n),
             Workload::UdpOneWay => Self::udp_oneway(n),
             Workload::UdpOneWayBatch => Self::udp_oneway_batch(n),
             Workload::UdpOneWayGso => Self::udp_oneway_gso(n),
@@ -184,6 +187,50 @@ pub fn udp_rr(
             Ok(clock)
         },
     )
+}
+
+/// UDP request/response on a server socket that `SHARED_RECEIVERS` threads share
+/// (`UdpRrShared`): each runs `echo` in a loop, which receives one datagram with the
+/// implementation's per-call timeout and sends a request back to whoever sent it (so each
+/// thread serves whichever request it gets), or returns `false` at a stop (a datagram of
+/// another size than `UDP_SIZE`). One op is a request `send` and the echo's `recv`, as in
+/// `udp_rr`; after the last the client sends one `stop` per server thread (outside the clock).
+pub fn udp_rr_shared(
+    n: usize,
+    echo: impl Fn() -> io::Result<bool> + Sync,
+    mut send: impl SendOp,
+    mut recv: impl RecvOp,
+    mut stop: impl SendOp,
+) -> io::Result<Vec<f64>> {
+    thread::scope(|s| {
+        let servers: Vec<_> = (0..SHARED_RECEIVERS)
+            .map(|_| {
+                s.spawn(|| {
+                    while echo()? {}
+                    io::Result::Ok(())
+                })
+            })
+            .collect();
+        let mut timed = || {
+            let req = [7; UDP_SIZE];
+            let mut clock = Clock::new(Workload::UdpRrShared, n);
+            for _ in 0..n {
+                send(&req)?;
+                datagram(recv()?)?;
+                clock.tick();
+            }
+            for _ in 0..SHARED_RECEIVERS {
+                stop(b"s")?;
+            }
+            io::Result::Ok(clock)
+        };
+        // On a client error the servers end at their receive timeout.
+        let clock = timed();
+        let served: io::Result<()> = servers.into_iter().try_for_each(|t| t.join().expect("server thread"));
+        let clock = clock?;
+        served?;
+        Ok(clock.samples())
+    })
 }
 
 /// UDP one-way: the peer `send`s `n` datagrams and stays at most two windows ahead of the acks

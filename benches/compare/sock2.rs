@@ -76,6 +76,32 @@ impl Workloads for Socket2 {
         )
     }
 
+    /// As in `stdnet`: each server thread sets `SO_RCVTIMEO` before its blocking receive.
+    fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>> {
+        let (server, client) = (udp_socket()?, udp_socket()?);
+        let to = server.local_addr()?;
+        let (reply, mut buf) = ([7; UDP_SIZE], [MaybeUninit::uninit(); UDP_SIZE]);
+        shared::udp_rr_shared(
+            n,
+            || {
+                let mut echo_buf = [MaybeUninit::uninit(); UDP_SIZE];
+                server.set_read_timeout(Some(TIMEOUT))?;
+                let (len, from) = server.recv_from(&mut echo_buf)?;
+                if len != UDP_SIZE {
+                    return Ok(false);
+                }
+                server.send_to(&reply[..len], &from)?;
+                Ok(true)
+            },
+            |req| client.send_to(req, &to),
+            || {
+                client.set_read_timeout(Some(TIMEOUT))?;
+                client.recv(&mut buf)
+            },
+            |stop| client.send_to(stop, &to),
+        )
+    }
+
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>> {
         let (receiver, sender) = (udp_socket()?, udp_socket()?);
         let (to, back) = (receiver.local_addr()?, sender.local_addr()?);

@@ -50,6 +50,34 @@ impl Workloads for StdNet {
         )
     }
 
+    /// Per-call timeouts as in `UdpRrPerCall`: each server thread sets the socket's
+    /// `SO_RCVTIMEO` before its blocking receive (both set the same value, so neither changes
+    /// the other's wait).
+    fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>> {
+        let (server, client) = (UdpSocket::bind(LOOPBACK)?, UdpSocket::bind(LOOPBACK)?);
+        let to = server.local_addr()?;
+        let mut buf = [0; UDP_SIZE];
+        shared::udp_rr_shared(
+            n,
+            || {
+                let mut echo_buf = [0; UDP_SIZE];
+                server.set_read_timeout(Some(TIMEOUT))?;
+                let (len, from) = server.recv_from(&mut echo_buf)?;
+                if len != UDP_SIZE {
+                    return Ok(false);
+                }
+                server.send_to(&echo_buf[..len], from)?;
+                Ok(true)
+            },
+            |req| client.send_to(req, to),
+            || {
+                client.set_read_timeout(Some(TIMEOUT))?;
+                client.recv(&mut buf)
+            },
+            |stop| client.send_to(stop, to),
+        )
+    }
+
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>> {
         let (receiver, sender) = (UdpSocket::bind(LOOPBACK)?, UdpSocket::bind(LOOPBACK)?);
         let (to, back) = (receiver.local_addr()?, sender.local_addr()?);

@@ -19,6 +19,8 @@ pub const BULK_CHUNK: usize = 16;
 pub const BATCH: usize = 32;
 /// UDP datagram size for both UDP workloads.
 pub const UDP_SIZE: usize = 32;
+/// UDP req/resp on a shared socket: the server threads that receive on the one socket.
+pub const SHARED_RECEIVERS: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Workload {
@@ -27,6 +29,7 @@ pub enum Workload {
     TcpBulk,
     UdpRrPerCall,
     UdpRrFixed,
+    UdpRrShared,
     UdpOneWay,
     UdpOneWayBatch,
     UdpOneWayGso,
@@ -37,12 +40,13 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 12] = [
+    pub const ALL: [Workload; 13] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
         Workload::UdpRrPerCall,
         Workload::UdpRrFixed,
+        Workload::UdpRrShared,
         Workload::UdpOneWay,
         Workload::UdpOneWayBatch,
         Workload::UdpOneWayGso,
@@ -60,6 +64,7 @@ impl Workload {
             Workload::TcpBulk => "tcp_bulk",
             Workload::UdpRrPerCall => "udp_rr_per_call",
             Workload::UdpRrFixed => "udp_rr_fixed",
+            Workload::UdpRrShared => "udp_rr_shared",
             Workload::UdpOneWay => "udp_oneway",
             Workload::UdpOneWayBatch => "udp_oneway_batch32",
             Workload::UdpOneWayGso => "udp_oneway_gso32",
@@ -82,6 +87,7 @@ impl Workload {
             Workload::TcpBulk => "TCP bulk 64 KiB writes",
             Workload::UdpRrPerCall => "UDP req/resp 32 B (per-call timeout)",
             Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
+            Workload::UdpRrShared => "UDP req/resp 32 B (shared socket)",
             Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
             Workload::UdpOneWayBatch => "UDP one-way 32 B, batches of 32",
             Workload::UdpOneWayGso => "UDP one-way 32 B, GSO/GRO 32 a send",
@@ -99,6 +105,7 @@ impl Workload {
             | Workload::TcpRr1k
             | Workload::UdpRrPerCall
             | Workload::UdpRrFixed
+            | Workload::UdpRrShared
             | Workload::UnixRr1 => "round trips/s",
             Workload::TcpBulk | Workload::UnixBulk => "MB/s",
             Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso | Workload::UdpBurst => {
