@@ -8,15 +8,18 @@
 //! remembers what it armed and re-arms only when a call's timeout no longer suits it, so a
 //! program that uses the same timeout again (the common case) pays one syscall per receive.
 //!
-//! `SO_RCVTIMEO` is one value per socket, so only one call at a time may rely on it: the one
-//! that [`claim`](RecvTimer::claim)s the timer. Other threads receiving on the same socket at
-//! the same moment take the try → wait → retry path, which ignores `SO_RCVTIMEO`, and each
-//! keeps its own timeout. A value the user sets through `set_sock_opt` is remembered as the
+//! `SO_RCVTIMEO` is one value per socket, so it changes only under an exclusive
+//! [`claim`](RecvTimer::claim), while no call relies on it; a claim then becomes shared for the
+//! wait itself. Calls on other threads whose timeouts the armed value suits as well
+//! [`share`](RecvTimer::share) it and wait in the kernel too (threads serving one socket with
+//! one timeout, as std's do, each woken for its own datagram); a call it does not suit takes
+//! the try → wait → retry path, which ignores `SO_RCVTIMEO`, so every call keeps its own
+//! timeout. A value the user sets through `set_sock_opt` is remembered as the
 //! user's: indefinite calls wait with it in place, as in C, and `get_sock_opt` reports it.
 
 use std::io;
 use std::os::fd::BorrowedFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::sys;
@@ -25,14 +28,16 @@ use crate::sys;
 const USERS: u64 = u64::MAX;
 /// `user`: not known yet (an adopted descriptor), read from the kernel when first needed.
 const UNKNOWN: u64 = u64::MAX;
+/// `users`: one call holds the timer alone and may change what the kernel holds.
+const EXCLUSIVE: usize = usize::MAX;
 
 /// Per-socket `SO_RCVTIMEO` bookkeeping; see the module's documentation.
 #[derive(Debug)]
 pub(crate) struct RecvTimer {
-    /// Held by the one call that may rely on `SO_RCVTIMEO` now.
-    busy: AtomicBool,
+    /// How many calls rely on what the kernel holds now, or [`EXCLUSIVE`].
+    users: AtomicUsize,
     /// What the kernel holds: [`USERS`], or the microseconds the crate armed. Written only
-    /// under the claim.
+    /// under an exclusive claim.
     armed: AtomicU64,
     /// The user's own value in microseconds, 0 for none (wait for ever), or [`UNKNOWN`].
     user: AtomicU64,
@@ -56,7 +61,7 @@ impl RecvTimer {
 
     fn with_user(user: u64) -> RecvTimer {
         RecvTimer {
-            busy: AtomicBool::new(false),
+            users: AtomicUsize::new(0),
             armed: AtomicU64::new(USERS),
             user: AtomicU64::new(user),
             user_pending: AtomicBool::new(false),
@@ -74,14 +79,40 @@ impl RecvTimer {
         self.poll_only.load(Ordering::Relaxed)
     }
 
-    /// The right to rely on `SO_RCVTIMEO` until the claim is dropped; `None` when another
-    /// call holds it or the socket is poll-only.
+    /// The right to change what the kernel holds, and then rely on it: `None` while any
+    /// other call relies on it, or when the socket is poll-only.
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {
-        if self.poll_only.load(Ordering::Relaxed) {
+        if self.is_poll_only() {
             return None;
         }
-        self.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).ok()?;
-        Some(Claim { timer: self })
+        self.users.compare_exchange(0, EXCLUSIVE, Ordering::Acquire, Ordering::Relaxed).ok()?;
+        Some(Claim { timer: self, exclusive: true })
+    }
+
+    /// The right to rely on what the kernel holds, as it is, beside other calls doing the
+    /// same: `Some` when `serves` says it serves this call (given the armed value, `None`
+    /// for the user's own). Nobody can change it while the share is held.
+    pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>) -> bool) -> Option<Claim<'_>> {
+        if self.is_poll_only() {
+            return None;
+        }
+        let mut users = self.users.load(Ordering::Relaxed);
+        loop {
+            if users == EXCLUSIVE || users == EXCLUSIVE - 1 {
+                return None;
+            }
+            match self.users.compare_exchange_weak(users, users + 1, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(now) => users = now,
+            }
+        }
+        let claim = Claim { timer: self, exclusive: false };
+        let kernel = match self.armed.load(Ordering::Relaxed) {
+            USERS if self.user_pending.load(Ordering::Relaxed) => return None,
+            USERS => None,
+            micros => Some(Duration::from_micros(micros)),
+        };
+        serves(kernel).then_some(claim)
     }
 
     /// The user's value as last set through the crate: `Some(None)` for none, `None` while
@@ -146,27 +177,33 @@ pub(crate) fn arm_for(timeout: Duration) -> Option<Duration> {
     timeout.checked_sub(margin(timeout)).filter(|a| *a >= sys::wait::tick())
 }
 
-/// A call's exclusive use of the socket's `SO_RCVTIMEO`.
+/// Whether `armed`, in the kernel now, serves a call that wants `want` armed: no longer than
+/// `want` (so the wait never ends late) and at least half of it (so a timeout that shrinks a
+/// little from call to call does not re-arm each time).
+pub(crate) fn suits(armed: Duration, want: Duration) -> bool {
+    armed <= want && want <= armed * 2
+}
+
+/// A call's reliance on the socket's `SO_RCVTIMEO`: exclusive (it may change it) or shared.
 pub(crate) struct Claim<'t> {
     timer: &'t RecvTimer,
+    exclusive: bool,
 }
 
 impl Claim<'_> {
-    /// Whether what the kernel holds now serves a call that wants `want` armed: a value the
-    /// crate armed, no longer than `want` (so the wait never ends late) and at least half of
-    /// it (so a timeout that shrinks a little from call to call does not re-arm each time).
-    pub(crate) fn suits(&self, want: Duration) -> bool {
-        match self.timer.armed.load(Ordering::Relaxed) {
-            USERS => false,
-            armed => {
-                let armed = Duration::from_micros(armed);
-                armed <= want && want <= armed * 2
-            }
+    /// Lets other calls that the armed value serves share it, now that this one is done
+    /// changing it.
+    pub(crate) fn downgrade(&mut self) {
+        if self.exclusive {
+            self.timer.users.store(1, Ordering::Release);
+            self.exclusive = false;
         }
     }
 
     /// Arms `value` (one `setsockopt`), whole microseconds as `SO_RCVTIMEO` takes them.
+    /// Exclusive claims only.
     pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration) -> io::Result<()> {
+        debug_assert!(self.exclusive, "arming under a shared claim");
         let micros = u64::try_from(value.as_micros()).unwrap_or(USERS - 1).max(1);
         self.learn_user(fd)?;
         sys::opt::set_recv_timeout(fd, Some(Duration::from_micros(micros)))?;
@@ -178,6 +215,7 @@ impl Claim<'_> {
     /// own or the user's came while another call held the claim, so an indefinite call waits
     /// as the user asked.
     pub(crate) fn restore_user(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        debug_assert!(self.exclusive, "restoring under a shared claim");
         let timer = self.timer;
         if timer.armed.load(Ordering::Relaxed) == USERS && !timer.user_pending.load(Ordering::Relaxed) {
             return Ok(());
@@ -216,7 +254,11 @@ impl Claim<'_> {
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
-        self.timer.busy.store(false, Ordering::Release);
+        if self.exclusive {
+            self.timer.users.store(0, Ordering::Release);
+        } else {
+            self.timer.users.fetch_sub(1, Ordering::Release);
+        }
     }
 }
 
@@ -234,27 +276,34 @@ mod tests {
     }
 
     #[test]
-    fn one_claim_at_a_time() {
+    fn one_exclusive_claim_or_many_shares() {
         let timer = RecvTimer::new();
-        let first = timer.claim().unwrap();
+        let mut first = timer.claim().unwrap();
         assert!(timer.claim().is_none());
-        drop(first);
+        assert!(timer.share(|_| true).is_none(), "no share beside an exclusive claim");
+        first.downgrade();
+        let second = timer.share(|armed| armed.is_none()).expect("the user's value serves");
+        assert!(timer.share(|_| false).is_none(), "a share it does not serve");
+        assert!(timer.claim().is_none(), "no change while calls rely on it");
+        drop((first, second));
         assert!(timer.claim().is_some());
         timer.set_poll_only();
         assert!(timer.claim().is_none());
+        assert!(timer.share(|_| true).is_none());
     }
 
     #[test]
     fn suits_between_half_and_whole() {
+        let second = Duration::from_secs(1);
+        assert!(suits(second, second));
+        assert!(suits(second, Duration::from_millis(1999)));
+        assert!(!suits(second, Duration::from_millis(999)), "would end late");
+        assert!(!suits(second, Duration::from_millis(2001)), "would wake far too early");
         let timer = RecvTimer::new();
         let claim = timer.claim().unwrap();
-        assert!(!claim.suits(Duration::from_secs(1)), "nothing armed yet");
+        assert_eq!(claim.armed(), None, "nothing armed yet");
         timer.armed.store(1_000_000, Ordering::Relaxed);
-        assert!(claim.suits(Duration::from_secs(1)));
-        assert!(claim.suits(Duration::from_millis(1999)));
-        assert!(!claim.suits(Duration::from_millis(999)), "would end late");
-        assert!(!claim.suits(Duration::from_millis(2001)), "would wake far too early");
-        assert_eq!(claim.armed(), Some(Duration::from_secs(1)));
+        assert_eq!(claim.armed(), Some(second));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::{Claim, RecvTimer, arm_for};
+use crate::recv_timer::{RecvTimer, arm_for, suits};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
@@ -136,21 +136,18 @@ pub(crate) fn with_timeout<T>(
     let timeout = timeout.check()?;
     let until = Until::new(timeout);
     if let Some(timer) = timer.filter(|t| !t.is_poll_only()) {
-        match timer.claim() {
-            Some(claim) => match kernel_timed(fd, &claim, timeout, until, &mut call)? {
-                Next::Done(v) => return Ok(v),
-                Next::TryFirst => {}
-                Next::WaitFirst => return poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call),
-            },
-            None if timeout.is_indefinite() => {
-                // Another call holds the timer, so the kernel's SO_RCVTIMEO may be its value:
-                // poll instead of blocking, bounded by the user's own value as a blocking
-                // call would have been.
+        match kernel_timed(fd, timer, timeout, until, &mut call)? {
+            Next::Done(v) => return Ok(v),
+            Next::TryFirst => {}
+            Next::WaitFirst => return poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call),
+            Next::Busy if timeout.is_indefinite() => {
+                // Other calls rely on an SO_RCVTIMEO of the crate's: poll instead of blocking,
+                // bounded by the user's own value as a blocking call would have been.
                 let user = timer.user_value().flatten();
                 let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
                 return poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call);
             }
-            None => {}
+            Next::Busy => {}
         }
     }
     let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
@@ -162,41 +159,63 @@ enum Next<T> {
     Done(T),
     /// Not attempted (the timeout is too short to gain): try, then wait.
     TryFirst,
+    /// Not attempted: other calls rely on an `SO_RCVTIMEO` that does not serve this one.
+    Busy,
     /// Attempted and timed out short of the deadline, or interrupted: wait for what is left.
     WaitFirst,
 }
 
-/// One receive timed by the kernel's `SO_RCVTIMEO`, under `claim`.
+/// One receive timed by the kernel's `SO_RCVTIMEO`: sharing what is armed when it serves this
+/// call, else arming under an exclusive claim (and then sharing it).
 fn kernel_timed<T>(
     fd: BorrowedFd<'_>,
-    claim: &Claim<'_>,
+    timer: &RecvTimer,
     timeout: Timeout,
     until: Until,
     call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<Next<T>, Cause> {
     let Some(duration) = timeout.duration() else {
         // Indefinite: the user's SO_RCVTIMEO (none, unless they set one) bounds the call.
-        claim.restore_user(fd).map_err(Cause::Os)?;
-        return loop {
+        let claim = match timer.share(|armed| armed.is_none()) {
+            Some(claim) => claim,
+            None => {
+                let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
+                claim.restore_user(fd).map_err(Cause::Os)?;
+                claim.downgrade();
+                claim
+            }
+        };
+        let result = loop {
             match call(MsgFlags::NONE) {
                 Ok(v) => break Ok(Next::Done(v)),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Err(Cause::Os(e)),
             }
         };
+        drop(claim);
+        return result;
     };
     let Some(want) = arm_for(duration) else { return Ok(Next::TryFirst) };
-    if !claim.suits(want) {
-        // Data may be there already: take it without touching SO_RCVTIMEO.
-        match call(MsgFlags::DONTWAIT) {
-            Ok(v) => return Ok(Next::Done(v)),
-            Err(e) if is_retry(&e) => {}
-            Err(e) => return Err(Cause::Os(e)),
+    let claim = match timer.share(|armed| armed.is_some_and(|a| suits(a, want))) {
+        Some(claim) => claim,
+        None => {
+            let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
+            // (A call that held the timer a moment ago may have armed what this one wants.)
+            if !claim.armed().is_some_and(|armed| suits(armed, want)) {
+                // Data may be there already: take it without touching SO_RCVTIMEO.
+                match call(MsgFlags::DONTWAIT) {
+                    Ok(v) => return Ok(Next::Done(v)),
+                    Err(e) if is_retry(&e) => {}
+                    Err(e) => return Err(Cause::Os(e)),
+                }
+                if claim.arm(fd, want).is_err() {
+                    return Ok(Next::WaitFirst);
+                }
+            }
+            claim.downgrade();
+            claim
         }
-        if claim.arm(fd, want).is_err() {
-            return Ok(Next::WaitFirst);
-        }
-    }
+    };
     match call(MsgFlags::NONE) {
         Ok(v) => Ok(Next::Done(v)),
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
