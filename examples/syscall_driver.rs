@@ -117,6 +117,7 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/rearm", |row| udp_again(row, Timeout::from(1.0))),
     ("udp.recv/indefinite-after-timed", |row| udp_again(row, Timeout::INDEFINITE)),
     ("udp.recv/shared", udp_shared),
+    ("udp.recv/shared-same-timeout", udp_shared_same_timeout),
     ("udp.recv/timeout", |row| on_udp(row, |socket| socket.recv(40, 0.1))),
     ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
     ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
@@ -591,6 +592,26 @@ fn udp_shared(row: &str) -> Setup {
     thread::sleep(PEER_DELAY);
     measure(row, || socket.recv(40, 0.1))?;
     UdpSocket::new(IPFamily::IPv4)?.send(b"release", &to, 1.0)?;
+    other.join().map_err(|_| "the other receiver panicked")??;
+    Ok(())
+}
+
+/// Receives with 4 s while another thread already waits in `recv(4 s)` on the same socket:
+/// the armed value serves both, so both wait in the kernel; two datagrams come after
+/// `PEER_DELAY`, one for each.
+fn udp_shared_same_timeout(row: &str) -> Setup {
+    let socket = std::sync::Arc::new(udp()?);
+    let to = socket.addr()?;
+    let holder = std::sync::Arc::clone(&socket);
+    let other = thread::spawn(move || holder.recv(40, 4.0).map(drop));
+    thread::sleep(PEER_DELAY);
+    let sender = UdpSocket::new(IPFamily::IPv4)?;
+    let peer = later(PEER_DELAY, move || {
+        sender.send(b"hello", &to, 1.0)?;
+        sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into)
+    });
+    measure(row, || socket.recv(40, 4.0))?;
+    join(peer)?;
     other.join().map_err(|_| "the other receiver panicked")??;
     Ok(())
 }
