@@ -46,6 +46,7 @@ const ROWS: &[(&str, Run)] = &[
     ("accept/timeout", |row| on_listener(row, |server| server.accept(0.1))),
     ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
     ("accept/shared", accept_shared),
+    ("accept/zero-after-wait", accept_zero_after_wait),
     ("accept/closed", accept_closed),
     ("accept/nan", |row| on_listener(row, |server| server.accept(f64::NAN))),
     ("listener.addr", |row| on_listener(row, TcpListener::addr)),
@@ -318,6 +319,17 @@ fn accept_shared(row: &str) -> Setup {
     let _release = TcpStream::connect(at)?;
     other.join().map_err(|_| "the other acceptor panicked")??;
     Ok(())
+}
+
+/// After one `accept(4 s)` that waited (so the listener blocks, with `SO_RCVTIMEO` armed),
+/// accepts with a zero timeout and nobody connecting: it must not wait for what is armed.
+fn accept_zero_after_wait(row: &str) -> Setup {
+    let server = server()?;
+    let at = std::net::SocketAddr::from(server.addr()?);
+    let first = later(PEER_DELAY, move || TcpStream::connect(at));
+    server.accept(4.0)?;
+    join(first)?;
+    measure(row, || server.accept(0.0))
 }
 
 fn accept_closed(row: &str) -> Setup {
