@@ -75,3 +75,6 @@ pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixLi
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}
+
+#[doc = include_str!("../docs/FROM_STD.md")]
+pub mod from_std {}

@@ -7,7 +7,8 @@
 //! owned before `recv_msg` returns, so whatever the caller does next — a truncated datagram
 //! that turns into an error, a buffer too small for all of them, a drop — closes each one
 //! exactly once and leaks none. Nothing here is specific to Unix sockets: another control
-//! message (`IP_PKTINFO`, timestamps) is one more arm in `parse`.
+//! message (`IP_PKTINFO`, timestamps) is one more arm in `parse`. A TCP connection's
+//! vectored I/O is the same two calls with several `iovec`s and no control data.
 
 use std::io;
 use std::mem;
