@@ -11,18 +11,18 @@
 //! `/proc/self/fd` changed across the operation. `syscall_driver --list` prints every row:
 //! the names in [`ROWS`], which `tests/syscalls` checks against the document's.
 
-use std::io::{Read, Write};
+use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use chapel_socket::{
-    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IpAddr, RecvBatch, Result, SO_BROADCAST, SO_LINGER, SO_RCVTIMEO,
-    SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, Timeout, UdpSocket, UnixAddr, UnixDatagram, UnixListener,
-    UnixStream, bind, c_int, connect, connect_host, get_peer_name, get_sock_name, get_sock_opt, get_sock_opt_bytes,
-    listen, set_sock_opt,
+    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
+    SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
+    UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect, connect_host, get_peer_name,
+    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -46,6 +46,7 @@ const ROWS: &[(&str, Run)] = &[
     ("accept/timeout", |row| on_listener(row, |server| server.accept(0.1))),
     ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
     ("accept/shared", accept_shared),
+    ("accept/zero-after-wait", accept_zero_after_wait),
     ("accept/closed", accept_closed),
     ("accept/nan", |row| on_listener(row, |server| server.accept(f64::NAN))),
     ("listener.addr", |row| on_listener(row, TcpListener::addr)),
@@ -310,6 +311,127 @@ const ROWS: &[(&str, Run)] = &[
         let socket = UnixDatagram::unbound()?;
         measure(row, || close_twice_then_drop(socket, UnixDatagram::close))
     }),
+    ("tcp_socket.new", |row| measure(row, TcpSocket::v4)),
+    ("tcp_socket.new/ipv6", |row| measure(row, TcpSocket::v6)),
+    ("tcp_socket.new/unspec", |row| measure(row, || TcpSocket::new(IPFamily::IPUnspec))),
+    ("tcp_socket.reuse_port", |row| {
+        let socket = TcpSocket::v4()?;
+        measure(row, || set_sock_opt(&socket, SOL_SOCKET, SO_REUSEPORT, 1))
+    }),
+    ("tcp_socket.v6only", |row| {
+        let socket = TcpSocket::v6()?;
+        measure(row, || set_sock_opt(&socket, IPPROTO_IPV6, IPV6_V6ONLY, 0))
+    }),
+    ("tcp_socket.bind", |row| {
+        let mut socket = TcpSocket::v4()?;
+        measure(row, || socket.bind(&lo4()))
+    }),
+    ("tcp_socket.bind/in-use", |row| {
+        let holder = server()?;
+        let (mut socket, taken) = (TcpSocket::v4()?, holder.addr()?);
+        measure(row, || socket.bind(&taken))
+    }),
+    ("tcp_socket.local_addr", |row| {
+        let socket = bound_tcp_socket()?;
+        measure(row, || socket.local_addr())
+    }),
+    ("tcp_socket.listen", |row| {
+        let socket = bound_tcp_socket()?;
+        measure(row, || socket.listen(16))
+    }),
+    ("tcp_socket.listen/fails", |row| {
+        let socket = bound_tcp_socket()?;
+        measure(row, || socket.listen(16))
+    }),
+    ("tcp_socket.connect", |row| tcp_socket_connect(row, false, Timeout::from(4.0))),
+    ("tcp_socket.connect/indefinite", |row| tcp_socket_connect(row, false, Timeout::INDEFINITE)),
+    ("tcp_socket.connect/bound", |row| tcp_socket_connect(row, true, Timeout::from(4.0))),
+    ("tcp_socket.connect/refused", |row| {
+        let (socket, at) = (TcpSocket::v4()?, closed_port()?);
+        measure(row, || socket.connect(&at, 4.0))
+    }),
+    ("tcp_socket.connect/integer-seconds", |row| {
+        let server = server()?;
+        let (socket, at) = (TcpSocket::v4()?, server.addr()?);
+        measure(row, || socket.connect(&at, 4))
+    }),
+    ("conn.peek/ready", |row| recv_arrived(row, b"hello", |conn, buf| conn.peek(buf, 1.0))),
+    ("conn.peek/wait", peek_later),
+    ("conn.peek/then-read", |row| {
+        recv_arrived(row, b"hello", |conn, buf| {
+            conn.peek(buf, 1.0)?;
+            conn.recv(buf, 1.0)
+        })
+    }),
+    ("conn.write_vectored", |row| {
+        on_conn(row, |mut conn| {
+            conn.write_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"defg"), IoSlice::new(b"hi")])
+        })
+    }),
+    ("conn.send_vectored", |row| {
+        on_conn(row, |conn| {
+            conn.send_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"defg"), IoSlice::new(b"hi")], 1.0)
+        })
+    }),
+    ("conn.send_vectored/epipe", |row| {
+        let (conn, _peer) = pair()?;
+        conn.shutdown(Shutdown::Write)?;
+        measure(row, || conn.send_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"de")], 1.0))
+    }),
+    ("conn.read_vectored", |row| {
+        recv_arrived(row, b"hello", |mut conn, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            conn.read_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..4])])
+        })
+    }),
+    ("conn.recv_vectored", |row| {
+        recv_arrived(row, b"hello", |conn, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            conn.recv_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..4])], 1.0)
+        })
+    }),
+    ("udp.connect", |row| {
+        let (socket, peer) = (udp()?, udp()?.addr()?);
+        measure(row, || socket.connect(&peer))
+    }),
+    ("udp.peer_addr", |row| {
+        let (socket, peer) = (udp()?, udp()?);
+        socket.connect(&peer.addr()?)?;
+        measure(row, || socket.peer_addr())
+    }),
+    ("udp.peer_addr/unconnected", |row| on_udp(row, UdpSocket::peer_addr)),
+    ("udp.send_connected", |row| {
+        let (socket, peer) = (udp()?, udp()?);
+        socket.connect(&peer.addr()?)?;
+        measure(row, || socket.send_connected(b"hello", 1.0))
+    }),
+    ("udp.send_connected/unconnected", |row| on_udp(row, |socket| socket.send_connected(b"hello", 1.0))),
+    ("conn.try_as_fd", |row| on_conn(row, |conn| conn.try_as_fd().map(|fd| fd.as_raw_fd()))),
+    ("conn.try_as_fd/closed", |row| {
+        let (mut conn, _peer) = pair()?;
+        conn.close()?;
+        measure(row, || conn.try_as_fd().map(|fd| fd.as_raw_fd()))
+    }),
+    ("conn.set_nonblocking", |row| on_conn(row, |conn| conn.set_nonblocking(true))),
+    ("conn.recv/nonblocking", |row| {
+        let (conn, mut peer) = pair()?;
+        conn.set_nonblocking(true)?;
+        let peer = later(PEER_DELAY, move || peer.write_all(b"hello").map(|()| peer));
+        measure(row, || conn.recv(&mut [0; 16], 4.0))?;
+        join(peer)
+    }),
+    ("conn.recv/nonblocking-indefinite", |row| {
+        let (conn, _peer) = pair()?;
+        conn.set_nonblocking(true)?;
+        measure(row, || conn.recv(&mut [0; 16], INDEFINITE_TIMEOUT))
+    }),
+    ("conn.send/nonblocking-full", |row| {
+        let (conn, _peer) = pair()?;
+        fill(&conn)?;
+        conn.set_nonblocking(true)?;
+        measure(row, || conn.send(&[7; 64], INDEFINITE_TIMEOUT))
+    }),
+    ("udp.set_nonblocking", |row| on_udp(row, |socket| socket.set_nonblocking(true))),
 ];
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
@@ -399,6 +521,41 @@ fn accept_shared(row: &str) -> Setup {
     let _release = TcpStream::connect(at)?;
     other.join().map_err(|_| "the other acceptor panicked")??;
     Ok(())
+}
+
+/// After one `accept(4 s)` that waited (so the listener blocks, with `SO_RCVTIMEO` armed),
+/// accepts with a zero timeout and nobody connecting: it must not wait for what is armed.
+fn accept_zero_after_wait(row: &str) -> Setup {
+    let server = server()?;
+    let at = std::net::SocketAddr::from(server.addr()?);
+    let first = later(PEER_DELAY, move || TcpStream::connect(at));
+    server.accept(4.0)?;
+    join(first)?;
+    measure(row, || server.accept(0.0))
+}
+
+/// A new TCP socket bound to 127.0.0.1:0.
+fn bound_tcp_socket() -> Result<TcpSocket> {
+    let mut socket = TcpSocket::v4()?;
+    socket.bind(&lo4())?;
+    Ok(socket)
+}
+
+/// Connects a `TcpSocket` (bound to 127.0.0.1:0 first when `bound`) to a listener.
+fn tcp_socket_connect(row: &str, bound: bool, timeout: Timeout) -> Setup {
+    let server = server()?;
+    let at = server.addr()?;
+    let socket = if bound { bound_tcp_socket()? } else { TcpSocket::v4()? };
+    measure(row, || socket.connect(&at, timeout))
+}
+
+/// Peeks with 4 s at what the peer sends after `PEER_DELAY`.
+fn peek_later(row: &str) -> Setup {
+    let (conn, mut peer) = pair()?;
+    let peer = later(PEER_DELAY, move || peer.write_all(b"hello").map(|()| peer));
+    let mut buf = [0; 16];
+    measure(row, || conn.peek(&mut buf, 4.0))?;
+    join(peer)
 }
 
 fn accept_closed(row: &str) -> Setup {

@@ -78,6 +78,12 @@ impl Acceptor {
                 drop(claim);
                 return self.poll_path(fd, until, true, accept);
             }
+        } else if want == Some(None) {
+            // Blocking, and the timeout is too short to arm: a blocking accept4 would wait as
+            // long as SO_RCVTIMEO holds (an earlier call's timeout, or for ever), so try and
+            // wait on the poll path, which makes the listener non-blocking first.
+            drop(claim);
+            return self.poll_path(fd, until, false, accept);
         }
         match want {
             None => claim.restore_user(fd).map_err(Cause::Os)?,

@@ -66,6 +66,14 @@ pub const TCP_NODELAY: c_int = libc::TCP_NODELAY;
 /// Acknowledges at once instead of delaying ACKs when set to 1 (Linux).
 #[cfg(has_tcp_quickack)]
 pub const TCP_QUICKACK: c_int = libc::TCP_QUICKACK;
+/// The IPv6 option level.
+pub const IPPROTO_IPV6: c_int = libc::IPPROTO_IPV6;
+/// An IPv6 socket takes IPv6 only when set to 1; at 0 it also takes IPv4 as mapped addresses
+/// (`::ffff:a.b.c.d`). Set it before `bind` (on a [`TcpSocket`](crate::TcpSocket)).
+pub const IPV6_V6ONLY: c_int = libc::IPV6_V6ONLY;
+/// Lets several sockets bind the same address and port (each set it before `bind`); the
+/// kernel spreads incoming connections or datagrams over them.
+pub const SO_REUSEPORT: c_int = libc::SO_REUSEPORT;
 /// The system's cap on a listen backlog.
 pub const SOMAXCONN: c_int = libc::SOMAXCONN;
 

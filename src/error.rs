@@ -38,6 +38,8 @@ pub struct Error {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
     Accept,
+    /// Borrowing the descriptor (`try_as_fd`).
+    AsFd,
     Bind,
     Close,
     Connect,
@@ -53,6 +55,8 @@ pub(crate) enum Op {
     IntoFd,
     Listen,
     ParseAddress,
+    /// A receive that leaves the data queued (`MSG_PEEK`).
+    Peek,
     Poll,
     Recv,
     RecvFrom,
@@ -78,6 +82,7 @@ impl Op {
     pub(crate) const fn name(self) -> &'static str {
         match self {
             Op::Accept => "accept",
+            Op::AsFd => "as fd",
             Op::Bind => "bind",
             Op::Close => "close",
             Op::Connect => "connect",
@@ -90,6 +95,7 @@ impl Op {
             Op::IntoFd => "into fd",
             Op::Listen => "listen",
             Op::ParseAddress => "parse address",
+            Op::Peek => "recv(MSG_PEEK)",
             Op::Poll => "poll",
             Op::Recv => "recv",
             Op::RecvFrom => "recvfrom",

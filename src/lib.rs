@@ -40,6 +40,7 @@ macro_rules! man_links {
 mod accept;
 mod addr;
 mod consts;
+mod descriptor;
 mod error;
 mod family;
 mod recv_timer;
@@ -62,7 +63,7 @@ pub use family::IPFamily;
 pub use socket::{AnySocket, bind, get_peer_name, get_sock_name};
 pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt};
 pub use sys::opt::set_sock_opt_unchecked;
-pub use tcp::{Service, TcpConn, TcpListener, connect, connect_host, listen};
+pub use tcp::{Service, TcpConn, TcpListener, TcpSocket, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
 #[cfg(has_mmsg)]
@@ -74,3 +75,6 @@ pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixLi
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}
+
+#[doc = include_str!("../docs/FROM_STD.md")]
+pub mod from_std {}

@@ -74,6 +74,12 @@ impl RecvTimer {
         self.poll_only.store(true, Ordering::Relaxed);
     }
 
+    /// The descriptor blocks again (the user switched it back): `SO_RCVTIMEO` may time its
+    /// calls once more.
+    pub(crate) fn clear_poll_only(&self) {
+        self.poll_only.store(false, Ordering::Relaxed);
+    }
+
     /// Whether `SO_RCVTIMEO` never times this socket's calls.
     pub(crate) fn is_poll_only(&self) -> bool {
         self.poll_only.load(Ordering::Relaxed)

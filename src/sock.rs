@@ -54,6 +54,21 @@ impl Sock {
         sys::fd::close(fd).map_err(|e| Error::new(Op::Close, Target::None, Cause::Os(e)))
     }
 
+    /// Switches the file to non-blocking mode or back (one `ioctl(FIONBIO)`). A non-blocking
+    /// socket's calls never rely on `SO_RCVTIMEO` (a blocking call would return at once):
+    /// timed ones take the try → `ppoll` → retry path, and indefinite ones answer
+    /// `WouldBlock` at once when nothing is ready, as with an adopted non-blocking descriptor.
+    pub(crate) fn set_nonblocking(&self, on: bool) -> Result<()> {
+        let fd = self.fd(Op::SetNonblocking)?;
+        sys::fd::set_nonblocking(fd, on).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
+        if on {
+            self.timer.set_poll_only();
+        } else {
+            self.timer.clear_poll_only();
+        }
+        Ok(())
+    }
+
     /// Hands the descriptor over, leaving this socket closed (without closing it).
     pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
         self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))

@@ -8,7 +8,7 @@ use crate::consts::{SO_REUSEADDR, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::Sock;
 use crate::sys;
-use crate::tcp::{TcpConn, TcpListener};
+use crate::tcp::{TcpConn, TcpListener, TcpSocket};
 use crate::udp::UdpSocket;
 use crate::unix::{UnixDatagram, UnixListener, UnixStream};
 
@@ -47,7 +47,7 @@ macro_rules! socket_types {
     )*};
 }
 
-socket_types!(TcpListener, TcpConn, UdpSocket, UnixListener, UnixStream, UnixDatagram);
+socket_types!(TcpListener, TcpConn, UdpSocket, UnixListener, UnixStream, UnixDatagram, TcpSocket);
 
 /// The [`Sock`] inside `socket`.
 pub(crate) fn sock_of<S: AnySocket>(socket: &S) -> &Sock {

@@ -9,14 +9,14 @@ use crate::error::Cause;
 /// How long a blocking call may wait: a finite [`Duration`] or indefinitely.
 ///
 /// Every blocking call takes `timeout: impl Into<Timeout>`, so it accepts a
-/// [`struct_timeval`], seconds as an `f64` (Chapel's `real` overloads), a [`Duration`], or an
-/// `Option<Duration>`.
+/// [`struct_timeval`], seconds as an `f64` (Chapel's `real` overloads), whole seconds as an
+/// integer (`2`; `i32`, `i64`, `u32`, `u64`), a [`Duration`], or an `Option<Duration>`.
 ///
 /// Only the documented indefinite values wait for ever:
 /// [`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT) (`struct_timeval { tv_sec: -1, tv_usec: 0 }`,
-/// Chapel's), the same value as seconds (`-1.0`), `f64::INFINITY`, and `None`. Any other
-/// negative value — `-0.001`, `-5.0`, `f64::NEG_INFINITY`, a `struct_timeval` of `{ -2, 0 }` or
-/// `{ -1, 5 }` — is a deadline already past: the call is tried once and then times out, so a
+/// Chapel's), the same value as seconds (`-1.0`, or the integer `-1`), `f64::INFINITY`, and
+/// `None`. Any other negative value — `-0.001`, `-5.0`, `-2`, `f64::NEG_INFINITY`, a
+/// `struct_timeval` of `{ -2, 0 }` or `{ -1, 5 }` — is a deadline already past: the call is tried once and then times out, so a
 /// deadline computation that runs out never turns into a wait for ever. A NaN is no timeout
 /// at all: every blocking call given one fails with `InvalidInput` before any syscall. Seconds
 /// too many for a [`Duration`] saturate at [`Duration::MAX`] (a finite wait longer than any
@@ -142,6 +142,56 @@ impl From<f64> for Timeout {
     }
 }
 
+/// Whole seconds as a signed integer, with the `f64` rules: `-1` waits for ever (Chapel's
+/// indefinite value), any other negative number is a deadline already past (zero), `0` tries
+/// once. What an integer literal means: `connect(&a, 2)` is two seconds (a literal with no
+/// type is an `i32`) and `connect(&a, -1)` waits for ever.
+fn signed_secs(secs: i64) -> Timeout {
+    match secs {
+        -1 => Timeout::INDEFINITE,
+        s if s < 0 => Timeout::from_duration(Duration::ZERO),
+        s => Timeout::from_duration(Duration::from_secs(s.unsigned_abs())),
+    }
+}
+
+impl From<i32> for Timeout {
+    /// Whole seconds: `2` is two seconds, `-1` waits for ever, any other negative value is
+    /// a deadline already past (try once). An untyped integer literal is an `i32`, so
+    /// `connect(&address, 2)` compiles and means two seconds.
+    ///
+    /// ```
+    /// use chapel_socket::Timeout;
+    /// use std::time::Duration;
+    /// assert_eq!(Timeout::from(2).duration(), Some(Duration::from_secs(2)));
+    /// assert!(Timeout::from(-1).is_indefinite());
+    /// assert_eq!(Timeout::from(-5).duration(), Some(Duration::ZERO));
+    /// ```
+    fn from(secs: i32) -> Timeout {
+        signed_secs(secs.into())
+    }
+}
+
+impl From<i64> for Timeout {
+    /// Whole seconds, as for `i32`: `-1` waits for ever, other negatives are past.
+    fn from(secs: i64) -> Timeout {
+        signed_secs(secs)
+    }
+}
+
+impl From<u32> for Timeout {
+    /// Whole seconds.
+    fn from(secs: u32) -> Timeout {
+        Timeout::from_duration(Duration::from_secs(secs.into()))
+    }
+}
+
+impl From<u64> for Timeout {
+    /// Whole seconds (as `Duration::from_secs`).
+    fn from(secs: u64) -> Timeout {
+        Timeout::from_duration(Duration::from_secs(secs))
+    }
+}
+
 impl From<struct_timeval> for Timeout {
     /// `{ tv_sec: -1, tv_usec: 0 }` ([`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT)) waits
     /// for ever; otherwise `tv_sec` seconds plus `tv_usec` microseconds, with a negative total
@@ -239,6 +289,27 @@ mod tests {
         assert_eq!(Timeout::from(Duration::MAX).deadline(), None);
         assert!(Timeout::from(Duration::from_secs(1)).deadline().is_some());
         assert_eq!(Timeout::INDEFINITE.deadline(), None);
+    }
+
+    #[test]
+    fn integer_seconds() {
+        assert_eq!(Timeout::from(2).duration(), Some(Duration::from_secs(2)));
+        assert_eq!(Timeout::from(0).duration(), Some(Duration::ZERO));
+        assert!(Timeout::from(-1).is_indefinite());
+        assert!(Timeout::from(-1i64).is_indefinite());
+        for past in [-2i64, -1000, i64::MIN] {
+            assert_eq!(Timeout::from(past).duration(), Some(Duration::ZERO), "{past}");
+        }
+        assert_eq!(Timeout::from(i32::MIN).duration(), Some(Duration::ZERO));
+        assert_eq!(Timeout::from(i64::MAX).duration(), Some(Duration::from_secs(i64::MAX as u64)));
+        assert_eq!(Timeout::from(u64::MAX).duration(), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(Timeout::from(7u32).duration(), Some(Duration::from_secs(7)));
+        // A literal with no type is an i32, even with four integer impls to choose from.
+        fn takes(t: impl Into<Timeout>) -> Timeout {
+            t.into()
+        }
+        assert_eq!(takes(3), Timeout::from(3.0));
+        assert_eq!(takes(-1), Timeout::from(-1.0));
     }
 
     #[test]

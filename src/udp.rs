@@ -399,3 +399,97 @@ impl TryFrom<UdpSocket> for std::net::UdpSocket {
         std::os::fd::OwnedFd::try_from(socket).map(std::net::UdpSocket::from)
     }
 }
+
+/// Beyond Chapel: a connected UDP socket, which talks to one peer only.
+impl UdpSocket {
+    /// Connects the socket to `address`: from now on the kernel delivers only datagrams
+    /// from `address` (others are dropped before any receive sees them),
+    /// [`send_connected`](UdpSocket::send_connected) sends there, and an ICMP "port
+    /// unreachable" for a send comes back as a `ConnectionRefused` error on a later call.
+    /// [`recv`](UdpSocket::recv), [`recv_into`](UdpSocket::recv_into) and
+    /// [`recvfrom`](UdpSocket::recvfrom) work as before, on the peer's datagrams only. An
+    /// unbound socket is bound to a free port first, by the kernel. Connecting again
+    /// replaces the peer. No handshake: nothing is sent, so this never waits.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketconnect)): `connect` — 1.
+    ///
+    #[doc = man_links!(connect(2), udp(7))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EAFNOSUPPORT`/`EINVAL` for an address of the
+    /// other family, `ENETUNREACH`), naming the address.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let (a, b) = (UdpSocket::new(IPFamily::IPv4)?, UdpSocket::new(IPFamily::IPv4)?);
+    /// bind(&a, &"127.0.0.1:0".parse()?, true)?;
+    /// bind(&b, &"127.0.0.1:0".parse()?, true)?;
+    /// a.connect(&b.addr()?)?;
+    /// assert_eq!(a.peer_addr()?, b.addr()?);
+    /// a.send_connected(b"hi", 1)?;
+    /// assert_eq!(b.recv(16, 1)?, b"hi");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn connect(&self, address: &IpAddr) -> Result<()> {
+        let at = Target::Addr(*address);
+        let fd = self.sock.fd(Op::Connect)?;
+        sys::socket::connect(fd, &std::net::SocketAddr::from(*address)).map_err(Error::os(Op::Connect, &at))?;
+        Ok(())
+    }
+
+    /// The peer of a [`connect`](UdpSocket::connect)ed socket (`getpeername`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketconnect)): `getpeername` — 1.
+    ///
+    #[doc = man_links!(getpeername(2))]
+    ///
+    /// # Errors
+    /// A closed socket; `ENOTCONN` (`NotConnected`) when it is not connected.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// assert_eq!(socket.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// socket.connect(&"127.0.0.1:9".parse()?)?;
+    /// assert_eq!(socket.peer_addr()?.to_string(), "127.0.0.1:9");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peer_addr(&self) -> Result<IpAddr> {
+        let fd = self.sock.fd(Op::GetPeerName)?;
+        match sys::socket::peer_name::<std::net::SocketAddr>(fd) {
+            Ok(Some(peer)) => Ok(peer.into()),
+            Ok(None) => Err(self.error(Op::GetPeerName, None, Cause::Invalid("the peer is not IPv4 or IPv6".into()))),
+            Err(e) => Err(self.error(Op::GetPeerName, None, Cause::Os(e))),
+        }
+    }
+
+    /// Sends `data` as one datagram to the peer of a [`connect`](UdpSocket::connect)ed
+    /// socket, waiting at most `timeout` for buffer room; returns the bytes sent. Never
+    /// raises SIGPIPE.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketconnect)):
+    /// `sendto(fd, data, len, MSG_DONTWAIT|MSG_NOSIGNAL, NULL, 0)` — 1 (indefinite: one
+    /// blocking `sendto(MSG_NOSIGNAL)`); without room, `sendto → EAGAIN`, `ppoll([POLLOUT])`,
+    /// `sendto`, as [`send`](UdpSocket::send).
+    ///
+    #[doc = man_links!(send(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for a NaN timeout, before the `sendto`; `TimedOut`; a closed socket;
+    /// `EDESTADDRREQ` (`errno-89`) when the socket is not connected; `ConnectionRefused` when
+    /// an earlier datagram drew an ICMP "port unreachable". The message names the socket's own
+    /// address (one `getsockname` on the error path).
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// assert!(socket.send_connected(b"nowhere", 1).is_err()); // not connected
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_connected(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::Send)?;
+        let timeout = timeout.into();
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, data, flags))
+            .map_err(|cause| self.error(Op::Send, None, cause))
+    }
+}

@@ -6,12 +6,12 @@
 
 mod support;
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, TcpListener, UdpSocket, bind, connect, connect_host,
+    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, TcpListener, TcpSocket, UdpSocket, bind, connect, connect_host,
     get_sock_opt, listen, set_sock_opt,
 };
 use support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
@@ -58,7 +58,7 @@ impl Fixtures {
 }
 
 /// How many paths `step` cycles through.
-const PATHS: usize = 15;
+const PATHS: usize = 16;
 
 /// One pass through path `i % PATHS`; each checks the result it expects.
 fn step(i: usize, fx: &Fixtures) {
@@ -227,6 +227,46 @@ fn step(i: usize, fx: &Fixtures) {
             assert_eq!(udp.recvfrom(usize::MAX, t, 0).unwrap().0, b"whole");
             let e = udp.send(b"x", &"[::1]:9".parse().unwrap(), t).unwrap_err();
             assert!(e.to_string().starts_with("send on 127.0.0.1:"), "{e}");
+        }
+        // Beyond Chapel: the unbound socket's error paths, connected UDP, peek, vectored
+        // I/O, descriptor interop.
+        15 => {
+            assert!(TcpSocket::new(IPFamily::IPUnspec).is_err());
+            let mut socket = TcpSocket::v4().unwrap();
+            let e = socket.bind(&fx.taken.addr().unwrap()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::AddrInUse, "{e}");
+            drop(socket);
+            let e = TcpSocket::v4().unwrap().connect(&fx.refused.addr, t).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
+            let e = TcpSocket::v4().unwrap().connect(&fx.full.addr(), Duration::from_millis(1)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+            assert!(TcpSocket::v4().unwrap().connect(&fx.refused.addr, f64::NAN).is_err());
+            assert!(TcpSocket::v6().unwrap().connect(&fx.refused.addr, t).is_err(), "wrong family");
+            let mut bound = TcpSocket::v4().unwrap();
+            bound.bind(&loopback(i)).unwrap();
+            let server = bound.listen(4).unwrap();
+            let mut source = TcpSocket::v4().unwrap();
+            source.bind(&loopback(i + 1)).unwrap();
+            let client = source.connect(&server.addr().unwrap(), t).unwrap();
+            let peer = server.accept(t).unwrap();
+            client.send_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")], t).unwrap();
+            assert_eq!(peer.peek(&mut [0; 4], t).unwrap(), 3);
+            assert_eq!(peer.recv_vectored(&mut [IoSliceMut::new(&mut [0; 4])], t).unwrap(), 3);
+            peer.set_nonblocking(true).unwrap();
+            assert_eq!(peer.recv(&mut [0; 4], -1.0).unwrap_err().kind(), ErrorKind::WouldBlock);
+            assert_eq!(peer.peek(&mut [0; 4], 0.0).unwrap_err().kind(), ErrorKind::TimedOut);
+            let _lent = peer.try_as_fd().unwrap().try_clone_to_owned().unwrap();
+            abort(peer);
+            drop(client);
+            let udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            assert!(udp.send_connected(b"x", t).is_err());
+            assert!(udp.connect(&"[::1]:9".parse().unwrap()).is_err());
+            udp.connect(&fx.udp_taken.addr().unwrap()).unwrap();
+            udp.send_connected(b"x", t).unwrap();
+            assert!(fx.udp_taken.recv(8, t).is_ok());
+            let mut closed = UdpSocket::new(IPFamily::IPv4).unwrap();
+            closed.close().unwrap();
+            assert!(closed.try_as_fd().unwrap_err().is_closed());
         }
         // The peer goes away: reads see end of stream, writes fail.
         _ => {

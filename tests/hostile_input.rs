@@ -21,8 +21,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, Timeout, UdpSocket, bind,
-    connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, struct_timeval,
+    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, TcpSocket, Timeout,
+    UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, struct_timeval,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -345,6 +345,11 @@ fn receive_with(timeout: Timeout) -> Result<(), TestCaseError> {
             connect(&server.addr().unwrap(), timeout).unwrap_err(),
             client.send(b"x", timeout).unwrap_err(),
             client.recv(&mut [0; 8], timeout).unwrap_err(),
+            client.peek(&mut [0; 8], timeout).unwrap_err(),
+            client.send_vectored(&[std::io::IoSlice::new(b"x")], timeout).unwrap_err(),
+            client.recv_vectored(&mut [std::io::IoSliceMut::new(&mut [0; 8])], timeout).unwrap_err(),
+            socket.send_connected(b"x", timeout).unwrap_err(),
+            TcpSocket::v4().unwrap().connect(&server.addr().unwrap(), timeout).unwrap_err(),
         ];
         for e in errors {
             prop_assert_eq!(e.kind(), ErrorKind::InvalidInput, "{}", e);
@@ -548,5 +553,94 @@ fn indefinite_waits_end_when_the_kernel_says_so() {
         }
         receiver.join().unwrap();
         drop(client);
+    });
+}
+
+/// Integer seconds follow the `f64` rules: `-1` waits for ever, any other negative value is a
+/// deadline already past, and a non-negative one is that many seconds.
+#[test]
+fn any_integer_timeout_converts_like_seconds() {
+    serial(|| {
+        let small = prop_oneof![Just(-1i64), Just(0i64), Just(i64::MIN), Just(i64::MAX), -3..3i64, any::<i64>()];
+        check(1000, (small, any::<i32>(), any::<u32>(), any::<u64>()), |(wide, narrow, unsigned, long)| {
+            for secs in [wide, i64::from(narrow)] {
+                let t = Timeout::from(secs);
+                prop_assert_eq!(t.is_indefinite(), secs == -1);
+                if secs != -1 {
+                    let want = Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+                    prop_assert_eq!(t.duration(), Some(want));
+                }
+                if secs.unsigned_abs() < 1 << 53 {
+                    prop_assert_eq!(t, Timeout::from(secs as f64), "as the same number of seconds in an f64");
+                }
+            }
+            prop_assert_eq!(Timeout::from(narrow), Timeout::from(i64::from(narrow)));
+            prop_assert_eq!(Timeout::from(unsigned).duration(), Some(Duration::from_secs(unsigned.into())));
+            prop_assert_eq!(Timeout::from(long).duration(), Some(Duration::from_secs(long)));
+            if (-3..=0).contains(&wide) {
+                // Past deadlines and zero try once, at once.
+                receive_with(Timeout::from(wide))?;
+            }
+            Ok(())
+        })
+    });
+}
+
+/// Any number and shape of buffers, empty ones included, through one vectored send and
+/// vectored receives: the bytes arrive whole and in order.
+#[test]
+fn any_vectored_buffers_arrive_whole_and_in_order() {
+    serial(|| {
+        let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+        let client = connect(&server.addr().unwrap(), 1.0).unwrap();
+        let peer = server.accept(1.0).unwrap();
+        let parts = proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 0..40);
+        let shape = proptest::collection::vec(0..200usize, 0..12);
+        check(300, (parts, shape), |(parts, shape)| {
+            let slices: Vec<_> = parts.iter().map(|p| std::io::IoSlice::new(p)).collect();
+            let sent: Vec<u8> = parts.concat();
+            prop_assert_eq!(client.send_vectored(&slices, 1.0).unwrap(), sent.len());
+            let mut got = Vec::new();
+            let mut stores: Vec<Vec<u8>> = shape.iter().map(|&n| vec![0; n]).collect();
+            if stores.iter().all(Vec::is_empty) {
+                stores.push(vec![0; 64]);
+            }
+            for _ in 0..10_000 {
+                if got.len() == sent.len() {
+                    break;
+                }
+                let mut bufs: Vec<_> = stores.iter_mut().map(|s| std::io::IoSliceMut::new(s)).collect();
+                let n = peer.recv_vectored(&mut bufs, 1.0).unwrap();
+                prop_assert!(n > 0);
+                let mut left = n;
+                for store in &stores {
+                    let take = left.min(store.len());
+                    got.extend_from_slice(&store[..take]);
+                    left -= take;
+                }
+            }
+            prop_assert_eq!(got, sent);
+            Ok(())
+        })
+    });
+}
+
+/// Any address for an unbound TCP socket's bind and a UDP socket's connect (neither sends
+/// anything): a result or an error, no panic, no descriptor left open.
+#[test]
+fn any_address_for_bind_and_udp_connect() {
+    serial(|| {
+        check(500, address_like(), |text| {
+            let Ok(address) = text.parse::<IpAddr>() else { return Ok(()) };
+            let mut socket = TcpSocket::new(address.family()).unwrap();
+            if socket.bind(&address).is_ok() {
+                prop_assert_eq!(socket.local_addr().unwrap().family(), address.family());
+            }
+            let udp = UdpSocket::new(address.family()).unwrap();
+            if udp.connect(&address).is_ok() {
+                prop_assert_eq!(udp.peer_addr().unwrap().port(), address.port());
+            }
+            Ok(())
+        })
     });
 }

@@ -7,7 +7,8 @@
 //! owned before `recv_msg` returns, so whatever the caller does next — a truncated datagram
 //! that turns into an error, a buffer too small for all of them, a drop — closes each one
 //! exactly once and leaks none. Nothing here is specific to Unix sockets: another control
-//! message (`IP_PKTINFO`, timestamps) is one more arm in `parse`.
+//! message (`IP_PKTINFO`, timestamps) is one more arm in `parse`. A TCP connection's
+//! vectored I/O is the same two calls with several `iovec`s and no control data.
 
 use std::io;
 use std::mem;
@@ -124,23 +125,58 @@ pub(crate) fn send_msg<A: KernelAddr>(
     to: Option<&A>,
     flags: MsgFlags,
 ) -> io::Result<usize> {
+    let buf = &buf[..buf.len().min(MAX_IO)];
+    send_msg_vectored(fd, &[io::IoSlice::new(buf)], control, to, flags)
+}
+
+/// The most buffers one vectored call passes (Linux's and the BSDs' `IOV_MAX`); more is a
+/// short read or write, as `readv(2)`/`writev(2)` callers expect, never `EMSGSIZE`.
+const MAX_IOV: usize = 1024;
+
+/// `sendmsg(fd, {to, [bufs…], control}, flags | MSG_NOSIGNAL)`: the buffers as one `iovec`
+/// each (at most [`MAX_IOV`] of them), in one call.
+pub(crate) fn send_msg_vectored<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    bufs: &[io::IoSlice<'_>],
+    control: &Control,
+    to: Option<&A>,
+    flags: MsgFlags,
+) -> io::Result<usize> {
     let raw = to.map(KernelAddr::to_raw).transpose()?;
-    let mut iov = libc::iovec { iov_base: buf.as_ptr().cast_mut().cast(), iov_len: buf.len().min(MAX_IO) };
+    let bufs = &bufs[..bufs.len().min(MAX_IOV)];
     // SAFETY: `msghdr` is integers and pointers, for which all zeroes (null) is valid.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
     if let Some(raw) = &raw {
         msg.msg_name = raw.as_ptr().cast_mut().cast();
         msg.msg_namelen = raw.len();
     }
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    // `IoSlice` is guaranteed ABI-compatible with `struct iovec` on Unix.
+    msg.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
+    msg.msg_iovlen = bufs.len() as _;
     if !control.is_empty() {
         msg.msg_control = control.words.as_ptr().cast_mut().cast();
         msg.msg_controllen = control.len as _;
     }
-    // SAFETY: every pointer in `msg` points at live memory of the length beside it (`buf`
-    // through `iov`, the address, the control words), none of which the kernel writes.
+    // SAFETY: every pointer in `msg` points at live memory of the length beside it (the
+    // buffers through the `iovec` array, the address, the control words), none of which the
+    // kernel writes.
     let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags.0 | NOSIGNAL) };
+    cvt(n).map(|n| n as usize)
+}
+
+/// `recvmsg(fd, {NULL, [bufs…], no control}, flags)`: a stream's bytes scattered over the
+/// buffers (at most [`MAX_IOV`] of them), in one call that takes the wait's flags
+/// (`MSG_DONTWAIT`), which `readv(2)` cannot.
+pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [io::IoSliceMut<'_>], flags: MsgFlags) -> io::Result<usize> {
+    let len = bufs.len().min(MAX_IOV);
+    // SAFETY: `msghdr` is integers and pointers, for which all zeroes (null) is valid.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    // `IoSliceMut` is guaranteed ABI-compatible with `struct iovec` on Unix.
+    msg.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
+    msg.msg_iovlen = len as _;
+    // SAFETY: `msg` points at `len` iovecs, each over a live, exclusively borrowed buffer of
+    // the length it states; there is no name and no control space for the kernel to write.
+    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0) };
     cvt(n).map(|n| n as usize)
 }
 

@@ -76,6 +76,8 @@ impl MsgFlags {
     pub(crate) const NONE: MsgFlags = MsgFlags(0);
     /// Never block in this call (`MSG_DONTWAIT`).
     pub(crate) const DONTWAIT: MsgFlags = MsgFlags(libc::MSG_DONTWAIT);
+    /// Look at the data without taking it (`MSG_PEEK`): the next receive sees it again.
+    pub(crate) const PEEK: MsgFlags = MsgFlags(libc::MSG_PEEK);
     /// Return a datagram's full length even when it was cut (`MSG_TRUNC`), where the
     /// platform does; elsewhere nothing.
     #[cfg(has_msg_trunc)]

@@ -8,6 +8,7 @@ use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
 use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
+use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
@@ -214,6 +215,120 @@ impl TcpConn {
     }
 }
 
+/// Beyond Chapel: looking at data without taking it, and I/O over several buffers at once.
+impl TcpConn {
+    /// Reads what has arrived into `buf` like [`recv`](TcpConn::recv), waiting at most
+    /// `timeout` for the first byte, but leaves it queued (`MSG_PEEK`): the next read returns
+    /// the same bytes. `Ok(0)` is end of stream.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconnpeek)): as [`recv`](TcpConn::recv), each
+    /// `recvfrom` with `MSG_PEEK` added: 1 when data is there
+    /// (`recvfrom(MSG_PEEK|MSG_DONTWAIT)`), one blocking `recvfrom(MSG_PEEK)` in steady state.
+    ///
+    #[doc = man_links!(recv(2), ppoll(2), setsockopt(2))]
+    ///
+    /// # Errors
+    /// As [`recv`](TcpConn::recv): `InvalidInput` for a NaN timeout, `TimedOut`, a closed
+    /// connection, the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let peer = server.accept(4)?;
+    /// client.send(b"hello", 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(peer.peek(&mut buf, 1)?, 5);
+    /// assert_eq!(peer.recv(&mut buf, 1)?, 5); // still there
+    /// assert_eq!(&buf[..5], b"hello");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::Peek)?;
+        let timeout = timeout.into();
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            sys::socket::recv(fd, buf, flags.with(MsgFlags::PEEK))
+        })
+        .map_err(|cause| Error::new(Op::Peek, self.target(), cause))
+    }
+
+    /// Reads what has arrived into `bufs`, filling each in turn, with one `recvmsg`, waiting
+    /// at most `timeout` for the first byte; returns the bytes read, `Ok(0)` at end of stream.
+    /// `Read::read_vectored` is this with an indefinite wait. At most 1,024 buffers are used
+    /// (`IOV_MAX`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconn-vectored-io)): as [`recv`](TcpConn::recv),
+    /// with `recvmsg` in place of `recvfrom`: `recvmsg(MSG_DONTWAIT)` — 1 when data is there;
+    /// one blocking `recvmsg` in steady state and for `read_vectored`.
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), setsockopt(2))]
+    ///
+    /// # Errors
+    /// As [`recv`](TcpConn::recv), with op `recvmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// use std::io::IoSliceMut;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let peer = server.accept(4)?;
+    /// client.send(b"headbody", 1)?;
+    /// let (mut head, mut body) = ([0; 4], [0; 4]);
+    /// let n = peer.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)], 1)?;
+    /// assert_eq!((n, &head, &body), (8, b"head", b"body"));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::RecvMsg)?;
+        let timeout = timeout.into();
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            sys::ancillary::recv_vectored(fd, bufs, flags)
+        })
+        .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
+    }
+
+    /// Writes as much of `bufs`, in order, as fits, with one `sendmsg` (`MSG_NOSIGNAL`: a
+    /// closed peer is `EPIPE`, never SIGPIPE), waiting at most `timeout` for room; returns the
+    /// bytes written. `Write::write_vectored` is this with an indefinite wait. At most 1,024
+    /// buffers go in one call (`IOV_MAX`); the rest is a short write.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconn-vectored-io)): as [`send`](TcpConn::send),
+    /// with `sendmsg` in place of `sendto`: `sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there
+    /// is room, however many buffers; indefinite: one blocking `sendmsg(MSG_NOSIGNAL)`.
+    ///
+    #[doc = man_links!(sendmsg(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// As [`send`](TcpConn::send), with op `sendmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// use std::io::IoSlice;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let peer = server.accept(4)?;
+    /// let parts = [IoSlice::new(b"GET "), IoSlice::new(b"/ "), IoSlice::new(b"HTTP/1.0\r\n")];
+    /// assert_eq!(client.send_vectored(&parts, 1)?, 16);
+    /// let mut buf = [0; 16];
+    /// assert_eq!(peer.recv(&mut buf, 1)?, 16);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_vectored(&self, bufs: &[io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMsg)?;
+        let timeout = timeout.into();
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+            sys::ancillary::send_msg_vectored::<std::net::SocketAddr>(
+                fd,
+                bufs,
+                &sys::ancillary::Control::default(),
+                None,
+                flags,
+            )
+        })
+        .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
+    }
+}
+
 /// `Read` and `Write` errors are the crate's [`Error`] inside an `io::Error` of the same kind
 /// and message, reachable by downcasting (see the `From<Error> for io::Error` impl on
 /// [`Error`]).
@@ -222,12 +337,23 @@ impl Read for &TcpConn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
+
+    /// One blocking `recvmsg` over all the buffers (see [`TcpConn::recv_vectored`]).
+    fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.recv_vectored(bufs, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
 }
 
 impl Write for &TcpConn {
     /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+
+    /// One blocking `sendmsg(MSG_NOSIGNAL)` over all the buffers (see
+    /// [`TcpConn::send_vectored`]).
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.send_vectored(bufs, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 
     /// Nothing to do: writes go straight to the kernel.
@@ -240,11 +366,19 @@ impl Read for TcpConn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&*self).read(buf)
     }
+
+    fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        (&*self).read_vectored(bufs)
+    }
 }
 
 impl Write for TcpConn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         (&*self).write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -1,6 +1,5 @@
 //! [`connect`] to an address and [`connect_host`] to a name.
 
-use crate::sock::Sock;
 use std::ffi::CString;
 use std::fmt;
 use std::net::SocketAddr;
@@ -9,10 +8,8 @@ use crate::addr::{IpAddr, is_literal};
 use crate::error::{Cause, Error, Op, Result, Target, echo};
 use crate::family::IPFamily;
 use crate::sys;
-use crate::sys::socket::Progress;
-use crate::sys::wait::Interest;
 use crate::sys::{Domain, SockType};
-use crate::tcp::TcpConn;
+use crate::tcp::{TcpConn, TcpSocket};
 use crate::timeout::Timeout;
 
 /// Chapel's `connect(address, timeout)`: a TCP connection to `address`, waiting at most
@@ -54,42 +51,11 @@ pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn>
     connect_to(*address, timeout)
 }
 
-/// `connect` with a checked timeout.
+/// `connect` with a checked timeout: a [`TcpSocket`] made for it (blocking when the wait is
+/// indefinite, so the connect is one blocking call), connected.
 fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
-    let at = Target::Addr(address);
-    let bounded = !timeout.is_indefinite();
-    let to = SocketAddr::from(address);
-    let sock =
-        Sock::new(sys::socket::socket(Domain::of(&to), SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?);
-    let fd = sock.fd(Op::Connect)?;
-    let deadline = timeout.deadline();
-    let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
-    while progress == Progress::Pending {
-        let ready = sys::wait::wait(fd, Interest::Write, deadline)
-            .map_err(Error::os(Op::Poll, &at))?
-            .ok_or_else(|| Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout)))?;
-        if !ready.is_error_or_hangup() {
-            break;
-        }
-        if let Some(refused) = sys::opt::take_error(fd).map_err(Error::os(Op::ConnectError, &at))? {
-            return Err(Error::os(Op::Connect, &at)(refused));
-        }
-        // Hung up with no error: the interrupted connect may never have reached the kernel,
-        // so asking again says where it stands (connected, still going, or started now).
-        progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
-    }
-    if bounded {
-        sys::fd::set_nonblocking(fd, false).map_err(Error::os(Op::SetNonblocking, &at))?;
-    }
-    let peer = if to.ip().is_unspecified() {
-        // The kernel connected to this host: ask which address it took.
-        sys::socket::peer_name::<std::net::SocketAddr>(fd)
-            .map_err(Error::os(Op::GetPeerName, &at))?
-            .map_or(address, IpAddr::from)
-    } else {
-        address
-    };
-    Ok(TcpConn::new(sock, Some(peer)))
+    let domain = Domain::of(&SocketAddr::from(address));
+    TcpSocket::create(domain, !timeout.is_indefinite(), &Target::Addr(address))?.connect_checked(address, timeout)
 }
 
 /// A service to connect to: a name from `/etc/services` (`"http"`), a number as text

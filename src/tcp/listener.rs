@@ -7,8 +7,8 @@ use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
 use crate::sock::Sock;
 use crate::sys;
-use crate::sys::{Domain, SockType};
-use crate::tcp::TcpConn;
+use crate::sys::Domain;
+use crate::tcp::{TcpConn, TcpSocket};
 use crate::timeout::Timeout;
 
 /// Chapel's `listen`: a TCP socket bound to `address` and listening, with `SO_REUSEADDR` set
@@ -34,12 +34,10 @@ use crate::timeout::Timeout;
 /// ```
 pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpListener> {
     let at = Target::Addr(*address);
-    let domain = Domain::of(&(*address).into());
-    let sock = Sock::new(sys::socket::socket(domain, SockType::Stream, true).map_err(Error::os(Op::Socket, &at))?);
-    let fd = sock.fd(Op::Listen)?;
-    crate::socket::bind_reusing(fd, address, reuse_addr)?;
-    sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;
-    Ok(TcpListener { sock, acceptor: Acceptor::default() })
+    let mut socket = TcpSocket::create(Domain::of(&(*address).into()), true, &at)?;
+    crate::socket::bind_reusing(socket.sock.fd(Op::Listen)?, address, reuse_addr)?;
+    socket.bound_to(*address);
+    socket.listen(backlog)
 }
 
 /// Chapel's `tcpListener`: a bound, listening TCP socket. Its descriptor is close-on-exec and
@@ -62,6 +60,12 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
+    /// A listener on `sock`, which listens and is non-blocking: how `listen` and
+    /// [`TcpSocket::listen`](crate::TcpSocket::listen) make one.
+    pub(crate) fn from_sock(sock: Sock) -> TcpListener {
+        TcpListener { sock, acceptor: Acceptor::default() }
+    }
+
     /// Chapel's `tcpListener.accept`: the next connection, waiting at most `timeout`
     /// ([`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT) waits for ever). An expired timeout is
     /// an error of kind `TimedOut`, never earlier than asked; a wake-up that finds the queue

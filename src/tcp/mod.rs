@@ -1,9 +1,12 @@
-//! TCP: [`listen`] and [`TcpListener`], [`connect`] / [`connect_host`] and [`TcpConn`].
+//! TCP: [`listen`] and [`TcpListener`], [`connect`] / [`connect_host`] and [`TcpConn`], and
+//! [`TcpSocket`], the unbound socket they are built on.
 
 mod conn;
 mod connect;
 mod listener;
+mod socket;
 
 pub use conn::TcpConn;
 pub use connect::{Service, connect, connect_host};
 pub use listener::{TcpListener, listen};
+pub use socket::TcpSocket;

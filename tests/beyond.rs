@@ -1,0 +1,323 @@
+//! Beyond Chapel, part 1: the unbound `TcpSocket` (options before `bind`, a source address
+//! before `connect`), descriptor interop without `unsafe`, connected UDP, `peek`, vectored
+//! I/O and integer-second timeouts. Loopback only, OS-assigned ports, bounded loops.
+
+mod support;
+
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+use chapel_socket::{
+    INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, SO_REUSEPORT, SOL_SOCKET, TcpConn, TcpListener,
+    TcpSocket, UdpSocket, UnixDatagram, UnixStream, bind, connect, get_sock_name, get_sock_opt, listen, set_sock_opt,
+};
+use support::{PATIENCE, assert_waited, loopbacks, pair, timed};
+
+/// A `poll(2)` of one descriptor for `events`, through any `AsFd`: what an event loop does
+/// with the descriptor a socket lends.
+fn poll_one(fd: impl AsFd, events: i16, ms: i32) -> i16 {
+    let mut pfd = libc::pollfd { fd: fd.as_fd().as_raw_fd(), events, revents: 0 };
+    // SAFETY: one valid pollfd, for the duration of the call.
+    let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+    assert!(n >= 0, "poll failed: {}", std::io::Error::last_os_error());
+    pfd.revents
+}
+
+/// Accepts on whichever of `listeners` has the next connection, within `PATIENCE`; its index.
+fn accept_either(listeners: &[TcpListener]) -> usize {
+    let deadline = Instant::now() + Duration::from_secs_f64(PATIENCE);
+    while Instant::now() < deadline {
+        for (i, l) in listeners.iter().enumerate() {
+            if l.accept(0.0).is_ok() {
+                return i;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    panic!("no listener accepted the connection");
+}
+
+#[test]
+fn bind_before_connect_sets_the_source_port() {
+    for any in loopbacks() {
+        let server = listen(&any, true, 16).unwrap();
+        let mut socket = TcpSocket::new(any.family()).unwrap();
+        socket.bind(&any).unwrap();
+        let source = socket.local_addr().unwrap();
+        assert_ne!(source.port(), 0);
+        let client = socket.connect(&server.addr().unwrap(), PATIENCE).unwrap();
+        assert_eq!(get_sock_name(&client).unwrap(), source);
+        // The peer sees the chosen source address and port.
+        assert_eq!(server.accept(PATIENCE).unwrap().addr().unwrap(), source);
+        // Indefinite works on the non-blocking socket too, and hands the connection over
+        // blocking: a read waits.
+        let client = TcpSocket::new(any.family()).unwrap().connect(&server.addr().unwrap(), -1).unwrap();
+        let peer = server.accept(PATIENCE).unwrap();
+        let (got, waited) = timed(|| client.recv(&mut [0; 4], 0.2));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(200), "recv after TcpSocket::connect");
+        drop(peer);
+    }
+}
+
+#[test]
+fn a_bound_source_that_is_taken_is_an_error_naming_it() {
+    let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
+    let mut socket = TcpSocket::v4().unwrap();
+    let err = socket.bind(&server.addr().unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    assert_eq!(err.address(), Some(server.addr().unwrap()));
+    // The other family's address is refused by the kernel.
+    assert!(TcpSocket::v4().unwrap().bind(&"[::1]:0".parse().unwrap()).is_err());
+    let err = TcpSocket::new(IPFamily::IPUnspec).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[test]
+fn two_listeners_on_one_port_with_so_reuseport_both_accept() {
+    for any in loopbacks() {
+        let mut first = TcpSocket::new(any.family()).unwrap();
+        set_sock_opt(&first, SOL_SOCKET, SO_REUSEPORT, 1).unwrap();
+        assert_eq!(get_sock_opt(&first, SOL_SOCKET, SO_REUSEPORT).unwrap(), 1);
+        first.bind(&any).unwrap();
+        let at = first.local_addr().unwrap();
+        let mut second = TcpSocket::new(any.family()).unwrap();
+        set_sock_opt(&second, SOL_SOCKET, SO_REUSEPORT, 1).unwrap();
+        second.bind(&at).unwrap();
+        // Without the option, the port is taken.
+        let mut third = TcpSocket::new(any.family()).unwrap();
+        assert_eq!(third.bind(&at).unwrap_err().kind(), ErrorKind::AddrInUse);
+        let listeners = [first.listen(64).unwrap(), second.listen(64).unwrap()];
+        assert_eq!(listeners[1].addr().unwrap(), at);
+        let mut accepted = [0; 2];
+        let mut kept = Vec::new();
+        for _ in 0..200 {
+            kept.push(connect(&at, PATIENCE).unwrap());
+            accepted[accept_either(&listeners)] += 1;
+            if accepted.iter().all(|&n| n > 0) {
+                break;
+            }
+        }
+        assert!(accepted.iter().all(|&n| n > 0), "{any}: connections per listener {accepted:?}");
+    }
+}
+
+#[test]
+fn ipv6_only_off_takes_ipv4_as_mapped_and_on_shares_the_port() {
+    // V6ONLY off: an IPv6 wildcard listener takes an IPv4 client, seen as ::ffff:127.0.0.1.
+    let mut socket = TcpSocket::v6().unwrap();
+    set_sock_opt(&socket, IPPROTO_IPV6, IPV6_V6ONLY, 0).unwrap();
+    socket.bind(&"[::]:0".parse().unwrap()).unwrap();
+    let dual = socket.listen(16).unwrap();
+    let port = dual.addr().unwrap().port();
+    let v4 = IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap();
+    let client = connect(&v4, PATIENCE).unwrap();
+    let peer = dual.accept(PATIENCE).unwrap().addr().unwrap();
+    assert_eq!(peer.family(), IPFamily::IPv6);
+    assert_eq!(peer.host(), "::ffff:127.0.0.1");
+    assert_eq!(peer.port(), get_sock_name(&client).unwrap().port());
+    // ...so an IPv4 listener cannot have the port.
+    let mut taken = TcpSocket::v4().unwrap();
+    assert_eq!(taken.bind(&v4).unwrap_err().kind(), ErrorKind::AddrInUse);
+    drop((client, dual));
+
+    // V6ONLY on: the IPv6 wildcard and an IPv4 listener share one port.
+    let mut socket = TcpSocket::v6().unwrap();
+    set_sock_opt(&socket, IPPROTO_IPV6, IPV6_V6ONLY, 1).unwrap();
+    socket.bind(&"[::]:0".parse().unwrap()).unwrap();
+    let six = socket.listen(16).unwrap();
+    let port = six.addr().unwrap().port();
+    let v4 = IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap();
+    let four = listen(&v4, false, 16).unwrap();
+    let _a = connect(&v4, PATIENCE).unwrap();
+    assert_eq!(four.accept(PATIENCE).unwrap().addr().unwrap().family(), IPFamily::IPv4);
+    let _b = connect(&IpAddr::create("::1", port, IPFamily::IPv6).unwrap(), PATIENCE).unwrap();
+    assert_eq!(six.accept(PATIENCE).unwrap().addr().unwrap().host(), "::1");
+    assert_eq!(four.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut);
+}
+
+#[test]
+fn a_socket_lent_through_as_fd_reports_readiness_to_poll() {
+    for any in loopbacks() {
+        let (_server, client, peer) = pair(&any);
+        let fd = peer.try_as_fd().unwrap();
+        assert_eq!(poll_one(fd, libc::POLLIN, 0), 0, "nothing to read yet");
+        client.send(b"ping", PATIENCE).unwrap();
+        assert_ne!(poll_one(peer.try_as_fd().unwrap(), libc::POLLIN, 5000) & libc::POLLIN, 0);
+        assert_ne!(poll_one(client.try_as_fd().unwrap(), libc::POLLOUT, 0) & libc::POLLOUT, 0);
+        // An event loop: non-blocking, read what is there, then WouldBlock at once.
+        peer.set_nonblocking(true).unwrap();
+        let mut buf = [0; 16];
+        assert_eq!((&peer).read(&mut buf).unwrap(), 4);
+        let (err, took) = timed(|| (&peer).read(&mut buf).unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+        assert!(took < Duration::from_secs(1), "an indefinite read on a non-blocking socket waited {took:?}");
+        // A timed receive still waits its whole timeout, never less.
+        let (got, waited) = timed(|| peer.recv(&mut buf, 0.15));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(150), "recv on a non-blocking socket");
+        // ...and takes data that comes within it.
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            client.send(b"late", PATIENCE).map(|_| client)
+        });
+        assert_eq!(peer.recv(&mut buf, PATIENCE).unwrap(), 4);
+        let _client = sender.join().unwrap().unwrap();
+        // Blocking again: a timed wait still keeps its timeout.
+        peer.set_nonblocking(false).unwrap();
+        let (got, waited) = timed(|| peer.recv(&mut buf, 0.15));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(150), "recv after set_nonblocking(false)");
+    }
+}
+
+#[test]
+fn every_socket_type_lends_its_descriptor_until_closed() {
+    let (mut listener, mut conn, _peer) = pair(&"127.0.0.1:0".parse().unwrap());
+    let mut udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+    let (mut stream, _other) = UnixStream::pair().unwrap();
+    let (mut datagram, _other_datagram) = UnixDatagram::pair().unwrap();
+    assert_eq!(listener.try_as_fd().unwrap().as_raw_fd(), listener.socket_fd());
+    assert_eq!(conn.try_as_fd().unwrap().as_raw_fd(), conn.socket_fd());
+    assert_eq!(udp.try_as_fd().unwrap().as_raw_fd(), udp.socket_fd());
+    assert!(stream.try_as_fd().is_ok() && datagram.try_as_fd().is_ok());
+    assert!(TcpSocket::v4().unwrap().try_as_fd().is_ok());
+    listener.close().unwrap();
+    conn.close().unwrap();
+    udp.close().unwrap();
+    stream.close().unwrap();
+    datagram.close().unwrap();
+    for err in [
+        listener.try_as_fd().unwrap_err(),
+        conn.try_as_fd().unwrap_err(),
+        udp.try_as_fd().unwrap_err(),
+        stream.try_as_fd().unwrap_err(),
+        datagram.try_as_fd().unwrap_err(),
+        conn.set_nonblocking(true).unwrap_err(),
+    ] {
+        assert!(err.is_closed(), "{err}");
+    }
+}
+
+#[test]
+fn owned_descriptors_go_in_and_out_of_every_type() {
+    // An unbound socket from socket2, adopted, bound and listening.
+    let raw = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let mut socket = TcpSocket::try_from(OwnedFd::from(raw)).unwrap();
+    socket.bind(&"127.0.0.1:0".parse().unwrap()).unwrap();
+    let server = socket.listen(16).unwrap();
+    let client = connect(&server.addr().unwrap(), PATIENCE).unwrap();
+    let conn = TcpConn::from(OwnedFd::try_from(server.accept(PATIENCE).unwrap()).unwrap());
+    assert_eq!(conn.addr().unwrap(), get_sock_name(&client).unwrap());
+    let server = TcpListener::try_from(OwnedFd::try_from(server).unwrap()).unwrap();
+    assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut);
+    let handed = OwnedFd::try_from(TcpSocket::v4().unwrap()).unwrap();
+    let back = socket2::Socket::from(handed);
+    assert!(!back.nonblocking().unwrap(), "handed over blocking");
+    let udp = UdpSocket::from(OwnedFd::try_from(UdpSocket::new(IPFamily::IPv6).unwrap()).unwrap());
+    assert!(udp.try_as_fd().is_ok());
+}
+
+#[test]
+fn connected_udp_hears_only_its_peer() {
+    for any in loopbacks() {
+        let [me, peer, stranger] = [(); 3].map(|()| {
+            let socket = UdpSocket::new(any.family()).unwrap();
+            bind(&socket, &any, true).unwrap();
+            socket
+        });
+        me.connect(&peer.addr().unwrap()).unwrap();
+        assert_eq!(me.peer_addr().unwrap(), peer.addr().unwrap());
+        // The stranger's datagram goes first; the kernel drops it.
+        stranger.send(b"stranger", &me.addr().unwrap(), PATIENCE).unwrap();
+        peer.send(b"peer", &me.addr().unwrap(), PATIENCE).unwrap();
+        let (data, from) = me.recvfrom(64, PATIENCE, 0).unwrap();
+        assert_eq!((data.as_slice(), from), (&b"peer"[..], peer.addr().unwrap()));
+        assert_eq!(me.recv(64, 0.1).unwrap_err().kind(), ErrorKind::TimedOut);
+        // Sends go to the peer without naming it.
+        assert_eq!(me.send_connected(b"back", PATIENCE).unwrap(), 4);
+        assert_eq!(peer.recvfrom(64, PATIENCE, 0).unwrap(), (b"back".to_vec(), me.addr().unwrap()));
+        // An unconnected socket cannot send that way.
+        assert!(stranger.send_connected(b"x", PATIENCE).is_err());
+        assert_eq!(stranger.peer_addr().unwrap_err().kind(), ErrorKind::NotConnected);
+    }
+}
+
+#[test]
+fn a_connected_udp_socket_learns_its_peer_is_gone() {
+    let me = UdpSocket::new(IPFamily::IPv4).unwrap();
+    let gone = UdpSocket::new(IPFamily::IPv4).unwrap();
+    bind(&gone, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
+    let at = gone.addr().unwrap();
+    drop(gone);
+    me.connect(&at).unwrap();
+    me.send_connected(b"anyone?", PATIENCE).unwrap();
+    // The ICMP "port unreachable" comes back as an error on the next call.
+    let err = me.recv(64, PATIENCE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+}
+
+#[test]
+fn peek_leaves_the_bytes_for_the_next_read() {
+    for any in loopbacks() {
+        let (_server, client, peer) = pair(&any);
+        let mut buf = [0; 16];
+        assert_eq!(peer.peek(&mut buf, 0.05).unwrap_err().kind(), ErrorKind::TimedOut);
+        client.send(b"hello", PATIENCE).unwrap();
+        assert_eq!(peer.peek(&mut buf, PATIENCE).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        assert_eq!(peer.peek(&mut buf[..2], PATIENCE).unwrap(), 2);
+        let mut read = [0; 16];
+        assert_eq!(peer.recv(&mut read, PATIENCE).unwrap(), 5);
+        assert_eq!(&read[..5], b"hello");
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(peer.peek(&mut buf, PATIENCE).unwrap(), 0, "end of stream");
+    }
+}
+
+#[test]
+fn vectored_io_moves_every_buffer_in_order() {
+    for any in loopbacks() {
+        let (_server, mut client, mut peer) = pair(&any);
+        let parts = [IoSlice::new(b"abc"), IoSlice::new(b""), IoSlice::new(b"defg"), IoSlice::new(b"hi")];
+        assert_eq!(client.write_vectored(&parts).unwrap(), 9);
+        let (mut a, mut b, mut c) = ([0; 2], [0; 0], [0; 16]);
+        let mut bufs = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b), IoSliceMut::new(&mut c)];
+        // One segment on loopback: one read takes it whole.
+        let got = peer.read_vectored(&mut bufs).unwrap();
+        assert_eq!(got, 9);
+        assert_eq!((&a, &c[..7]), (b"ab", &b"cdefghi"[..]));
+        // Timed forms, and no buffers at all.
+        assert_eq!(client.send_vectored(&[], PATIENCE).unwrap(), 0);
+        client.send_vectored(&[IoSlice::new(b"x")], PATIENCE).unwrap();
+        let mut one = [0; 1];
+        assert_eq!(peer.recv_vectored(&mut [IoSliceMut::new(&mut one)], PATIENCE).unwrap(), 1);
+        let (got, waited) = timed(|| peer.recv_vectored(&mut [IoSliceMut::new(&mut one)], 0.1));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(100), "recv_vectored");
+        // A closed writer is EPIPE, never SIGPIPE.
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let err = client.send_vectored(&[IoSlice::new(b"late")], PATIENCE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+        assert_eq!(err.op(), "sendmsg");
+    }
+}
+
+#[test]
+fn integer_seconds_are_timeouts() {
+    let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
+    let at = server.addr().unwrap();
+    let client = connect(&at, 2).unwrap();
+    let peer = server.accept(2).unwrap();
+    let _indefinite = connect(&at, -1).unwrap();
+    let secs: u64 = 2;
+    let _typed = connect(&at, secs).unwrap();
+    assert_eq!(client.recv(&mut [0; 4], 0).unwrap_err().kind(), ErrorKind::TimedOut);
+    // Any other negative integer is a deadline already past: one try.
+    let (got, took) = timed(|| client.recv(&mut [0; 4], -5));
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    drop(peer);
+    assert!(connect(&at, INDEFINITE_TIMEOUT).is_ok());
+}
