@@ -109,12 +109,22 @@ fn get_value<S: AnySocket, T: IntValue>(s: &S, level: c_int, name: c_int, what: 
     T::from_c(v).map_err(invalid(Op::GetSockOpt, level, name))
 }
 
+/// The link to a contract section of the typed options.
+macro_rules! contract {
+    (TYPED) => {
+        "[contract](crate::syscalls#typed-socket-options)"
+    };
+    (MULTICAST) => {
+        "[contract](crate::syscalls#multicast)"
+    };
+}
+
 /// A setter and its getter for an `int` option: `$ty` the Rust type ([`IntValue`]),
-/// `$anchor` the contract's section, `[$man…]` the man pages beside `setsockopt(2)`, the
+/// `$contract` the contract's section (`TYPED` or `MULTICAST`), `[$man…]` the man pages beside `setsockopt(2)`, the
 /// doc lines of each, what `# Errors` adds for the setter, and one example for both.
 macro_rules! int_option {
     (
-        $ty:ty, $set:ident, $get:ident, $level:ident, $name:ident, $anchor:literal, [$($man:tt)*],
+        $ty:ty, $set:ident, $get:ident, $level:ident, $name:ident, $contract:ident, [$($man:tt)*],
         set: [$($set_doc:literal),* $(,)?],
         get: [$($get_doc:literal),* $(,)?],
         errors: [$($errors:literal),* $(,)?],
@@ -123,7 +133,7 @@ macro_rules! int_option {
         $(#[doc = $set_doc])*
         ///
         #[doc = concat!(
-            "Syscalls ([contract](crate::syscalls#", $anchor, ")): `setsockopt(", stringify!($level), ", ",
+            "Syscalls (", contract!($contract), "): `setsockopt(", stringify!($level), ", ",
             stringify!($name), ")` — 1; none on a closed socket.",
         )]
         ///
@@ -146,7 +156,7 @@ macro_rules! int_option {
         $(#[doc = $get_doc])*
         ///
         #[doc = concat!(
-            "Syscalls ([contract](crate::syscalls#", $anchor, ")): `getsockopt(", stringify!($level), ", ",
+            "Syscalls (", contract!($contract), "): `getsockopt(", stringify!($level), ", ",
             stringify!($name), ")` — 1; none on a closed socket.",
         )]
         ///
@@ -200,7 +210,7 @@ macro_rules! int_option {
 /// ```
 pub trait SocketOptions: AnySocket + Sized {
     int_option!(
-        bool, set_keepalive, keepalive, SOL_SOCKET, SO_KEEPALIVE, "typed-socket-options", [socket(7), tcp(7)],
+        bool, set_keepalive, keepalive, SOL_SOCKET, SO_KEEPALIVE, TYPED, [socket(7), tcp(7)],
         set: ["Turns keep-alive probes on an idle connection on or off (`SO_KEEPALIVE`); their timing is",
               "[`set_keepalive_idle`](SocketOptions::set_keepalive_idle),",
               "[`set_keepalive_interval`](SocketOptions::set_keepalive_interval) and",
@@ -219,7 +229,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        Duration, set_keepalive_idle, keepalive_idle, IPPROTO_TCP, TCP_KEEPIDLE, "typed-socket-options", [tcp(7)],
+        Duration, set_keepalive_idle, keepalive_idle, IPPROTO_TCP, TCP_KEEPIDLE, TYPED, [tcp(7)],
         set: ["How long a connection idles before the first keep-alive probe (`TCP_KEEPIDLE`), in whole",
               "seconds (a part of a second counts as one more); Linux takes 1 to 32767 s."],
         get: ["How long a connection idles before the first keep-alive probe (`TCP_KEEPIDLE`)."],
@@ -237,7 +247,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        Duration, set_keepalive_interval, keepalive_interval, IPPROTO_TCP, TCP_KEEPINTVL, "typed-socket-options",
+        Duration, set_keepalive_interval, keepalive_interval, IPPROTO_TCP, TCP_KEEPINTVL, TYPED,
         [tcp(7)],
         set: ["The time between keep-alive probes (`TCP_KEEPINTVL`), in whole seconds (a part of a",
               "second counts as one more); Linux takes 1 to 32767 s."],
@@ -256,7 +266,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        u32, set_keepalive_count, keepalive_count, IPPROTO_TCP, TCP_KEEPCNT, "typed-socket-options", [tcp(7)],
+        u32, set_keepalive_count, keepalive_count, IPPROTO_TCP, TCP_KEEPCNT, TYPED, [tcp(7)],
         set: ["How many unanswered keep-alive probes end the connection (`TCP_KEEPCNT`); Linux takes 1",
               "to 127."],
         get: ["How many unanswered keep-alive probes end the connection (`TCP_KEEPCNT`)."],
@@ -356,7 +366,7 @@ pub trait SocketOptions: AnySocket + Sized {
     }
 
     int_option!(
-        usize, set_send_buffer_size, send_buffer_size, SOL_SOCKET, SO_SNDBUF, "typed-socket-options", [socket(7)],
+        usize, set_send_buffer_size, send_buffer_size, SOL_SOCKET, SO_SNDBUF, TYPED, [socket(7)],
         set: ["Asks for a send buffer of `bytes` (`SO_SNDBUF`). Linux doubles the value (the other half",
               "is its bookkeeping) and keeps it between a floor (4608) and twice `net.core.wmem_max`;",
               "a size beyond an `int` is asked as `i32::MAX`, which that cap then cuts."],
@@ -373,7 +383,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        usize, set_recv_buffer_size, recv_buffer_size, SOL_SOCKET, SO_RCVBUF, "typed-socket-options", [socket(7)],
+        usize, set_recv_buffer_size, recv_buffer_size, SOL_SOCKET, SO_RCVBUF, TYPED, [socket(7)],
         set: ["Asks for a receive buffer of `bytes` (`SO_RCVBUF`). Linux doubles the value (the other",
               "half is its bookkeeping) and keeps it between a floor (2304) and twice",
               "`net.core.rmem_max`; a size beyond an `int` is asked as `i32::MAX`, which that cap then cuts."],
@@ -390,7 +400,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        bool, set_reuse_port, reuse_port, SOL_SOCKET, SO_REUSEPORT, "typed-socket-options", [socket(7)],
+        bool, set_reuse_port, reuse_port, SOL_SOCKET, SO_REUSEPORT, TYPED, [socket(7)],
         set: ["Lets sockets of one user bind the same address and port, each with this on",
               "(`SO_REUSEPORT`): Linux spreads the connections or datagrams among them. Set it before",
               "`bind`."],
@@ -410,7 +420,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        bool, set_broadcast, broadcast, SOL_SOCKET, SO_BROADCAST, "typed-socket-options", [socket(7)],
+        bool, set_broadcast, broadcast, SOL_SOCKET, SO_BROADCAST, TYPED, [socket(7)],
         set: ["Permits sending to broadcast addresses (`SO_BROADCAST`): a UDP socket's sends to",
               "`255.255.255.255` or a subnet's broadcast address are `EACCES` without it."],
         get: ["Whether sending to broadcast addresses is permitted (`SO_BROADCAST`)."],
@@ -424,7 +434,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        u32, set_ttl, ttl, IPPROTO_IP, IP_TTL, "typed-socket-options", [ip(7)],
+        u32, set_ttl, ttl, IPPROTO_IP, IP_TTL, TYPED, [ip(7)],
         set: ["The TTL of the IPv4 packets the socket sends (`IP_TTL`), 1 to 255. On an IPv6 socket",
               "it is [`set_hop_limit_v6`](SocketOptions::set_hop_limit_v6) (Linux also takes this one",
               "there, for IPv4-mapped traffic)."],
@@ -443,7 +453,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        u32, set_hop_limit_v6, hop_limit_v6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, "typed-socket-options", [ipv6(7)],
+        u32, set_hop_limit_v6, hop_limit_v6, IPPROTO_IPV6, IPV6_UNICAST_HOPS, TYPED, [ipv6(7)],
         set: ["The hop limit of the unicast IPv6 packets the socket sends (`IPV6_UNICAST_HOPS`), 1 to",
               "255; an IPv4 socket answers `ENOPROTOOPT`."],
         get: ["The hop limit of the unicast IPv6 packets the socket sends (`IPV6_UNICAST_HOPS`)."],
@@ -460,7 +470,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        bool, set_only_v6, only_v6, IPPROTO_IPV6, IPV6_V6ONLY, "typed-socket-options", [ipv6(7)],
+        bool, set_only_v6, only_v6, IPPROTO_IPV6, IPV6_V6ONLY, TYPED, [ipv6(7)],
         set: ["Whether an IPv6 socket speaks only IPv6 (`IPV6_V6ONLY`), or IPv4 too through",
               "IPv4-mapped addresses (`::ffff:a.b.c.d`; Linux's default, `net.ipv6.bindv6only`). Set",
               "it before `bind`: a bound socket answers `EINVAL`."],
@@ -589,7 +599,7 @@ pub trait SocketOptions: AnySocket + Sized {
     }
 
     int_option!(
-        bool, set_multicast_loop_v4, multicast_loop_v4, IPPROTO_IP, IP_MULTICAST_LOOP, "multicast", [ip(7)],
+        bool, set_multicast_loop_v4, multicast_loop_v4, IPPROTO_IP, IP_MULTICAST_LOOP, MULTICAST, [ip(7)],
         set: ["Whether IPv4 multicast the socket sends also reaches members on this host",
               "(`IP_MULTICAST_LOOP`; on by default)."],
         get: ["Whether IPv4 multicast the socket sends also reaches members on this host",
@@ -605,7 +615,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        bool, set_multicast_loop_v6, multicast_loop_v6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "multicast", [ipv6(7)],
+        bool, set_multicast_loop_v6, multicast_loop_v6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, MULTICAST, [ipv6(7)],
         set: ["Whether IPv6 multicast the socket sends also reaches members on this host",
               "(`IPV6_MULTICAST_LOOP`; on by default)."],
         get: ["Whether IPv6 multicast the socket sends also reaches members on this host",
@@ -620,7 +630,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        u32, set_multicast_ttl_v4, multicast_ttl_v4, IPPROTO_IP, IP_MULTICAST_TTL, "multicast", [ip(7)],
+        u32, set_multicast_ttl_v4, multicast_ttl_v4, IPPROTO_IP, IP_MULTICAST_TTL, MULTICAST, [ip(7)],
         set: ["The TTL of IPv4 multicast the socket sends (`IP_MULTICAST_TTL`), 0 to 255: 1 (the",
               "default) keeps it on the local network, 0 on this host."],
         get: ["The TTL of IPv4 multicast the socket sends (`IP_MULTICAST_TTL`)."],
@@ -637,7 +647,7 @@ pub trait SocketOptions: AnySocket + Sized {
     );
 
     int_option!(
-        u32, set_multicast_hop_limit_v6, multicast_hop_limit_v6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "multicast",
+        u32, set_multicast_hop_limit_v6, multicast_hop_limit_v6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, MULTICAST,
         [ipv6(7)],
         set: ["The hop limit of IPv6 multicast the socket sends (`IPV6_MULTICAST_HOPS`), 0 to 255 (1",
               "by default)."],
@@ -704,7 +714,7 @@ pub trait SocketOptions: AnySocket + Sized {
     }
 
     int_option!(
-        u32, set_multicast_if_v6, multicast_if_v6, IPPROTO_IPV6, IPV6_MULTICAST_IF, "multicast",
+        u32, set_multicast_if_v6, multicast_if_v6, IPPROTO_IPV6, IPV6_MULTICAST_IF, MULTICAST,
         [ipv6(7), if_nametoindex(3)],
         set: ["The interface IPv6 multicast leaves by, as its index (`IPV6_MULTICAST_IF`; 0, the",
               "default, leaves the choice to the routing table)."],
