@@ -23,6 +23,9 @@
 //! - `has_so_peercred`: `SO_PEERCRED` and `SCM_CREDENTIALS` with a `struct ucred`.
 //! - `has_msg_cmsg_cloexec`: `MSG_CMSG_CLOEXEC`, so descriptors received over a Unix socket
 //!   are close-on-exec in the `recvmsg` that installs them.
+//! - `has_so_reuseport`: `SO_REUSEPORT`, several sockets bound to one address and port.
+//! - `has_tcp_keepidle`: `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT`, a connection's
+//!   keep-alive timing (Apple's systems name the first `TCP_KEEPALIVE`).
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -47,6 +50,8 @@ fn main() {
         "has_unix_abstract",
         "has_so_peercred",
         "has_msg_cmsg_cloexec",
+        "has_so_reuseport",
+        "has_tcp_keepidle",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -84,6 +89,12 @@ fn main() {
     }
     if linux_like || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
         enable("has_msg_cmsg_cloexec");
+    }
+    if linux_like || apple || matches!(os, "freebsd" | "netbsd" | "openbsd" | "dragonfly") {
+        enable("has_so_reuseport");
+    }
+    if linux_like || matches!(os, "freebsd" | "netbsd" | "dragonfly") {
+        enable("has_tcp_keepidle");
     }
     if let Some(value) = header_constant("sys/socket.h", "SO_SECINFO") {
         enable("has_so_secinfo");

@@ -12,12 +12,13 @@
 //! the names in [`ROWS`], which `tests/syscalls` checks against the document's.
 
 use std::io::{IoSlice, IoSliceMut, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use chapel_socket::SocketOptions;
 use chapel_socket::{
     ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
     SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
@@ -432,7 +433,59 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || conn.send(&[7; 64], INDEFINITE_TIMEOUT))
     }),
     ("udp.set_nonblocking", |row| on_udp(row, |socket| socket.set_nonblocking(true))),
+    ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
+    ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
+    ("options.set_keepalive_idle", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::from_secs(30)))),
+    ("options.set_keepalive_idle/too-long", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::MAX))),
+    ("options.keepalive_count", |row| on_conn(row, |conn| conn.keepalive_count())),
+    ("options.nagle", |row| on_conn(row, |conn| conn.nagle())),
+    ("options.set_linger", |row| on_udp(row, |socket| socket.set_linger(Some(Duration::from_secs(5))))),
+    ("options.linger", |row| on_udp(row, |socket| socket.linger())),
+    ("options.set_send_buffer_size", |row| on_udp(row, |socket| socket.set_send_buffer_size(65536))),
+    ("options.recv_buffer_size", |row| on_udp(row, |socket| socket.recv_buffer_size())),
+    ("options.set_reuse_port", |row| on_udp(row, |socket| socket.set_reuse_port(true))),
+    ("options.set_broadcast", |row| on_udp(row, |socket| socket.set_broadcast(true))),
+    ("options.set_ttl", |row| on_udp(row, |socket| socket.set_ttl(7))),
+    ("options.set_ttl/out-of-range", |row| on_udp(row, |socket| socket.set_ttl(u32::MAX))),
+    ("options.set_ttl/refused", |row| on_udp(row, |socket| socket.set_ttl(256))),
+    ("options.ttl", |row| on_udp(row, |socket| socket.ttl())),
+    ("options.set_hop_limit_v6", |row| on_udp6(row, |socket| socket.set_hop_limit_v6(7))),
+    ("options.set_hop_limit_v6/ipv4", |row| on_udp(row, |socket| socket.set_hop_limit_v6(7))),
+    ("options.set_only_v6", |row| on_udp6(row, |socket| socket.set_only_v6(true))),
+    ("options.closed", |row| {
+        let mut socket = udp()?;
+        socket.close()?;
+        measure(row, || socket.set_ttl(7))
+    }),
+    ("multicast.join_v4", |row| on_udp(row, |socket| socket.join_multicast_v4(&GROUP_V4, &Ipv4Addr::LOCALHOST))),
+    ("multicast.leave_v4", |row| {
+        let socket = udp()?;
+        socket.join_multicast_v4(&GROUP_V4, &Ipv4Addr::LOCALHOST)?;
+        measure(row, || socket.leave_multicast_v4(&GROUP_V4, &Ipv4Addr::LOCALHOST))
+    }),
+    ("multicast.leave_v4/not-member", |row| {
+        on_udp(row, |socket| socket.leave_multicast_v4(&GROUP_V4, &Ipv4Addr::LOCALHOST))
+    }),
+    ("multicast.join_v6", |row| on_udp6(row, |socket| socket.join_multicast_v6(&GROUP_V6, LOOPBACK_INDEX))),
+    ("multicast.leave_v6", |row| {
+        let socket = UdpSocket::new(IPFamily::IPv6)?;
+        socket.join_multicast_v6(&GROUP_V6, LOOPBACK_INDEX)?;
+        measure(row, || socket.leave_multicast_v6(&GROUP_V6, LOOPBACK_INDEX))
+    }),
+    ("multicast.set_loop_v4", |row| on_udp(row, |socket| socket.set_multicast_loop_v4(false))),
+    ("multicast.set_ttl_v4", |row| on_udp(row, |socket| socket.set_multicast_ttl_v4(8))),
+    ("multicast.set_if_v4", |row| on_udp(row, |socket| socket.set_multicast_if_v4(&Ipv4Addr::LOCALHOST))),
+    ("multicast.if_v4", |row| on_udp(row, |socket| socket.multicast_if_v4())),
+    ("multicast.set_loop_v6", |row| on_udp6(row, |socket| socket.set_multicast_loop_v6(false))),
+    ("multicast.set_hop_limit_v6", |row| on_udp6(row, |socket| socket.set_multicast_hop_limit_v6(4))),
+    ("multicast.set_if_v6", |row| on_udp6(row, |socket| socket.set_multicast_if_v6(LOOPBACK_INDEX))),
 ];
+
+/// The multicast groups of the `multicast` rows, and the loopback interface's index (1 in
+/// every Linux network namespace).
+const GROUP_V4: Ipv4Addr = Ipv4Addr::new(239, 255, 1, 2);
+const GROUP_V6: Ipv6Addr = Ipv6Addr::new(0xff15, 0, 0, 0, 0, 0, 1, 2);
+const LOOPBACK_INDEX: u32 = 1;
 
 /// How long a peer thread waits before it acts, so the operation has started waiting.
 const PEER_DELAY: Duration = Duration::from_millis(100);
@@ -698,6 +751,12 @@ fn udp_send(row: &str, wrong_family: bool, timeout: Timeout) -> Setup {
 /// Runs `op` on a bound UDP socket.
 fn on_udp<T, E: Outcome>(row: &str, op: impl FnOnce(&UdpSocket) -> std::result::Result<T, E>) -> Setup {
     let socket = udp()?;
+    measure(row, || op(&socket))
+}
+
+/// Runs `op` on a new, unbound IPv6 UDP socket.
+fn on_udp6<T, E: Outcome>(row: &str, op: impl FnOnce(&UdpSocket) -> std::result::Result<T, E>) -> Setup {
+    let socket = UdpSocket::new(IPFamily::IPv6)?;
     measure(row, || op(&socket))
 }
 

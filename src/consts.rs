@@ -73,6 +73,7 @@ pub const IPPROTO_IPV6: c_int = libc::IPPROTO_IPV6;
 pub const IPV6_V6ONLY: c_int = libc::IPV6_V6ONLY;
 /// Lets several sockets bind the same address and port (each set it before `bind`); the
 /// kernel spreads incoming connections or datagrams over them.
+#[cfg(has_so_reuseport)]
 pub const SO_REUSEPORT: c_int = libc::SO_REUSEPORT;
 /// The system's cap on a listen backlog.
 pub const SOMAXCONN: c_int = libc::SOMAXCONN;
@@ -130,3 +131,62 @@ pub const INDEFINITE_TIMEOUT: struct_timeval = struct_timeval { tv_sec: -1, tv_u
 
 /// Chapel's `backlogDefault`: `min(SOMAXCONN, 128)`.
 pub const BACKLOG_DEFAULT: u16 = if SOMAXCONN <= 128 { SOMAXCONN as u16 } else { 128 };
+
+// Beyond Chapel: the option levels and names behind the typed options
+// ([`SocketOptions`](crate::SocketOptions)), for `set_sock_opt` / `get_sock_opt` without libc.
+
+/// The IPv4 option level.
+pub const IPPROTO_IP: c_int = libc::IPPROTO_IP;
+/// The UDP option level.
+pub const IPPROTO_UDP: c_int = libc::IPPROTO_UDP;
+/// The TTL of the IPv4 packets a socket sends.
+pub const IP_TTL: c_int = libc::IP_TTL;
+/// The TOS byte of the IPv4 packets a socket sends.
+pub const IP_TOS: c_int = libc::IP_TOS;
+/// The interface IPv4 multicast leaves by (a `struct in_addr`, set as bytes).
+pub const IP_MULTICAST_IF: c_int = libc::IP_MULTICAST_IF;
+/// The TTL of IPv4 multicast a socket sends (1 by default: the local network).
+pub const IP_MULTICAST_TTL: c_int = libc::IP_MULTICAST_TTL;
+/// Whether IPv4 multicast a socket sends comes back to this host's members (1 by default).
+pub const IP_MULTICAST_LOOP: c_int = libc::IP_MULTICAST_LOOP;
+/// Joins an IPv4 multicast group (a `struct ip_mreq`, set as bytes).
+pub const IP_ADD_MEMBERSHIP: c_int = libc::IP_ADD_MEMBERSHIP;
+/// Leaves an IPv4 multicast group (a `struct ip_mreq`, set as bytes).
+pub const IP_DROP_MEMBERSHIP: c_int = libc::IP_DROP_MEMBERSHIP;
+/// The hop limit of the unicast IPv6 packets a socket sends.
+pub const IPV6_UNICAST_HOPS: c_int = libc::IPV6_UNICAST_HOPS;
+/// The index of the interface IPv6 multicast leaves by (0: the routing table's choice).
+pub const IPV6_MULTICAST_IF: c_int = libc::IPV6_MULTICAST_IF;
+/// The hop limit of IPv6 multicast a socket sends (1 by default).
+pub const IPV6_MULTICAST_HOPS: c_int = libc::IPV6_MULTICAST_HOPS;
+/// Whether IPv6 multicast a socket sends comes back to this host's members (1 by default).
+pub const IPV6_MULTICAST_LOOP: c_int = libc::IPV6_MULTICAST_LOOP;
+/// Joins an IPv6 multicast group (a `struct ipv6_mreq`, set as bytes; `IPV6_JOIN_GROUP`).
+pub const IPV6_ADD_MEMBERSHIP: c_int = libc::IPV6_ADD_MEMBERSHIP;
+/// Leaves an IPv6 multicast group (a `struct ipv6_mreq`, set as bytes; `IPV6_LEAVE_GROUP`).
+pub const IPV6_DROP_MEMBERSHIP: c_int = libc::IPV6_DROP_MEMBERSHIP;
+/// Receives the sender's credentials with each message on a Unix socket (Linux).
+#[cfg(has_so_peercred)]
+pub const SO_PASSCRED: c_int = libc::SO_PASSCRED;
+/// How long a connection idles before the first keep-alive probe, in seconds.
+#[cfg(has_tcp_keepidle)]
+pub const TCP_KEEPIDLE: c_int = libc::TCP_KEEPIDLE;
+/// The time between keep-alive probes, in seconds.
+#[cfg(has_tcp_keepidle)]
+pub const TCP_KEEPINTVL: c_int = libc::TCP_KEEPINTVL;
+/// How many unanswered keep-alive probes end the connection.
+#[cfg(has_tcp_keepidle)]
+pub const TCP_KEEPCNT: c_int = libc::TCP_KEEPCNT;
+
+/// The errno of a refused connection, as [`Error::raw_os_error`](crate::Error::raw_os_error)
+/// reports it.
+pub const ECONNREFUSED: c_int = libc::ECONNREFUSED;
+/// The errno of an argument the kernel refused (an option's value out of its range…).
+pub const EINVAL: c_int = libc::EINVAL;
+/// The errno of an option this socket's protocol does not have (an IPv6 option on an IPv4
+/// socket, a TCP option on a UDP socket…); `std` has no [`ErrorKind`](std::io::ErrorKind)
+/// for it.
+pub const ENOPROTOOPT: c_int = libc::ENOPROTOOPT;
+/// The errno of an operation this kind of socket does not support (a TCP option on a Unix
+/// socket…).
+pub const EOPNOTSUPP: c_int = libc::EOPNOTSUPP;

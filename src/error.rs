@@ -336,7 +336,7 @@ impl From<Error> for io::Error {
     /// assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
     /// assert!(err.to_string().starts_with("connect to 127.0.0.1:1: "));
     /// let inner = err.get_ref().and_then(|e| e.downcast_ref::<chapel_socket::Error>()).unwrap();
-    /// assert_eq!(inner.raw_os_error(), Some(libc::ECONNREFUSED));
+    /// assert_eq!(inner.raw_os_error(), Some(chapel_socket::ECONNREFUSED));
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn from(e: Error) -> io::Error {

@@ -98,7 +98,9 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 /// # Examples
 ///
 /// ```
-/// use chapel_socket::{get_sock_opt, set_sock_opt, IPFamily, SockOptValue, UdpSocket, SOL_SOCKET, SO_BROADCAST};
+/// use chapel_socket::{
+///     get_sock_opt, set_sock_opt, IPFamily, SockOptValue, UdpSocket, IPPROTO_IP, SOL_SOCKET, SO_BROADCAST,
+/// };
 /// use std::io::ErrorKind;
 /// let socket = UdpSocket::new(IPFamily::IPv4)?;
 /// set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, 1)?;
@@ -109,7 +111,7 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 /// let err = set_sock_opt(&socket, SOL_SOCKET, SO_BROADCAST, SockOptValue::Null(4)).unwrap_err();
 /// assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::InvalidInput, None));
 /// // IPT_SO_SET_REPLACE (IPPROTO_IP, 64) takes a pointer the kernel writes to: refused.
-/// let err = set_sock_opt(&socket, libc::IPPROTO_IP, 64, &[0u8; 96]).unwrap_err();
+/// let err = set_sock_opt(&socket, IPPROTO_IP, 64, &[0u8; 96]).unwrap_err();
 /// assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::InvalidInput, None));
 /// assert!(err.to_string().contains("set_sock_opt_unchecked"));
 /// # Ok::<(), chapel_socket::Error>(())

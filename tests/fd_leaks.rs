@@ -11,8 +11,8 @@ use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, TcpListener, TcpSocket, UdpSocket, bind, connect, connect_host,
-    get_sock_opt, listen, set_sock_opt,
+    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, SocketOptions, TcpConn, TcpListener, TcpSocket, UdpSocket, bind, connect,
+    connect_host, get_sock_opt, listen, set_sock_opt,
 };
 use support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
 
@@ -58,7 +58,7 @@ impl Fixtures {
 }
 
 /// How many paths `step` cycles through.
-const PATHS: usize = 16;
+const PATHS: usize = 17;
 
 /// One pass through path `i % PATHS`; each checks the result it expects.
 fn step(i: usize, fx: &Fixtures) {
@@ -267,6 +267,22 @@ fn step(i: usize, fx: &Fixtures) {
             let mut closed = UdpSocket::new(IPFamily::IPv4).unwrap();
             closed.close().unwrap();
             assert!(closed.try_as_fd().unwrap_err().is_closed());
+        }
+        // Typed options: the kernel's refusals, values refused before it, a closed socket,
+        // multicast membership on loopback.
+        16 => {
+            let mut udp = UdpSocket::new(IPFamily::IPv4).unwrap();
+            assert_eq!(udp.set_hop_limit_v6(5).unwrap_err().raw_os_error(), Some(chapel_socket::ENOPROTOOPT));
+            assert_eq!(udp.set_ttl(256).unwrap_err().raw_os_error(), Some(chapel_socket::EINVAL));
+            assert_eq!(udp.set_ttl(u32::MAX).unwrap_err().kind(), ErrorKind::InvalidInput);
+            assert_eq!(fx.pair.0.set_keepalive_idle(Duration::MAX).unwrap_err().kind(), ErrorKind::InvalidInput);
+            let group = std::net::Ipv4Addr::new(239, 255, 0, 9);
+            let lo = std::net::Ipv4Addr::LOCALHOST;
+            assert_eq!(udp.leave_multicast_v4(&group, &lo).unwrap_err().kind(), ErrorKind::AddrNotAvailable);
+            udp.join_multicast_v4(&group, &lo).unwrap();
+            udp.set_linger(Some(Duration::ZERO)).unwrap();
+            udp.close().unwrap();
+            assert!(udp.set_linger(None).unwrap_err().is_closed());
         }
         // The peer goes away: reads see end of stream, writes fail.
         _ => {

@@ -21,8 +21,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, TcpSocket, Timeout,
-    UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, struct_timeval,
+    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, SocketOptions, TcpSocket,
+    Timeout, UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
+    struct_timeval,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -639,6 +640,81 @@ fn any_address_for_bind_and_udp_connect() {
             let udp = UdpSocket::new(address.family()).unwrap();
             if udp.connect(&address).is_ok() {
                 prop_assert_eq!(udp.peer_addr().unwrap().port(), address.port());
+            }
+            Ok(())
+        })
+    });
+}
+
+/// What a typed setter did with a value: set it, so the getter reads `expected` back; refused
+/// it before any syscall (`InvalidInput`, no errno) exactly when `fits` is false; or passed
+/// the kernel's refusal on, with its errno.
+fn typed<T: PartialEq + std::fmt::Debug>(
+    set: chapel_socket::Result<()>,
+    fits: bool,
+    get: impl FnOnce() -> chapel_socket::Result<T>,
+    expected: Option<T>,
+) -> Result<(), TestCaseError> {
+    match set {
+        Ok(()) => {
+            prop_assert!(fits, "a value no int holds was set");
+            if let Some(expected) = expected {
+                prop_assert_eq!(get().unwrap(), expected);
+            }
+        }
+        Err(e) if !fits => prop_assert_eq!((e.kind(), e.raw_os_error()), (ErrorKind::InvalidInput, None), "{}", e),
+        Err(e) => prop_assert!(e.raw_os_error().is_some(), "refused without the kernel: {}", e),
+    }
+    Ok(())
+}
+
+/// Any count, duration, size or interface index given to the typed options: set and read
+/// back, refused before the kernel when no `int` can carry it, or the kernel's error.
+/// Multicast groups are joined on the loopback interface only.
+#[test]
+fn typed_options_take_any_value() {
+    serial(|| {
+        let (v4, v6) = (UdpSocket::new(IPFamily::IPv4).unwrap(), UdpSocket::new(IPFamily::IPv6).unwrap());
+        let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
+        let int = |v: u64| v <= i32::MAX as u64;
+        let secs = |d: Duration| d.as_secs() + u64::from(d.subsec_nanos() > 0);
+        let count = prop_oneof![0..300u32, any::<u32>()];
+        let duration = prop_oneof![
+            (0..40_000u64, 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
+            (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
+        ];
+        let values = (count.clone(), count, duration.clone(), duration, any::<usize>(), any::<[u8; 4]>());
+        check(500, values, |(a, b, d, linger, size, group)| {
+            let small = |v: u32| (1..=255).contains(&v).then_some(v);
+            typed(v4.set_ttl(a), int(a.into()), || v4.ttl(), small(a))?;
+            typed(v6.set_hop_limit_v6(b), int(b.into()), || v6.hop_limit_v6(), small(b))?;
+            typed(v4.set_multicast_ttl_v4(a), int(a.into()), || v4.multicast_ttl_v4(), (a <= 255).then_some(a))?;
+            typed(v6.set_multicast_hop_limit_v6(b), int(b.into()), || v6.multicast_hop_limit_v6(), small(b))?;
+            typed(v6.set_multicast_if_v6(a), int(a.into()), || v6.multicast_if_v6(), (a <= 1).then_some(a))?;
+            let in_range = (1..=32767).contains(&secs(d)).then(|| Duration::from_secs(secs(d)));
+            typed(server.set_keepalive_idle(d), int(secs(d)), || server.keepalive_idle(), in_range)?;
+            typed(server.set_keepalive_interval(d), int(secs(d)), || server.keepalive_interval(), in_range)?;
+            typed(
+                server.set_keepalive_count(b),
+                int(b.into()),
+                || server.keepalive_count(),
+                small(b).filter(|c| *c < 128),
+            )?;
+            let whole = Some(Duration::from_secs(secs(linger)));
+            typed(v4.set_linger(Some(linger)), int(secs(linger)), || v4.linger(), Some(whole))?;
+            typed(v4.set_send_buffer_size(size), true, || v4.send_buffer_size().map(|n| n > 0), Some(true))?;
+            let group = std::net::Ipv4Addr::from(group);
+            match v4.join_multicast_v4(&group, &std::net::Ipv4Addr::LOCALHOST) {
+                Ok(()) => {
+                    prop_assert!(group.is_multicast(), "joined {}", group);
+                    v4.leave_multicast_v4(&group, &std::net::Ipv4Addr::LOCALHOST).unwrap();
+                }
+                Err(e) => prop_assert!(
+                    e.raw_os_error().is_some() && !group.is_multicast() || e.kind() == ErrorKind::AddrInUse,
+                    "{}: {}",
+                    group,
+                    e
+                ),
             }
             Ok(())
         })

@@ -66,7 +66,7 @@ pub struct ReceivedFds {
     /// closed (by the kernel) and are not in `fds`.
     pub fds_truncated: bool,
     /// The sender's credentials, when this socket asked the kernel for them by setting
-    /// `SO_PASSCRED` (`set_sock_opt(&socket, SOL_SOCKET, libc::SO_PASSCRED, 1)`; Linux).
+    /// [`SO_PASSCRED`](crate::SO_PASSCRED) (`set_sock_opt(&socket, SOL_SOCKET, SO_PASSCRED, 1)`; Linux).
     pub credentials: Option<Credentials>,
 }
 

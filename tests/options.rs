@@ -1,0 +1,293 @@
+//! The typed options ([`SocketOptions`]) on loopback, IPv4 and IPv6: each one set and read
+//! back on the socket types it applies to, the kernel's own error on those it does not,
+//! values refused before any syscall, closed sockets, and multicast membership on the
+//! loopback interface. Delivery to a multicast group is in `tests/multicast.rs`, inside a
+//! network namespace of its own.
+
+mod support;
+
+use std::io::ErrorKind;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use chapel_socket::{
+    EINVAL, ENOPROTOOPT, EOPNOTSUPP, IPFamily, IPPROTO_IP, IPPROTO_TCP, IpAddr, SOL_SOCKET, SocketOptions, TCP_NODELAY,
+    UdpSocket, UnixDatagram, UnixListener, UnixStream, bind, get_sock_opt,
+};
+use support::{loopbacks, pair};
+
+/// The loopback interface's index for IPv6 multicast.
+fn loopback_index() -> u32 {
+    let name = std::ffi::CString::new(support::loopback_interface()).unwrap();
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    assert_ne!(index, 0, "no index for the loopback interface");
+    index
+}
+
+fn udp(any: &IpAddr) -> UdpSocket {
+    let socket = UdpSocket::new(any.family()).unwrap();
+    bind(&socket, any, true).unwrap();
+    socket
+}
+
+/// The options every socket has (`SOL_SOCKET`), set and read back on `socket`;
+/// `SO_REUSEPORT` only on an IP socket (a Unix one refuses to turn it on: `EOPNOTSUPP`).
+fn socket_level<S: SocketOptions>(socket: &S, ip: bool) {
+    for on in [true, false] {
+        socket.set_keepalive(on).unwrap();
+        assert_eq!(socket.keepalive().unwrap(), on);
+        socket.set_broadcast(on).unwrap();
+        assert_eq!(socket.broadcast().unwrap(), on);
+        if ip {
+            socket.set_reuse_port(on).unwrap();
+            assert_eq!(socket.reuse_port().unwrap(), on);
+        }
+    }
+    if !ip {
+        assert_eq!(socket.set_reuse_port(true).unwrap_err().raw_os_error(), Some(EOPNOTSUPP));
+        assert!(!socket.reuse_port().unwrap());
+    }
+    for linger in [Some(Duration::from_secs(3)), Some(Duration::ZERO), None] {
+        socket.set_linger(linger).unwrap();
+        assert_eq!(socket.linger().unwrap(), linger);
+    }
+    socket.set_linger(Some(Duration::from_millis(2001))).unwrap();
+    assert_eq!(socket.linger().unwrap(), Some(Duration::from_secs(3)), "a part of a second counts as one more");
+    socket.set_send_buffer_size(64 * 1024).unwrap();
+    socket.set_recv_buffer_size(96 * 1024).unwrap();
+    let (send, recv) = (socket.send_buffer_size().unwrap(), socket.recv_buffer_size().unwrap());
+    assert!(send >= 64 * 1024 && recv >= 96 * 1024, "{send}, {recv}");
+    #[cfg(has_linux_sockopts)]
+    assert_eq!((send, recv), (128 * 1024, 192 * 1024), "Linux keeps twice what was asked");
+}
+
+/// The IP-level options of `family`'s sockets, set and read back.
+fn ip_level<S: SocketOptions>(socket: &S, family: IPFamily) {
+    match family {
+        IPFamily::IPv4 => {
+            socket.set_ttl(17).unwrap();
+            assert_eq!(socket.ttl().unwrap(), 17);
+            assert_eq!(get_sock_opt(socket, IPPROTO_IP, chapel_socket::IP_TTL).unwrap(), 17);
+        }
+        _ => {
+            socket.set_hop_limit_v6(18).unwrap();
+            assert_eq!(socket.hop_limit_v6().unwrap(), 18);
+            let only = socket.only_v6().unwrap();
+            // A bound socket keeps what it was bound with.
+            let e = socket.set_only_v6(!only).unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(EINVAL), "{e}");
+        }
+    }
+}
+
+#[test]
+fn every_option_reads_back_what_was_set_on_tcp_sockets() {
+    for any in loopbacks() {
+        let (listener, conn, accepted) = pair(&any);
+        for tcp in [&conn, &accepted] {
+            socket_level(tcp, true);
+            ip_level(tcp, any.family());
+            tcp.set_keepalive_idle(Duration::from_secs(45)).unwrap();
+            assert_eq!(tcp.keepalive_idle().unwrap(), Duration::from_secs(45));
+            tcp.set_keepalive_interval(Duration::from_millis(2500)).unwrap();
+            assert_eq!(tcp.keepalive_interval().unwrap(), Duration::from_secs(3));
+            tcp.set_keepalive_count(6).unwrap();
+            assert_eq!(tcp.keepalive_count().unwrap(), 6);
+            for nagle in [false, true] {
+                tcp.set_nagle(nagle).unwrap();
+                assert_eq!(tcp.nagle().unwrap(), nagle);
+                assert_eq!(get_sock_opt(tcp, IPPROTO_TCP, TCP_NODELAY).unwrap(), i32::from(!nagle));
+            }
+        }
+        socket_level(&listener, true);
+        ip_level(&listener, any.family());
+        listener.set_keepalive_count(3).unwrap();
+        assert_eq!(listener.keepalive_count().unwrap(), 3);
+        listener.set_nagle(false).unwrap();
+        assert!(!listener.nagle().unwrap());
+    }
+}
+
+#[test]
+fn every_option_reads_back_what_was_set_on_udp_sockets() {
+    let index = loopback_index();
+    for any in loopbacks() {
+        let socket = udp(&any);
+        socket_level(&socket, true);
+        ip_level(&socket, any.family());
+        match any.family() {
+            IPFamily::IPv4 => {
+                assert!(socket.multicast_loop_v4().unwrap());
+                socket.set_multicast_loop_v4(false).unwrap();
+                assert!(!socket.multicast_loop_v4().unwrap());
+                assert_eq!(socket.multicast_ttl_v4().unwrap(), 1);
+                socket.set_multicast_ttl_v4(0).unwrap();
+                assert_eq!(socket.multicast_ttl_v4().unwrap(), 0);
+                assert_eq!(socket.multicast_if_v4().unwrap(), Ipv4Addr::UNSPECIFIED);
+                socket.set_multicast_if_v4(&Ipv4Addr::LOCALHOST).unwrap();
+                assert_eq!(socket.multicast_if_v4().unwrap(), Ipv4Addr::LOCALHOST);
+                socket.set_multicast_if_v4(&Ipv4Addr::UNSPECIFIED).unwrap();
+                assert_eq!(socket.multicast_if_v4().unwrap(), Ipv4Addr::UNSPECIFIED);
+            }
+            _ => {
+                assert!(socket.multicast_loop_v6().unwrap());
+                socket.set_multicast_loop_v6(false).unwrap();
+                assert!(!socket.multicast_loop_v6().unwrap());
+                assert_eq!(socket.multicast_hop_limit_v6().unwrap(), 1);
+                socket.set_multicast_hop_limit_v6(9).unwrap();
+                assert_eq!(socket.multicast_hop_limit_v6().unwrap(), 9);
+                assert_eq!(socket.multicast_if_v6().unwrap(), 0);
+                socket.set_multicast_if_v6(index).unwrap();
+                assert_eq!(socket.multicast_if_v6().unwrap(), index);
+            }
+        }
+    }
+    // IPV6_V6ONLY before bind, both ways, and what it means for binding.
+    for only in [true, false] {
+        let socket = UdpSocket::new(IPFamily::IPv6).unwrap();
+        socket.set_only_v6(only).unwrap();
+        assert_eq!(socket.only_v6().unwrap(), only);
+        let mapped = bind(&socket, &"[::ffff:127.0.0.1]:0".parse().unwrap(), true);
+        assert_eq!(mapped.is_ok(), !only, "{mapped:?}");
+    }
+}
+
+#[test]
+fn unix_sockets_have_the_socket_level_options() {
+    let dir = std::env::temp_dir().join(format!("chapel-socket-options-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = chapel_socket::UnixAddr::from_path(dir.join("l.sock")).unwrap();
+    let listener = UnixListener::bind(&name, 4).unwrap();
+    let (a, _b) = UnixStream::pair().unwrap();
+    let (d, _e) = UnixDatagram::pair().unwrap();
+    socket_level(&a, false);
+    socket_level(&d, false);
+    listener.set_send_buffer_size(32 * 1024).unwrap();
+    assert!(listener.send_buffer_size().unwrap() >= 32 * 1024);
+    // IP and TCP options are not theirs: the kernel's error, naming the option.
+    let e = a.set_ttl(5).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(EOPNOTSUPP), "{e}");
+    assert!(e.to_string().contains(&format!("(level {IPPROTO_IP}, option {})", chapel_socket::IP_TTL)), "{e}");
+    assert_eq!(a.nagle().unwrap_err().raw_os_error(), Some(EOPNOTSUPP));
+    drop(listener);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn options_a_socket_lacks_are_the_kernels_error() {
+    let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
+    for e in [
+        v4.set_hop_limit_v6(5).unwrap_err(),
+        v4.set_multicast_loop_v6(true).unwrap_err(),
+        v4.join_multicast_v6(&"ff15::9".parse().unwrap(), 0).unwrap_err(),
+        v4.set_keepalive_idle(Duration::from_secs(5)).unwrap_err(),
+    ] {
+        assert_eq!(e.raw_os_error(), Some(ENOPROTOOPT), "{e}");
+        assert!(e.to_string().starts_with("setsockopt (level "), "{e}");
+    }
+    let e = v4.nagle().unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(EOPNOTSUPP), "{e}");
+    assert!(e.to_string().starts_with(&format!("getsockopt (level {IPPROTO_TCP}, option {TCP_NODELAY}): ")), "{e}");
+    // Values out of the option's range: the kernel's EINVAL.
+    for e in [
+        v4.set_ttl(0).unwrap_err(),
+        v4.set_ttl(256).unwrap_err(),
+        v4.set_multicast_ttl_v4(256).unwrap_err(),
+        v4.join_multicast_v4(&Ipv4Addr::new(10, 0, 0, 1), &Ipv4Addr::LOCALHOST).unwrap_err(),
+    ] {
+        assert_eq!(e.raw_os_error(), Some(EINVAL), "{e}");
+    }
+    let (_listener, conn, _accepted) = pair(&"127.0.0.1:0".parse().unwrap());
+    for e in [conn.set_keepalive_idle(Duration::ZERO).unwrap_err(), conn.set_keepalive_count(0).unwrap_err()] {
+        assert_eq!(e.raw_os_error(), Some(EINVAL), "{e}");
+    }
+}
+
+#[test]
+fn values_no_int_can_carry_are_refused_before_the_kernel() {
+    let socket = UdpSocket::new(IPFamily::IPv6).unwrap();
+    let huge = u32::try_from(i32::MAX).unwrap() + 1;
+    for e in [
+        socket.set_ttl(huge).unwrap_err(),
+        socket.set_hop_limit_v6(u32::MAX).unwrap_err(),
+        socket.set_keepalive_idle(Duration::MAX).unwrap_err(),
+        socket.set_keepalive_interval(Duration::from_secs(u64::from(huge))).unwrap_err(),
+        socket.set_keepalive_count(huge).unwrap_err(),
+        socket.set_linger(Some(Duration::MAX)).unwrap_err(),
+        socket.set_multicast_if_v6(u32::MAX).unwrap_err(),
+        socket.set_multicast_hop_limit_v6(huge).unwrap_err(),
+    ] {
+        assert_eq!((e.kind(), e.raw_os_error()), (ErrorKind::InvalidInput, None), "{e}");
+        assert_eq!(e.op(), "setsockopt");
+    }
+    // What was set before stays.
+    assert_eq!(socket.linger().unwrap(), None);
+    // A buffer size beyond an int is asked as i32::MAX, which the kernel caps.
+    socket.set_send_buffer_size(usize::MAX).unwrap();
+    assert!(socket.send_buffer_size().unwrap() > 0);
+}
+
+#[test]
+fn a_closed_socket_refuses_every_option_without_a_syscall() {
+    let mut socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+    socket.close().unwrap();
+    let group = Ipv4Addr::new(239, 255, 0, 1);
+    let group6: Ipv6Addr = "ff15::1".parse().unwrap();
+    let errors = [
+        socket.set_keepalive(true).err(),
+        socket.keepalive().err(),
+        socket.set_keepalive_idle(Duration::from_secs(1)).err(),
+        socket.keepalive_interval().err(),
+        socket.nagle().err(),
+        socket.set_linger(None).err(),
+        socket.linger().err(),
+        socket.set_send_buffer_size(1).err(),
+        socket.recv_buffer_size().err(),
+        socket.set_reuse_port(true).err(),
+        socket.broadcast().err(),
+        socket.set_ttl(1).err(),
+        socket.hop_limit_v6().err(),
+        socket.set_only_v6(true).err(),
+        socket.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST).err(),
+        socket.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).err(),
+        socket.join_multicast_v6(&group6, 1).err(),
+        socket.leave_multicast_v6(&group6, 1).err(),
+        socket.set_multicast_loop_v4(true).err(),
+        socket.multicast_ttl_v4().err(),
+        socket.set_multicast_if_v4(&Ipv4Addr::LOCALHOST).err(),
+        socket.multicast_if_v4().err(),
+        socket.multicast_if_v6().err(),
+    ];
+    for (i, e) in errors.into_iter().enumerate() {
+        let e = e.unwrap_or_else(|| panic!("option {i} worked on a closed socket"));
+        assert!(e.is_closed(), "{i}: {e}");
+    }
+}
+
+#[test]
+fn multicast_membership_on_the_loopback_interface() {
+    let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
+    let group = Ipv4Addr::new(239, 255, 77, 1);
+    v4.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap();
+    let e = v4.join_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AddrInUse, "joined twice: {e}");
+    v4.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap();
+    let e = v4.leave_multicast_v4(&group, &Ipv4Addr::LOCALHOST).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AddrNotAvailable, "left twice: {e}");
+    assert!(e.to_string().starts_with(&format!("setsockopt (level {IPPROTO_IP}, ")), "{e}");
+
+    let index = loopback_index();
+    let v6 = UdpSocket::new(IPFamily::IPv6).unwrap();
+    let group: Ipv6Addr = "ff15::77:1".parse().unwrap();
+    v6.join_multicast_v6(&group, index).unwrap();
+    assert_eq!(v6.join_multicast_v6(&group, index).unwrap_err().kind(), ErrorKind::AddrInUse);
+    v6.leave_multicast_v6(&group, index).unwrap();
+    assert_eq!(v6.leave_multicast_v6(&group, index).unwrap_err().kind(), ErrorKind::AddrNotAvailable);
+    // Not a multicast address.
+    let e = v6.join_multicast_v6(&Ipv6Addr::LOCALHOST, index).unwrap_err();
+    assert_eq!(e.raw_os_error(), Some(EINVAL), "{e}");
+    // SOL_SOCKET options take the same path as the others: the level is in the message.
+    let e = v6.set_linger(Some(Duration::MAX)).unwrap_err();
+    assert!(e.to_string().contains(&format!("(level {SOL_SOCKET}, ")), "{e}");
+}
