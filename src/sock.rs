@@ -149,8 +149,27 @@ pub(crate) fn with_timeout<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timeout = timeout.check()?;
+    let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
+        // Sends (and receives that cannot rely on SO_RCVTIMEO): one try before anything
+        // else, so a call that has room or data costs no clock read. The deadline is taken
+        // after it, which can only make the wait end later, never earlier.
+        let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
+        match call(flags) {
+            Ok(v) => return Ok(v),
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    && timeout.is_indefinite()
+                    && indefinite == Indefinite::Blocks =>
+            {
+                return Err(Cause::Os(e));
+            }
+            Err(e) if is_retry(&e) => {}
+            Err(e) => return Err(Cause::Os(e)),
+        }
+        return poll_loop(fd, interest, Until::new(timeout), indefinite, true, flags, call);
+    };
     let until = Until::new(timeout);
-    if let Some(timer) = timer.filter(|t| !t.is_poll_only()) {
+    {
         match kernel_timed(fd, timer, timeout, until, &mut call)? {
             Next::Done(v) => return Ok(v),
             Next::TryFirst => {}
@@ -165,8 +184,7 @@ pub(crate) fn with_timeout<T>(
             Next::Busy => {}
         }
     }
-    let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
-    poll_loop(fd, interest, until, indefinite, false, flags, call)
+    poll_loop(fd, interest, until, indefinite, false, MsgFlags::DONTWAIT, call)
 }
 
 /// What to do after the kernel-timed attempt.
@@ -266,6 +284,8 @@ const MAX_BACKOFF: Duration = Duration::from_millis(10);
 /// call cannot use (a datagram under `MSG_ERRQUEUE`, an error-queue entry under a plain
 /// receive, an `EINTR` on every try). After three in a row the loop sleeps between tries,
 /// from 1 ms doubling to 10 ms (never past the deadline), instead of spinning.
+#[cold]
+#[inline(never)]
 pub(crate) fn poll_loop<T>(
     fd: BorrowedFd<'_>,
     interest: Interest,

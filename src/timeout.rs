@@ -93,6 +93,7 @@ impl Timeout {
 
     /// The timeout itself, or the `InvalidInput` cause every blocking call answers a NaN with,
     /// before any syscall. Every call that takes a timeout runs this first.
+    #[inline]
     pub(crate) fn check(self) -> Result<Timeout, Cause> {
         match self.0 {
             Wait::Invalid => Err(Cause::Invalid("the timeout is NaN, not a number of seconds".into())),
@@ -108,6 +109,7 @@ impl Timeout {
 }
 
 impl From<Duration> for Timeout {
+    #[inline]
     fn from(d: Duration) -> Timeout {
         Timeout::from_duration(d)
     }
@@ -126,6 +128,7 @@ impl From<f64> for Timeout {
     /// is kept as an invalid timeout that every blocking call rejects. A positive value below
     /// one nanosecond becomes one nanosecond; one too large for a `Duration` becomes
     /// [`Duration::MAX`].
+    #[inline]
     fn from(secs: f64) -> Timeout {
         if secs.is_nan() {
             return Timeout(Wait::Invalid);
@@ -166,6 +169,7 @@ impl From<i32> for Timeout {
     /// assert!(Timeout::from(-1).is_indefinite());
     /// assert_eq!(Timeout::from(-5).duration(), Some(Duration::ZERO));
     /// ```
+    #[inline]
     fn from(secs: i32) -> Timeout {
         signed_secs(secs.into())
     }
@@ -173,6 +177,7 @@ impl From<i32> for Timeout {
 
 impl From<i64> for Timeout {
     /// Whole seconds, as for `i32`: `-1` waits for ever, other negatives are past.
+    #[inline]
     fn from(secs: i64) -> Timeout {
         signed_secs(secs)
     }
@@ -180,6 +185,7 @@ impl From<i64> for Timeout {
 
 impl From<u32> for Timeout {
     /// Whole seconds.
+    #[inline]
     fn from(secs: u32) -> Timeout {
         Timeout::from_duration(Duration::from_secs(secs.into()))
     }
@@ -187,6 +193,7 @@ impl From<u32> for Timeout {
 
 impl From<u64> for Timeout {
     /// Whole seconds (as `Duration::from_secs`).
+    #[inline]
     fn from(secs: u64) -> Timeout {
         Timeout::from_duration(Duration::from_secs(secs))
     }
@@ -196,6 +203,7 @@ impl From<struct_timeval> for Timeout {
     /// `{ tv_sec: -1, tv_usec: 0 }` ([`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT)) waits
     /// for ever; otherwise `tv_sec` seconds plus `tv_usec` microseconds, with a negative total
     /// (a deadline already past) treated as zero.
+    #[inline]
     fn from(tv: struct_timeval) -> Timeout {
         if tv.tv_sec == -1 && tv.tv_usec == 0 {
             return Timeout::INDEFINITE;
