@@ -22,7 +22,7 @@ use std::os::fd::BorrowedFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::error::Cause;
-use crate::recv_timer::{RecvTimer, arm_for, suits};
+use crate::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
 use crate::sock::{Indefinite, Until, poll_loop};
 use crate::sys;
 use crate::sys::MsgFlags;
@@ -88,7 +88,7 @@ impl Acceptor {
         match want {
             None => claim.restore_user(fd).map_err(Cause::Os)?,
             Some(Some(w)) if !claim.armed().is_some_and(|armed| suits(armed, w)) => {
-                claim.arm(fd, w).map_err(Cause::Os)?
+                claim.arm(fd, w, timeout.duration().map_or(u64::MAX - 1, timeout_nanos)).map_err(Cause::Os)?
             }
             Some(_) => {}
         }

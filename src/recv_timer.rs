@@ -39,6 +39,9 @@ pub(crate) struct RecvTimer {
     /// What the kernel holds: [`USERS`], or the microseconds the crate armed. Written only
     /// under an exclusive claim.
     armed: AtomicU64,
+    /// The timeout, in nanoseconds, the armed value was computed for: a call with the same
+    /// timeout shares it without working the margin out again (`u64::MAX`: none).
+    armed_for: AtomicU64,
     /// The user's own value in microseconds, 0 for none (wait for ever), or [`UNKNOWN`].
     user: AtomicU64,
     /// The user set a value while a call held the claim: the kernel does not hold it yet.
@@ -63,6 +66,7 @@ impl RecvTimer {
         RecvTimer {
             users: AtomicUsize::new(0),
             armed: AtomicU64::new(USERS),
+            armed_for: AtomicU64::new(u64::MAX),
             user: AtomicU64::new(user),
             user_pending: AtomicBool::new(false),
             poll_only: AtomicBool::new(false),
@@ -97,8 +101,9 @@ impl RecvTimer {
 
     /// The right to rely on what the kernel holds, as it is, beside other calls doing the
     /// same: `Some` when `serves` says it serves this call (given the armed value, `None`
-    /// for the user's own). Nobody can change it while the share is held.
-    pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>) -> bool) -> Option<Claim<'_>> {
+    /// for the user's own, and the timeout in nanoseconds it was armed for). Nobody can
+    /// change it while the share is held.
+    pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>, u64) -> bool) -> Option<Claim<'_>> {
         if self.is_poll_only() {
             return None;
         }
@@ -118,7 +123,7 @@ impl RecvTimer {
             USERS => None,
             micros => Some(Duration::from_micros(micros)),
         };
-        serves(kernel).then_some(claim)
+        serves(kernel, self.armed_for.load(Ordering::Relaxed)).then_some(claim)
     }
 
     /// The user's value as last set through the crate: `Some(None)` for none, `None` while
@@ -144,6 +149,7 @@ impl RecvTimer {
                 set()?;
                 self.user.store(micros, Ordering::Relaxed);
                 claim.timer.armed.store(USERS, Ordering::Relaxed);
+                claim.timer.armed_for.store(u64::MAX, Ordering::Relaxed);
                 self.user_pending.store(false, Ordering::Relaxed);
                 Ok(())
             }
@@ -183,6 +189,11 @@ pub(crate) fn arm_for(timeout: Duration) -> Option<Duration> {
     timeout.checked_sub(margin(timeout)).filter(|a| *a >= sys::wait::tick())
 }
 
+/// A timeout as the nanoseconds [`RecvTimer`] remembers it by (saturating).
+pub(crate) fn timeout_nanos(timeout: Duration) -> u64 {
+    u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX - 1)
+}
+
 /// Whether `armed`, in the kernel now, serves a call that wants `want` armed: no longer than
 /// `want` (so the wait never ends late) and at least half of it (so a timeout that shrinks a
 /// little from call to call does not re-arm each time).
@@ -208,12 +219,13 @@ impl Claim<'_> {
 
     /// Arms `value` (one `setsockopt`), whole microseconds as `SO_RCVTIMEO` takes them.
     /// Exclusive claims only.
-    pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration) -> io::Result<()> {
+    pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration, timeout: u64) -> io::Result<()> {
         debug_assert!(self.exclusive, "arming under a shared claim");
         let micros = u64::try_from(value.as_micros()).unwrap_or(USERS - 1).max(1);
         self.learn_user(fd)?;
         sys::opt::set_recv_timeout(fd, Some(Duration::from_micros(micros)))?;
         self.timer.armed.store(micros, Ordering::Relaxed);
+        self.timer.armed_for.store(timeout, Ordering::Relaxed);
         Ok(())
     }
 
@@ -229,6 +241,7 @@ impl Claim<'_> {
         let user = decode_user(timer.user.load(Ordering::Relaxed)).flatten();
         sys::opt::set_recv_timeout(fd, user)?;
         timer.armed.store(USERS, Ordering::Relaxed);
+        timer.armed_for.store(u64::MAX, Ordering::Relaxed);
         timer.user_pending.store(false, Ordering::Relaxed);
         Ok(())
     }
@@ -286,16 +299,16 @@ mod tests {
         let timer = RecvTimer::new();
         let mut first = timer.claim().unwrap();
         assert!(timer.claim().is_none());
-        assert!(timer.share(|_| true).is_none(), "no share beside an exclusive claim");
+        assert!(timer.share(|_, _| true).is_none(), "no share beside an exclusive claim");
         first.downgrade();
-        let second = timer.share(|armed| armed.is_none()).expect("the user's value serves");
-        assert!(timer.share(|_| false).is_none(), "a share it does not serve");
+        let second = timer.share(|armed, _| armed.is_none()).expect("the user's value serves");
+        assert!(timer.share(|_, _| false).is_none(), "a share it does not serve");
         assert!(timer.claim().is_none(), "no change while calls rely on it");
         drop((first, second));
         assert!(timer.claim().is_some());
         timer.set_poll_only();
         assert!(timer.claim().is_none());
-        assert!(timer.share(|_| true).is_none());
+        assert!(timer.share(|_, _| true).is_none());
     }
 
     #[test]

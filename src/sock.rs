@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::{RecvTimer, arm_for, suits};
+use crate::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
@@ -209,7 +209,7 @@ fn kernel_timed<T>(
 ) -> std::result::Result<Next<T>, Cause> {
     let Some(duration) = timeout.duration() else {
         // Indefinite: the user's SO_RCVTIMEO (none, unless they set one) bounds the call.
-        let claim = match timer.share(|armed| armed.is_none()) {
+        let claim = match timer.share(|armed, _| armed.is_none()) {
             Some(claim) => claim,
             None => {
                 let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
@@ -228,25 +228,32 @@ fn kernel_timed<T>(
         drop(claim);
         return result;
     };
-    let Some(want) = arm_for(duration) else { return Ok(Next::TryFirst) };
-    let claim = match timer.share(|armed| armed.is_some_and(|a| suits(a, want))) {
+    // Steady state: the armed value was worked out for this very timeout.
+    let nanos = timeout_nanos(duration);
+    let claim = match timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
         Some(claim) => claim,
         None => {
-            let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
-            // (A call that held the timer a moment ago may have armed what this one wants.)
-            if !claim.armed().is_some_and(|armed| suits(armed, want)) {
-                // Data may be there already: take it without touching SO_RCVTIMEO.
-                match call(MsgFlags::DONTWAIT) {
-                    Ok(v) => return Ok(Next::Done(v)),
-                    Err(e) if is_retry(&e) => {}
-                    Err(e) => return Err(Cause::Os(e)),
-                }
-                if claim.arm(fd, want).is_err() {
-                    return Ok(Next::WaitFirst);
+            let Some(want) = arm_for(duration) else { return Ok(Next::TryFirst) };
+            match timer.share(|armed, _| armed.is_some_and(|a| suits(a, want))) {
+                Some(claim) => claim,
+                None => {
+                    let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
+                    // (A call that held the timer a moment ago may have armed what this one wants.)
+                    if !claim.armed().is_some_and(|armed| suits(armed, want)) {
+                        // Data may be there already: take it without touching SO_RCVTIMEO.
+                        match call(MsgFlags::DONTWAIT) {
+                            Ok(v) => return Ok(Next::Done(v)),
+                            Err(e) if is_retry(&e) => {}
+                            Err(e) => return Err(Cause::Os(e)),
+                        }
+                        if claim.arm(fd, want, nanos).is_err() {
+                            return Ok(Next::WaitFirst);
+                        }
+                    }
+                    claim.downgrade();
+                    claim
                 }
             }
-            claim.downgrade();
-            claim
         }
     };
     match call(MsgFlags::NONE) {
@@ -255,10 +262,12 @@ fn kernel_timed<T>(
             // SO_RCVTIMEO fires no earlier than a tick before what was armed; an EAGAIN well
             // before that means the descriptor does not block. (The call's start is its
             // deadline less its timeout: one clock read fewer per receive.)
-            let armed = claim.armed().unwrap_or(want);
             let started = until.deadline.and_then(|d| d.checked_sub(duration));
-            if started.is_some_and(|s| s.elapsed() < armed.saturating_sub(sys::wait::tick() * 2)) {
-                claim.give_up();
+            let early = |armed: Duration| armed.saturating_sub(sys::wait::tick() * 2);
+            if let (Some(armed), Some(started)) = (claim.armed(), started) {
+                if started.elapsed() < early(armed) {
+                    claim.give_up();
+                }
             }
             Ok(Next::WaitFirst)
         }
