@@ -135,7 +135,7 @@ fn addresses(host: &str, family: IPFamily) -> Result<Vec<IpAddr>, BoxError> {
 /// accepts: each
 /// tried on a fresh socket of its family with `SO_REUSEADDR` (a source port just used may
 /// still be in TIME_WAIT), bound to the source, then connected. The outer error is the
-/// source's (a socket, or its bind: fatal, as nc's `bind failed`); the inner one says why no
+/// source's (`SO_REUSEADDR` or the bind: fatal, as nc's `bind failed`); the inner one says why no
 /// address accepted, one line: the one error, or each address's, as `connect_host` says it.
 fn connect_from(
     source: Source,
@@ -149,7 +149,14 @@ fn connect_from(
         let mut at = SocketAddr::from(to);
         at.set_port(port);
         let to = IpAddr::from(at);
-        let mut socket = TcpSocket::new(to.family())?;
+        // A family this host lacks (no IPv6) is that address's failure, as in nc.
+        let mut socket = match TcpSocket::new(to.family()) {
+            Ok(socket) => socket,
+            Err(e) => {
+                failures.push(e.to_string());
+                continue;
+            }
+        };
         set_sock_opt(&socket, SOL_SOCKET, SO_REUSEADDR, 1)?;
         socket.bind(&source.for_family(to.family()))?;
         match socket.connect(&to, timeout) {
