@@ -15,7 +15,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use chapel_socket::{
-    BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, UnixAddr, UnixListener, UnixStream, bind, connect, listen,
+    BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, TcpSocket, UdpSocket, UnixAddr, UnixListener, UnixStream, bind,
+    connect, listen,
 };
 use support::program::{Finished, Program};
 
@@ -217,10 +218,8 @@ fn odd_arguments_exit_2_with_one_line_never_a_panic() {
         ),
         (&[b"-w", b"-3", b"h", b"1"], "-w needs seconds above 0, not \"-3\""),
         (&[b"-k", b"h", b"1"], "-k needs -l"),
-        (
-            &[b"-p", b"5000", b"127.0.0.1", b"80"],
-            "-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)",
-        ),
+        (&[b"-4", b"-s", b"::1", b"127.0.0.1", b"80"], "\"::1\" is not a numeric IPv4 address"),
+        (&[b"-p", b"5000", b"localhost", b"http"], "-s and -p need a numeric PORT, not \"http\""),
         (&[b"demo", b"now"], "demo takes no options or arguments"),
         (&[b"-l", b"-U"], "-U needs a PATH (or @NAME, an abstract name)"),
         (&[b"-z", b"-U", b"/tmp/s"], "-z probes TCP ports; it cannot be used with -U"),
@@ -429,6 +428,112 @@ fn listen_on_a_taken_port_fails() {
     assert_eq!(
         done.stderr,
         [format!("sockcat: bind to 127.0.0.1:{port}: {}", std::io::Error::from_raw_os_error(libc::EADDRINUSE))]
+    );
+}
+
+// ---- -s, -p: the source of a TCP connect ----
+
+/// A Python TCP server for one connection: prints the client's address, its port and what it
+/// sent (to its end), one line.
+const PY_TCP_SOURCE: &str = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,peer=s.accept()\nc.settimeout(10)\ndata=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  data+=b\nprint('%s %d %s'%(peer[0],peer[1],data.decode()),flush=True)";
+
+/// A TCP port free on every IPv4 address just now: bound (port 0), read, released. Another
+/// program may take it before sockcat binds it; callers retry then.
+fn free_tcp_port() -> String {
+    let mut socket = TcpSocket::v4().unwrap();
+    socket.bind(&"0.0.0.0:0".parse().unwrap()).unwrap();
+    socket.local_addr().unwrap().port().to_string()
+}
+
+/// Whether sockcat failed only because the free port was taken between its release and the
+/// bind (a rare race with other programs): then the caller tries another port.
+fn port_was_taken(done: &Finished) -> bool {
+    done.status.code() == Some(1) && done.stderr.iter().any(|l| l.contains("Address already in use"))
+}
+
+/// What the Python server saw of `sockcat -N flags… HOST PORT` sending "src", with `{P}` in
+/// `flags` replaced by a free port (another one, a few times, when it was taken meanwhile):
+/// the line it printed, and that port.
+fn python_sees(flags: &[&str], host: &str) -> (String, String) {
+    for _ in 0..5 {
+        let python = start("python3", &["-c", PY_TCP_SOURCE], b"");
+        let port = port_of(&python, "port:");
+        let source = free_tcp_port();
+        let args: Vec<&str> = flags.iter().map(|f| if *f == "{P}" { source.as_str() } else { f }).collect();
+        let done = sockcat(&[&["-N"][..], &args, &[host, &port]].concat(), b"src").finish();
+        if port_was_taken(&done) {
+            continue;
+        }
+        assert!(done.status.success(), "{flags:?}: {:?}", done.stderr);
+        assert!(done.stderr.is_empty(), "{:?}", done.stderr);
+        let seen = String::from_utf8(python.succeed().stdout).unwrap();
+        return (seen.trim_end().to_string(), source);
+    }
+    panic!("5 free ports in a row were taken before sockcat bound them");
+}
+
+#[test]
+fn s_and_p_set_the_source_a_python_server_sees() {
+    // The whole of 127/8 is this host's on Linux: 127.0.0.2 is a source loopback reaches.
+    let (seen, port) = python_sees(&["-s", "127.0.0.2", "-p", "{P}"], "127.0.0.1");
+    assert_eq!(seen, format!("127.0.0.2 {port} src"));
+    // -s alone: that address, a port of the kernel's; by name, only IPv4 addresses are tried.
+    let (seen, _) = python_sees(&["-s", "127.0.0.2"], "localhost");
+    let (host, rest) = seen.split_once(' ').unwrap();
+    assert_eq!(host, "127.0.0.2");
+    assert!(rest.ends_with(" src") && rest.split(' ').next().unwrap().parse::<u16>().unwrap() != 0, "{seen}");
+    // -p alone: that port, from the address the route gives (loopback's own).
+    let (seen, port) = python_sees(&["-p", "{P}"], "localhost");
+    assert_eq!(seen, format!("127.0.0.1 {port} src"));
+}
+
+#[test]
+fn zv_from_a_fixed_source_port_probes_again_at_once() {
+    // Two probes in a row from one source port, to two listeners: the second binds the port
+    // the first connection still holds (TIME_WAIT), as nc does, with SO_REUSEADDR.
+    let (first, first_port) = library_listener("127.0.0.1");
+    let (second, second_port) = library_listener("127.0.0.1");
+    for _ in 0..5 {
+        let source = free_tcp_port();
+        let done = run(&["-zv", "-s", "127.0.0.2", "-p", &source, "127.0.0.1", &first_port]);
+        if port_was_taken(&done) {
+            continue;
+        }
+        assert!(done.status.success(), "{:?}", done.stderr);
+        let seen = first.accept(PATIENCE).unwrap().addr().unwrap();
+        assert_eq!(seen.to_string(), format!("127.0.0.2:{source}"));
+        let again = run(&["-zv", "-s", "127.0.0.2", "-p", &source, "127.0.0.1", &second_port]);
+        assert!(again.status.success(), "{:?}", again.stderr);
+        assert_eq!(again.stderr, [format!("connection to 127.0.0.1:{second_port} succeeded")]);
+        assert_eq!(second.accept(PATIENCE).unwrap().addr().unwrap(), seen);
+        return;
+    }
+    panic!("5 free ports in a row were taken before sockcat bound them");
+}
+
+#[test]
+fn a_source_of_the_wrong_family_is_a_usage_error_and_one_not_here_a_runtime_one() {
+    for (args, reason) in [
+        (&["-4", "-s", "::1", "127.0.0.1", "80"][..], "\"::1\" is not a numeric IPv4 address"),
+        (&["-6", "-s", "127.0.0.1", "::1", "80"], "\"127.0.0.1\" is not a numeric IPv6 address"),
+        (&["-s", "::1", "127.0.0.1", "80"], "-s ::1 and 127.0.0.1 are not of one family"),
+        (&["-z", "-s", "127.0.0.1", "::1", "80"], "-s 127.0.0.1 and ::1 are not of one family"),
+        (
+            &["-n", "-s", "localhost", "127.0.0.1", "80"],
+            "\"localhost\" is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)",
+        ),
+    ] {
+        let done = run(args);
+        assert_eq!(done.status.code(), Some(2), "{args:?}: {:?}", done.stderr);
+        assert_eq!(done.stderr, [format!("sockcat: {reason}; try 'sockcat --help'")], "{args:?}");
+    }
+    // 192.0.2.1 (TEST-NET-1) is no address of this host: bind fails, exit 1, one line.
+    let (_listener, port) = library_listener("127.0.0.1");
+    let done = run(&["-s", "192.0.2.1", "127.0.0.1", &port]);
+    assert_eq!(done.status.code(), Some(1));
+    assert_eq!(
+        done.stderr,
+        [format!("sockcat: bind to 192.0.2.1:0: {}", std::io::Error::from_raw_os_error(libc::EADDRNOTAVAIL))]
     );
 }
 

@@ -28,7 +28,8 @@ OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
               either way) for SECS
   -q SECS     after the end of stdin, wait SECS then quit (negative: never)
   -N          shut down the sending side at the end of stdin
-  -s ADDR     -u: the source address (numeric); -p PORT: the source port
+  -s ADDR     connect (-u or TCP, -z too) from ADDR (numeric); -p PORT: from
+              PORT (with -l: the port to listen on)
   -4, -6      IPv4 or IPv6 only
   -n          never resolve: HOST and PORT must be numeric
   -v          report listening, connections, probes and errors on stderr
@@ -94,10 +95,11 @@ pub struct Settings {
 /// What a run does.
 #[derive(Debug, PartialEq)]
 pub enum Mode {
-    /// `HOST PORT`: a TCP session with the first address of `host` that accepts.
-    Connect { host: String, service: String, family: IPFamily, timeout: Timeout },
-    /// `-z HOST P1[-P2]`: which ports accept a connection.
-    Probe { host: String, first: u16, last: u16, family: IPFamily, timeout: Timeout },
+    /// `HOST PORT`: a TCP session with the first address of `host` that accepts, from
+    /// `source` if given (`service` is then a number).
+    Connect { host: String, service: String, family: IPFamily, source: Option<Source>, timeout: Timeout },
+    /// `-z HOST P1[-P2]`: which ports accept a connection (each from `source` if given).
+    Probe { host: String, first: u16, last: u16, family: IPFamily, source: Option<Source>, timeout: Timeout },
     /// `-l`: TCP sessions (or echoes) with whoever connects.
     Listen { at: IpAddr, keep: bool, echo: bool },
     /// `-u HOST PORT`: a UDP session with one peer.
@@ -112,6 +114,25 @@ pub enum Mode {
     UnixDatagramConnect { peer: UnixAddr },
     /// `-l -u -U PATH`: a Unix datagram session with the first sender, as [`Mode::UdpListen`].
     UnixDatagramListen { at: UnixAddr, keep: bool },
+}
+
+/// `-s ADDR` and/or `-p PORT` of a TCP connect: where its socket binds before connecting.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Source {
+    /// `-s`, with `port`; `None`: the wildcard address of each peer's family.
+    pub addr: Option<IpAddr>,
+    /// `-p`, or 0: the kernel picks.
+    pub port: u16,
+}
+
+impl Source {
+    /// The address to bind before connecting to a peer of `family` (IPv4 or IPv6).
+    pub fn for_family(&self, family: IPFamily) -> IpAddr {
+        self.addr.unwrap_or_else(|| {
+            let any = if family == IPFamily::IPv6 { "::" } else { "0.0.0.0" };
+            IpAddr::create(any, self.port, family).expect("a wildcard address parses")
+        })
+    }
 }
 
 /// Flags that take a value.
@@ -306,10 +327,10 @@ fn mode(g: &Given) -> Result<Mode, String> {
     };
     let host = unbracket(host);
     let timeout = g.wait.map_or(Timeout::INDEFINITE, Timeout::from);
-    if g.has('n') {
-        numeric_address(host, 0, family)?;
-    }
     if udp {
+        if g.has('n') {
+            numeric_address(host, 0, family)?;
+        }
         let peer = local_address(Some(host), port(service, 1, service)?, family, g.has('n'))?;
         let source = match (&g.source, g.port) {
             (None, None) => None,
@@ -324,8 +345,26 @@ fn mode(g: &Given) -> Result<Mode, String> {
         };
         return Ok(Mode::UdpConnect { peer, source });
     }
-    if g.source.is_some() || g.port.is_some() {
-        return Err("-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)".into());
+    let source = match (&g.source, g.port) {
+        (None, None) => None,
+        (addr, port) => {
+            let port = port.unwrap_or(0);
+            let addr = addr.as_deref().map(|a| numeric_address(unbracket(a), port, family)).transpose()?;
+            Some(Source { addr, port })
+        }
+    };
+    // -s fixes the family: only HOST's addresses of ADDR's family are tried.
+    let family = match source.and_then(|s| s.addr) {
+        Some(from) => {
+            if IpAddr::create(host, 0, IPFamily::IPUnspec).is_ok_and(|to| to.family() != from.family()) {
+                return Err(format!("-s {} and {host} are not of one family", from.host()));
+            }
+            from.family()
+        }
+        None => family,
+    };
+    if g.has('n') {
+        numeric_address(host, 0, family)?;
     }
     if g.has('z') {
         let (first, last) = match service.split_once('-') {
@@ -335,14 +374,17 @@ fn mode(g: &Given) -> Result<Mode, String> {
         if first > last {
             return Err(format!("the port range {service} runs backwards"));
         }
-        return Ok(Mode::Probe { host: host.to_string(), first, last, family, timeout });
+        return Ok(Mode::Probe { host: host.to_string(), first, last, family, source, timeout });
     }
     let named = service.starts_with(|c: char| c.is_ascii_alphabetic())
         && service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if named && source.is_some() {
+        return Err(format!("-s and -p need a numeric PORT, not {service:?}"));
+    }
     if !named || g.has('n') {
         port(service, 1, service)?;
     }
-    Ok(Mode::Connect { host: host.to_string(), service: service.to_string(), family, timeout })
+    Ok(Mode::Connect { host: host.to_string(), service: service.to_string(), family, source, timeout })
 }
 
 /// `-U`: one PATH (or `@NAME`), and none of the flags that are about IP.
@@ -475,6 +517,7 @@ mod tests {
                 host: "localhost".into(),
                 service: "http".into(),
                 family: IPFamily::IPv6,
+                source: None,
                 timeout: Timeout::INDEFINITE
             }
         );
@@ -484,6 +527,7 @@ mod tests {
                 host: "::1".into(),
                 service: "22".into(),
                 family: IPFamily::IPUnspec,
+                source: None,
                 timeout: Duration::from_secs(1).into()
             }
         );
@@ -494,9 +538,43 @@ mod tests {
                 first: 20,
                 last: 25,
                 family: IPFamily::IPUnspec,
+                source: None,
                 timeout: Duration::from_millis(500).into()
             }
         );
+        // -s and -p as the source of a TCP connect; -s fixes the family.
+        let connect = |host: &str, family, source| Mode::Connect {
+            host: host.into(),
+            service: "80".into(),
+            family,
+            source: Some(source),
+            timeout: Timeout::INDEFINITE,
+        };
+        assert_eq!(
+            mode_of("-s 127.0.0.2 -p 4000 127.0.0.1 80"),
+            connect("127.0.0.1", IPFamily::IPv4, Source { addr: Some(addr("127.0.0.2:4000")), port: 4000 })
+        );
+        assert_eq!(
+            mode_of("-s [::1] localhost 80"),
+            connect("localhost", IPFamily::IPv6, Source { addr: Some(addr("[::1]:0")), port: 0 })
+        );
+        assert_eq!(
+            mode_of("-p 4000 localhost 80"),
+            connect("localhost", IPFamily::IPUnspec, Source { addr: None, port: 4000 })
+        );
+        assert_eq!(
+            mode_of("-z -6 -p 4000 h 1-2"),
+            Mode::Probe {
+                host: "h".into(),
+                first: 1,
+                last: 2,
+                family: IPFamily::IPv6,
+                source: Some(Source { addr: None, port: 4000 }),
+                timeout: Timeout::INDEFINITE
+            }
+        );
+        assert_eq!(Source { addr: None, port: 7 }.for_family(IPFamily::IPv6), addr("[::]:7"));
+        assert_eq!(Source { addr: None, port: 7 }.for_family(IPFamily::IPv4), addr("0.0.0.0:7"));
         assert_eq!(mode_of("-u ::1 53"), Mode::UdpConnect { peer: addr("[::1]:53"), source: None });
         assert_eq!(
             mode_of("-u -s 127.0.0.1 -p 4000 127.0.0.1 53"),
@@ -580,10 +658,16 @@ mod tests {
             ("--echo 1", "--echo needs -l (and is TCP only)"),
             ("-l --echo -N 1", "--echo does not read stdin: -N and -q do not apply"),
             ("-l -s ::1 1", "-s is a source for connecting; with -l give the address as HOST"),
+            ("-s ::1 127.0.0.1 1", "-s ::1 and 127.0.0.1 are not of one family"),
+            ("-4 -s ::1 h 1", "\"::1\" is not a numeric IPv4 address"),
+            ("-z -6 -s 127.0.0.1 h 1", "\"127.0.0.1\" is not a numeric IPv6 address"),
+            ("-s 127.0.0.1 h http", "-s and -p need a numeric PORT, not \"http\""),
+            ("-p 5 h http", "-s and -p need a numeric PORT, not \"http\""),
             (
-                "-s ::1 ::1 1",
-                "-s and -p as a TCP source are not supported yet (the crate cannot bind before connecting)",
+                "-n -s h 127.0.0.1 1",
+                "\"h\" is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)",
             ),
+            ("-n -s 127.0.0.1 h 1", "\"h\" is not a numeric IPv4 address"),
             ("-u -s ::1 127.0.0.1 1", "-s ::1 and 127.0.0.1 are not of one family"),
             ("demo -v", "demo takes no options or arguments"),
             ("-U", "-U needs a PATH (or @NAME, an abstract name)"),

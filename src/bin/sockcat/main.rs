@@ -45,10 +45,12 @@ fn main() -> ExitCode {
 
 fn serve(Run { mode, verbose, session }: Run) -> Outcome {
     match mode {
-        Mode::Connect { host, service, family, timeout } => {
-            tcp::connect(&host, &service, family, timeout, verbose, session)
+        Mode::Connect { host, service, family, source, timeout } => {
+            tcp::connect(&host, &service, family, source, timeout, verbose, session)
         }
-        Mode::Probe { host, first, last, family, timeout } => tcp::probe(&host, first, last, family, timeout, verbose),
+        Mode::Probe { host, first, last, family, source, timeout } => {
+            tcp::probe(&host, first, last, family, source, timeout, verbose)
+        }
         Mode::Listen { at, keep, echo: true } => tcp::echo_server(&at, keep, verbose, session.idle),
         Mode::Listen { at, keep, echo: false } => tcp::listen_and_serve(&at, keep, verbose, session),
         Mode::UdpConnect { peer, source } => udp::connect(peer, source, verbose, session),

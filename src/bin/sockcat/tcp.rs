@@ -2,16 +2,18 @@
 //! (`--echo`).
 
 use std::io::ErrorKind;
-use std::net::Shutdown;
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use chapel_socket::{
-    BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, TcpListener, Timeout, connect_host, listen,
+    BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, SO_REUSEADDR, SOL_SOCKET, TcpConn, TcpListener, TcpSocket,
+    Timeout, connect_host, listen, set_sock_opt,
 };
 
-use crate::args::Settings;
+use crate::BoxError;
+use crate::args::{Settings, Source};
 use crate::session::{self, End, Got, Input, Link, Outcome};
 
 /// Bytes moved per read, each way.
@@ -53,40 +55,119 @@ pub fn send_all(conn: &TcpConn, mut bytes: &[u8], timeout: Timeout) -> Result<()
     Ok(())
 }
 
-/// `HOST PORT`: one session with the first address of `host` that accepts.
+/// `HOST PORT`: one session with the first address of `host` that accepts, from `source` if
+/// given (`service` is then a port number).
 pub fn connect(
     host: &str,
     service: &str,
     family: IPFamily,
+    source: Option<Source>,
     timeout: Timeout,
     verbose: bool,
     settings: Settings,
 ) -> Outcome {
-    let conn = connect_host(host, service, family, timeout)?;
+    let conn = match source {
+        None => connect_host(host, service, family, timeout)?,
+        Some(source) => {
+            let port = service.parse()?;
+            connect_from(source, host, &addresses(host, family)?, port, timeout)??
+        }
+    };
     if verbose {
         eprintln!("connected to {}", conn.addr()?);
     }
     session::run(&Arc::new(Tcp(conn)), &mut Input::new(CHUNK), settings)
 }
 
-/// `-z`: connects to each port from `first` to `last` and closes at once; done if any
-/// accepted. A name that does not resolve is an error, whatever the ports.
-pub fn probe(host: &str, first: u16, last: u16, family: IPFamily, timeout: Timeout, verbose: bool) -> Outcome {
+/// `-z`: connects to each port from `first` to `last` (from `source` if given) and closes at
+/// once; done if any accepted. A name that does not resolve is an error, whatever the ports,
+/// and so is a source that cannot be bound.
+pub fn probe(
+    host: &str,
+    first: u16,
+    last: u16,
+    family: IPFamily,
+    source: Option<Source>,
+    timeout: Timeout,
+    verbose: bool,
+) -> Outcome {
+    let sourced = source.map(|source| addresses(host, family).map(|to| (source, to))).transpose()?;
     let mut any_open = false;
     for port in first..=last {
-        match connect_host(host, port, family, timeout) {
+        let attempt = match &sourced {
+            None => match connect_host(host, port, family, timeout) {
+                Err(e) if e.op() == "getaddrinfo" => return Err(e.into()),
+                other => other.map_err(|e| e.to_string()),
+            },
+            Some((source, to)) => connect_from(*source, host, to, port, timeout)?,
+        };
+        match attempt {
             Ok(conn) => {
                 any_open = true;
                 if verbose {
                     eprintln!("connection to {} succeeded", conn.addr()?);
                 }
             }
-            Err(e) if e.op() == "getaddrinfo" => return Err(e.into()),
-            Err(e) if verbose => eprintln!("sockcat: {e}"),
+            Err(why) if verbose => eprintln!("sockcat: {why}"),
             Err(_) => {}
         }
     }
     Ok(if any_open { End::Done } else { End::NoneOpen })
+}
+
+/// The addresses of `host` of `family` (either with `IPUnspec`), in the resolver's order, with
+/// port 0: a numeric host as it is, a name looked up (`getaddrinfo`, through std).
+fn addresses(host: &str, family: IPFamily) -> Result<Vec<IpAddr>, BoxError> {
+    if let Ok(numeric) = IpAddr::create(host, 0, family) {
+        return Ok(vec![numeric]);
+    }
+    let found = (host, 0).to_socket_addrs().map_err(|e| format!("getaddrinfo {host}: {e}"))?;
+    let wanted: Vec<IpAddr> =
+        found.map(IpAddr::from).filter(|a| family == IPFamily::IPUnspec || a.family() == family).collect();
+    if wanted.is_empty() {
+        let which = if family == IPFamily::IPv6 { "IPv6" } else { "IPv4" };
+        return Err(format!("getaddrinfo {host}: no {which} address (the family of -s, -4 or -6)").into());
+    }
+    Ok(wanted)
+}
+
+/// A connection from `source` to the first of `host`'s `addresses` (with `port`) that
+/// accepts: each
+/// tried on a fresh socket of its family with `SO_REUSEADDR` (a source port just used may
+/// still be in TIME_WAIT), bound to the source, then connected. The outer error is the
+/// source's (`SO_REUSEADDR` or the bind: fatal, as nc's `bind failed`); the inner one says why no
+/// address accepted, one line: the one error, or each address's, as `connect_host` says it.
+fn connect_from(
+    source: Source,
+    host: &str,
+    addresses: &[IpAddr],
+    port: u16,
+    timeout: Timeout,
+) -> Result<Result<TcpConn, String>, chapel_socket::Error> {
+    let mut failures = Vec::new();
+    for &to in addresses {
+        let mut at = SocketAddr::from(to);
+        at.set_port(port);
+        let to = IpAddr::from(at);
+        // A family this host lacks (no IPv6) is that address's failure, as in nc.
+        let mut socket = match TcpSocket::new(to.family()) {
+            Ok(socket) => socket,
+            Err(e) => {
+                failures.push(e.to_string());
+                continue;
+            }
+        };
+        set_sock_opt(&socket, SOL_SOCKET, SO_REUSEADDR, 1)?;
+        socket.bind(&source.for_family(to.family()))?;
+        match socket.connect(&to, timeout) {
+            Ok(conn) => return Ok(Ok(conn)),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    Ok(Err(match failures.as_slice() {
+        [one] => one.clone(),
+        all => format!("connect {host}:{port}: every address failed ({})", all.join("; ")),
+    }))
 }
 
 /// `-l`: sessions with whoever connects, one after another with `keep`; a failed session is
