@@ -12,9 +12,15 @@
 #
 # Usage: scripts/callgrind_rr.sh [WORKLOAD [OPS1 OPS2 [IMPL...]]]
 #   defaults: tcp_rr_1 2000 12000 chapel-socket std::net socket2
+#   any workload of the bench works, e.g. `unix_rr_1`, or `udp_batch_recv32 1280 6400` (the
+#   op counts must be whole samples of the workload: 128 datagrams there).
 # The callgrind output files are kept in $CALLGRIND_DIR (default: a new temp dir, printed), so
 #   callgrind_annotate --inclusive=yes $CALLGRIND_DIR/chapel-socket-12000.out
-# shows where the instructions go (the bench binary has symbols, no line info).
+# shows where the instructions go. The bench binary has symbols, no line info; with
+# CALLGRIND_LINES=1 it is built with line tables (into target/callgrind-lines, so the normal
+# build is untouched), and
+#   callgrind_annotate --auto=yes $CALLGRIND_DIR/chapel-socket-12000.out
+# attributes the instructions to lines of src/ (inlined code to the line it came from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +34,9 @@ impls=("$@")
 command -v valgrind >/dev/null || { echo "callgrind_rr.sh: valgrind not found" >&2; exit 1; }
 
 # The bench executable, from cargo's own answer.
+if [ "${CALLGRIND_LINES:-0}" = 1 ]; then
+  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target/callgrind-lines} CARGO_PROFILE_BENCH_DEBUG=line-tables-only
+fi
 exe=$(cargo bench --bench compare --no-run --message-format=json 2>/dev/null |
   grep '"reason":"compiler-artifact"' | grep '"kind":\["bench"\]' |
   grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n 1)

@@ -34,6 +34,7 @@
 #define UDP_SIZE 32
 #define BURST 64
 #define BATCH 32
+#define GO_EVERY (4 * BATCH)
 #define SHARED_RECEIVERS 2
 
 static void die(const char *what) {
@@ -438,8 +439,9 @@ static void *udp_batch_sender(void *arg) {
     return NULL;
 }
 
-/* udp_oneway's receiver, a blocking recvmmsg(MSG_WAITFORONE) of up to BATCH at a time. */
-static void udp_oneway_batch(long n) {
+/* udp_oneway's receiver, a blocking recvmmsg(MSG_WAITFORONE) of up to BATCH at a time: the
+ * one-way pipeline in batches. */
+static void udp_pipeline_batch(long n) {
     int fd = udp_socket();
     struct peer p = {udp_socket(), n, UDP_SIZE, local_addr(fd), 1};
     struct sockaddr_in sender = local_addr(p.fd);
@@ -596,6 +598,81 @@ static void udp_burst(long n) {
     clock_print(&c);
 }
 
+/* udp_burst's sender for the batch receive: queues GO_EVERY datagrams with sendmmsg of BATCH,
+ * says so on the receiver's `go` socket, waits for its ack (SO_RCVTIMEO, set once); again. */
+static void *batch_recv_sender(void *arg) {
+    struct burst *b = arg;
+    char dgram[UDP_SIZE] = {0}, ack[8];
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov = {dgram, sizeof dgram};
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < BATCH; k++) {
+        msgs[k].msg_hdr.msg_name = &b->to;
+        msgs[k].msg_hdr.msg_namelen = sizeof b->to;
+        msgs[k].msg_hdr.msg_iov = &iov;
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    rcvtimeo(b->fd);
+    for (long i = 0; i < b->n / GO_EVERY; i++) {
+        for (long sent = 0; sent < GO_EVERY;) {
+            unsigned want = GO_EVERY - sent < BATCH ? (unsigned)(GO_EVERY - sent) : BATCH;
+            int r = sendmmsg(b->fd, msgs, want, MSG_NOSIGNAL);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) die("sendmmsg");
+            sent += r;
+        }
+        udp_send(b->fd, "g", 1, &b->go);
+        udp_recv(b->fd, ack, sizeof ack, NULL, 0);
+    }
+    return NULL;
+}
+
+/* The batch receive: only the receives of the queued datagrams are timed, each a blocking
+ * recvmmsg(MSG_WAITFORONE) of up to BATCH (SO_RCVTIMEO, set once, bounds it; the datagrams are
+ * there, so it never waits). */
+static void udp_batch_recv(long n) {
+    int fd = udp_socket(), go = udp_socket();
+    struct burst b = {udp_socket(), n, local_addr(fd), local_addr(go)};
+    struct sockaddr_in sender = local_addr(b.fd);
+    pthread_t thread;
+    struct clock c;
+    char bufs[BATCH][UDP_SIZE], buf[UDP_SIZE];
+    struct iovec iovs[BATCH];
+    struct mmsghdr msgs[BATCH];
+    memset(msgs, 0, sizeof msgs);
+    for (int k = 0; k < BATCH; k++) {
+        iovs[k].iov_base = bufs[k];
+        iovs[k].iov_len = UDP_SIZE;
+        msgs[k].msg_hdr.msg_iov = &iovs[k];
+        msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    rcvtimeo(fd);
+    rcvtimeo(go);
+    pthread_create(&thread, NULL, batch_recv_sender, &b);
+    clock_init(&c, n, GO_EVERY);
+    for (long i = 0; i < n / GO_EVERY; i++) {
+        udp_recv(go, buf, sizeof buf, NULL, 0);
+        clock_restart(&c);
+        for (long got = 0; got < GO_EVERY;) {
+            int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) die("recvmmsg");
+            if (got + r > GO_EVERY) die("more datagrams than were sent");
+            for (int k = 0; k < r; k++) {
+                if (msgs[k].msg_len != UDP_SIZE) die("short datagram");
+                tick(&c);
+            }
+            got += r;
+        }
+        udp_send(fd, "a", 1, &sender);
+    }
+    pthread_join(thread, NULL);
+    close(fd);
+    close(go);
+    close(b.fd);
+    clock_print(&c);
+}
+
 static void *accept_close(void *arg) {
     struct peer *p = arg;
     for (long i = 0; i < p->n; i++) {
@@ -657,9 +734,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
     else if (!strcmp(w, "udp_rr_shared")) udp_rr_shared(n);
     else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
-    else if (!strcmp(w, "udp_oneway_batch32")) udp_oneway_batch(n);
+    else if (!strcmp(w, "udp_pipeline_batch32")) udp_pipeline_batch(n);
     else if (!strcmp(w, "udp_oneway_gso32")) udp_oneway_gso(n);
     else if (!strcmp(w, "udp_burst")) udp_burst(n);
+    else if (!strcmp(w, "udp_batch_recv32")) udp_batch_recv(n);
     else if (!strcmp(w, "connect")) connect_accept_close(n);
     else if (!strcmp(w, "unix_rr_1")) unix_mode = 1, tcp_rr(n, 1);
     else if (!strcmp(w, "unix_bulk")) unix_mode = 1, tcp_bulk(n);

@@ -98,7 +98,7 @@ pub fn table(rows: &[Row]) -> String {
 /// Which syscalls make up each row's count.
 pub fn breakdown(rows: &[Row]) -> String {
     let mut out = String::new();
-    for w in Workload::ALL {
+    for w in Workload::ALL.into_iter().filter(|w| rows.iter().any(|r| r.workload == *w)) {
         let _ = writeln!(out, "{}:", w.label());
         for row in rows.iter().filter(|r| r.workload == w) {
             let detail = match &row.syscalls {

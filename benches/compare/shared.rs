@@ -7,7 +7,7 @@ use std::io::{self, Read, Write};
 use std::thread;
 
 use crate::clock::Clock;
-use crate::workload::{BATCH, BURST, SHARED_RECEIVERS, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
+use crate::workload::{BATCH, BURST, GO_EVERY, SHARED_RECEIVERS, UDP_SIZE, WINDOW, WRITE_SIZE, Workload, datagram};
 
 /// An implementation's workloads: each builds its sockets and passes its own calls to the
 /// function of the same name below.
@@ -19,9 +19,9 @@ pub trait Workloads {
     /// `UdpRrShared`: `udp_rr` with per-call timeouts, served by two threads on one socket.
     fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>>;
     fn udp_oneway(n: usize) -> io::Result<Vec<f64>>;
-    /// UDP one-way where the implementation can batch: without batch calls (std::net,
-    /// socket2), the same one-at-a-time code as `udp_oneway`.
-    fn udp_oneway_batch(n: usize) -> io::Result<Vec<f64>> {
+    /// UDP one-way pipeline where the implementation can batch: without batch calls
+    /// (std::net, socket2), the same one-at-a-time code as `udp_oneway`.
+    fn udp_pipeline_batch(n: usize) -> io::Result<Vec<f64>> {
         Self::udp_oneway(n)
     }
     /// UDP one-way where the implementation has segmentation/receive offload; otherwise
@@ -30,6 +30,9 @@ pub trait Workloads {
         Self::udp_oneway(n)
     }
     fn udp_burst(n: usize) -> io::Result<Vec<f64>>;
+    /// `UdpBatchRecv`: queued datagrams received with batch calls where the implementation
+    /// has them, one at a time where it has not.
+    fn udp_batch_recv(n: usize) -> io::Result<Vec<f64>>;
     fn connect_accept_close(n: usize) -> io::Result<Vec<f64>>;
     /// Request/response (`UnixRr1`) or bulk (`UnixBulk`) over one Unix stream connection.
     fn unix(w: Workload, n: usize) -> io::Result<Vec<f64>>;
@@ -41,9 +44,10 @@ pub trait Workloads {
             Workload::UdpRrPerCall | Workload::UdpRrFixed => Self::udp_rr(w, n),
             Workload::UdpRrShared => Self::udp_rr_shared(n),
             Workload::UdpOneWay => Self::udp_oneway(n),
-            Workload::UdpOneWayBatch => Self::udp_oneway_batch(n),
+            Workload::UdpPipelineBatch => Self::udp_pipeline_batch(n),
             Workload::UdpOneWayGso => Self::udp_oneway_gso(n),
             Workload::UdpBurst => Self::udp_burst(n),
+            Workload::UdpBatchRecv => Self::udp_batch_recv(n),
             Workload::Connect => Self::connect_accept_close(n),
             Workload::UnixRr1 | Workload::UnixBulk => Self::unix(w, n),
         }
@@ -268,12 +272,14 @@ pub fn udp_oneway(
     )
 }
 
-/// UDP one-way in batches: `udp_oneway`'s window and acks, but the peer's `send` sends up to
-/// `BATCH` datagrams in one call (it is given how many; it returns how many it sent) and the
-/// receiver's `recv` takes whatever one batch call returns (it returns how many, each already
-/// checked to be `UDP_SIZE` bytes). One op is still one datagram received. (`UdpOneWayGso`
+/// UDP one-way pipeline in batches (`UdpPipelineBatch`): `udp_oneway`'s window and acks, but
+/// the peer's `send` sends up to `BATCH` datagrams in one call (it is given how many; it
+/// returns how many it sent) and the receiver's `recv` takes whatever one batch call returns
+/// (it returns how many, each already checked to be `UDP_SIZE` bytes). One op is still one
+/// datagram received, and the clock runs through the sender's work too: on one CPU the
+/// receiver wakes at a batch's first datagram and takes what is queued by then. (`UdpOneWayGso`
 /// has the same shape: one send of up to `BATCH` segments, receives of coalesced buffers.)
-pub fn udp_oneway_batch(
+pub fn udp_pipeline_batch(
     w: Workload,
     n: usize,
     mut send: impl FnMut(usize) -> io::Result<usize> + Send,
@@ -346,6 +352,62 @@ pub fn udp_burst(
                 for _ in 0..BURST {
                     datagram(recv()?)?;
                     clock.tick();
+                }
+                ack(b"a")?;
+            }
+            Ok(clock)
+        },
+    )
+}
+
+/// UDP batch receive (`UdpBatchRecv`): `udp_burst`'s hand-off with `GO_EVERY` datagrams
+/// queued per go. The peer's `send` sends up to `BATCH` datagrams (it is given how many and
+/// returns how many it sent: a batch implementation makes one call, a one-at-a-time one that
+/// many sends), until `GO_EVERY` are queued; then the `go` (to the receiver's second socket)
+/// and it waits for the `ack`. The receiver waits for the go (`wait_go`), and only its `recv`s
+/// of the queued datagrams are timed: each takes what one call returns (a batch call up to
+/// `BATCH`, a one-at-a-time call 1) and returns how many, each already checked to be
+/// `UDP_SIZE` bytes. One op is one datagram received; one sample is one hand-off's
+/// `GO_EVERY`.
+pub fn udp_batch_recv(
+    n: usize,
+    mut send: impl FnMut(usize) -> io::Result<usize> + Send,
+    mut go: impl SendOp + Send,
+    mut wait_ack: impl RecvOp + Send,
+    mut wait_go: impl RecvOp,
+    mut recv: impl FnMut() -> io::Result<usize>,
+    mut ack: impl SendOp,
+) -> io::Result<Vec<f64>> {
+    beside(
+        || {
+            for _ in 0..n / GO_EVERY {
+                let mut sent = 0;
+                while sent < GO_EVERY {
+                    match send(BATCH.min(GO_EVERY - sent))? {
+                        0 => return Err(io::Error::other("a batch send sent nothing")),
+                        k => sent += k,
+                    }
+                }
+                go(b"g")?;
+                wait_ack()?;
+            }
+            Ok(())
+        },
+        || {
+            let mut clock = Clock::new(Workload::UdpBatchRecv, n);
+            for _ in 0..n / GO_EVERY {
+                wait_go()?;
+                clock.restart();
+                let mut got = 0;
+                while got < GO_EVERY {
+                    let k = recv()?;
+                    if k == 0 || got + k > GO_EVERY {
+                        return Err(io::Error::other(format!("a receive of {k} after {got} of {GO_EVERY}")));
+                    }
+                    for _ in 0..k {
+                        clock.tick();
+                    }
+                    got += k;
                 }
                 ack(b"a")?;
             }

@@ -9,7 +9,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::shared::{self, Workloads};
-use crate::workload::{TIMEOUT, UDP_SIZE, Workload};
+use crate::workload::{TIMEOUT, UDP_SIZE, Workload, datagram};
 
 pub struct Socket2;
 
@@ -134,6 +134,36 @@ impl Workloads for Socket2 {
             || {
                 receiver.set_read_timeout(Some(TIMEOUT))?;
                 receiver.recv(&mut buf)
+            },
+            |a| receiver.send_to(a, &back),
+        )
+    }
+
+    /// As in `stdnet`: 128 `send_to`s queue, one `recv` per datagram drains; every wait has
+    /// the fixed 2 s timeout, set once per socket.
+    fn udp_batch_recv(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, go, sender) = (udp_socket()?, udp_socket()?, udp_socket()?);
+        let (to, go_to, back) = (receiver.local_addr()?, go.local_addr()?, sender.local_addr()?);
+        for socket in [&receiver, &go, &sender] {
+            socket.set_read_timeout(Some(TIMEOUT))?;
+        }
+        let dgram = [0; UDP_SIZE];
+        let (mut ack, mut go_buf, mut buf) =
+            ([MaybeUninit::uninit(); 8], [MaybeUninit::uninit(); UDP_SIZE], [MaybeUninit::uninit(); UDP_SIZE]);
+        shared::udp_batch_recv(
+            n,
+            |count| {
+                for _ in 0..count {
+                    sender.send_to(&dgram, &to)?;
+                }
+                Ok(count)
+            },
+            |g| sender.send_to(g, &go_to),
+            || sender.recv(&mut ack),
+            || go.recv(&mut go_buf),
+            || {
+                datagram(receiver.recv(&mut buf)?)?;
+                Ok(1)
             },
             |a| receiver.send_to(a, &back),
         )

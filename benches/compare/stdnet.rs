@@ -5,7 +5,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 
 use crate::shared::{self, Workloads};
-use crate::workload::{TIMEOUT, UDP_SIZE, Workload};
+use crate::workload::{TIMEOUT, UDP_SIZE, Workload, datagram};
 
 pub struct StdNet;
 
@@ -109,6 +109,35 @@ impl Workloads for StdNet {
             || {
                 receiver.set_read_timeout(Some(TIMEOUT))?;
                 receiver.recv(&mut buf)
+            },
+            |a| receiver.send_to(a, back),
+        )
+    }
+
+    /// No batch calls: 128 `send_to`s queue, then one `recv` per datagram, the one-at-a-time
+    /// receive; every wait has the fixed 2 s timeout, set once per socket.
+    fn udp_batch_recv(n: usize) -> io::Result<Vec<f64>> {
+        let (receiver, go, sender) =
+            (UdpSocket::bind(LOOPBACK)?, UdpSocket::bind(LOOPBACK)?, UdpSocket::bind(LOOPBACK)?);
+        let (to, go_to, back) = (receiver.local_addr()?, go.local_addr()?, sender.local_addr()?);
+        for socket in [&receiver, &go, &sender] {
+            socket.set_read_timeout(Some(TIMEOUT))?;
+        }
+        let (dgram, mut ack, mut go_buf, mut buf) = ([0; UDP_SIZE], [0; 8], [0; UDP_SIZE], [0; UDP_SIZE]);
+        shared::udp_batch_recv(
+            n,
+            |count| {
+                for _ in 0..count {
+                    sender.send_to(&dgram, to)?;
+                }
+                Ok(count)
+            },
+            |g| sender.send_to(g, go_to),
+            || sender.recv(&mut ack),
+            || go.recv(&mut go_buf),
+            || {
+                datagram(receiver.recv(&mut buf)?)?;
+                Ok(1)
             },
             |a| receiver.send_to(a, back),
         )

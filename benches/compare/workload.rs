@@ -15,8 +15,13 @@ pub const BURST: usize = 64;
 pub const WRITE_SIZE: usize = 64 * 1024;
 /// TCP bulk: 64 KiB ops per sample (1 MiB).
 pub const BULK_CHUNK: usize = 16;
-/// UDP one-way in batches: datagrams per `sendmmsg`/`recvmmsg` (a divisor of `WINDOW`).
+/// UDP in batches: datagrams per `sendmmsg`/`recvmmsg` (a divisor of `WINDOW`).
 pub const BATCH: usize = 32;
+/// UDP batch receive: datagrams queued per go/ack hand-off, `BATCHES_PER_GO` batches, so the
+/// hand-off's four syscalls are spread over 128 datagrams (128 of 32 bytes are inside the
+/// default receive buffer, as `BURST` is).
+pub const BATCHES_PER_GO: usize = 4;
+pub const GO_EVERY: usize = BATCHES_PER_GO * BATCH;
 /// UDP datagram size for both UDP workloads.
 pub const UDP_SIZE: usize = 32;
 /// UDP req/resp on a shared socket: the server threads that receive on the one socket.
@@ -31,16 +36,17 @@ pub enum Workload {
     UdpRrFixed,
     UdpRrShared,
     UdpOneWay,
-    UdpOneWayBatch,
+    UdpPipelineBatch,
     UdpOneWayGso,
     UdpBurst,
+    UdpBatchRecv,
     Connect,
     UnixRr1,
     UnixBulk,
 }
 
 impl Workload {
-    pub const ALL: [Workload; 13] = [
+    pub const ALL: [Workload; 14] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
@@ -48,9 +54,10 @@ impl Workload {
         Workload::UdpRrFixed,
         Workload::UdpRrShared,
         Workload::UdpOneWay,
-        Workload::UdpOneWayBatch,
+        Workload::UdpPipelineBatch,
         Workload::UdpOneWayGso,
         Workload::UdpBurst,
+        Workload::UdpBatchRecv,
         Workload::Connect,
         Workload::UnixRr1,
         Workload::UnixBulk,
@@ -66,9 +73,10 @@ impl Workload {
             Workload::UdpRrFixed => "udp_rr_fixed",
             Workload::UdpRrShared => "udp_rr_shared",
             Workload::UdpOneWay => "udp_oneway",
-            Workload::UdpOneWayBatch => "udp_oneway_batch32",
+            Workload::UdpPipelineBatch => "udp_pipeline_batch32",
             Workload::UdpOneWayGso => "udp_oneway_gso32",
             Workload::UdpBurst => "udp_burst",
+            Workload::UdpBatchRecv => "udp_batch_recv32",
             Workload::Connect => "connect",
             Workload::UnixRr1 => "unix_rr_1",
             Workload::UnixBulk => "unix_bulk",
@@ -89,9 +97,10 @@ impl Workload {
             Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
             Workload::UdpRrShared => "UDP req/resp 32 B (shared socket)",
             Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
-            Workload::UdpOneWayBatch => "UDP one-way 32 B, batches of 32",
+            Workload::UdpPipelineBatch => "UDP one-way pipeline 32 B, 32 a call",
             Workload::UdpOneWayGso => "UDP one-way 32 B, GSO/GRO 32 a send",
             Workload::UdpBurst => "UDP burst recv 32 B (per-call timeout)",
+            Workload::UdpBatchRecv => "UDP batch recv 32 B, batches of 32",
             Workload::Connect => "connect(timeout)+accept+close",
             Workload::UnixRr1 => "Unix stream req/resp 1 B",
             Workload::UnixBulk => "Unix stream bulk 64 KiB writes",
@@ -108,9 +117,11 @@ impl Workload {
             | Workload::UdpRrShared
             | Workload::UnixRr1 => "round trips/s",
             Workload::TcpBulk | Workload::UnixBulk => "MB/s",
-            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso | Workload::UdpBurst => {
-                "datagrams/s"
-            }
+            Workload::UdpOneWay
+            | Workload::UdpPipelineBatch
+            | Workload::UdpOneWayGso
+            | Workload::UdpBurst
+            | Workload::UdpBatchRecv => "datagrams/s",
             Workload::Connect => "connections/s",
         }
     }
@@ -127,8 +138,9 @@ impl Workload {
     pub fn chunk(self) -> usize {
         match self {
             Workload::TcpBulk | Workload::UnixBulk => BULK_CHUNK,
-            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => WINDOW,
+            Workload::UdpOneWay | Workload::UdpPipelineBatch | Workload::UdpOneWayGso => WINDOW,
             Workload::UdpBurst => BURST,
+            Workload::UdpBatchRecv => GO_EVERY,
             _ => 1,
         }
     }
@@ -142,8 +154,9 @@ impl Workload {
     pub fn quick_ops(self) -> usize {
         self.ops(match self {
             Workload::TcpBulk | Workload::UnixBulk => 64,
-            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 4 * WINDOW,
+            Workload::UdpOneWay | Workload::UdpPipelineBatch | Workload::UdpOneWayGso => 4 * WINDOW,
             Workload::UdpBurst => 4 * BURST,
+            Workload::UdpBatchRecv => 2 * GO_EVERY,
             _ => 64,
         })
     }
@@ -152,8 +165,9 @@ impl Workload {
     pub fn probe_ops(self) -> usize {
         self.ops(match self {
             Workload::TcpBulk | Workload::UnixBulk => 512,
-            Workload::UdpOneWay | Workload::UdpOneWayBatch | Workload::UdpOneWayGso => 64 * WINDOW,
+            Workload::UdpOneWay | Workload::UdpPipelineBatch | Workload::UdpOneWayGso => 64 * WINDOW,
             Workload::UdpBurst => 64 * BURST,
+            Workload::UdpBatchRecv => 32 * GO_EVERY,
             Workload::Connect => 500,
             _ => 2000,
         })
