@@ -187,6 +187,26 @@ pub(crate) fn with_timeout<T>(
     poll_loop(fd, interest, until, indefinite, false, MsgFlags::DONTWAIT, call)
 }
 
+/// An indefinite send or receive made at once, for the hot paths of `Read` and `Write`: the
+/// blocking call when nothing stands in its way (a send; a receive whose socket holds the
+/// user's `SO_RCVTIMEO`, shared for the call). `None` when [`with_timeout`] must take it
+/// (an `EINTR`, a value the crate armed, a socket whose calls must poll): the result is then
+/// the same as through it, only without its bookkeeping.
+#[inline]
+pub(crate) fn indefinite_now<T>(
+    timer: Option<&RecvTimer>,
+    call: impl FnOnce(MsgFlags) -> io::Result<T>,
+) -> Option<io::Result<T>> {
+    let _claim = match timer {
+        None => None,
+        Some(timer) => Some(timer.share(|armed, _| armed.is_none())?),
+    };
+    match call(MsgFlags::NONE) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
+        done => Some(done),
+    }
+}
+
 /// What to do after the kernel-timed attempt.
 enum Next<T> {
     Done(T),
