@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
-use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, bind, connect, get_sock_name, listen};
+use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, UdpSocket, bind, connect, get_sock_name, listen};
 use support::program::Program;
 
 /// The longest any child may run before the test kills it and fails.
@@ -110,18 +110,6 @@ fn script(body: &str) -> String {
     format!("{PY_PRELUDE}{body}")
 }
 
-/// Reads `conn` to its end of stream, each wait bounded by [`PATIENCE`].
-fn read_to_end(conn: &TcpConn) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn library_client_against_python_tcp_server() {
     let Some(python3) = support::tool("python3") else { return };
@@ -135,7 +123,7 @@ fn library_client_against_python_tcp_server() {
             rest = &rest[conn.send(rest, PATIENCE).unwrap()..];
         }
         conn.shutdown(Shutdown::Write).unwrap();
-        let reply = read_to_end(&conn);
+        let reply = support::read_all(|buf| conn.recv(buf, PATIENCE));
         let local = get_sock_name(&conn).unwrap();
         let header = format!("python got {} bytes from port {}: ", message.len(), local.port());
         assert_eq!(&reply[..header.len()], header.as_bytes(), "{family}");
@@ -167,7 +155,7 @@ fn python_client_against_library_tcp_server() {
         let port = server.addr().unwrap().port().to_string();
         let client = python(&python3, &script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello from python");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hello from python");
         let peer = conn.addr().unwrap();
         assert_eq!(peer.port(), client.port_after("client port:"), "{family}");
         assert_eq!(peer.family(), family);

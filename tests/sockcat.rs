@@ -90,18 +90,6 @@ fn library_listener(host: &str) -> (chapel_socket::TcpListener, String) {
     (listener, port)
 }
 
-/// Reads `conn` to its end of stream, each wait bounded.
-fn read_to_end(conn: &TcpConn) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 /// Every byte value, twice, and a tail: binary data must pass untouched.
 fn binary() -> Vec<u8> {
     (0..=255u8).chain(0..=255u8).chain(*b"\r\n\0end").collect()
@@ -281,7 +269,7 @@ fn q_0_quits_at_the_end_of_stdin() {
     let (done, took) = support::timed(|| sockcat(&["-q", "0", "127.0.0.1", &port], b"bye").succeed());
     assert!(took < SLACK, "{took:?}");
     let conn = listener.accept(PATIENCE).unwrap();
-    assert_eq!(read_to_end(&conn), b"bye");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"bye");
     assert!(done.stdout.is_empty());
 }
 
@@ -357,7 +345,7 @@ fn four_and_six_pick_the_family() {
         let (listener, port) = library_listener(listening);
         let client = sockcat(&[flags, &["-v", "-N", host, &port]].concat(), b"hi");
         let conn = listener.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hi");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hi");
         drop(conn);
         let done = client.succeed();
         let at = IpAddr::create(listening, port.parse().unwrap(), IPFamily::IPUnspec).unwrap();
@@ -389,7 +377,9 @@ fn n_refuses_names_and_takes_numbers() {
     assert_eq!(done.status.code(), Some(2));
     let (listener, port) = library_listener("127.0.0.1");
     let client = sockcat(&["-n", "-N", "127.0.0.1", &port], b"numeric");
-    assert_eq!(read_to_end(&listener.accept(PATIENCE).unwrap()), b"numeric");
+    let conn = listener.accept(PATIENCE).unwrap();
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"numeric");
+    drop(conn);
     client.succeed();
 }
 
@@ -597,7 +587,7 @@ fn k_serves_nc_clients_one_after_another() {
     let conn = connect(&format!("[::1]:{port}").parse().unwrap(), PATIENCE).unwrap();
     (&conn).write_all(b"library\n").unwrap();
     conn.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&conn), b"");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     listener.kill();
     let done = listener.finish();
     assert_eq!(String::from_utf8(done.stdout).unwrap(), "nc 0\nnc 1\nnc 2\nlibrary\n");
@@ -621,12 +611,12 @@ fn k_at_a_descriptor_limit_of_12_serves_20_clients_and_the_next() {
         conn.shutdown(std::net::Shutdown::Write).unwrap();
     }
     for conn in &clients {
-        assert_eq!(read_to_end(conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     }
     let next = connect(&at, PATIENCE).unwrap();
     next.send(b"the next one\n", PATIENCE).unwrap();
     next.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&next), b"");
+    assert_eq!(support::read_all(|buf| next.recv(buf, PATIENCE)), b"");
     server.kill();
     let out = String::from_utf8(server.finish().stdout).unwrap();
     let expected: String = (0..20).map(|i| format!("client {i:02}\n")).collect::<String>() + "the next one\n";
@@ -649,13 +639,13 @@ fn echo_at_a_descriptor_limit_outlives_emfile_and_keeps_live_clients() {
         (&*conn).read_exact(&mut back).unwrap_or_else(|e| panic!("client {i}: {e}"));
         assert_eq!(&back, b"ping");
         conn.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(read_to_end(conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     }
     drop(clients);
     let next = connect(&at, PATIENCE).unwrap();
     (&next).write_all(b"next").unwrap();
     next.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&next), b"next");
+    assert_eq!(support::read_all(|buf| next.recv(buf, PATIENCE)), b"next");
 }
 
 #[test]
@@ -947,18 +937,6 @@ fn unix_listener() -> (UnixListener, String) {
     (UnixListener::bind(&name.parse::<UnixAddr>().unwrap(), 4).unwrap(), name)
 }
 
-/// Reads `conn` to its end of stream, each wait bounded.
-fn read_unix_to_end(conn: &UnixStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn unix_w_q_and_n_end_sessions_as_over_tcp() {
     // -w 1 with stdin open and a silent server: ends at 1 s, and closes the connection.
@@ -984,7 +962,7 @@ fn unix_w_q_and_n_end_sessions_as_over_tcp() {
     // -N: the end of stdin is the peer's end of stream; sockcat ends when the peer closes.
     let client = sockcat(&["-N", "-U", &name], b"half");
     let conn = listener.accept(PATIENCE).unwrap();
-    assert_eq!(read_unix_to_end(&conn), b"half");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"half");
     (&conn).write_all(b"after your end").unwrap();
     drop(conn);
     assert_eq!(client.succeed().stdout, b"after your end");
@@ -1026,7 +1004,7 @@ fn l_k_u_serves_clients_one_after_another() {
         let conn = UnixStream::connect(&addr, PATIENCE).unwrap();
         (&conn).write_all(format!("client {i}\n").as_bytes()).unwrap();
         conn.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(read_unix_to_end(&conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
         server.line_starting("connection on ");
     }
     server.kill();

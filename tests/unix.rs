@@ -72,18 +72,6 @@ fn is_open(fd: RawFd) -> bool {
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
 
-/// Reads `conn` to its end of stream, each wait bounded by `PATIENCE`.
-fn read_to_end(conn: &UnixStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn streams_over_a_path_and_an_abstract_name() {
     let dir = TempDir::new("streams");
@@ -98,7 +86,7 @@ fn streams_over_a_path_and_an_abstract_name() {
         assert!(conn.peer_addr().unwrap().is_unnamed());
         client.write_all(b"hello over unix").unwrap();
         client.shutdown(Shutdown::Write).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello over unix");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hello over unix");
         (&conn).write_all(b"bye").unwrap();
         drop(conn);
         let mut rest = Vec::new();
@@ -466,7 +454,7 @@ fn library_client_against_a_python_unix_stream_server() {
     let message: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     (&conn).write_all(&message).unwrap();
     conn.shutdown(Shutdown::Write).unwrap();
-    let reply = read_to_end(&conn);
+    let reply = support::read_all(|buf| conn.recv(buf, PATIENCE));
     let header = format!("python got {} bytes: ", message.len());
     assert_eq!(&reply[..header.len()], header.as_bytes());
     assert!(reply[header.len()..].iter().eq(message.iter().rev()));
@@ -480,7 +468,7 @@ fn python_unix_stream_client_against_a_library_server() {
         let server = UnixListener::bind(&addr, 4).unwrap();
         let client = python(PY_STREAM_CLIENT, &[&addr.to_string()]);
         let conn = server.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello from python");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hello from python");
         (&conn).write_all(format!("hello python at {addr}").as_bytes()).unwrap();
         drop(conn);
         let done = client.succeed();
@@ -555,7 +543,7 @@ fn socat_unix_connect_sends_to_the_library() {
     let target = format!("UNIX-CONNECT:{addr}");
     let program = Program::start(&socat, &["-u", "STDIN", &target], data.clone(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
-    let got = read_to_end(&conn);
+    let got = support::read_all(|buf| conn.recv(buf, PATIENCE));
     assert!(got == data, "received {} bytes of {}", got.len(), data.len());
     program.succeed();
     // socat's abstract names: `ABSTRACT-CONNECT`, the name without the `@`.
@@ -564,7 +552,7 @@ fn socat_unix_connect_sends_to_the_library() {
     let target = format!("ABSTRACT-CONNECT:{}", String::from_utf8_lossy(name.as_abstract_name().unwrap()));
     let program = Program::start(&socat, &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
-    assert_eq!(read_to_end(&conn), b"abstract hello");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"abstract hello");
     program.succeed();
 }
 
