@@ -95,6 +95,65 @@ fn binary() -> Vec<u8> {
     (0..=255u8).chain(0..=255u8).chain(*b"\r\n\0end").collect()
 }
 
+/// Binary data both ways between sockcat, sending [`binary`], and a peer sending it reversed.
+/// `server` starts the listening side with the stdin it is given; then `client`, given the
+/// server to wait for its lines, starts the connecting side with its own. Each must receive
+/// all the other sent, and both exit 0: returns the server's end and the client's.
+fn exchange_binary(
+    sockcat_listens: bool,
+    server: impl FnOnce(&[u8]) -> Program,
+    client: impl FnOnce(&Program, &[u8]) -> Program,
+) -> (Finished, Finished) {
+    let (sockcat_sends, peer_sends) = (binary(), binary().into_iter().rev().collect());
+    let (server_sends, client_sends) =
+        if sockcat_listens { (sockcat_sends, peer_sends) } else { (peer_sends, sockcat_sends) };
+    let server = server(&server_sends);
+    let client = client(&server, &client_sends).succeed();
+    let server = server.succeed();
+    assert_eq!(server.stdout, client_sends);
+    assert_eq!(client.stdout, server_sends);
+    (server, client)
+}
+
+/// Starts Python's `script`, a server that prints `port:N` on stderr once it listens: the
+/// program and N.
+fn python_server(script: &str) -> (Program, String) {
+    let python = start("python3", &["-c", script], b"");
+    let port = port_of(&python, "port:");
+    (python, port)
+}
+
+/// `sockcat -w 1 args…` with stdin held open, against a server that says nothing (`accept`
+/// takes its connection): it ends quietly 1 s later. Returns the server's connection.
+fn w_1_ends_a_silent_session<C>(args: &[&str], accept: impl FnOnce() -> C) -> C {
+    let started = Instant::now();
+    let mut held = Held::start(&[&["-w", "1"][..], args].concat());
+    let conn = accept();
+    let (status, stderr, took) = held.wait(started);
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    conn
+}
+
+/// `sockcat -q 0.3 args…` sending `abc` (no -N): the server (`accept` takes its connection)
+/// has the bytes, and sockcat quits 0.3 s after the end of its stdin. Returns the server's
+/// connection and sockcat's end.
+fn q_quits_after_the_end_of_stdin<C>(args: &[&str], accept: impl FnOnce() -> C) -> (C, Finished)
+where
+    for<'a> &'a C: Read,
+{
+    let started = Instant::now();
+    let client = sockcat(&[&["-q", "0.3"][..], args].concat(), b"abc");
+    let conn = accept();
+    let mut got = [0; 3];
+    (&conn).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"abc");
+    let done = client.succeed();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    (conn, done)
+}
+
 /// A sockcat whose stdin stays open (held by the test) and whose stdout the test reads.
 struct Held {
     child: Child,
@@ -131,6 +190,19 @@ impl Held {
             assert!(since.elapsed() < LIMIT, "sockcat still running after {LIMIT:?}");
             thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Reads the session's first 10 bytes (a flood of `y`), then closes sockcat's stdout:
+    /// sockcat must end at once, quietly.
+    fn ends_when_stdout_closes(&mut self) {
+        let mut head = [0; 10];
+        self.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"yyyyyyyyyy");
+        let closed = Instant::now();
+        drop(self.child.stdout.take());
+        let (status, stderr, took) = self.wait(closed);
+        assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
+        assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
     }
 }
 
@@ -238,8 +310,7 @@ fn listen_p_receives_a_python_clients_bytes() {
 #[test]
 fn printf_into_sockcat_n_delivers_and_a_python_server_sees_the_end() {
     let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.settimeout(10)\ndata=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  data+=b\nc.sendall(b'python saw the end after %r' % data)\nc.close()";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let done = sockcat(&["-N", "127.0.0.1", &port], b"x").succeed();
     python.succeed();
     assert_eq!(done.stdout, b"python saw the end after b'x'");
@@ -250,15 +321,7 @@ fn printf_into_sockcat_n_delivers_and_a_python_server_sees_the_end() {
 fn without_n_the_peer_gets_no_end_until_q() {
     // -q 0.3: sockcat quits 0.3 s after its stdin ends; without -N the peer saw no end before.
     let (listener, port) = library_listener("127.0.0.1");
-    let started = Instant::now();
-    let client = sockcat(&["-q", "0.3", "127.0.0.1", &port], b"abc");
-    let conn = listener.accept(PATIENCE).unwrap();
-    let mut got = [0; 3];
-    (&conn).read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"abc");
-    let done = client.succeed();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    let (conn, done) = q_quits_after_the_end_of_stdin(&["127.0.0.1", &port], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     assert!(done.stderr.is_empty());
 }
@@ -277,12 +340,7 @@ fn q_0_quits_at_the_end_of_stdin() {
 fn w_ends_a_session_idle_both_ways_though_stdin_stays_open() {
     // `sleep 8 | sockcat -w 1 HOST P` against a server that accepts and says nothing.
     let (listener, port) = library_listener("127.0.0.1");
-    let started = Instant::now();
-    let mut held = Held::start(&["-w", "1", "127.0.0.1", &port]);
-    let conn = listener.accept(PATIENCE).unwrap();
-    let (status, stderr, took) = held.wait(started);
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    let conn = w_1_ends_a_silent_session(&["127.0.0.1", &port], || listener.accept(PATIENCE).unwrap());
     // The session was closed, not abandoned.
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
 }
@@ -307,25 +365,16 @@ fn w_counts_traffic_as_activity() {
 fn a_closed_stdout_ends_the_session_at_once_and_quietly() {
     // `sockcat HOST P | head -c 10` against a flooding server, stdin left open.
     let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\ntry:\n  while True: c.sendall(b'y'*65536)\nexcept OSError:\n  print('flood ended',file=sys.stderr,flush=True)";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let mut held = Held::start(&["127.0.0.1", &port]);
-    let mut head = [0; 10];
-    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
-    assert_eq!(&head, b"yyyyyyyyyy");
-    let closed = Instant::now();
-    drop(held.child.stdout.take());
-    let (status, stderr, took) = held.wait(closed);
-    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    held.ends_when_stdout_closes();
     python.line_with("flood ended");
 }
 
 #[test]
 fn a_peer_reset_ends_the_session_at_once_with_one_line() {
     let script = "import socket,struct,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0))\nc.close()";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let started = Instant::now();
     let mut held = Held::start(&["127.0.0.1", &port]);
     let (status, stderr, took) = held.wait(started);
@@ -446,8 +495,7 @@ fn port_was_taken(done: &Finished) -> bool {
 /// the line it printed, and that port.
 fn python_sees(flags: &[&str], host: &str) -> (String, String) {
     for _ in 0..5 {
-        let python = start("python3", &["-c", PY_TCP_SOURCE], b"");
-        let port = port_of(&python, "port:");
+        let (python, port) = python_server(PY_TCP_SOURCE);
         let source = free_tcp_port();
         let args: Vec<&str> = flags.iter().map(|f| if *f == "{P}" { source.as_str() } else { f }).collect();
         let done = sockcat(&[&["-N"][..], &args, &[host, &port]].concat(), b"src").finish();
@@ -672,13 +720,11 @@ fn nc_client_and_sockcat_listener_exchange_binary_both_ways() {
         return;
     }
     // Only nc half-closes: see the next test.
-    let listener = sockcat(&["-l", "-v", "127.0.0.1", "0"], &binary());
-    let port = port_of(&listener, "listening on ");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-    let nc = start("nc", &["-N", "127.0.0.1", &port], &to_sockcat).succeed();
-    let done = listener.succeed();
-    assert_eq!(done.stdout, to_sockcat);
-    assert_eq!(nc.stdout, binary());
+    exchange_binary(
+        true,
+        |input| sockcat(&["-l", "-v", "127.0.0.1", "0"], input),
+        |listener, input| start("nc", &["-N", "127.0.0.1", &port_of(listener, "listening on ")], input),
+    );
 }
 
 #[test]
@@ -686,14 +732,13 @@ fn sockcat_client_and_nc_listener_exchange_binary_both_ways() {
     if !have_nc() {
         return;
     }
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
     // nc half-closes (-N); sockcat does not: seen here, an nc that had the peer's end of
     // stream and its own stdin's sometimes quit before sending all it had read.
-    let nc = start("nc", &["-l", "-v", "-N", "::1", "0"], &to_sockcat);
-    let port = port_of(&nc, "Listening on");
-    let done = sockcat(&["-6", "-w", "5", "::1", &port], &binary()).succeed();
-    assert_eq!(nc.succeed().stdout, binary());
-    assert_eq!(done.stdout, to_sockcat);
+    exchange_binary(
+        false,
+        |input| start("nc", &["-l", "-v", "-N", "::1", "0"], input),
+        |nc, input| sockcat(&["-6", "-w", "5", "::1", &port_of(nc, "Listening on")], input),
+    );
 }
 
 #[test]
@@ -784,8 +829,7 @@ const PY_UDP_RECEIVER: &str = "import socket,sys\ns=socket.socket(socket.AF_INET
 
 #[test]
 fn udp_s_and_p_set_the_source_a_python_receiver_sees() {
-    let python = start("python3", &["-c", PY_UDP_RECEIVER], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(PY_UDP_RECEIVER);
     // A free UDP port for the source: bound by the library, then released.
     let source = {
         let probe = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -860,13 +904,14 @@ const PY_UNIX_SERVER: &str = "import os,socket,sys\na=sys.argv[1]\nab=a.startswi
 fn unix_listener_and_a_python_client_exchange_binary_both_ways() {
     let dir = Scratch::new();
     for at in [dir.path("listen.sock"), abstract_name("listen")] {
-        let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
-        assert_eq!(listener.line_starting("listening on "), format!("listening on {at}"));
-        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-        let python = start("python3", &["-c", PY_UNIX_CLIENT, &at], &to_sockcat).succeed();
-        let done = listener.succeed();
-        assert_eq!(done.stdout, to_sockcat, "{at}");
-        assert_eq!(python.stdout, binary(), "{at}");
+        let (done, _) = exchange_binary(
+            true,
+            |input| sockcat(&["-l", "-v", "-U", &at], input),
+            |listener, input| {
+                assert_eq!(listener.line_starting("listening on "), format!("listening on {at}"));
+                start("python3", &["-c", PY_UNIX_CLIENT, &at], input)
+            },
+        );
         assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
         assert!(done.stderr[0].starts_with(&format!("connection on {at} from pid ")), "{:?}", done.stderr);
     }
@@ -878,12 +923,14 @@ fn unix_listener_and_a_python_client_exchange_binary_both_ways() {
 fn unix_client_and_a_python_server_exchange_binary_both_ways() {
     let dir = Scratch::new();
     for at in [dir.path("server.sock"), abstract_name("server")] {
-        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-        let python = start("python3", &["-c", PY_UNIX_SERVER, &at], &to_sockcat);
-        python.line_with("ready");
-        let done = sockcat(&["-N", "-v", "-U", &at], &binary()).succeed();
-        assert_eq!(python.succeed().stdout, binary(), "{at}");
-        assert_eq!(done.stdout, to_sockcat, "{at}");
+        let (_, done) = exchange_binary(
+            false,
+            |input| start("python3", &["-c", PY_UNIX_SERVER, &at], input),
+            |python, input| {
+                python.line_with("ready");
+                sockcat(&["-N", "-v", "-U", &at], input)
+            },
+        );
         assert_eq!(done.stderr, [format!("connected to {at}")]);
     }
 }
@@ -941,23 +988,10 @@ fn unix_listener() -> (UnixListener, String) {
 fn unix_w_q_and_n_end_sessions_as_over_tcp() {
     // -w 1 with stdin open and a silent server: ends at 1 s, and closes the connection.
     let (listener, name) = unix_listener();
-    let started = Instant::now();
-    let mut held = Held::start(&["-w", "1", "-U", &name]);
-    let conn = listener.accept(PATIENCE).unwrap();
-    let (status, stderr, took) = held.wait(started);
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    let conn = w_1_ends_a_silent_session(&["-U", &name], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     // -q 0.3 without -N: the peer has the bytes, and no end until sockcat quits.
-    let started = Instant::now();
-    let client = sockcat(&["-q", "0.3", "-U", &name], b"abc");
-    let conn = listener.accept(PATIENCE).unwrap();
-    let mut got = [0; 3];
-    (&conn).read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"abc");
-    client.succeed();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    let (conn, _) = q_quits_after_the_end_of_stdin(&["-U", &name], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     // -N: the end of stdin is the peer's end of stream; sockcat ends when the peer closes.
     let client = sockcat(&["-N", "-U", &name], b"half");
@@ -983,14 +1017,7 @@ fn unix_closed_stdout_ends_the_session_at_once_and_quietly() {
         }
         false
     });
-    let mut head = [0; 10];
-    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
-    assert_eq!(&head, b"yyyyyyyyyy");
-    let closed = Instant::now();
-    drop(held.child.stdout.take());
-    let (status, stderr, took) = held.wait(closed);
-    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    held.ends_when_stdout_closes();
     assert!(flood.join().unwrap(), "the flood never ended");
 }
 
@@ -1048,13 +1075,14 @@ fn nc_unix_client_and_sockcat_unix_listener_exchange_binary_both_ways() {
     }
     let dir = Scratch::new();
     let at = dir.path("s.sock");
-    let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
-    listener.line_starting("listening on ");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-    let nc = start("nc", &["-N", "-U", &at], &to_sockcat).succeed();
-    let done = listener.succeed();
-    assert_eq!(done.stdout, to_sockcat);
-    assert_eq!(nc.stdout, binary());
+    exchange_binary(
+        true,
+        |input| sockcat(&["-l", "-v", "-U", &at], input),
+        |listener, input| {
+            listener.line_starting("listening on ");
+            start("nc", &["-N", "-U", &at], input)
+        },
+    );
 }
 
 #[test]
@@ -1064,13 +1092,15 @@ fn sockcat_unix_client_and_nc_unix_listener_exchange_binary_both_ways() {
     }
     let dir = Scratch::new();
     let at = dir.path("nc.sock");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
     // As over TCP: nc half-closes (-N), sockcat ends at -w when nc has gone.
-    let nc = start("nc", &["-l", "-v", "-N", "-U", &at], &to_sockcat);
-    nc.line_with("Listening on");
-    let done = sockcat(&["-w", "5", "-U", &at], &binary()).succeed();
-    assert_eq!(nc.succeed().stdout, binary());
-    assert_eq!(done.stdout, to_sockcat);
+    exchange_binary(
+        false,
+        |input| start("nc", &["-l", "-v", "-N", "-U", &at], input),
+        |nc, input| {
+            nc.line_with("Listening on");
+            sockcat(&["-w", "5", "-U", &at], input)
+        },
+    );
 }
 
 #[test]
