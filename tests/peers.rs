@@ -45,18 +45,12 @@ fn py_family(family: IPFamily) -> &'static str {
     if family == IPFamily::IPv6 { "6" } else { "4" }
 }
 
-/// Python's prelude: the family and loopback host from argv[1], and a recv-to-EOF helper.
+/// Python's prelude: the family and loopback host from argv[1] (and, added by [`script`],
+/// [`support::PY_RECV_ALL`]).
 const PY_PRELUDE: &str = r#"
 import socket, struct, sys
 fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
 host = "::1" if sys.argv[1] == "6" else "127.0.0.1"
-def recv_all(s):
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
 "#;
 
 /// A Python TCP server: accepts one connection, reads to its end, answers with what it got
@@ -107,7 +101,7 @@ sys.stdout.write("%s from port %d" % (answer.decode(), peer[1]))
 "#;
 
 fn script(body: &str) -> String {
-    format!("{PY_PRELUDE}{body}")
+    format!("{PY_PRELUDE}{}{body}", support::PY_RECV_ALL)
 }
 
 #[test]
@@ -155,14 +149,10 @@ fn python_client_against_library_tcp_server() {
         let port = server.addr().unwrap().port().to_string();
         let client = python(&python3, &script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
-        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hello from python");
         let peer = conn.addr().unwrap();
         assert_eq!(peer.port(), client.port_after("client port:"), "{family}");
         assert_eq!(peer.family(), family);
-        (&conn).write_all(format!("hello python at {peer}").as_bytes()).unwrap();
-        drop(conn);
-        let done = client.succeed();
-        assert_eq!(String::from_utf8(done.stdout).unwrap(), format!("hello python at {peer}"));
+        support::answer_python_client(conn, |conn, buf| conn.recv(buf, PATIENCE), client, &peer.to_string());
     }
 }
 

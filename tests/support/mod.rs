@@ -128,6 +128,36 @@ pub fn read_all(mut recv: impl FnMut(&mut [u8]) -> chapel_socket::Result<usize>)
     }
 }
 
+/// Python's `recv_all(s)`: all that socket `s` receives, to its end of stream.
+pub const PY_RECV_ALL: &str = r#"
+def recv_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+"#;
+
+/// The library's side of a Python client (`client`) that sends `hello from python`, shuts
+/// down its sending side and prints all it gets back: `conn`, its accepted connection, must
+/// read just that (`recv` reads `conn`, each wait bounded), then answers `hello python at
+/// {at}` and closes; the client must exit 0, having printed the answer.
+pub fn answer_python_client<C>(
+    conn: C,
+    recv: impl Fn(&C, &mut [u8]) -> chapel_socket::Result<usize>,
+    client: program::Program,
+    at: &str,
+) where
+    for<'a> &'a C: Write,
+{
+    assert_eq!(read_all(|buf| recv(&conn, buf)), b"hello from python");
+    (&conn).write_all(format!("hello python at {at}").as_bytes()).unwrap();
+    drop(conn);
+    let done = client.succeed();
+    assert_eq!(String::from_utf8(done.stdout).unwrap(), format!("hello python at {at}"));
+}
+
 /// Runs `call`, returning its result and how long it took.
 pub fn timed<T>(call: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
