@@ -121,14 +121,16 @@ macro_rules! contract {
 
 /// A setter and its getter for an `int` option: `$ty` the Rust type ([`IntValue`]),
 /// `$contract` the contract's section (`TYPED` or `MULTICAST`), `[$man…]` the man pages beside `setsockopt(2)`, the
-/// doc lines of each, what `# Errors` adds for the setter, and one example for both.
+/// doc lines of each, what `# Errors` adds for the setter, and one example for both
+/// (`example: udp(IPv4) […]`: after the lines that make `socket`, a UDP socket of that
+/// family).
 macro_rules! int_option {
     (
         $ty:ty, $set:ident, $get:ident, $level:ident, $name:ident, $contract:ident, [$($man:tt)*],
         set: [$($set_doc:literal),* $(,)?],
         get: [$($get_doc:literal),* $(,)?],
         errors: [$($errors:literal),* $(,)?],
-        example: [$($ex:literal),* $(,)?] $(,)?
+        example: $(udp($family:ident))? [$($ex:literal),* $(,)?] $(,)?
     ) => {
         $(#[doc = $set_doc])*
         ///
@@ -146,6 +148,10 @@ macro_rules! int_option {
         )]
         ///
         /// ```
+        $(
+            #[doc = "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};"]
+            #[doc = concat!("let socket = UdpSocket::new(IPFamily::", stringify!($family), ")?;")]
+        )?
         $(#[doc = $ex])*
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
@@ -167,6 +173,10 @@ macro_rules! int_option {
         /// from a socket without the option).
         ///
         /// ```
+        $(
+            #[doc = "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};"]
+            #[doc = concat!("let socket = UdpSocket::new(IPFamily::", stringify!($family), ")?;")]
+        )?
         $(#[doc = $ex])*
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
@@ -374,9 +384,7 @@ pub trait SocketOptions: AnySocket + Sized {
               "[`set_send_buffer_size`](SocketOptions::set_send_buffer_size) asked, within the floor and",
               "the cap (see there)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv4)?;",
+        example: udp(IPv4) [
             "socket.set_send_buffer_size(64 * 1024)?;",
             "assert!(socket.send_buffer_size()? >= 64 * 1024); // 128 KiB on Linux",
         ],
@@ -391,9 +399,7 @@ pub trait SocketOptions: AnySocket + Sized {
               "[`set_recv_buffer_size`](SocketOptions::set_recv_buffer_size) asked, within the floor and",
               "the cap (see there)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "socket.set_recv_buffer_size(64 * 1024)?;",
             "assert!(socket.recv_buffer_size()? >= 64 * 1024); // 128 KiB on Linux",
         ],
@@ -425,9 +431,7 @@ pub trait SocketOptions: AnySocket + Sized {
               "`255.255.255.255` or a subnet's broadcast address are `EACCES` without it."],
         get: ["Whether sending to broadcast addresses is permitted (`SO_BROADCAST`)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv4)?;",
+        example: udp(IPv4) [
             "socket.set_broadcast(true)?;",
             "assert!(socket.broadcast()?);",
         ],
@@ -444,9 +448,7 @@ pub trait SocketOptions: AnySocket + Sized {
             "`InvalidInput`, with no syscall, for a value above `i32::MAX`;",
             "`EINVAL` from the kernel outside 1 to 255;",
         ],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv4)?;",
+        example: udp(IPv4) [
             "socket.set_ttl(5)?;",
             "assert_eq!(socket.ttl()?, 5);",
         ],
@@ -461,9 +463,7 @@ pub trait SocketOptions: AnySocket + Sized {
             "`InvalidInput`, with no syscall, for a value above `i32::MAX`;",
             "`EINVAL` from the kernel above 255;",
         ],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "socket.set_hop_limit_v6(7)?;",
             "assert_eq!(socket.hop_limit_v6()?, 7);",
         ],
@@ -476,9 +476,7 @@ pub trait SocketOptions: AnySocket + Sized {
               "it before `bind`: a bound socket answers `EINVAL`."],
         get: ["Whether an IPv6 socket speaks only IPv6 (`IPV6_V6ONLY`)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "socket.set_only_v6(true)?;",
             "assert!(socket.only_v6()?);",
         ],
@@ -605,9 +603,7 @@ pub trait SocketOptions: AnySocket + Sized {
         get: ["Whether IPv4 multicast the socket sends also reaches members on this host",
               "(`IP_MULTICAST_LOOP`)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv4)?;",
+        example: udp(IPv4) [
             "assert!(socket.multicast_loop_v4()?);",
             "socket.set_multicast_loop_v4(false)?;",
             "assert!(!socket.multicast_loop_v4()?);",
@@ -621,9 +617,7 @@ pub trait SocketOptions: AnySocket + Sized {
         get: ["Whether IPv6 multicast the socket sends also reaches members on this host",
               "(`IPV6_MULTICAST_LOOP`)."],
         errors: [],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "socket.set_multicast_loop_v6(false)?;",
             "assert!(!socket.multicast_loop_v6()?);",
         ],
@@ -638,9 +632,7 @@ pub trait SocketOptions: AnySocket + Sized {
             "`InvalidInput`, with no syscall, for a value above `i32::MAX`;",
             "`EINVAL` from the kernel above 255;",
         ],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv4)?;",
+        example: udp(IPv4) [
             "socket.set_multicast_ttl_v4(8)?;",
             "assert_eq!(socket.multicast_ttl_v4()?, 8);",
         ],
@@ -656,9 +648,7 @@ pub trait SocketOptions: AnySocket + Sized {
             "`InvalidInput`, with no syscall, for a value above `i32::MAX`;",
             "`EINVAL` from the kernel above 255;",
         ],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "socket.set_multicast_hop_limit_v6(4)?;",
             "assert_eq!(socket.multicast_hop_limit_v6()?, 4);",
         ],
@@ -724,9 +714,7 @@ pub trait SocketOptions: AnySocket + Sized {
             "`InvalidInput`, with no syscall, for an index above `i32::MAX`;",
             "`ENODEV` from the kernel for an index no interface has;",
         ],
-        example: [
-            "use chapel_socket::{IPFamily, SocketOptions, UdpSocket};",
-            "let socket = UdpSocket::new(IPFamily::IPv6)?;",
+        example: udp(IPv6) [
             "assert_eq!(socket.multicast_if_v6()?, 0);",
             "socket.set_multicast_if_v6(1)?; // the loopback interface on Linux",
             "assert_eq!(socket.multicast_if_v6()?, 1);",

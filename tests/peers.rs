@@ -10,7 +10,7 @@ use std::io::{ErrorKind, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
-use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, TcpConn, UdpSocket, bind, connect, get_sock_name, listen};
+use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, UdpSocket, bind, connect, get_sock_name, listen};
 use support::program::Program;
 
 /// The longest any child may run before the test kills it and fails.
@@ -45,18 +45,12 @@ fn py_family(family: IPFamily) -> &'static str {
     if family == IPFamily::IPv6 { "6" } else { "4" }
 }
 
-/// Python's prelude: the family and loopback host from argv[1], and a recv-to-EOF helper.
+/// Python's prelude: the family and loopback host from argv[1] (and, added by [`script`],
+/// [`support::PY_RECV_ALL`]).
 const PY_PRELUDE: &str = r#"
 import socket, struct, sys
 fam = socket.AF_INET6 if sys.argv[1] == "6" else socket.AF_INET
 host = "::1" if sys.argv[1] == "6" else "127.0.0.1"
-def recv_all(s):
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
 "#;
 
 /// A Python TCP server: accepts one connection, reads to its end, answers with what it got
@@ -107,19 +101,7 @@ sys.stdout.write("%s from port %d" % (answer.decode(), peer[1]))
 "#;
 
 fn script(body: &str) -> String {
-    format!("{PY_PRELUDE}{body}")
-}
-
-/// Reads `conn` to its end of stream, each wait bounded by [`PATIENCE`].
-fn read_to_end(conn: &TcpConn) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
+    format!("{PY_PRELUDE}{}{body}", support::PY_RECV_ALL)
 }
 
 #[test]
@@ -135,7 +117,7 @@ fn library_client_against_python_tcp_server() {
             rest = &rest[conn.send(rest, PATIENCE).unwrap()..];
         }
         conn.shutdown(Shutdown::Write).unwrap();
-        let reply = read_to_end(&conn);
+        let reply = support::read_all(|buf| conn.recv(buf, PATIENCE));
         let local = get_sock_name(&conn).unwrap();
         let header = format!("python got {} bytes from port {}: ", message.len(), local.port());
         assert_eq!(&reply[..header.len()], header.as_bytes(), "{family}");
@@ -167,14 +149,10 @@ fn python_client_against_library_tcp_server() {
         let port = server.addr().unwrap().port().to_string();
         let client = python(&python3, &script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello from python");
         let peer = conn.addr().unwrap();
         assert_eq!(peer.port(), client.port_after("client port:"), "{family}");
         assert_eq!(peer.family(), family);
-        (&conn).write_all(format!("hello python at {peer}").as_bytes()).unwrap();
-        drop(conn);
-        let done = client.succeed();
-        assert_eq!(String::from_utf8(done.stdout).unwrap(), format!("hello python at {peer}"));
+        support::answer_python_client(conn, |conn, buf| conn.recv(buf, PATIENCE), client, &peer.to_string());
     }
 }
 

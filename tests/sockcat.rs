@@ -90,21 +90,68 @@ fn library_listener(host: &str) -> (chapel_socket::TcpListener, String) {
     (listener, port)
 }
 
-/// Reads `conn` to its end of stream, each wait bounded.
-fn read_to_end(conn: &TcpConn) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 /// Every byte value, twice, and a tail: binary data must pass untouched.
 fn binary() -> Vec<u8> {
     (0..=255u8).chain(0..=255u8).chain(*b"\r\n\0end").collect()
+}
+
+/// Binary data both ways between sockcat, sending [`binary`], and a peer sending it reversed.
+/// `server` starts the listening side with the stdin it is given; then `client`, given the
+/// server to wait for its lines, starts the connecting side with its own. Each must receive
+/// all the other sent, and both exit 0: returns the server's end and the client's.
+fn exchange_binary(
+    sockcat_listens: bool,
+    server: impl FnOnce(&[u8]) -> Program,
+    client: impl FnOnce(&Program, &[u8]) -> Program,
+) -> (Finished, Finished) {
+    let (sockcat_sends, peer_sends) = (binary(), binary().into_iter().rev().collect());
+    let (server_sends, client_sends) =
+        if sockcat_listens { (sockcat_sends, peer_sends) } else { (peer_sends, sockcat_sends) };
+    let server = server(&server_sends);
+    let client = client(&server, &client_sends).succeed();
+    let server = server.succeed();
+    assert_eq!(server.stdout, client_sends);
+    assert_eq!(client.stdout, server_sends);
+    (server, client)
+}
+
+/// Starts Python's `script`, a server that prints `port:N` on stderr once it listens: the
+/// program and N.
+fn python_server(script: &str) -> (Program, String) {
+    let python = start("python3", &["-c", script], b"");
+    let port = port_of(&python, "port:");
+    (python, port)
+}
+
+/// `sockcat -w 1 args…` with stdin held open, against a server that says nothing (`accept`
+/// takes its connection): it ends quietly 1 s later. Returns the server's connection.
+fn w_1_ends_a_silent_session<C>(args: &[&str], accept: impl FnOnce() -> C) -> C {
+    let started = Instant::now();
+    let mut held = Held::start(&[&["-w", "1"][..], args].concat());
+    let conn = accept();
+    let (status, stderr, took) = held.wait(started);
+    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
+    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    conn
+}
+
+/// `sockcat -q 0.3 args…` sending `abc` (no -N): the server (`accept` takes its connection)
+/// has the bytes, and sockcat quits 0.3 s after the end of its stdin. Returns the server's
+/// connection and sockcat's end.
+fn q_quits_after_the_end_of_stdin<C>(args: &[&str], accept: impl FnOnce() -> C) -> (C, Finished)
+where
+    for<'a> &'a C: Read,
+{
+    let started = Instant::now();
+    let client = sockcat(&[&["-q", "0.3"][..], args].concat(), b"abc");
+    let conn = accept();
+    let mut got = [0; 3];
+    (&conn).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"abc");
+    let done = client.succeed();
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    (conn, done)
 }
 
 /// A sockcat whose stdin stays open (held by the test) and whose stdout the test reads.
@@ -143,6 +190,19 @@ impl Held {
             assert!(since.elapsed() < LIMIT, "sockcat still running after {LIMIT:?}");
             thread::sleep(Duration::from_millis(5));
         }
+    }
+
+    /// Reads the session's first 10 bytes (a flood of `y`), then closes sockcat's stdout:
+    /// sockcat must end at once, quietly.
+    fn ends_when_stdout_closes(&mut self) {
+        let mut head = [0; 10];
+        self.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"yyyyyyyyyy");
+        let closed = Instant::now();
+        drop(self.child.stdout.take());
+        let (status, stderr, took) = self.wait(closed);
+        assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
+        assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
     }
 }
 
@@ -250,8 +310,7 @@ fn listen_p_receives_a_python_clients_bytes() {
 #[test]
 fn printf_into_sockcat_n_delivers_and_a_python_server_sees_the_end() {
     let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.settimeout(10)\ndata=b''\nwhile True:\n  b=c.recv(65536)\n  if not b: break\n  data+=b\nc.sendall(b'python saw the end after %r' % data)\nc.close()";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let done = sockcat(&["-N", "127.0.0.1", &port], b"x").succeed();
     python.succeed();
     assert_eq!(done.stdout, b"python saw the end after b'x'");
@@ -262,15 +321,7 @@ fn printf_into_sockcat_n_delivers_and_a_python_server_sees_the_end() {
 fn without_n_the_peer_gets_no_end_until_q() {
     // -q 0.3: sockcat quits 0.3 s after its stdin ends; without -N the peer saw no end before.
     let (listener, port) = library_listener("127.0.0.1");
-    let started = Instant::now();
-    let client = sockcat(&["-q", "0.3", "127.0.0.1", &port], b"abc");
-    let conn = listener.accept(PATIENCE).unwrap();
-    let mut got = [0; 3];
-    (&conn).read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"abc");
-    let done = client.succeed();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    let (conn, done) = q_quits_after_the_end_of_stdin(&["127.0.0.1", &port], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     assert!(done.stderr.is_empty());
 }
@@ -281,7 +332,7 @@ fn q_0_quits_at_the_end_of_stdin() {
     let (done, took) = support::timed(|| sockcat(&["-q", "0", "127.0.0.1", &port], b"bye").succeed());
     assert!(took < SLACK, "{took:?}");
     let conn = listener.accept(PATIENCE).unwrap();
-    assert_eq!(read_to_end(&conn), b"bye");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"bye");
     assert!(done.stdout.is_empty());
 }
 
@@ -289,12 +340,7 @@ fn q_0_quits_at_the_end_of_stdin() {
 fn w_ends_a_session_idle_both_ways_though_stdin_stays_open() {
     // `sleep 8 | sockcat -w 1 HOST P` against a server that accepts and says nothing.
     let (listener, port) = library_listener("127.0.0.1");
-    let started = Instant::now();
-    let mut held = Held::start(&["-w", "1", "127.0.0.1", &port]);
-    let conn = listener.accept(PATIENCE).unwrap();
-    let (status, stderr, took) = held.wait(started);
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    let conn = w_1_ends_a_silent_session(&["127.0.0.1", &port], || listener.accept(PATIENCE).unwrap());
     // The session was closed, not abandoned.
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
 }
@@ -319,25 +365,16 @@ fn w_counts_traffic_as_activity() {
 fn a_closed_stdout_ends_the_session_at_once_and_quietly() {
     // `sockcat HOST P | head -c 10` against a flooding server, stdin left open.
     let script = "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\ntry:\n  while True: c.sendall(b'y'*65536)\nexcept OSError:\n  print('flood ended',file=sys.stderr,flush=True)";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let mut held = Held::start(&["127.0.0.1", &port]);
-    let mut head = [0; 10];
-    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
-    assert_eq!(&head, b"yyyyyyyyyy");
-    let closed = Instant::now();
-    drop(held.child.stdout.take());
-    let (status, stderr, took) = held.wait(closed);
-    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    held.ends_when_stdout_closes();
     python.line_with("flood ended");
 }
 
 #[test]
 fn a_peer_reset_ends_the_session_at_once_with_one_line() {
     let script = "import socket,struct,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(1)\ns.settimeout(10)\nprint('port:%d'%s.getsockname()[1],file=sys.stderr,flush=True)\nc,_=s.accept()\nc.setsockopt(socket.SOL_SOCKET,socket.SO_LINGER,struct.pack('ii',1,0))\nc.close()";
-    let python = start("python3", &["-c", script], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(script);
     let started = Instant::now();
     let mut held = Held::start(&["127.0.0.1", &port]);
     let (status, stderr, took) = held.wait(started);
@@ -357,7 +394,7 @@ fn four_and_six_pick_the_family() {
         let (listener, port) = library_listener(listening);
         let client = sockcat(&[flags, &["-v", "-N", host, &port]].concat(), b"hi");
         let conn = listener.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hi");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hi");
         drop(conn);
         let done = client.succeed();
         let at = IpAddr::create(listening, port.parse().unwrap(), IPFamily::IPUnspec).unwrap();
@@ -389,7 +426,9 @@ fn n_refuses_names_and_takes_numbers() {
     assert_eq!(done.status.code(), Some(2));
     let (listener, port) = library_listener("127.0.0.1");
     let client = sockcat(&["-n", "-N", "127.0.0.1", &port], b"numeric");
-    assert_eq!(read_to_end(&listener.accept(PATIENCE).unwrap()), b"numeric");
+    let conn = listener.accept(PATIENCE).unwrap();
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"numeric");
+    drop(conn);
     client.succeed();
 }
 
@@ -456,8 +495,7 @@ fn port_was_taken(done: &Finished) -> bool {
 /// the line it printed, and that port.
 fn python_sees(flags: &[&str], host: &str) -> (String, String) {
     for _ in 0..5 {
-        let python = start("python3", &["-c", PY_TCP_SOURCE], b"");
-        let port = port_of(&python, "port:");
+        let (python, port) = python_server(PY_TCP_SOURCE);
         let source = free_tcp_port();
         let args: Vec<&str> = flags.iter().map(|f| if *f == "{P}" { source.as_str() } else { f }).collect();
         let done = sockcat(&[&["-N"][..], &args, &[host, &port]].concat(), b"src").finish();
@@ -597,7 +635,7 @@ fn k_serves_nc_clients_one_after_another() {
     let conn = connect(&format!("[::1]:{port}").parse().unwrap(), PATIENCE).unwrap();
     (&conn).write_all(b"library\n").unwrap();
     conn.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&conn), b"");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     listener.kill();
     let done = listener.finish();
     assert_eq!(String::from_utf8(done.stdout).unwrap(), "nc 0\nnc 1\nnc 2\nlibrary\n");
@@ -621,12 +659,12 @@ fn k_at_a_descriptor_limit_of_12_serves_20_clients_and_the_next() {
         conn.shutdown(std::net::Shutdown::Write).unwrap();
     }
     for conn in &clients {
-        assert_eq!(read_to_end(conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     }
     let next = connect(&at, PATIENCE).unwrap();
     next.send(b"the next one\n", PATIENCE).unwrap();
     next.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&next), b"");
+    assert_eq!(support::read_all(|buf| next.recv(buf, PATIENCE)), b"");
     server.kill();
     let out = String::from_utf8(server.finish().stdout).unwrap();
     let expected: String = (0..20).map(|i| format!("client {i:02}\n")).collect::<String>() + "the next one\n";
@@ -649,13 +687,13 @@ fn echo_at_a_descriptor_limit_outlives_emfile_and_keeps_live_clients() {
         (&*conn).read_exact(&mut back).unwrap_or_else(|e| panic!("client {i}: {e}"));
         assert_eq!(&back, b"ping");
         conn.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(read_to_end(conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
     }
     drop(clients);
     let next = connect(&at, PATIENCE).unwrap();
     (&next).write_all(b"next").unwrap();
     next.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_end(&next), b"next");
+    assert_eq!(support::read_all(|buf| next.recv(buf, PATIENCE)), b"next");
 }
 
 #[test]
@@ -682,13 +720,11 @@ fn nc_client_and_sockcat_listener_exchange_binary_both_ways() {
         return;
     }
     // Only nc half-closes: see the next test.
-    let listener = sockcat(&["-l", "-v", "127.0.0.1", "0"], &binary());
-    let port = port_of(&listener, "listening on ");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-    let nc = start("nc", &["-N", "127.0.0.1", &port], &to_sockcat).succeed();
-    let done = listener.succeed();
-    assert_eq!(done.stdout, to_sockcat);
-    assert_eq!(nc.stdout, binary());
+    exchange_binary(
+        true,
+        |input| sockcat(&["-l", "-v", "127.0.0.1", "0"], input),
+        |listener, input| start("nc", &["-N", "127.0.0.1", &port_of(listener, "listening on ")], input),
+    );
 }
 
 #[test]
@@ -696,14 +732,13 @@ fn sockcat_client_and_nc_listener_exchange_binary_both_ways() {
     if !have_nc() {
         return;
     }
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
     // nc half-closes (-N); sockcat does not: seen here, an nc that had the peer's end of
     // stream and its own stdin's sometimes quit before sending all it had read.
-    let nc = start("nc", &["-l", "-v", "-N", "::1", "0"], &to_sockcat);
-    let port = port_of(&nc, "Listening on");
-    let done = sockcat(&["-6", "-w", "5", "::1", &port], &binary()).succeed();
-    assert_eq!(nc.succeed().stdout, binary());
-    assert_eq!(done.stdout, to_sockcat);
+    exchange_binary(
+        false,
+        |input| start("nc", &["-l", "-v", "-N", "::1", "0"], input),
+        |nc, input| sockcat(&["-6", "-w", "5", "::1", &port_of(nc, "Listening on")], input),
+    );
 }
 
 #[test]
@@ -794,8 +829,7 @@ const PY_UDP_RECEIVER: &str = "import socket,sys\ns=socket.socket(socket.AF_INET
 
 #[test]
 fn udp_s_and_p_set_the_source_a_python_receiver_sees() {
-    let python = start("python3", &["-c", PY_UDP_RECEIVER], b"");
-    let port = port_of(&python, "port:");
+    let (python, port) = python_server(PY_UDP_RECEIVER);
     // A free UDP port for the source: bound by the library, then released.
     let source = {
         let probe = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -870,13 +904,14 @@ const PY_UNIX_SERVER: &str = "import os,socket,sys\na=sys.argv[1]\nab=a.startswi
 fn unix_listener_and_a_python_client_exchange_binary_both_ways() {
     let dir = Scratch::new();
     for at in [dir.path("listen.sock"), abstract_name("listen")] {
-        let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
-        assert_eq!(listener.line_starting("listening on "), format!("listening on {at}"));
-        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-        let python = start("python3", &["-c", PY_UNIX_CLIENT, &at], &to_sockcat).succeed();
-        let done = listener.succeed();
-        assert_eq!(done.stdout, to_sockcat, "{at}");
-        assert_eq!(python.stdout, binary(), "{at}");
+        let (done, _) = exchange_binary(
+            true,
+            |input| sockcat(&["-l", "-v", "-U", &at], input),
+            |listener, input| {
+                assert_eq!(listener.line_starting("listening on "), format!("listening on {at}"));
+                start("python3", &["-c", PY_UNIX_CLIENT, &at], input)
+            },
+        );
         assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
         assert!(done.stderr[0].starts_with(&format!("connection on {at} from pid ")), "{:?}", done.stderr);
     }
@@ -888,12 +923,14 @@ fn unix_listener_and_a_python_client_exchange_binary_both_ways() {
 fn unix_client_and_a_python_server_exchange_binary_both_ways() {
     let dir = Scratch::new();
     for at in [dir.path("server.sock"), abstract_name("server")] {
-        let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-        let python = start("python3", &["-c", PY_UNIX_SERVER, &at], &to_sockcat);
-        python.line_with("ready");
-        let done = sockcat(&["-N", "-v", "-U", &at], &binary()).succeed();
-        assert_eq!(python.succeed().stdout, binary(), "{at}");
-        assert_eq!(done.stdout, to_sockcat, "{at}");
+        let (_, done) = exchange_binary(
+            false,
+            |input| start("python3", &["-c", PY_UNIX_SERVER, &at], input),
+            |python, input| {
+                python.line_with("ready");
+                sockcat(&["-N", "-v", "-U", &at], input)
+            },
+        );
         assert_eq!(done.stderr, [format!("connected to {at}")]);
     }
 }
@@ -947,44 +984,19 @@ fn unix_listener() -> (UnixListener, String) {
     (UnixListener::bind(&name.parse::<UnixAddr>().unwrap(), 4).unwrap(), name)
 }
 
-/// Reads `conn` to its end of stream, each wait bounded.
-fn read_unix_to_end(conn: &UnixStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn unix_w_q_and_n_end_sessions_as_over_tcp() {
     // -w 1 with stdin open and a silent server: ends at 1 s, and closes the connection.
     let (listener, name) = unix_listener();
-    let started = Instant::now();
-    let mut held = Held::start(&["-w", "1", "-U", &name]);
-    let conn = listener.accept(PATIENCE).unwrap();
-    let (status, stderr, took) = held.wait(started);
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr}");
-    assert!(took >= Duration::from_secs(1) && took < Duration::from_secs(1) + SLACK, "{took:?}");
+    let conn = w_1_ends_a_silent_session(&["-U", &name], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     // -q 0.3 without -N: the peer has the bytes, and no end until sockcat quits.
-    let started = Instant::now();
-    let client = sockcat(&["-q", "0.3", "-U", &name], b"abc");
-    let conn = listener.accept(PATIENCE).unwrap();
-    let mut got = [0; 3];
-    (&conn).read_exact(&mut got).unwrap();
-    assert_eq!(&got, b"abc");
-    client.succeed();
-    let took = started.elapsed();
-    assert!(took >= Duration::from_millis(300) && took < Duration::from_millis(300) + SLACK, "{took:?}");
+    let (conn, _) = q_quits_after_the_end_of_stdin(&["-U", &name], || listener.accept(PATIENCE).unwrap());
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
     // -N: the end of stdin is the peer's end of stream; sockcat ends when the peer closes.
     let client = sockcat(&["-N", "-U", &name], b"half");
     let conn = listener.accept(PATIENCE).unwrap();
-    assert_eq!(read_unix_to_end(&conn), b"half");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"half");
     (&conn).write_all(b"after your end").unwrap();
     drop(conn);
     assert_eq!(client.succeed().stdout, b"after your end");
@@ -1005,14 +1017,7 @@ fn unix_closed_stdout_ends_the_session_at_once_and_quietly() {
         }
         false
     });
-    let mut head = [0; 10];
-    held.child.stdout.as_mut().unwrap().read_exact(&mut head).unwrap();
-    assert_eq!(&head, b"yyyyyyyyyy");
-    let closed = Instant::now();
-    drop(held.child.stdout.take());
-    let (status, stderr, took) = held.wait(closed);
-    assert!(took < Duration::from_secs(1) + SLACK, "{took:?}");
-    assert!(status.success() && stderr.is_empty(), "{status} {stderr:?}");
+    held.ends_when_stdout_closes();
     assert!(flood.join().unwrap(), "the flood never ended");
 }
 
@@ -1026,7 +1031,7 @@ fn l_k_u_serves_clients_one_after_another() {
         let conn = UnixStream::connect(&addr, PATIENCE).unwrap();
         (&conn).write_all(format!("client {i}\n").as_bytes()).unwrap();
         conn.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(read_unix_to_end(&conn), b"");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"");
         server.line_starting("connection on ");
     }
     server.kill();
@@ -1070,13 +1075,14 @@ fn nc_unix_client_and_sockcat_unix_listener_exchange_binary_both_ways() {
     }
     let dir = Scratch::new();
     let at = dir.path("s.sock");
-    let listener = sockcat(&["-l", "-v", "-U", &at], &binary());
-    listener.line_starting("listening on ");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
-    let nc = start("nc", &["-N", "-U", &at], &to_sockcat).succeed();
-    let done = listener.succeed();
-    assert_eq!(done.stdout, to_sockcat);
-    assert_eq!(nc.stdout, binary());
+    exchange_binary(
+        true,
+        |input| sockcat(&["-l", "-v", "-U", &at], input),
+        |listener, input| {
+            listener.line_starting("listening on ");
+            start("nc", &["-N", "-U", &at], input)
+        },
+    );
 }
 
 #[test]
@@ -1086,13 +1092,15 @@ fn sockcat_unix_client_and_nc_unix_listener_exchange_binary_both_ways() {
     }
     let dir = Scratch::new();
     let at = dir.path("nc.sock");
-    let to_sockcat: Vec<u8> = binary().into_iter().rev().collect();
     // As over TCP: nc half-closes (-N), sockcat ends at -w when nc has gone.
-    let nc = start("nc", &["-l", "-v", "-N", "-U", &at], &to_sockcat);
-    nc.line_with("Listening on");
-    let done = sockcat(&["-w", "5", "-U", &at], &binary()).succeed();
-    assert_eq!(nc.succeed().stdout, binary());
-    assert_eq!(done.stdout, to_sockcat);
+    exchange_binary(
+        false,
+        |input| start("nc", &["-l", "-v", "-N", "-U", &at], input),
+        |nc, input| {
+            nc.line_with("Listening on");
+            sockcat(&["-w", "5", "-U", &at], input)
+        },
+    );
 }
 
 #[test]

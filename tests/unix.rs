@@ -72,18 +72,6 @@ fn is_open(fd: RawFd) -> bool {
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
 
-/// Reads `conn` to its end of stream, each wait bounded by `PATIENCE`.
-fn read_to_end(conn: &UnixStream) -> Vec<u8> {
-    let mut all = Vec::new();
-    let mut buf = [0; 65536];
-    loop {
-        match conn.recv(&mut buf, PATIENCE).unwrap() {
-            0 => return all,
-            n => all.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn streams_over_a_path_and_an_abstract_name() {
     let dir = TempDir::new("streams");
@@ -98,7 +86,7 @@ fn streams_over_a_path_and_an_abstract_name() {
         assert!(conn.peer_addr().unwrap().is_unnamed());
         client.write_all(b"hello over unix").unwrap();
         client.shutdown(Shutdown::Write).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello over unix");
+        assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"hello over unix");
         (&conn).write_all(b"bye").unwrap();
         drop(conn);
         let mut rest = Vec::new();
@@ -382,33 +370,46 @@ fn conversions_with_std_and_owned_fds() {
 
 // ---- real peers ----
 
+/// Runs Python's `script`, after [`PY_PRELUDE`] and [`support::PY_RECV_ALL`].
 fn python(script: &str, args: &[&str]) -> Program {
-    Program::start("python3", &[&["-c", script][..], args].concat(), Vec::new(), LIMIT)
+    let script = format!("{PY_PRELUDE}{}{script}", support::PY_RECV_ALL);
+    Program::start("python3", &[&["-c", &script][..], args].concat(), Vec::new(), LIMIT)
 }
+
+/// Python's `script` with the path `name` in `dir` as argv[1], once it has said `ready` on
+/// stderr: the program and the path.
+fn python_ready_at(script: &str, dir: &TempDir, name: &str) -> (Program, PathBuf) {
+    let path = dir.path(name);
+    let peer = python(script, &[path.to_str().unwrap()]);
+    peer.line_starting("ready");
+    (peer, path)
+}
+
+/// Python's prelude: a stream server's accept of one connection.
+const PY_PRELUDE: &str = r#"
+import socket, sys
+def accept_one(path):
+    """Listens at path, says ready on stderr, accepts one connection: the listener and it."""
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.settimeout(10)
+    srv.bind(path)
+    srv.listen(1)
+    print("ready", file=sys.stderr, flush=True)
+    conn, _ = srv.accept()
+    conn.settimeout(10)
+    return srv, conn
+"#;
 
 /// Python's stream server at argv[1]: reads to the end, answers with the bytes reversed.
 const PY_STREAM_SERVER: &str = r#"
-import socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.settimeout(10)
-srv.bind(sys.argv[1])
-srv.listen(1)
-print("ready", file=sys.stderr, flush=True)
-conn, _ = srv.accept()
-conn.settimeout(10)
-data = b""
-while True:
-    chunk = conn.recv(65536)
-    if not chunk:
-        break
-    data += chunk
+srv, conn = accept_one(sys.argv[1])
+data = recv_all(conn)
 conn.sendall(b"python got %d bytes: " % len(data) + data[::-1])
 conn.close()
 "#;
 
 /// Python's stream client of argv[1] (a path, or `@name` for an abstract name).
 const PY_STREAM_CLIENT: &str = r#"
-import socket, sys
 at = sys.argv[1]
 at = "\0" + at[1:] if at.startswith("@") else at
 c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -416,18 +417,11 @@ c.settimeout(10)
 c.connect(at)
 c.sendall(b"hello from python")
 c.shutdown(socket.SHUT_WR)
-data = b""
-while True:
-    chunk = c.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-sys.stdout.write(data.decode())
+sys.stdout.write(recv_all(c).decode())
 "#;
 
 /// Python's datagram peer bound at argv[1]: upper-cases one datagram back to its sender.
 const PY_DGRAM_PEER: &str = r#"
-import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.settimeout(10)
 s.bind(sys.argv[1])
@@ -439,14 +433,7 @@ sys.stdout.write(peer)
 
 /// Python at argv[1]: receives a descriptor, writes through it, and sends it back.
 const PY_FD_PEER: &str = r#"
-import socket, sys
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.settimeout(10)
-srv.bind(sys.argv[1])
-srv.listen(1)
-print("ready", file=sys.stderr, flush=True)
-conn, _ = srv.accept()
-conn.settimeout(10)
+srv, conn = accept_one(sys.argv[1])
 msg, fds, flags, _ = socket.recv_fds(conn, 64, 4)
 assert len(fds) == 1, fds
 passed = socket.socket(fileno=fds[0])
@@ -459,14 +446,12 @@ conn.close()
 #[test]
 fn library_client_against_a_python_unix_stream_server() {
     let dir = TempDir::new("py-server");
-    let path = dir.path("py.sock");
-    let server = python(PY_STREAM_SERVER, &[path.to_str().unwrap()]);
-    server.line_starting("ready");
+    let (server, path) = python_ready_at(PY_STREAM_SERVER, &dir, "py.sock");
     let conn = UnixStream::connect(&UnixAddr::from_path(&path).unwrap(), PATIENCE).unwrap();
     let message: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     (&conn).write_all(&message).unwrap();
     conn.shutdown(Shutdown::Write).unwrap();
-    let reply = read_to_end(&conn);
+    let reply = support::read_all(|buf| conn.recv(buf, PATIENCE));
     let header = format!("python got {} bytes: ", message.len());
     assert_eq!(&reply[..header.len()], header.as_bytes());
     assert!(reply[header.len()..].iter().eq(message.iter().rev()));
@@ -480,20 +465,14 @@ fn python_unix_stream_client_against_a_library_server() {
         let server = UnixListener::bind(&addr, 4).unwrap();
         let client = python(PY_STREAM_CLIENT, &[&addr.to_string()]);
         let conn = server.accept(PATIENCE).unwrap();
-        assert_eq!(read_to_end(&conn), b"hello from python");
-        (&conn).write_all(format!("hello python at {addr}").as_bytes()).unwrap();
-        drop(conn);
-        let done = client.succeed();
-        assert_eq!(String::from_utf8(done.stdout).unwrap(), format!("hello python at {addr}"));
+        support::answer_python_client(conn, |conn, buf| conn.recv(buf, PATIENCE), client, &addr.to_string());
     }
 }
 
 #[test]
 fn datagrams_both_ways_with_python() {
     let dir = TempDir::new("py-dgram");
-    let py_path = dir.path("py.dgram");
-    let peer = python(PY_DGRAM_PEER, &[py_path.to_str().unwrap()]);
-    peer.line_starting("ready");
+    let (peer, py_path) = python_ready_at(PY_DGRAM_PEER, &dir, "py.dgram");
     let lib_addr = dir.addr("lib.dgram");
     let socket = UnixDatagram::bind(&lib_addr).unwrap();
     let py_addr = UnixAddr::from_path(&py_path).unwrap();
@@ -508,9 +487,7 @@ fn datagrams_both_ways_with_python() {
 #[test]
 fn a_descriptor_passed_to_python_and_back_stays_usable() {
     let dir = TempDir::new("py-fd");
-    let path = dir.path("fd.sock");
-    let peer = python(PY_FD_PEER, &[path.to_str().unwrap()]);
-    peer.line_starting("ready");
+    let (peer, path) = python_ready_at(PY_FD_PEER, &dir, "fd.sock");
     let conn = UnixStream::connect(&UnixAddr::from_path(&path).unwrap(), PATIENCE).unwrap();
     let (mine, theirs) = UnixStream::pair().unwrap();
     let theirs = OwnedFd::try_from(theirs).unwrap();
@@ -555,7 +532,7 @@ fn socat_unix_connect_sends_to_the_library() {
     let target = format!("UNIX-CONNECT:{addr}");
     let program = Program::start(&socat, &["-u", "STDIN", &target], data.clone(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
-    let got = read_to_end(&conn);
+    let got = support::read_all(|buf| conn.recv(buf, PATIENCE));
     assert!(got == data, "received {} bytes of {}", got.len(), data.len());
     program.succeed();
     // socat's abstract names: `ABSTRACT-CONNECT`, the name without the `@`.
@@ -564,7 +541,7 @@ fn socat_unix_connect_sends_to_the_library() {
     let target = format!("ABSTRACT-CONNECT:{}", String::from_utf8_lossy(name.as_abstract_name().unwrap()));
     let program = Program::start(&socat, &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
-    assert_eq!(read_to_end(&conn), b"abstract hello");
+    assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"abstract hello");
     program.succeed();
 }
 

@@ -1,6 +1,5 @@
 //! [`UnixDatagram`], a Unix-domain datagram socket.
 
-use std::net::Shutdown;
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::error::{Cause, Error, Op, Result, Target};
@@ -10,7 +9,7 @@ use crate::sys::addr::UnixName;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, UnixAddr, name_of, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, UnixAddr, peer_credentials, recv_fds, send_fds, target};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
 /// `std::os::unix::net::UnixDatagram`. Datagrams are reliable and ordered on one machine;
@@ -38,6 +37,12 @@ impl UnixDatagram {
     fn create(at: &Target) -> Result<UnixDatagram> {
         let fd = sys::socket::socket(Domain::Unix, SockType::Datagram, false).map_err(Error::os(Op::Socket, at))?;
         Ok(UnixDatagram { sock: Sock::new(fd) })
+    }
+
+    /// The target of its errors that name no address of the call's own: none, as a datagram
+    /// socket's peer is per call.
+    fn target(&self) -> Target {
+        Target::None
     }
 
     /// A datagram socket bound to `addr` (a path must not exist yet; see [`UnixAddr`]).
@@ -349,63 +354,7 @@ impl UnixDatagram {
         peer_credentials(self.sock.fd(Op::GetPeerCred)?, Target::None)
     }
 
-    /// Its own name (`getsockname`, 1 syscall): unnamed until bound.
-    ///
-    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
-    ///
-    #[doc = man_links!(getsockname(2))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::UnixDatagram;
-    /// assert!(UnixDatagram::pair()?.0.local_addr()?.is_unnamed());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn local_addr(&self) -> Result<UnixAddr> {
-        name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
-    }
-
-    /// The connected peer's name (`getpeername`, 1 syscall).
-    ///
-    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
-    ///
-    #[doc = man_links!(getpeername(2))]
-    ///
-    /// # Errors
-    /// A closed socket; `ENOTCONN` when not connected.
-    ///
-    /// ```
-    /// use chapel_socket::UnixDatagram;
-    /// assert!(UnixDatagram::unbound()?.peer_addr().is_err());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn peer_addr(&self) -> Result<UnixAddr> {
-        name_of(self.sock.fd(Op::GetPeerName)?, Op::GetPeerName)
-    }
-
-    /// Shuts down receiving, sending or both (`shutdown(2)`, 1 syscall).
-    ///
-    /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
-    ///
-    #[doc = man_links!(shutdown(2))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::UnixDatagram;
-    /// use std::net::Shutdown;
-    /// let (a, _b) = UnixDatagram::pair()?;
-    /// a.shutdown(Shutdown::Write)?;
-    /// assert_eq!(a.send(b"x", 1.0).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
-        let fd = self.sock.fd(Op::Shutdown)?;
-        sys::socket::shutdown(fd, how).map_err(|e| Error::new(Op::Shutdown, Target::None, Cause::Os(e)))
-    }
+    crate::unix::names_and_shutdown!("socket", "UnixDatagram");
 
     /// Closes the descriptor (one `close`); later calls are "closed" errors that make no
     /// syscall.

@@ -1,7 +1,6 @@
 //! [`UnixStream`], a connected Unix-domain stream socket.
 
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
 use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::time::Instant;
 
@@ -12,7 +11,7 @@ use crate::sys::socket::Progress;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, UnixAddr, name_of, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, UnixAddr, peer_credentials, recv_fds, send_fds, target};
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
 /// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the
@@ -271,68 +270,7 @@ impl UnixStream {
         peer_credentials(self.sock.fd(Op::GetPeerCred)?, self.target())
     }
 
-    /// This end's name (`getsockname`): unnamed for a connecting or paired stream, the
-    /// listener's name for an accepted one.
-    ///
-    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
-    ///
-    #[doc = man_links!(getsockname(2))]
-    ///
-    /// # Errors
-    /// A closed stream; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::{UnixAddr, UnixStream};
-    /// let (a, _b) = UnixStream::pair()?;
-    /// assert!(a.local_addr()?.is_unnamed());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn local_addr(&self) -> Result<UnixAddr> {
-        name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
-    }
-
-    /// The other end's name (`getpeername`): the listener's for a connected stream, unnamed
-    /// for most accepted ones (clients rarely bind).
-    ///
-    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
-    ///
-    #[doc = man_links!(getpeername(2))]
-    ///
-    /// # Errors
-    /// A closed stream; `ENOTCONN` when it is not connected.
-    ///
-    /// ```
-    /// use chapel_socket::{UnixAddr, UnixListener, UnixStream};
-    /// let name = UnixAddr::from_abstract(format!("chapel-doc-peer-{}", std::process::id()))?;
-    /// let server = UnixListener::bind(&name, 1)?;
-    /// assert_eq!(UnixStream::connect(&name, 1.0)?.peer_addr()?, name);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn peer_addr(&self) -> Result<UnixAddr> {
-        name_of(self.sock.fd(Op::GetPeerName)?, Op::GetPeerName)
-    }
-
-    /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall).
-    ///
-    /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
-    ///
-    #[doc = man_links!(shutdown(2))]
-    ///
-    /// # Errors
-    /// A closed stream; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::UnixStream;
-    /// use std::net::Shutdown;
-    /// let (a, b) = UnixStream::pair()?;
-    /// a.shutdown(Shutdown::Write)?;
-    /// assert_eq!(b.recv(&mut [0; 8], 1.0)?, 0);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn shutdown(&self, how: Shutdown) -> Result<()> {
-        let fd = self.sock.fd(Op::Shutdown)?;
-        sys::socket::shutdown(fd, how).map_err(|e| Error::new(Op::Shutdown, self.target(), Cause::Os(e)))
-    }
+    crate::unix::names_and_shutdown!("stream", "UnixStream");
 
     /// Closes the descriptor (one `close`). Every later call, `close` included, is a "closed"
     /// error that makes no syscall.

@@ -114,6 +114,50 @@ pub fn fill_queue(listener: TcpListener) -> FullQueue {
     FullQueue { listener, queued }
 }
 
+/// All that `recv` gives until it gives 0 (the end of stream), each call into a buffer of
+/// 64 KiB: `read_all(|buf| conn.recv(buf, PATIENCE))` reads a connection to its end, each
+/// wait bounded. An error fails the test.
+pub fn read_all(mut recv: impl FnMut(&mut [u8]) -> chapel_socket::Result<usize>) -> Vec<u8> {
+    let mut all = Vec::new();
+    let mut buf = [0; 65536];
+    loop {
+        match recv(&mut buf).unwrap() {
+            0 => return all,
+            n => all.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// Python's `recv_all(s)`: all that socket `s` receives, to its end of stream.
+pub const PY_RECV_ALL: &str = r#"
+def recv_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+"#;
+
+/// The library's side of a Python client (`client`) that sends `hello from python`, shuts
+/// down its sending side and prints all it gets back: `conn`, its accepted connection, must
+/// read just that (`recv` reads `conn`, each wait bounded), then answers `hello python at
+/// {at}` and closes; the client must exit 0, having printed the answer.
+pub fn answer_python_client<C>(
+    conn: C,
+    recv: impl Fn(&C, &mut [u8]) -> chapel_socket::Result<usize>,
+    client: program::Program,
+    at: &str,
+) where
+    for<'a> &'a C: Write,
+{
+    assert_eq!(read_all(|buf| recv(&conn, buf)), b"hello from python");
+    (&conn).write_all(format!("hello python at {at}").as_bytes()).unwrap();
+    drop(conn);
+    let done = client.succeed();
+    assert_eq!(String::from_utf8(done.stdout).unwrap(), format!("hello python at {at}"));
+}
+
 /// Runs `call`, returning its result and how long it took.
 pub fn timed<T>(call: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
@@ -143,18 +187,24 @@ pub fn run_in_child(test: &str) {
 /// Re-executes this test binary to run only `test`, in the child role, and returns how the
 /// child ended and its stdout and stderr. The child is killed if it outlives `CHILD_LIMIT`.
 pub fn child_outcome(test: &str) -> (ExitStatus, String) {
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, test)
+    let mut child = Command::new(std::env::current_exe().unwrap());
+    child.args(["--exact", test, "--nocapture", "--test-threads=1"]).env(CHILD_ENV, test);
+    outcome_of(child, &format!("the child running {test}"))
+}
+
+/// Runs `command` with its stdout and stderr piped, and returns how it ended and its stdout
+/// and stderr; `what` names it in panics. It is killed if it outlives `CHILD_LIMIT`.
+fn outcome_of(mut command: Command, what: &str) -> (ExitStatus, String) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
     // Read the output as it comes, so a full pipe never stalls the child.
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
-            let mut text = String::new();
-            pipe.read_to_string(&mut text).map(|_| text)
+            let mut text = Vec::new();
+            pipe.read_to_end(&mut text).map(|_| String::from_utf8_lossy(&text).into_owned())
         })
     };
     let stdout = drain(Box::new(child.stdout.take().unwrap()));
@@ -167,7 +217,7 @@ pub fn child_outcome(test: &str) -> (ExitStatus, String) {
         if start.elapsed() > CHILD_LIMIT {
             child.kill().unwrap();
             child.wait().unwrap();
-            panic!("the child running {test} was still running after {CHILD_LIMIT:?}; killed");
+            panic!("{what} was still running after {CHILD_LIMIT:?}; killed");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -253,37 +303,14 @@ fn is_executable(path: &Path) -> bool {
 /// child role marked in the environment as for [`child_outcome`]. Bounded the same way.
 pub fn child_outcome_under(wrapper: &[&str], test: &str) -> (ExitStatus, String) {
     let (program, before) = wrapper.split_first().expect("a wrapper names a program");
-    let mut child = Command::new(program)
+    let mut child = Command::new(program);
+    child
         .args(before)
         .arg(std::env::current_exe().unwrap())
         .args(["--exact", test, "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, test)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = Vec::new();
-            pipe.read_to_end(&mut text).map(|_| String::from_utf8_lossy(&text).into_owned())
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().unwrap()));
-    let stderr = drain(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > CHILD_LIMIT {
-            child.kill().unwrap();
-            child.wait().unwrap();
-            panic!("{program} running {test} was still running after {CHILD_LIMIT:?}; killed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (status, stdout.join().unwrap().unwrap() + &stderr.join().unwrap().unwrap())
+        .stdin(Stdio::null());
+    outcome_of(child, &format!("{program} running {test}"))
 }
 
 /// Like [`run_in_child`], under `wrapper` ([`child_outcome_under`]); returns the child's
