@@ -109,14 +109,28 @@ fn a_stale_socket_file_stays_and_makes_bind_fail_until_removed() {
     assert_eq!((err.kind(), err.op(), err.unix_address()), (ErrorKind::AddrInUse, "bind", Some(&addr)));
     assert_eq!(err.to_string(), format!("bind to {addr}: {}", std::io::Error::from_raw_os_error(libc::EADDRINUSE)));
     // Nobody listens on a stale file: connecting is refused, naming the path.
-    let err = UnixStream::connect(&addr, PATIENCE).unwrap_err();
+    let err = once_forks_are_done(|| UnixStream::connect(&addr, PATIENCE).err().ok_or("connected")).unwrap();
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
     std::fs::remove_file(dir.path("s")).unwrap();
     drop(UnixListener::bind(&addr, 1).unwrap());
     // An abstract name is free again as soon as its socket closes.
     let name = abstract_name("reuse");
     drop(UnixListener::bind(&name, 1).unwrap());
-    drop(UnixListener::bind(&name, 1).unwrap());
+    drop(once_forks_are_done(|| UnixListener::bind(&name, 1)).unwrap());
+}
+
+/// `attempt`, retried (at most 50 times, 20 ms apart) while it fails: a socket closed here
+/// lives on for a moment in a child another test thread is forking, until the child's `exec`
+/// closes its copy (every descriptor is close-on-exec), so what needs the socket gone may
+/// find it there once.
+fn once_forks_are_done<T, E>(mut attempt: impl FnMut() -> Result<T, E>) -> Result<T, E> {
+    for _ in 0..49 {
+        if let Ok(done) = attempt() {
+            return Ok(done);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    attempt()
 }
 
 #[test]
