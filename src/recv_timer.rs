@@ -85,6 +85,7 @@ impl RecvTimer {
     }
 
     /// Whether `SO_RCVTIMEO` never times this socket's calls.
+    #[inline]
     pub(crate) fn is_poll_only(&self) -> bool {
         self.poll_only.load(Ordering::Relaxed)
     }
@@ -272,6 +273,7 @@ impl Claim<'_> {
 }
 
 impl Drop for Claim<'_> {
+    #[inline]
     fn drop(&mut self) {
         if self.exclusive {
             self.timer.users.store(0, Ordering::Release);

@@ -39,11 +39,13 @@ impl Sock {
     }
 
     /// The descriptor, or the "closed" error for `op`.
+    #[inline]
     pub(crate) fn fd(&self, op: Op) -> Result<BorrowedFd<'_>> {
         self.fd.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
     }
 
     /// Chapel's `socketFd`: the number, or -1 once closed.
+    #[inline]
     pub(crate) fn raw(&self) -> RawFd {
         self.fd.as_ref().map_or(-1, AsRawFd::as_raw_fd)
     }
@@ -115,10 +117,12 @@ pub(crate) struct Until {
 }
 
 impl Until {
+    #[inline]
     pub(crate) fn new(timeout: Timeout) -> Until {
         Until { deadline: timeout.deadline(), timeout: Some(timeout) }
     }
 
+    #[inline]
     pub(crate) fn passed(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
     }
@@ -149,6 +153,11 @@ pub(crate) fn with_timeout<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timeout = timeout.check()?;
+    if timeout.is_indefinite() && indefinite == Indefinite::Blocks {
+        if let Some(done) = indefinite_now(timer.filter(|t| !t.is_poll_only()), &mut call) {
+            return done.map_err(Cause::Os);
+        }
+    }
     let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
         // Sends (and receives that cannot rely on SO_RCVTIMEO): one try before anything
         // else, so a call that has room or data costs no clock read. The deadline is taken

@@ -74,6 +74,7 @@ impl Timeout {
     /// # use chapel_socket::Timeout;
     /// assert_eq!(Timeout::INDEFINITE.duration(), None);
     /// ```
+    #[inline]
     pub const fn duration(self) -> Option<Duration> {
         match self.0 {
             Wait::Finite(d) => Some(d),
@@ -87,6 +88,7 @@ impl Timeout {
     /// # use chapel_socket::{Timeout, INDEFINITE_TIMEOUT};
     /// assert!(Timeout::from(INDEFINITE_TIMEOUT).is_indefinite());
     /// ```
+    #[inline]
     pub const fn is_indefinite(self) -> bool {
         matches!(self.0, Wait::Indefinite)
     }
@@ -103,6 +105,7 @@ impl Timeout {
 
     /// The moment the wait ends, taken now; `None` for ever (also when the duration is too
     /// long to add to the clock).
+    #[inline]
     pub(crate) fn deadline(self) -> Option<Instant> {
         self.duration().and_then(|d| Instant::now().checked_add(d))
     }

@@ -87,6 +87,7 @@ impl MsgFlags {
     pub(crate) const TRUNC: MsgFlags = MsgFlags(0);
 
     /// Flags a caller gave as a number, passed on as they are.
+    #[inline]
     pub(crate) const fn user(bits: i32) -> MsgFlags {
         MsgFlags(bits)
     }
@@ -101,12 +102,14 @@ impl MsgFlags {
     }
 
     /// Both sets of flags.
+    #[inline]
     pub(crate) const fn with(self, other: MsgFlags) -> MsgFlags {
         MsgFlags(self.0 | other.0)
     }
 }
 
 /// Turns a libc return value into a `Result`, reading `errno` on `-1`.
+#[inline]
 fn cvt<T: PartialEq + From<i8>>(ret: T) -> io::Result<T> {
     if ret == T::from(-1) { Err(io::Error::last_os_error()) } else { Ok(ret) }
 }

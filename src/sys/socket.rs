@@ -128,6 +128,7 @@ pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0)`.
+#[inline]
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len <= buf.len()` bytes.
@@ -136,6 +137,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Resul
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, addrlen)`.
+#[inline]
 pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, flags: MsgFlags) -> io::Result<usize> {
     let raw = addr.to_raw()?;
     let len = buf.len().min(MAX_IO);
@@ -147,6 +149,7 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
 
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
 /// result is the datagram's full length, which may exceed `buf.len()`.
+#[inline]
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes.
@@ -155,6 +158,7 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::R
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`; the sender is `None` when the kernel
 /// gave no address of type `A`.
+#[inline]
 pub(crate) fn recv_from<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
@@ -197,6 +201,7 @@ pub(crate) fn recv_from_appending<A: KernelAddr>(
 ///
 /// # Safety
 /// `buf` is valid for writes of `len` bytes (initialised or not) for the call.
+#[inline]
 unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags) -> io::Result<usize> {
     // SAFETY: forwarded from this function's contract.
     let n = unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags.0) };
@@ -208,6 +213,7 @@ unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags
 ///
 /// # Safety
 /// `buf` is valid for writes of `len` bytes (initialised or not) for the call.
+#[inline]
 unsafe fn recv_from_raw<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: *mut u8,
