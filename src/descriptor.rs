@@ -1,4 +1,4 @@
-//! Descriptor interop without `unsafe`: [`try_as_fd`](crate::TcpConn::try_as_fd) on every
+//! Descriptor interop with no unchecked code at the caller's: [`try_as_fd`](crate::TcpConn::try_as_fd) on every
 //! socket type lends the live descriptor to any `AsFd` API, and
 //! [`set_nonblocking`](crate::TcpConn::set_nonblocking) on the connected and datagram types
 //! puts a socket in the mode event loops drive.
@@ -18,8 +18,8 @@ macro_rules! try_as_fd {
     ($($ty:ident: $make:literal),* $(,)?) => {$(
         impl crate::$ty {
             /// The live descriptor, borrowed: hand it to any API that takes `impl AsFd`
-            /// (`BorrowedFd` is `AsFd`), or to `poll`/`epoll` through its raw number, with no
-            /// `unsafe`. The borrow keeps the socket open (`close` takes `&mut self`).
+            /// (`BorrowedFd` is `AsFd`), or to `poll`/`epoll` through its raw number, all in
+            /// safe code. The borrow keeps the socket open (`close` takes `&mut self`).
             ///
             /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
             ///

@@ -13,8 +13,9 @@ use crate::sys;
 ///
 /// `Int` goes to any option. `Bytes` and `Null(0)` go only to the plain-data options listed
 /// in [`set_sock_opt`]'s table; `Null` with a non-zero length goes to none (the kernel would
-/// read from address 0). Anything else is refused before any syscall; the `unsafe`
-/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked) takes any option's bytes.
+/// read from address 0). Anything else is refused before any syscall;
+/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked), whose caller vouches for the
+/// bytes, takes any option's.
 ///
 /// ```
 /// use chapel_socket::SockOptValue;
@@ -66,8 +67,8 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 /// whose value is plain data: the kernel copies it and follows no pointer in it. Another
 /// option's value may hold a user pointer the kernel writes through (`IPT_SO_SET_REPLACE`
 /// writes its counters to one; `XDP_UMEM_REG` keeps one for the socket's life), which a safe
-/// function must not allow: set those with the `unsafe`
-/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked). [`Null`](SockOptValue::Null)
+/// function must not allow: set those with
+/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked), whose caller vouches for them. [`Null`](SockOptValue::Null)
 /// passes a null pointer with length 0 to the same options (the kernel reads nothing).
 ///
 /// | Level | Options | Bytes |
@@ -153,7 +154,7 @@ fn refuse_unsound(level: c_int, optname: c_int, value: SockOptValue<'_>) -> Resu
         }
         (_, None) => "bytes and null values go only to the plain-data options of set_sock_opt's table, \
                       as this option's value may hold a pointer the kernel writes through; \
-                      the unsafe set_sock_opt_unchecked sets it"
+                      set_sock_opt_unchecked, whose caller vouches for the bytes, sets it"
             .to_owned(),
         (SockOptValue::Bytes(b), Some(p)) if !p.fits(b.len()) => {
             let takes = if p.min == p.max { p.min.to_string() } else { format!("{} to {}", p.min, p.max) };
