@@ -27,7 +27,12 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Error {
+pub struct Error(Box<Inner>);
+
+/// What an [`Error`] holds, boxed so a `Result` of the crate stays two words wide on the paths
+/// where nothing failed.
+#[derive(Debug)]
+struct Inner {
     op: Op,
     target: Target,
     cause: Cause,
@@ -165,7 +170,7 @@ pub(crate) enum Cause {
 
 impl Error {
     pub(crate) fn new(op: Op, target: Target, cause: Cause) -> Error {
-        Error { op, target, cause }
+        Error(Box::new(Inner { op, target, cause }))
     }
 
     /// A mapper from an OS error of `op` aimed at `target`, for `map_err`.
@@ -176,7 +181,7 @@ impl Error {
     /// The operation that failed, named after its syscall or Chapel procedure: `"connect"`,
     /// `"accept"`, `"getaddrinfo"`, `"setsockopt"`, `"parse address"`…
     pub fn op(&self) -> &str {
-        self.op.name()
+        self.0.op.name()
     }
 
     /// The address the message names: the one the operation was aimed at (a connect's or a
@@ -193,7 +198,7 @@ impl Error {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn address(&self) -> Option<IpAddr> {
-        match self.target {
+        match self.0.target {
             Target::Addr(a) | Target::Local(a) | Target::Between { peer: a, .. } => Some(a),
             _ => None,
         }
@@ -209,7 +214,7 @@ impl Error {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn unix_address(&self) -> Option<&UnixAddr> {
-        match &self.target {
+        match &self.0.target {
             Target::Unix(a) => Some(a),
             _ => None,
         }
@@ -219,7 +224,7 @@ impl Error {
     /// `InvalidInput` for bad arguments or a closed socket, `InvalidData` for a truncated
     /// datagram, the errno's own kind for OS errors.
     pub fn kind(&self) -> io::ErrorKind {
-        match &self.cause {
+        match &self.0.cause {
             Cause::Os(e) => e.kind(),
             Cause::Resolve(g) => g.kind(),
             Cause::TimedOut(_) => io::ErrorKind::TimedOut,
@@ -233,7 +238,7 @@ impl Error {
     /// The OS error number, when the failure came from the kernel (for a resolver failure,
     /// the `errno` behind `EAI_SYSTEM`; for several attempts, the last one's).
     pub fn raw_os_error(&self) -> Option<i32> {
-        match &self.cause {
+        match &self.0.cause {
             Cause::Os(e) | Cause::Unsupported(_, Some(e)) => e.raw_os_error(),
             Cause::Resolve(g) => g.errno,
             Cause::AllFailed(all) => all.last().and_then(Error::raw_os_error),
@@ -250,7 +255,7 @@ impl Error {
     /// assert!(err.gai_code().is_some());
     /// ```
     pub fn gai_code(&self) -> Option<i32> {
-        match &self.cause {
+        match &self.0.cause {
             Cause::Resolve(g) => Some(g.code),
             _ => None,
         }
@@ -259,7 +264,7 @@ impl Error {
     /// Every address a multi-address connect tried, each with its own error; empty for
     /// other errors.
     pub fn attempts(&self) -> &[Error] {
-        match &self.cause {
+        match &self.0.cause {
             Cause::AllFailed(all) => all,
             _ => &[],
         }
@@ -267,26 +272,26 @@ impl Error {
 
     /// Whether the operation was refused because the socket had been closed.
     pub fn is_closed(&self) -> bool {
-        matches!(self.cause, Cause::Closed)
+        matches!(self.0.cause, Cause::Closed)
     }
 }
 
 impl fmt::Display for Error {
     /// `connect to 127.0.0.1:1: Connection refused (os error 111)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.op.name())?;
-        match &self.target {
+        f.write_str(self.0.op.name())?;
+        match &self.0.target {
             Target::None => {}
-            Target::Addr(a) => write!(f, " {} {a}", self.op.preposition())?,
+            Target::Addr(a) => write!(f, " {} {a}", self.0.op.preposition())?,
             Target::Local(a) => write!(f, " on {a}")?,
-            Target::Between { local, peer } => write!(f, " on {local} {} {peer}", self.op.preposition())?,
-            Target::Unix(a) => write!(f, " {} {a}", self.op.preposition())?,
+            Target::Between { local, peer } => write!(f, " on {local} {} {peer}", self.0.op.preposition())?,
+            Target::Unix(a) => write!(f, " {} {a}", self.0.op.preposition())?,
             Target::Host(h) => write!(f, " {h}")?,
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,
         }
         f.write_str(": ")?;
-        match &self.cause {
+        match &self.0.cause {
             Cause::Os(e) => write!(f, "{e}"),
             Cause::Resolve(g) => write!(f, "{} (EAI code {})", g.message, g.code),
             Cause::TimedOut(t) => write!(f, "timed out after {t}"),
@@ -311,7 +316,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.cause {
+        match &self.0.cause {
             Cause::Os(e) | Cause::Unsupported(_, Some(e)) => Some(e),
             Cause::AllFailed(all) => all.last().map(|e| e as _),
             _ => None,
