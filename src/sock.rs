@@ -144,6 +144,7 @@ impl Until {
 /// wait — one syscall per receive in steady state. Otherwise, and for sends, the call is tried
 /// with `MSG_DONTWAIT` and, when it would block, the descriptor is polled for `interest` and
 /// the call tried again.
+#[inline]
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
     timer: Option<&RecvTimer>,
@@ -158,6 +159,20 @@ pub(crate) fn with_timeout<T>(
             return done.map_err(Cause::Os);
         }
     }
+    waiting(fd, timer, interest, timeout, indefinite, call)
+}
+
+/// [`with_timeout`] past its one-call fast path: kept out of line, so the fast path inlines
+/// into every caller.
+#[inline(never)]
+fn waiting<T>(
+    fd: BorrowedFd<'_>,
+    timer: Option<&RecvTimer>,
+    interest: Interest,
+    timeout: Timeout,
+    indefinite: Indefinite,
+    mut call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
     let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
         // Sends (and receives that cannot rely on SO_RCVTIMEO): one try before anything
         // else, so a call that has room or data costs no clock read. The deadline is taken
@@ -196,16 +211,12 @@ pub(crate) fn with_timeout<T>(
     poll_loop(fd, interest, until, indefinite, false, MsgFlags::DONTWAIT, call)
 }
 
-/// An indefinite send or receive made at once, for the hot paths of `Read` and `Write`: the
-/// blocking call when nothing stands in its way (a send; a receive whose socket holds the
-/// user's `SO_RCVTIMEO`, shared for the call). `None` when [`with_timeout`] must take it
-/// (an `EINTR`, a value the crate armed, a socket whose calls must poll): the result is then
-/// the same as through it, only without its bookkeeping.
+/// An indefinite send or receive made at once: the blocking call when nothing stands in its
+/// way (a send; a receive whose socket holds the user's `SO_RCVTIMEO`, shared for the call).
+/// `None` when the wait must take it (an `EINTR`, a value the crate armed, a socket whose calls
+/// must poll): the result is then the same, only without this shortcut.
 #[inline]
-pub(crate) fn indefinite_now<T>(
-    timer: Option<&RecvTimer>,
-    call: impl FnOnce(MsgFlags) -> io::Result<T>,
-) -> Option<io::Result<T>> {
+fn indefinite_now<T>(timer: Option<&RecvTimer>, call: impl FnOnce(MsgFlags) -> io::Result<T>) -> Option<io::Result<T>> {
     let _claim = match timer {
         None => None,
         Some(timer) => Some(timer.share(|armed, _| armed.is_none())?),

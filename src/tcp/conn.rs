@@ -5,8 +5,8 @@ use std::net::Shutdown;
 use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
-use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, indefinite_now, with_timeout};
+use crate::error::{Error, Op, Result, Target};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
@@ -335,11 +335,6 @@ impl TcpConn {
 impl Read for &TcpConn {
     /// Waits as long as it takes (one blocking `recvfrom`).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Ok(fd) = self.sock.fd(Op::Recv) {
-            if let Some(done) = indefinite_now(Some(&self.sock.timer), |f| sys::socket::recv(fd, buf, f)) {
-                return done.map_err(|e| Error::new(Op::Recv, self.target(), Cause::Os(e)).into());
-            }
-        }
         self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 
@@ -352,11 +347,6 @@ impl Read for &TcpConn {
 impl Write for &TcpConn {
     /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Ok(fd) = self.sock.fd(Op::Send) {
-            if let Some(done) = indefinite_now(None, |f| sys::socket::send(fd, buf, f)) {
-                return done.map_err(|e| Error::new(Op::Send, self.target(), Cause::Os(e)).into());
-            }
-        }
         self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 

@@ -5,7 +5,7 @@ use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::time::Instant;
 
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, indefinite_now, with_timeout};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::sys::socket::Progress;
 use crate::sys::wait::Interest;
@@ -342,11 +342,6 @@ fn connect_bounded(fd: BorrowedFd<'_>, addr: &UnixAddr, timeout: Timeout) -> std
 impl Read for &UnixStream {
     /// Waits as long as it takes (one blocking `recvfrom`).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Ok(fd) = self.sock.fd(Op::Recv) {
-            if let Some(done) = indefinite_now(Some(&self.sock.timer), |f| sys::socket::recv(fd, buf, f)) {
-                return done.map_err(|e| Error::new(Op::Recv, self.target(), Cause::Os(e)).into());
-            }
-        }
         self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 }
@@ -354,11 +349,6 @@ impl Read for &UnixStream {
 impl Write for &UnixStream {
     /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Ok(fd) = self.sock.fd(Op::Send) {
-            if let Some(done) = indefinite_now(None, |f| sys::socket::send(fd, buf, f)) {
-                return done.map_err(|e| Error::new(Op::Send, self.target(), Cause::Os(e)).into());
-            }
-        }
         self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 
