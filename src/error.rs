@@ -169,6 +169,9 @@ pub(crate) enum Cause {
 }
 
 impl Error {
+    /// Errors are the cold path: kept out of line, so the calls that can fail stay small.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn new(op: Op, target: Target, cause: Cause) -> Error {
         Error(Box::new(Inner { op, target, cause }))
     }
@@ -344,6 +347,7 @@ impl From<Error> for io::Error {
     /// assert_eq!(inner.raw_os_error(), Some(chapel_socket::ECONNREFUSED));
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
+    #[cold]
     fn from(e: Error) -> io::Error {
         io::Error::new(e.kind(), e)
     }

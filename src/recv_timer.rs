@@ -90,6 +90,17 @@ impl RecvTimer {
         self.poll_only.load(Ordering::Relaxed)
     }
 
+    /// Whether the kernel holds no timeout at all (none of the user's, none the crate armed)
+    /// and the descriptor blocks, as last seen: an indefinite receive may then block without
+    /// a share. A value armed meanwhile can only make that call answer `EAGAIN`, which it
+    /// then knows is not the answer, since the user set no timeout; the call waits again.
+    #[inline]
+    pub(crate) fn blocks_forever(&self) -> bool {
+        self.armed.load(Ordering::Relaxed) == USERS
+            && self.user.load(Ordering::Relaxed) == 0
+            && !self.poll_only.load(Ordering::Relaxed)
+    }
+
     /// The right to change what the kernel holds, and then rely on it: `None` while any
     /// other call relies on it, or when the socket is poll-only.
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {

@@ -6,7 +6,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
+use crate::recv_timer::{Claim, RecvTimer, arm_for, suits, timeout_nanos};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
@@ -122,6 +122,11 @@ impl Until {
         Until { deadline: timeout.deadline(), timeout: Some(timeout) }
     }
 
+    /// The wait of a call that started at `started`.
+    pub(crate) fn since(started: Instant, timeout: Timeout) -> Until {
+        Until { deadline: timeout.duration().and_then(|d| started.checked_add(d)), timeout: Some(timeout) }
+    }
+
     #[inline]
     pub(crate) fn passed(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
@@ -144,6 +149,13 @@ impl Until {
 /// wait — one syscall per receive in steady state. Otherwise, and for sends, the call is tried
 /// with `MSG_DONTWAIT` and, when it would block, the descriptor is polled for `interest` and
 /// the call tried again.
+///
+/// This front holds the two steady states, inlined into every caller; everything else is
+/// out of line in [`waiting`]:
+/// - an indefinite call is made at once, blocking, when nothing stands in its way (a send,
+///   or a receive whose socket holds no timeout at all);
+/// - a timed receive whose socket holds the value armed for this very timeout shares it,
+///   reads the clock (the start its remainder is measured from) and makes the blocking call.
 #[inline]
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
@@ -154,16 +166,51 @@ pub(crate) fn with_timeout<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timeout = timeout.check()?;
-    if timeout.is_indefinite() && indefinite == Indefinite::Blocks {
-        if let Some(done) = indefinite_now(timer.filter(|t| !t.is_poll_only()), &mut call) {
-            return done.map_err(Cause::Os);
+    match (timeout.duration(), timer) {
+        // An indefinite send: `EAGAIN` is the answer (the user's SO_SNDTIMEO, or a
+        // non-blocking descriptor), as in C.
+        (None, None) if indefinite == Indefinite::Blocks => match call(MsgFlags::NONE) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            done => return done.map_err(Cause::Os),
+        },
+        // An indefinite receive on a socket that holds no timeout. No lock is taken: a value
+        // another thread arms meanwhile can only make this call answer `EAGAIN`, which is not
+        // the answer on such a socket, so the wait below takes over and blocks again.
+        (None, Some(timer)) if indefinite == Indefinite::Blocks && timer.blocks_forever() => {
+            match call(MsgFlags::NONE) {
+                Err(e) if is_retry(&e) => {}
+                done => return done.map_err(Cause::Os),
+            }
         }
+        // A timed send: one try before anything else, so a send that has room costs no clock
+        // read. The deadline is taken after it, which can only make the wait end later.
+        (Some(_), None) => {
+            return match call(MsgFlags::DONTWAIT) {
+                Ok(v) => Ok(v),
+                Err(e) if is_retry(&e) => {
+                    poll_loop(fd, interest, Until::new(timeout), indefinite, true, MsgFlags::DONTWAIT, call)
+                }
+                Err(e) => Err(Cause::Os(e)),
+            };
+        }
+        // A timed receive on a socket that holds the value armed for this very timeout.
+        (Some(duration), Some(timer)) => {
+            let nanos = timeout_nanos(duration);
+            if let Some(claim) = timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
+                let started = Instant::now();
+                return match call(MsgFlags::NONE) {
+                    Ok(v) => Ok(v),
+                    Err(e) => kernel_timed_out(fd, claim, e, started, timeout, interest, indefinite, &mut call),
+                };
+            }
+        }
+        _ => {}
     }
     waiting(fd, timer, interest, timeout, indefinite, call)
 }
 
-/// [`with_timeout`] past its one-call fast path: kept out of line, so the fast path inlines
-/// into every caller.
+/// [`with_timeout`] past its steady states: kept out of line, so they inline into every
+/// caller.
 #[inline(never)]
 fn waiting<T>(
     fd: BorrowedFd<'_>,
@@ -174,9 +221,8 @@ fn waiting<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
-        // Sends (and receives that cannot rely on SO_RCVTIMEO): one try before anything
-        // else, so a call that has room or data costs no clock read. The deadline is taken
-        // after it, which can only make the wait end later, never earlier.
+        // Sends, and receives that cannot rely on SO_RCVTIMEO: one try before anything else,
+        // as for a timed send.
         let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
         match call(flags) {
             Ok(v) => return Ok(v),
@@ -192,50 +238,28 @@ fn waiting<T>(
         }
         return poll_loop(fd, interest, Until::new(timeout), indefinite, true, flags, call);
     };
-    let until = Until::new(timeout);
-    {
-        match kernel_timed(fd, timer, timeout, until, &mut call)? {
-            Next::Done(v) => return Ok(v),
-            Next::TryFirst => {}
-            Next::WaitFirst => return poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call),
-            Next::Busy if timeout.is_indefinite() => {
-                // Other calls rely on an SO_RCVTIMEO of the crate's: poll instead of blocking,
-                // bounded by the user's own value as a blocking call would have been.
-                let user = timer.user_value().flatten();
-                let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
-                return poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call);
-            }
-            Next::Busy => {}
+    match kernel_timed(fd, timer, timeout, interest, indefinite, &mut call) {
+        Next::Done(result) => result,
+        Next::TryFirst => poll_loop(fd, interest, Until::new(timeout), indefinite, false, MsgFlags::DONTWAIT, call),
+        Next::Busy if timeout.is_indefinite() => {
+            // Other calls rely on an SO_RCVTIMEO of the crate's: poll instead of blocking,
+            // bounded by the user's own value as a blocking call would have been.
+            let user = timer.user_value().flatten();
+            let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
+            poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call)
         }
-    }
-    poll_loop(fd, interest, until, indefinite, false, MsgFlags::DONTWAIT, call)
-}
-
-/// An indefinite send or receive made at once: the blocking call when nothing stands in its
-/// way (a send; a receive whose socket holds the user's `SO_RCVTIMEO`, shared for the call).
-/// `None` when the wait must take it (an `EINTR`, a value the crate armed, a socket whose calls
-/// must poll): the result is then the same, only without this shortcut.
-#[inline]
-fn indefinite_now<T>(timer: Option<&RecvTimer>, call: impl FnOnce(MsgFlags) -> io::Result<T>) -> Option<io::Result<T>> {
-    let _claim = match timer {
-        None => None,
-        Some(timer) => Some(timer.share(|armed, _| armed.is_none())?),
-    };
-    match call(MsgFlags::NONE) {
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
-        done => Some(done),
+        Next::Busy => poll_loop(fd, interest, Until::new(timeout), indefinite, false, MsgFlags::DONTWAIT, call),
     }
 }
 
-/// What to do after the kernel-timed attempt.
+/// What came of the kernel-timed attempt.
 enum Next<T> {
-    Done(T),
+    /// The call's outcome.
+    Done(std::result::Result<T, Cause>),
     /// Not attempted (the timeout is too short to gain): try, then wait.
     TryFirst,
     /// Not attempted: other calls rely on an `SO_RCVTIMEO` that does not serve this one.
     Busy,
-    /// Attempted and timed out short of the deadline, or interrupted: wait for what is left.
-    WaitFirst,
 }
 
 /// One receive timed by the kernel's `SO_RCVTIMEO`: sharing what is armed when it serves this
@@ -244,76 +268,94 @@ fn kernel_timed<T>(
     fd: BorrowedFd<'_>,
     timer: &RecvTimer,
     timeout: Timeout,
-    until: Until,
+    interest: Interest,
+    indefinite: Indefinite,
     call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
-) -> std::result::Result<Next<T>, Cause> {
+) -> Next<T> {
     let Some(duration) = timeout.duration() else {
         // Indefinite: the user's SO_RCVTIMEO (none, unless they set one) bounds the call.
         let claim = match timer.share(|armed, _| armed.is_none()) {
             Some(claim) => claim,
             None => {
-                let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
-                claim.restore_user(fd).map_err(Cause::Os)?;
+                let Some(mut claim) = timer.claim() else { return Next::Busy };
+                if let Err(e) = claim.restore_user(fd) {
+                    return Next::Done(Err(Cause::Os(e)));
+                }
                 claim.downgrade();
                 claim
             }
         };
         let result = loop {
             match call(MsgFlags::NONE) {
-                Ok(v) => break Ok(Next::Done(v)),
+                Ok(v) => break Ok(v),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => break Err(Cause::Os(e)),
             }
         };
         drop(claim);
-        return result;
+        return Next::Done(result);
     };
-    // Steady state: the armed value was worked out for this very timeout.
-    let nanos = timeout_nanos(duration);
-    let claim = match timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
+    let Some(want) = arm_for(duration) else { return Next::TryFirst };
+    let claim = match timer.share(|armed, _| armed.is_some_and(|a| suits(a, want))) {
         Some(claim) => claim,
         None => {
-            let Some(want) = arm_for(duration) else { return Ok(Next::TryFirst) };
-            match timer.share(|armed, _| armed.is_some_and(|a| suits(a, want))) {
-                Some(claim) => claim,
-                None => {
-                    let Some(mut claim) = timer.claim() else { return Ok(Next::Busy) };
-                    // (A call that held the timer a moment ago may have armed what this one wants.)
-                    if !claim.armed().is_some_and(|armed| suits(armed, want)) {
-                        // Data may be there already: take it without touching SO_RCVTIMEO.
-                        match call(MsgFlags::DONTWAIT) {
-                            Ok(v) => return Ok(Next::Done(v)),
-                            Err(e) if is_retry(&e) => {}
-                            Err(e) => return Err(Cause::Os(e)),
-                        }
-                        if claim.arm(fd, want, nanos).is_err() {
-                            return Ok(Next::WaitFirst);
-                        }
-                    }
-                    claim.downgrade();
-                    claim
+            let Some(mut claim) = timer.claim() else { return Next::Busy };
+            // (A call that held the timer a moment ago may have armed what this one wants.)
+            if !claim.armed().is_some_and(|armed| suits(armed, want)) {
+                // Data may be there already: take it without touching SO_RCVTIMEO.
+                match call(MsgFlags::DONTWAIT) {
+                    Ok(v) => return Next::Done(Ok(v)),
+                    Err(e) if is_retry(&e) => {}
+                    Err(e) => return Next::Done(Err(Cause::Os(e))),
+                }
+                if claim.arm(fd, want, timeout_nanos(duration)).is_err() {
+                    drop(claim);
+                    let until = Until::new(timeout);
+                    return Next::Done(poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call));
                 }
             }
+            claim.downgrade();
+            claim
         }
     };
-    match call(MsgFlags::NONE) {
-        Ok(v) => Ok(Next::Done(v)),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+    let started = Instant::now();
+    Next::Done(match call(MsgFlags::NONE) {
+        Ok(v) => Ok(v),
+        Err(e) => kernel_timed_out(fd, claim, e, started, timeout, interest, indefinite, call),
+    })
+}
+
+/// A receive that blocked under `claim` since `started` and failed with `e`: when that is
+/// `SO_RCVTIMEO` running out short of the deadline (`EAGAIN`) or a signal, an exact wait for
+/// what is left, and the retry.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn kernel_timed_out<T>(
+    fd: BorrowedFd<'_>,
+    claim: Claim<'_>,
+    e: io::Error,
+    started: Instant,
+    timeout: Timeout,
+    interest: Interest,
+    indefinite: Indefinite,
+    call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    match e.kind() {
+        io::ErrorKind::WouldBlock => {
             // SO_RCVTIMEO fires no earlier than a tick before what was armed; an EAGAIN well
-            // before that means the descriptor does not block. (The call's start is its
-            // deadline less its timeout: one clock read fewer per receive.)
-            let started = until.deadline.and_then(|d| d.checked_sub(duration));
-            let early = |armed: Duration| armed.saturating_sub(sys::wait::tick() * 2);
-            if let (Some(armed), Some(started)) = (claim.armed(), started) {
-                if started.elapsed() < early(armed) {
+            // before that means the descriptor does not block.
+            if let Some(armed) = claim.armed() {
+                if started.elapsed() < armed.saturating_sub(sys::wait::tick() * 2) {
                     claim.give_up();
                 }
             }
-            Ok(Next::WaitFirst)
         }
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Next::WaitFirst),
-        Err(e) => Err(Cause::Os(e)),
+        io::ErrorKind::Interrupted => {}
+        _ => return Err(Cause::Os(e)),
     }
+    drop(claim);
+    poll_loop(fd, interest, Until::since(started, timeout), indefinite, true, MsgFlags::DONTWAIT, call)
 }
 
 /// `EAGAIN` or `EINTR`: try again after a wait.
