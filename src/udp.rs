@@ -336,13 +336,18 @@ impl UdpSocket {
     }
 
     /// The sender a receive reported, or the error for one that is not IPv4/IPv6.
+    #[inline]
     fn sender(&self, from: Option<std::net::SocketAddr>) -> Result<IpAddr> {
-        let why = || Cause::Invalid("the sender has no IPv4 or IPv6 address".into());
-        from.map(IpAddr::from).ok_or_else(|| self.error(Op::RecvFrom, None, why()))
+        match from {
+            Some(from) => Ok(IpAddr::from(from)),
+            None => Err(self.error(Op::RecvFrom, None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))),
+        }
     }
 
     /// The error `op` failed with, naming this socket's own address (one `getsockname`, on
     /// error paths only) and `peer` when there is one.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn error(&self, op: Op, peer: Option<IpAddr>, cause: Cause) -> Error {
         let local = crate::socket::get_sock_name(self).ok();
         let target = match (local, peer) {

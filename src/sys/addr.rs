@@ -164,10 +164,12 @@ pub(crate) trait KernelAddr: Sized {
 }
 
 impl KernelAddr for SocketAddr {
+    #[inline]
     fn to_raw(&self) -> io::Result<RawAddr> {
         Ok(RawAddr::new(self))
     }
 
+    #[inline]
     fn read(returned: &Returned) -> Option<SocketAddr> {
         to_socket_addr(&returned.addr, returned.len)
     }

@@ -363,6 +363,7 @@ impl Write for &TcpConn {
 }
 
 impl Read for TcpConn {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&*self).read(buf)
     }
@@ -373,6 +374,7 @@ impl Read for TcpConn {
 }
 
 impl Write for TcpConn {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         (&*self).write(buf)
     }

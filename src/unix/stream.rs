@@ -359,12 +359,14 @@ impl Write for &UnixStream {
 }
 
 impl Read for UnixStream {
+    #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&*self).read(buf)
     }
 }
 
 impl Write for UnixStream {
+    #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         (&*self).write(buf)
     }
