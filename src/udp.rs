@@ -340,7 +340,9 @@ impl UdpSocket {
     fn sender(&self, from: Option<std::net::SocketAddr>) -> Result<IpAddr> {
         match from {
             Some(from) => Ok(IpAddr::from(from)),
-            None => Err(self.error(Op::RecvFrom, None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into()))),
+            None => {
+                Err(self.error(Op::RecvFrom, None, Cause::Invalid("the sender has no IPv4 or IPv6 address".into())))
+            }
         }
     }
 
