@@ -120,6 +120,7 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/indefinite-after-timed", |row| udp_again(row, Timeout::INDEFINITE)),
     ("udp.recv/shared", udp_shared),
     ("udp.recv/shared-same-timeout", udp_shared_same_timeout),
+    ("udp.recv/indefinite-armed-meanwhile", udp_indefinite_armed_meanwhile),
     ("udp.recv/timeout", |row| on_udp(row, |socket| socket.recv(40, 0.1))),
     ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
     ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
@@ -830,6 +831,32 @@ fn udp_shared_same_timeout(row: &str) -> Setup {
     join(peer)?;
     other.join().map_err(|_| "the other receiver panicked")??;
     Ok(())
+}
+
+/// An indefinite receive on a socket that holds no timeout blocks without taking the
+/// socket's timer. `strace` holds each thread's first `recvfrom` back 300 ms: another
+/// thread's `recv(200 ms)` starts first, so its arming of the crate's `SO_RCVTIMEO` (about
+/// 175 ms) falls after this receive has looked at the socket (150 ms later) and before its
+/// held-back `recvfrom` runs. That call then answers `EAGAIN`, which is not the answer on a
+/// socket without a timeout of the user's: the receive puts the user's value (none) back and
+/// blocks again, until a datagram comes 800 ms after it began.
+fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
+    let socket = std::sync::Arc::new(udp()?);
+    let to = socket.addr()?;
+    let other = std::sync::Arc::clone(&socket);
+    let armer = later(Duration::ZERO, move || match other.recv(40, 0.2) {
+        Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Ok(()),
+        Err(e) => Err(e.into()),
+        Ok(_) => Err(std::io::Error::other("the timed receive got a datagram")),
+    });
+    thread::sleep(Duration::from_millis(150));
+    // The sender is made and dropped inside the measured span: no change in descriptors.
+    let peer = later(Duration::from_millis(800), move || {
+        UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into)
+    });
+    measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
+    join(armer)?;
+    join(peer)
 }
 
 /// Reads `SO_RCVTIMEO` after a timed receive armed the crate's own value: the user's (none)

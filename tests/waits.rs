@@ -129,6 +129,67 @@ fn indefinite_udp_recv_after_a_timed_one_waits_for_ever() {
     }
 }
 
+/// Indefinite receives on one thread while another re-arms the socket's `SO_RCVTIMEO` for
+/// its own timed receives (20 ms and 45 ms in turn, so every one re-arms): an indefinite
+/// receive on a socket that holds no timeout blocks without taking the timer, so a value
+/// armed between its check and its `recvfrom` can end that call with `EAGAIN`. It must
+/// never come out as an error: every indefinite receive returns a datagram, and the timed
+/// ones end with a datagram or `TimedOut`.
+#[test]
+fn indefinite_recvs_beside_timed_ones_that_rearm_never_fail() {
+    const WANTED: usize = 10;
+    let socket = bound_udp("127.0.0.1");
+    let to = socket.addr().unwrap();
+    let peer = bound_udp("127.0.0.1");
+    let got = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let timed_results = thread::scope(|s| {
+        let indefinite = s.spawn(|| {
+            for _ in 0..WANTED {
+                let datagram = socket.recv(64, Timeout::INDEFINITE);
+                assert_eq!(datagram.as_deref().map_err(|e| e.kind()), Ok(&b"datagram"[..]));
+                got.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let timed = s.spawn(|| {
+            let mut results = Vec::new();
+            for round in 0.. {
+                if done.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                let timeout = if round % 2 == 0 { 0.02 } else { 0.045 };
+                results.push(socket.recv(64, timeout).map(drop).map_err(|e| e.kind()));
+            }
+            results
+        });
+        // A datagram every 10 ms until the indefinite thread has its share (bounded: 2000).
+        for _ in 0..2000 {
+            if got.load(std::sync::atomic::Ordering::SeqCst) >= WANTED {
+                break;
+            }
+            peer.send(b"datagram", &to, PATIENCE).unwrap();
+            thread::sleep(Duration::from_millis(10));
+        }
+        // Wakes the indefinite thread if it is still short (its assertion then fails).
+        for _ in 0..500 {
+            if indefinite.is_finished() {
+                break;
+            }
+            peer.send(b"datagram", &to, PATIENCE).unwrap();
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(indefinite.is_finished(), "the indefinite receives did not end");
+        indefinite.join().unwrap();
+        timed.join().unwrap()
+    });
+    assert_eq!(got.into_inner(), WANTED);
+    assert!(!timed_results.is_empty());
+    for result in timed_results {
+        assert!(matches!(result, Ok(()) | Err(ErrorKind::TimedOut)), "a timed recv ended with {result:?}");
+    }
+}
+
 #[test]
 fn indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever() {
     use std::io::Read;
