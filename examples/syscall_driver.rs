@@ -121,6 +121,7 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/shared", udp_shared),
     ("udp.recv/shared-same-timeout", udp_shared_same_timeout),
     ("udp.recv/indefinite-armed-meanwhile", udp_indefinite_armed_meanwhile),
+    ("udp.recv/indefinite-raw-rcvtimeo", udp_indefinite_raw_rcvtimeo),
     ("udp.recv/timeout", |row| on_udp(row, |socket| socket.recv(40, 0.1))),
     ("udp.recv/indefinite", |row| udp_later(row, PEER_DELAY, |socket| socket.recv(40, INDEFINITE_TIMEOUT))),
     ("udp.recv/eintr", |row| udp_later(row, EINTR_PEER_DELAY, |socket| socket.recv(40, 1.0))),
@@ -857,6 +858,28 @@ fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
     measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
     join(armer)?;
     join(peer)
+}
+
+/// An indefinite receive on a socket whose `SO_RCVTIMEO` (100 ms) was set through the raw
+/// descriptor, behind the crate's back: its `EAGAIN` is the answer, as in C, after one call
+/// (the crate armed nothing meanwhile, so it cannot be one of the crate's values).
+fn udp_indefinite_raw_rcvtimeo(row: &str) -> Setup {
+    let socket = udp()?;
+    let timeval = libc::timeval { tv_sec: 0, tv_usec: 100_000 };
+    // SAFETY: a live timeval of the size passed, on a descriptor this function owns.
+    let set = unsafe {
+        libc::setsockopt(
+            socket.socket_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&raw const timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if set != 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))
 }
 
 /// Reads `SO_RCVTIMEO` after a timed receive armed the crate's own value: the user's (none)

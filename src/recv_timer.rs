@@ -49,6 +49,10 @@ pub(crate) struct RecvTimer {
     /// The descriptor turned out not to block (adopted non-blocking, or a listener shared
     /// with another process's mode), so `SO_RCVTIMEO` cannot time its calls.
     poll_only: AtomicBool,
+    /// How many times the crate has armed a value, counted before each `setsockopt`: a
+    /// receive that blocked without a share tells by it whether its `EAGAIN` can have come
+    /// from a value armed meanwhile.
+    arms: AtomicUsize,
 }
 
 impl RecvTimer {
@@ -70,6 +74,7 @@ impl RecvTimer {
             user: AtomicU64::new(user),
             user_pending: AtomicBool::new(false),
             poll_only: AtomicBool::new(false),
+            arms: AtomicUsize::new(0),
         }
     }
 
@@ -90,15 +95,24 @@ impl RecvTimer {
         self.poll_only.load(Ordering::Relaxed)
     }
 
-    /// Whether the kernel holds no timeout at all (none of the user's, none the crate armed)
-    /// and the descriptor blocks, as last seen: an indefinite receive may then block without
-    /// a share. A value armed meanwhile can only make that call answer `EAGAIN`, which it
-    /// then knows is not the answer, since the user set no timeout; the call waits again.
+    /// When the kernel holds no timeout at all (none of the user's, none the crate armed) and
+    /// the descriptor blocks, as last seen: the count of arms so far, for
+    /// [`armed_since`](RecvTimer::armed_since). An indefinite receive may then block without
+    /// a share: a value armed meanwhile can only make it answer `EAGAIN`, and the count tells
+    /// that `EAGAIN` (wait again) from one of the kernel's own (the answer, as in C: a value
+    /// set behind the crate's back, a descriptor made non-blocking).
     #[inline]
-    pub(crate) fn blocks_forever(&self) -> bool {
-        self.armed.load(Ordering::Relaxed) == USERS
+    pub(crate) fn quiet(&self) -> Option<usize> {
+        let arms = self.arms.load(Ordering::Acquire);
+        let quiet = self.armed.load(Ordering::Relaxed) == USERS
             && self.user.load(Ordering::Relaxed) == 0
-            && !self.poll_only.load(Ordering::Relaxed)
+            && !self.poll_only.load(Ordering::Relaxed);
+        quiet.then_some(arms)
+    }
+
+    /// Whether the crate has armed a value since [`quiet`](RecvTimer::quiet) counted `arms`.
+    pub(crate) fn armed_since(&self, arms: usize) -> bool {
+        self.arms.load(Ordering::Acquire) != arms
     }
 
     /// The right to change what the kernel holds, and then rely on it: `None` while any
@@ -235,6 +249,7 @@ impl Claim<'_> {
         debug_assert!(self.exclusive, "arming under a shared claim");
         let micros = u64::try_from(value.as_micros()).unwrap_or(USERS - 1).max(1);
         self.learn_user(fd)?;
+        self.timer.arms.fetch_add(1, Ordering::Release);
         sys::opt::set_recv_timeout(fd, Some(Duration::from_micros(micros)))?;
         self.timer.armed.store(micros, Ordering::Relaxed);
         self.timer.armed_for.store(timeout, Ordering::Relaxed);

@@ -153,7 +153,7 @@ impl Until {
 /// This front holds the two steady states, inlined into every caller; everything else is
 /// out of line in [`waiting`]:
 /// - an indefinite call is made at once, blocking, when nothing stands in its way (a send,
-///   or a receive whose socket holds no timeout at all);
+///   or a receive whose socket holds no timeout at all, see [`RecvTimer::quiet`]);
 /// - a timed receive whose socket holds the value armed for this very timeout shares it,
 ///   reads the clock (the start its remainder is measured from) and makes the blocking call.
 #[inline]
@@ -174,12 +174,15 @@ pub(crate) fn with_timeout<T>(
             done => return done.map_err(Cause::Os),
         },
         // An indefinite receive on a socket that holds no timeout. No lock is taken: a value
-        // another thread arms meanwhile can only make this call answer `EAGAIN`, which is not
-        // the answer on such a socket, so the wait below takes over and blocks again.
-        (None, Some(timer)) if indefinite == Indefinite::Blocks && timer.blocks_forever() => {
-            match call(MsgFlags::NONE) {
-                Err(e) if is_retry(&e) => {}
-                done => return done.map_err(Cause::Os),
+        // another thread arms meanwhile can only make this call answer `EAGAIN`, and then
+        // the wait below takes over and blocks again.
+        (None, Some(timer)) if indefinite == Indefinite::Blocks => {
+            if let Some(arms) = timer.quiet() {
+                match call(MsgFlags::NONE) {
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && timer.armed_since(arms) => {}
+                    done => return done.map_err(Cause::Os),
+                }
             }
         }
         // A timed send: one try before anything else, so a send that has room costs no clock
