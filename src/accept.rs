@@ -73,13 +73,13 @@ impl Acceptor {
             if until.passed() {
                 return Err(until.expired());
             }
-            // A timeout too short to arm, or another caller polling: wait on the poll path.
+            // A timeout that cannot be armed, or another caller polling: wait on the poll path.
             if want == Some(None) || !self.switch_to_blocking(fd).map_err(Cause::Os)? {
                 drop(claim);
                 return self.poll_path(fd, until, true, accept);
             }
         } else if want == Some(None) {
-            // Blocking, and the timeout is too short to arm: a blocking accept4 would wait as
+            // Blocking, and the timeout cannot be armed: a blocking accept4 would wait as
             // long as SO_RCVTIMEO holds (an earlier call's timeout, or for ever), so try and
             // wait on the poll path, which makes the listener non-blocking first.
             drop(claim);

@@ -2,9 +2,10 @@
 //! inside one blocking syscall, as `std::net` does, while keeping this crate's per-call,
 //! never-early timeouts.
 //!
-//! The kernel keeps `SO_RCVTIMEO` in ticks and its timer wheel fires late for long timeouts
-//! (up to about an eighth of the distance), so the crate arms it short of the caller's
-//! timeout, by [`margin`], and finishes whatever is left with an exact wait. The socket
+//! The kernel keeps `SO_RCVTIMEO` in ticks and its timer wheel fires late by up to a step of
+//! the wheel's level the timer lands on (a tick near, 8 ticks further, 64 further still), so
+//! the crate arms it short of the caller's timeout, by [`margin`], and finishes whatever is
+//! left with an exact wait. The socket
 //! remembers what it armed and re-arms only when a call's timeout no longer suits it, so a
 //! program that uses the same timeout again (the common case) pays one syscall per receive.
 //!
@@ -201,18 +202,38 @@ fn decode_user(micros: u64) -> Option<Option<Duration>> {
     }
 }
 
-/// How far short of a timeout the crate arms `SO_RCVTIMEO`: three ticks (the kernel's
-/// rounding to ticks, and a tick of timer-wheel slack either way) or an eighth of the timeout
-/// (the wheel's coarser steps for long timeouts), whichever is more. Measured at HZ=250: up
-/// to 10.6 ms late below 256 ms, 31 ms up to 2 s, 202 ms beyond.
-pub(crate) fn margin(timeout: Duration) -> Duration {
-    (sys::wait::tick() * 3).max(timeout / 8)
+/// How far short of a timeout the crate arms `SO_RCVTIMEO`: two ticks (the kernel rounds the
+/// value up to ticks, and the tick under way counts as one) and one step of the timer wheel's
+/// level for that distance, which rounds the expiry up to its step. The wheel's levels
+/// (Linux's `kernel/time/timer.c`): below 63 ticks one tick a step, then each level reaches
+/// eight times as far in steps eight times as long. So three ticks below 63 ticks (252 ms at
+/// HZ=250), ten up to 504 (40 ms up to 2 s), 66 up to 4032 (264 ms up to 16 s)… Measured at
+/// HZ=250: up to 10.6 ms late below 256 ms, 31 ms up to 2 s, 202 ms beyond. The margin is
+/// also the most an exact wait finishes, and that wait's own slack is a thousandth of its
+/// length (at least 50 µs), so a margin that follows the wheel rather than the timeout keeps
+/// long waits as precise as short ones.
+///
+/// `None` past the eighth level (about six days at HZ=250, a day and a half at HZ=1000): the
+/// kernel clamps a timer that far to the wheel's reach and fires it early, which would read
+/// as a descriptor that does not block. Such timeouts wait on the poll path.
+pub(crate) fn margin(timeout: Duration) -> Option<Duration> {
+    let tick = sys::wait::tick();
+    let ticks = timeout.as_nanos() / tick.as_nanos().max(1);
+    let (mut step, mut reach) = (1u32, 63u128);
+    for _level in 0..8 {
+        if ticks < reach {
+            return Some(tick * (2 + step));
+        }
+        step *= 8;
+        reach *= 8;
+    }
+    None
 }
 
 /// The value to arm for `timeout`, or `None` when the timeout is too short to gain from
-/// `SO_RCVTIMEO` (less than a tick would be left).
+/// `SO_RCVTIMEO` (less than a tick would be left) or past the timer wheel (see [`margin`]).
 pub(crate) fn arm_for(timeout: Duration) -> Option<Duration> {
-    timeout.checked_sub(margin(timeout)).filter(|a| *a >= sys::wait::tick())
+    margin(timeout).and_then(|m| timeout.checked_sub(m)).filter(|a| *a >= sys::wait::tick())
 }
 
 /// A timeout as the nanoseconds [`RecvTimer`] remembers it by (saturating).
@@ -316,10 +337,20 @@ mod tests {
     #[test]
     fn margins_cover_ticks_and_the_wheel() {
         let tick = sys::wait::tick();
-        assert_eq!(margin(Duration::from_millis(1)), tick * 3);
-        assert_eq!(margin(Duration::from_secs(8)), Duration::from_secs(1));
+        assert_eq!(margin(Duration::from_micros(1)), Some(tick * 3));
+        assert_eq!(margin(tick * 62), Some(tick * 3));
+        assert_eq!(margin(tick * 63), Some(tick * 10), "the second level: 8-tick steps");
+        assert_eq!(margin(tick * 503), Some(tick * 10));
+        assert_eq!(margin(tick * 504), Some(tick * 66));
+        assert_eq!(margin(tick * 4032), Some(tick * 514));
+        let last_reach = 63 << 21;
+        assert_eq!(margin(tick * (last_reach - 1)), Some(tick * (2 + (1 << 21))));
+        assert_eq!(margin(tick * last_reach), None, "past the wheel: the poll path");
+        assert_eq!(margin(Duration::MAX), None);
+        assert_eq!(arm_for(Duration::MAX), None);
         assert_eq!(arm_for(tick * 3), None);
-        assert_eq!(arm_for(Duration::from_secs(2)), Some(Duration::from_millis(1750)));
+        assert_eq!(arm_for(tick * 4), Some(tick));
+        assert_eq!(arm_for(tick * 250), Some(tick * 240));
     }
 
     #[test]

@@ -259,7 +259,8 @@ fn waiting<T>(
 enum Next<T> {
     /// The call's outcome.
     Done(std::result::Result<T, Cause>),
-    /// Not attempted (the timeout is too short to gain): try, then wait.
+    /// Not attempted (the timeout is too short to gain, or too long for the timer wheel):
+    /// try, then wait.
     TryFirst,
     /// Not attempted: other calls rely on an `SO_RCVTIMEO` that does not serve this one.
     Busy,
