@@ -150,10 +150,11 @@ impl Until {
 /// with `MSG_DONTWAIT` and, when it would block, the descriptor is polled for `interest` and
 /// the call tried again.
 ///
-/// This front holds the two steady states, inlined into every caller; everything else is
-/// out of line in [`waiting`]:
+/// This front holds the steady states, inlined into every caller; everything else is out of
+/// line in [`waiting`]:
 /// - an indefinite call is made at once, blocking, when nothing stands in its way (a send,
 ///   or a receive whose socket holds no timeout at all, see [`RecvTimer::quiet`]);
+/// - a timed send is tried once with `MSG_DONTWAIT`;
 /// - a timed receive whose socket holds the value armed for this very timeout shares it,
 ///   reads the clock (the start its remainder is measured from) and makes the blocking call.
 #[inline]
