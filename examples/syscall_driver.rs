@@ -835,12 +835,12 @@ fn udp_shared_same_timeout(row: &str) -> Setup {
 }
 
 /// An indefinite receive on a socket that holds no timeout blocks without taking the
-/// socket's timer. `strace` holds each thread's first `recvfrom` back 300 ms: another
+/// socket's timer. `strace` holds each thread's first `recvfrom` back 600 ms: another
 /// thread's `recv(200 ms)` starts first, so its arming of the crate's `SO_RCVTIMEO` (about
-/// 175 ms) falls after this receive has looked at the socket (150 ms later) and before its
+/// 184 ms) falls after this receive has looked at the socket (300 ms later) and before its
 /// held-back `recvfrom` runs. That call then answers `EAGAIN`, which is not the answer on a
 /// socket without a timeout of the user's: the receive puts the user's value (none) back and
-/// blocks again, until a datagram comes 800 ms after it began.
+/// blocks again, until a datagram comes 1.5 s after it began.
 fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
     let socket = std::sync::Arc::new(udp()?);
     let to = socket.addr()?;
@@ -850,9 +850,9 @@ fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
         Err(e) => Err(e.into()),
         Ok(_) => Err(std::io::Error::other("the timed receive got a datagram")),
     });
-    thread::sleep(Duration::from_millis(150));
+    thread::sleep(Duration::from_millis(300));
     // The sender is made and dropped inside the measured span: no change in descriptors.
-    let peer = later(Duration::from_millis(800), move || {
+    let peer = later(Duration::from_millis(1500), move || {
         UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into)
     });
     measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
