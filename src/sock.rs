@@ -186,17 +186,7 @@ pub(crate) fn with_timeout<T>(
                 }
             }
         }
-        // A timed send: one try before anything else, so a send that has room costs no clock
-        // read. The deadline is taken after it, which can only make the wait end later.
-        (Some(_), None) => {
-            return match call(MsgFlags::DONTWAIT) {
-                Ok(v) => Ok(v),
-                Err(e) if is_retry(&e) => {
-                    poll_loop(fd, interest, Until::new(timeout), indefinite, true, MsgFlags::DONTWAIT, call)
-                }
-                Err(e) => Err(Cause::Os(e)),
-            };
-        }
+        (Some(_), None) => return tried_then_polled(fd, interest, timeout, indefinite, call),
         // A timed receive on a socket that holds the value armed for this very timeout.
         (Some(duration), Some(timer)) => {
             let nanos = timeout_nanos(duration);
@@ -225,22 +215,7 @@ fn waiting<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
-        // Sends, and receives that cannot rely on SO_RCVTIMEO: one try before anything else,
-        // as for a timed send.
-        let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
-        match call(flags) {
-            Ok(v) => return Ok(v),
-            Err(e)
-                if e.kind() == io::ErrorKind::WouldBlock
-                    && timeout.is_indefinite()
-                    && indefinite == Indefinite::Blocks =>
-            {
-                return Err(Cause::Os(e));
-            }
-            Err(e) if is_retry(&e) => {}
-            Err(e) => return Err(Cause::Os(e)),
-        }
-        return poll_loop(fd, interest, Until::new(timeout), indefinite, true, flags, call);
+        return tried_then_polled(fd, interest, timeout, indefinite, call);
     };
     match kernel_timed(fd, timer, timeout, interest, indefinite, &mut call) {
         Next::Done(result) => result,
@@ -253,6 +228,32 @@ fn waiting<T>(
             poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call)
         }
         Next::Busy => poll_loop(fd, interest, Until::new(timeout), indefinite, false, MsgFlags::DONTWAIT, call),
+    }
+}
+
+/// A send, or a receive that cannot rely on `SO_RCVTIMEO`: one try before anything else (so
+/// a call that has room or data costs no clock read), then the poll loop. The deadline is
+/// taken after the try, which can only make the wait end later. An indefinite call blocks in
+/// its try, and its `EAGAIN` is the answer (the user's own timeout, or a non-blocking
+/// descriptor), as in C.
+#[inline]
+fn tried_then_polled<T>(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    timeout: Timeout,
+    indefinite: Indefinite,
+    mut call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
+    match call(flags) {
+        Ok(v) => Ok(v),
+        Err(e)
+            if e.kind() == io::ErrorKind::WouldBlock && timeout.is_indefinite() && indefinite == Indefinite::Blocks =>
+        {
+            Err(Cause::Os(e))
+        }
+        Err(e) if is_retry(&e) => poll_loop(fd, interest, Until::new(timeout), indefinite, true, flags, call),
+        Err(e) => Err(Cause::Os(e)),
     }
 }
 
