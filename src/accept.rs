@@ -10,12 +10,19 @@
 //! the two never disagree about the mode) and takes the try → poll → retry path, so neither
 //! is ever blocked past its own deadline.
 //!
-//! The mode belongs to the open file, which a `dup`ed or inherited descriptor in another
-//! process shares. A listener this process adopted ([`TcpListener::try_from`] an `OwnedFd`)
-//! therefore never changes it: every accept on it takes the poll path. Processes that share
-//! one listening socket (pre-fork servers) should each adopt it that way.
-//!
-//! [`TcpListener::try_from`]: crate::TcpListener
+//! The mode and `SO_RCVTIMEO` belong to the open file, which a `dup`ed or inherited
+//! descriptor in another process shares. So all of the above holds only while the listener's
+//! timer is [trusted](RecvTimer::trusted) (made by the crate, no fork since, not handed
+//! over). A listener someone else may hold — adopted, or one that existed when the process
+//! forked, in parent and child alike, as in a pre-fork server — never relies on either: a
+//! timed accept makes it non-blocking (one `ioctl` per call: Linux has no per-call
+//! non-blocking accept, and after a wake-up another holder may take the connection, so a
+//! blocking `accept4` could wait for the next one) and takes the try → poll → retry path; an
+//! indefinite accept takes the mode as it finds it and polls on `EAGAIN`. Making a shared
+//! listener non-blocking is the one change the crate makes to a socket it does not alone
+//! hold: every holder that accepts with a timeout or an event loop needs that mode, and one
+//! that blocks in `accept4` without a timeout is not hurt by it (it waits as before, in
+//! `ppoll` if it is this crate).
 
 use std::io;
 use std::os::fd::BorrowedFd;
@@ -60,6 +67,9 @@ impl Acceptor {
     ) -> Result<T, Cause> {
         let timeout = timeout.check()?;
         let until = Until::new(timeout);
+        if !timer.trusted() {
+            return self.shared(fd, timeout, until, accept);
+        }
         let Some(claim) = timer.claim() else {
             return self.poll_path(fd, until, false, accept);
         };
@@ -117,6 +127,36 @@ impl Acceptor {
         sys::fd::set_nonblocking(fd, false)?;
         mode.blocking = true;
         Ok(true)
+    }
+
+    /// An accept on a listener someone else may hold (see the module's documentation).
+    #[cold]
+    #[inline(never)]
+    fn shared<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        timeout: Timeout,
+        until: Until,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        if !timeout.is_indefinite() {
+            let mut mode = self.mode();
+            sys::fd::set_nonblocking(fd, true).map_err(Cause::Os)?;
+            mode.blocking = false;
+        }
+        poll_loop(fd, Interest::Read, until, Indefinite::Polls, false, MsgFlags::NONE, |_| accept())
+    }
+
+    /// Gives the listener the blocking mode a std user expects, for a hand-over (one `ioctl`,
+    /// none when the listener is known to be blocking already); `trusted` says whether what
+    /// this acceptor remembers of the mode is true.
+    pub(crate) fn hand_over(&self, fd: BorrowedFd<'_>, trusted: bool) -> io::Result<()> {
+        let mut mode = self.mode();
+        if !(trusted && mode.blocking) {
+            sys::fd::set_nonblocking(fd, false)?;
+            mode.blocking = true;
+        }
+        Ok(())
     }
 
     /// The try → poll → retry path, with the listener non-blocking for as long as it runs.

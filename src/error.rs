@@ -80,6 +80,8 @@ pub(crate) enum Op {
     Shutdown,
     Socket,
     SocketPair,
+    /// `fcntl(F_DUPFD_CLOEXEC)`: a second handle (`try_clone`).
+    TryClone,
 }
 
 impl Op {
@@ -114,6 +116,7 @@ impl Op {
             Op::Shutdown => "shutdown",
             Op::Socket => "socket",
             Op::SocketPair => "socketpair",
+            Op::TryClone => "fcntl(F_DUPFD_CLOEXEC)",
         }
     }
 

@@ -17,6 +17,15 @@
 //! the try → wait → retry path, which ignores `SO_RCVTIMEO`, so every call keeps its own
 //! timeout. A value the user sets through `set_sock_opt` is remembered as the
 //! user's: indefinite calls wait with it in place, as in C, and `get_sock_opt` reports it.
+//!
+//! All of this is what one handle family (a socket and its `try_clone`s, which share one
+//! timer) remembers of state the kernel keeps per open file description. It is trusted only
+//! while nothing else can hold that description: a socket the crate made, in a process that
+//! has not forked since ([`sys::fork`]), not handed over. Otherwise the timer is
+//! [untrusted](RecvTimer::trusted): the crate neither changes `SO_RCVTIMEO` nor relies on it,
+//! and every call waits with `MSG_DONTWAIT` and `ppoll`. A blocking call whose `EAGAIN` nothing
+//! of this family explains (no value of the user's, too early for the armed one) shows another
+//! holder, and makes the timer untrusted from then on.
 
 use std::io;
 use std::os::fd::BorrowedFd;
@@ -31,6 +40,8 @@ const USERS: u64 = u64::MAX;
 const UNKNOWN: u64 = u64::MAX;
 /// `users`: one call holds the timer alone and may change what the kernel holds.
 const EXCLUSIVE: usize = usize::MAX;
+/// `epoch`: never trusted (adopted, handed over, or another holder seen).
+const UNTRUSTED: u64 = u64::MAX;
 
 /// Per-socket `SO_RCVTIMEO` bookkeeping; see the module's documentation.
 #[derive(Debug)]
@@ -47,9 +58,12 @@ pub(crate) struct RecvTimer {
     user: AtomicU64,
     /// The user set a value while a call held the claim: the kernel does not hold it yet.
     user_pending: AtomicBool,
-    /// The descriptor turned out not to block (adopted non-blocking, or a listener shared
-    /// with another process's mode), so `SO_RCVTIMEO` cannot time its calls.
-    poll_only: AtomicBool,
+    /// The user made the socket non-blocking through the crate: indefinite calls answer
+    /// `WouldBlock` at once, and `SO_RCVTIMEO` cannot time its calls.
+    nonblocking: AtomicBool,
+    /// The process's fork count when the crate made the socket, or [`UNTRUSTED`]: what the
+    /// timer remembers is true only while this equals the count now.
+    epoch: AtomicU64,
     /// How many times the crate has armed a value, counted before each `setsockopt`: a
     /// receive that blocked without a share tells by it whether its `EAGAIN` can have come
     /// from a value armed meanwhile.
@@ -57,43 +71,87 @@ pub(crate) struct RecvTimer {
 }
 
 impl RecvTimer {
-    /// A timer for a socket this crate created: the kernel's value is the default, none.
+    /// A timer for a socket this crate created: the kernel's value is the default, none, and
+    /// nothing else holds the socket.
     pub(crate) fn new() -> RecvTimer {
-        RecvTimer::with_user(0)
+        RecvTimer::with(0, sys::fork::watched_epoch())
     }
 
-    /// A timer for an adopted descriptor, whose `SO_RCVTIMEO` may have been set elsewhere.
+    /// A timer for an adopted descriptor, whose `SO_RCVTIMEO` may have been set elsewhere and
+    /// may be changed by other holders at any time: never trusted.
     pub(crate) fn adopted() -> RecvTimer {
-        RecvTimer::with_user(UNKNOWN)
+        RecvTimer::with(UNKNOWN, UNTRUSTED)
     }
 
-    fn with_user(user: u64) -> RecvTimer {
+    fn with(user: u64, epoch: u64) -> RecvTimer {
         RecvTimer {
             users: AtomicUsize::new(0),
             armed: AtomicU64::new(USERS),
             armed_for: AtomicU64::new(u64::MAX),
             user: AtomicU64::new(user),
             user_pending: AtomicBool::new(false),
-            poll_only: AtomicBool::new(false),
+            nonblocking: AtomicBool::new(false),
+            epoch: AtomicU64::new(epoch),
             arms: AtomicUsize::new(0),
         }
     }
 
-    /// Never use `SO_RCVTIMEO` on this socket: every timed call takes the wait path.
-    pub(crate) fn set_poll_only(&self) {
-        self.poll_only.store(true, Ordering::Relaxed);
+    /// Records the file mode the user asked for through the crate.
+    pub(crate) fn set_nonblocking(&self, on: bool) {
+        self.nonblocking.store(on, Ordering::Relaxed);
     }
 
-    /// The descriptor blocks again (the user switched it back): `SO_RCVTIMEO` may time its
-    /// calls once more.
-    pub(crate) fn clear_poll_only(&self) {
-        self.poll_only.store(false, Ordering::Relaxed);
+    /// Whether the user asked for a non-blocking socket through the crate.
+    #[inline]
+    pub(crate) fn is_nonblocking(&self) -> bool {
+        self.nonblocking.load(Ordering::Relaxed)
     }
 
-    /// Whether `SO_RCVTIMEO` never times this socket's calls.
+    /// Whether what this timer remembers of the kernel's state is true: the crate made the
+    /// socket, the process has not forked since, nobody else was seen holding it. One relaxed
+    /// load of each count.
+    #[inline]
+    pub(crate) fn trusted(&self) -> bool {
+        self.epoch.load(Ordering::Relaxed) == sys::fork::epoch()
+    }
+
+    /// Someone else may hold the socket (it was handed over, or a call saw another holder's
+    /// doing): never rely on what the kernel holds again. `SeqCst`, so a call that takes a
+    /// share after this sees it, and [`Claim::in_use`] read after it sees any share taken
+    /// before.
+    pub(crate) fn distrust(&self) {
+        self.epoch.store(UNTRUSTED, Ordering::SeqCst);
+    }
+
+    /// [`trusted`](RecvTimer::trusted), read after a claim or share was taken: with
+    /// [`hand_over`](RecvTimer::hand_over)'s order (distrust, then count the users), either
+    /// this sees the distrust or the hand-over sees this call and leaves the kernel alone.
+    fn still_trusted(&self) -> bool {
+        self.epoch.load(Ordering::SeqCst) == sys::fork::epoch()
+    }
+
+    /// The socket leaves this handle family (into an `OwnedFd`, a raw descriptor, a std
+    /// type): the family's other handles stop relying on the kernel's state, and unless one
+    /// of their calls relies on it right now, the kernel gets the user's own value back
+    /// through `restore` (one `setsockopt`) if the crate had put another there. A call that
+    /// relies on it keeps it: changing it under that call could hold the call past its
+    /// deadline.
+    pub(crate) fn hand_over(&self, restore: impl FnOnce(Option<Duration>) -> io::Result<()>) -> io::Result<()> {
+        self.distrust();
+        if self.users.load(Ordering::SeqCst) != 0 || !self.crate_armed() {
+            return Ok(());
+        }
+        restore(self.user_value().flatten())?;
+        self.armed.store(USERS, Ordering::Relaxed);
+        self.user_pending.store(false, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether `SO_RCVTIMEO` never times this socket's calls: it is non-blocking, or
+    /// untrusted.
     #[inline]
     pub(crate) fn is_poll_only(&self) -> bool {
-        self.poll_only.load(Ordering::Relaxed)
+        self.is_nonblocking() || !self.trusted()
     }
 
     /// When the kernel holds no timeout at all (none of the user's, none the crate armed) and
@@ -105,9 +163,8 @@ impl RecvTimer {
     #[inline]
     pub(crate) fn quiet(&self) -> Option<usize> {
         let arms = self.arms.load(Ordering::Acquire);
-        let quiet = self.armed.load(Ordering::Relaxed) == USERS
-            && self.user.load(Ordering::Relaxed) == 0
-            && !self.poll_only.load(Ordering::Relaxed);
+        let quiet =
+            self.armed.load(Ordering::Relaxed) == USERS && self.user.load(Ordering::Relaxed) == 0 && !self.is_poll_only();
         quiet.then_some(arms)
     }
 
@@ -122,8 +179,9 @@ impl RecvTimer {
         if self.is_poll_only() {
             return None;
         }
-        self.users.compare_exchange(0, EXCLUSIVE, Ordering::Acquire, Ordering::Relaxed).ok()?;
-        Some(Claim { timer: self, exclusive: true })
+        self.users.compare_exchange(0, EXCLUSIVE, Ordering::SeqCst, Ordering::Relaxed).ok()?;
+        let claim = Claim { timer: self, exclusive: true };
+        self.still_trusted().then_some(claim)
     }
 
     /// The right to rely on what the kernel holds, as it is, beside other calls doing the
@@ -139,12 +197,15 @@ impl RecvTimer {
             if users == EXCLUSIVE || users == EXCLUSIVE - 1 {
                 return None;
             }
-            match self.users.compare_exchange_weak(users, users + 1, Ordering::Acquire, Ordering::Relaxed) {
+            match self.users.compare_exchange_weak(users, users + 1, Ordering::SeqCst, Ordering::Relaxed) {
                 Ok(_) => break,
                 Err(now) => users = now,
             }
         }
         let claim = Claim { timer: self, exclusive: false };
+        if !self.still_trusted() {
+            return None;
+        }
         let kernel = match self.armed.load(Ordering::Relaxed) {
             USERS if self.user_pending.load(Ordering::Relaxed) => return None,
             USERS => None,
@@ -180,7 +241,7 @@ impl RecvTimer {
                 self.user_pending.store(false, Ordering::Relaxed);
                 Ok(())
             }
-            None if self.poll_only.load(Ordering::Relaxed) => {
+            None if self.is_poll_only() => {
                 set()?;
                 self.user.store(micros, Ordering::Relaxed);
                 Ok(())
@@ -265,11 +326,10 @@ impl Claim<'_> {
     }
 
     /// Arms `value` (one `setsockopt`), whole microseconds as `SO_RCVTIMEO` takes them.
-    /// Exclusive claims only.
+    /// Exclusive claims only, so only on a trusted socket, whose user value is known.
     pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration, timeout: u64) -> io::Result<()> {
         debug_assert!(self.exclusive, "arming under a shared claim");
         let micros = u64::try_from(value.as_micros()).unwrap_or(USERS - 1).max(1);
-        self.learn_user(fd)?;
         self.timer.arms.fetch_add(1, Ordering::Release);
         sys::opt::set_recv_timeout(fd, Some(Duration::from_micros(micros)))?;
         self.timer.armed.store(micros, Ordering::Relaxed);
@@ -294,17 +354,6 @@ impl Claim<'_> {
         Ok(())
     }
 
-    /// Reads the user's value from the kernel once, before the crate first replaces it on an
-    /// adopted descriptor.
-    fn learn_user(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
-        if self.timer.user.load(Ordering::Relaxed) == UNKNOWN {
-            let value = sys::opt::recv_timeout(fd)?;
-            let micros = value.map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(UNKNOWN - 1).max(1));
-            self.timer.user.store(micros, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
     /// The armed value, when the crate's is in place.
     pub(crate) fn armed(&self) -> Option<Duration> {
         match self.timer.armed.load(Ordering::Relaxed) {
@@ -313,9 +362,9 @@ impl Claim<'_> {
         }
     }
 
-    /// The descriptor does not block: stop relying on `SO_RCVTIMEO` for it.
+    /// Another holder's doing was seen: stop relying on `SO_RCVTIMEO` for this socket.
     pub(crate) fn give_up(&self) {
-        self.timer.set_poll_only();
+        self.timer.distrust();
     }
 }
 
@@ -365,9 +414,16 @@ mod tests {
         assert!(timer.claim().is_none(), "no change while calls rely on it");
         drop((first, second));
         assert!(timer.claim().is_some());
-        timer.set_poll_only();
+        timer.set_nonblocking(true);
         assert!(timer.claim().is_none());
         assert!(timer.share(|_, _| true).is_none());
+        timer.set_nonblocking(false);
+        assert!(timer.trusted());
+        timer.distrust();
+        assert!(timer.claim().is_none(), "an untrusted timer is never changed");
+        assert!(timer.share(|_, _| true).is_none(), "nor relied on");
+        assert!(timer.quiet().is_none());
+        assert!(!RecvTimer::adopted().trusted());
     }
 
     #[test]

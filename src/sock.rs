@@ -3,8 +3,10 @@
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::consts::{SO_RCVTIMEO, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::recv_timer::{Claim, RecvTimer, arm_for, suits, timeout_nanos};
 use crate::sys;
@@ -23,19 +25,29 @@ use crate::timeout::Timeout;
 #[allow(unreachable_pub)]
 pub struct Sock {
     fd: Option<OwnedFd>,
-    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it.
-    pub(crate) timer: RecvTimer,
+    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it: one for the socket and
+    /// all its `try_clone`s, as the kernel keeps one value for all their descriptors.
+    pub(crate) timer: Arc<RecvTimer>,
 }
 
 impl Sock {
     /// A descriptor this crate just created.
     pub(crate) fn new(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: RecvTimer::new() }
+        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::new()) }
     }
 
-    /// A descriptor made elsewhere, whose options this crate does not know.
+    /// A descriptor made elsewhere, whose options this crate does not know and which other
+    /// holders may change at any time.
     pub(crate) fn adopted(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: RecvTimer::adopted() }
+        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::adopted()) }
+    }
+
+    /// A second handle to the same socket (one `fcntl(F_DUPFD_CLOEXEC)`) that shares this
+    /// one's bookkeeping, so both keep the one-syscall waits and stay exact.
+    pub(crate) fn try_clone(&self) -> Result<Sock> {
+        let fd = self.fd(Op::TryClone)?;
+        let copy = sys::fd::duplicate(fd).map_err(Error::os(Op::TryClone, &Target::None))?;
+        Ok(Sock { fd: Some(copy), timer: Arc::clone(&self.timer) })
     }
 
     /// The descriptor, or the "closed" error for `op`.
@@ -59,21 +71,25 @@ impl Sock {
     /// Switches the file to non-blocking mode or back (one `ioctl(FIONBIO)`). A non-blocking
     /// socket's calls never rely on `SO_RCVTIMEO` (a blocking call would return at once):
     /// timed ones take the try → `ppoll` → retry path, and indefinite ones answer
-    /// `WouldBlock` at once when nothing is ready, as with an adopted non-blocking descriptor.
+    /// `WouldBlock` at once when nothing is ready (they pass `MSG_DONTWAIT`, so a holder that
+    /// makes the file blocking again cannot change that).
     pub(crate) fn set_nonblocking(&self, on: bool) -> Result<()> {
         let fd = self.fd(Op::SetNonblocking)?;
         sys::fd::set_nonblocking(fd, on).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
-        if on {
-            self.timer.set_poll_only();
-        } else {
-            self.timer.clear_poll_only();
-        }
+        self.timer.set_nonblocking(on);
         Ok(())
     }
 
-    /// Hands the descriptor over, leaving this socket closed (without closing it).
+    /// Hands the descriptor over, leaving this socket closed (without closing it), with the
+    /// user's own `SO_RCVTIMEO` back in the kernel if the crate had armed its own (one
+    /// `setsockopt`, else none): the new holder gets the socket as the user left it. Handles
+    /// cloned from this one stop relying on the kernel's state.
     pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
-        self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
+        let fd = self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))?;
+        self.timer
+            .hand_over(|user| sys::opt::set_recv_timeout(fd.as_fd(), user))
+            .map_err(|e| Error::new(op, Target::Opt(SOL_SOCKET, SO_RCVTIMEO), Cause::Os(e)))?;
+        Ok(fd)
     }
 }
 
@@ -176,12 +192,14 @@ pub(crate) fn with_timeout<T>(
         },
         // An indefinite receive on a socket that holds no timeout. No lock is taken: a value
         // another thread arms meanwhile can only make this call answer `EAGAIN`, and then
-        // the wait below takes over and blocks again.
+        // the wait below takes over and blocks again. An `EAGAIN` that nothing of the crate's
+        // explains is another holder's doing.
         (None, Some(timer)) if indefinite == Indefinite::Blocks => {
             if let Some(arms) = timer.quiet() {
                 match call(MsgFlags::NONE) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock && timer.armed_since(arms) => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return another_holder(fd, timer, interest, call),
                     done => return done.map_err(Cause::Os),
                 }
             }
@@ -214,8 +232,12 @@ fn waiting<T>(
     indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let Some(timer) = timer.filter(|t| !t.is_poll_only()) else {
-        return tried_then_polled(fd, interest, timeout, indefinite, call);
+    let timer = match timer {
+        Some(timer) if timer.is_poll_only() && timeout.is_indefinite() => {
+            return indefinite_unrelied(fd, timer, interest, call);
+        }
+        Some(timer) if !timer.is_poll_only() => timer,
+        _ => return tried_then_polled(fd, interest, timeout, indefinite, call),
     };
     match kernel_timed(fd, timer, timeout, interest, indefinite, &mut call) {
         Next::Done(result) => result,
@@ -291,15 +313,20 @@ fn kernel_timed<T>(
                 claim
             }
         };
+        let started = Instant::now();
         let result = loop {
             match call(MsgFlags::NONE) {
                 Ok(v) => break Ok(v),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => break Err(Cause::Os(e)),
+                Err(e) => break Err(e),
             }
         };
         drop(claim);
-        return Next::Done(result);
+        return Next::Done(match result {
+            Ok(v) => Ok(v),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked_until_users(fd, timer, interest, started, call),
+            Err(e) => Err(Cause::Os(e)),
+        });
     };
     let Some(want) = arm_for(duration) else { return Next::TryFirst };
     let claim = match timer.share(|armed, _| armed.is_some_and(|a| suits(a, want))) {
@@ -349,10 +376,12 @@ fn kernel_timed_out<T>(
 ) -> std::result::Result<T, Cause> {
     match e.kind() {
         io::ErrorKind::WouldBlock => {
-            // SO_RCVTIMEO fires no earlier than a tick before what was armed; an EAGAIN well
-            // before that means the descriptor does not block.
+            // SO_RCVTIMEO fires no earlier than a tick before what was armed, and no later
+            // than the margin after it; an EAGAIN well outside that shows another holder's
+            // doing (another value, another file mode).
             if let Some(armed) = claim.armed() {
-                if started.elapsed() < armed.saturating_sub(sys::wait::tick() * 2) {
+                let elapsed = started.elapsed();
+                if elapsed < armed.saturating_sub(sys::wait::tick() * 2) || elapsed > armed * 2 + FAR_PAST {
                     claim.give_up();
                 }
             }
@@ -362,6 +391,76 @@ fn kernel_timed_out<T>(
     }
     drop(claim);
     poll_loop(fd, interest, Until::since(started, timeout), indefinite, true, MsgFlags::DONTWAIT, call)
+}
+
+/// How far past twice what it armed an `EAGAIN` must come to show another holder's value (a
+/// loaded machine can be that late in running the thread again).
+const FAR_PAST: Duration = Duration::from_millis(100);
+
+/// An indefinite receive that cannot rely on `SO_RCVTIMEO` (the socket is non-blocking, or
+/// someone else may hold it). Non-blocking at the user's request: one try with
+/// `MSG_DONTWAIT`, and `WouldBlock` is the answer. Otherwise one blocking call, which in
+/// steady state is all it takes; an `EAGAIN` from it is the user's own value running out, or
+/// else another holder's doing, and then the call waits on.
+#[cold]
+#[inline(never)]
+fn indefinite_unrelied<T>(
+    fd: BorrowedFd<'_>,
+    timer: &RecvTimer,
+    interest: Interest,
+    mut call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    let flags = if timer.is_nonblocking() { MsgFlags::DONTWAIT } else { MsgFlags::NONE };
+    let started = Instant::now();
+    loop {
+        match call(flags) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && flags == MsgFlags::NONE => {
+                return blocked_until_users(fd, timer, interest, started, call);
+            }
+            done => return done.map_err(Cause::Os),
+        }
+    }
+}
+
+/// An indefinite receive whose blocking call, made at `started`, answered `EAGAIN`. With a
+/// value of the user's (set through the crate) that has run out, that is the answer, as in
+/// C; short of it, or with none, another holder made the call end (its `SO_RCVTIMEO`, a
+/// non-blocking mode): the socket is no longer trusted, and the call waits for the rest of
+/// the user's value, or for ever.
+#[cold]
+#[inline(never)]
+fn blocked_until_users<T>(
+    fd: BorrowedFd<'_>,
+    timer: &RecvTimer,
+    interest: Interest,
+    started: Instant,
+    call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    let user = timer.user_value().flatten();
+    if let Some(user) = user {
+        if started.elapsed() + sys::wait::tick() * 2 >= user {
+            return Err(Cause::Os(io::Error::from(io::ErrorKind::WouldBlock)));
+        }
+    }
+    timer.distrust();
+    let until = Until { deadline: user.and_then(|d| started.checked_add(d)), timeout: None };
+    poll_loop(fd, interest, until, Indefinite::Polls, true, MsgFlags::DONTWAIT, call)
+}
+
+/// An indefinite receive on a quiet socket (no timeout in the kernel of the crate's or the
+/// user's) whose blocking call answered `EAGAIN` with no value armed meanwhile: someone
+/// else holds the socket. It stops being trusted, and the call waits for ever.
+#[cold]
+#[inline(never)]
+fn another_holder<T>(
+    fd: BorrowedFd<'_>,
+    timer: &RecvTimer,
+    interest: Interest,
+    call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    timer.distrust();
+    poll_loop(fd, interest, Until { deadline: None, timeout: None }, Indefinite::Polls, true, MsgFlags::DONTWAIT, call)
 }
 
 /// `EAGAIN` or `EINTR`: try again after a wait.

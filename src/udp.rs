@@ -94,6 +94,24 @@ impl UdpSocket {
         self.sock.raw()
     }
 
+    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
+    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
+    /// and the file mode, so calls on either keep the one-syscall waits and their exact
+    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UdpSocket> {
+        Ok(UdpSocket { sock: self.sock.try_clone()? })
+    }
+
     /// The socket's own address (`getsockname`, 1 syscall): port 0 until it is bound.
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketaddr)): `getsockname` — 1.
@@ -328,7 +346,7 @@ impl UdpSocket {
         mut call: impl FnMut(MsgFlags) -> std::io::Result<T>,
     ) -> std::result::Result<T, Cause> {
         let (timer, interest) = match flags.reads_error_queue() {
-            false => (Some(&self.sock.timer), Interest::Read),
+            false => (Some(&*self.sock.timer), Interest::Read),
             true => (None, Interest::Error),
         };
         let flags = flags.with(MsgFlags::TRUNC);

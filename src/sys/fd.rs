@@ -35,6 +35,15 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO, &mut value) }).map(drop)
 }
 
+/// A second descriptor for the same open socket, close-on-exec (one
+/// `fcntl(F_DUPFD_CLOEXEC)`): what `try_clone` hands out.
+pub(crate) fn duplicate(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_DUPFD_CLOEXEC only reads the descriptor and returns a new one, or -1.
+    let new = cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) })?;
+    Ok(own(new))
+}
+
 /// Marks `fd` close-on-exec where the platform cannot do it in the creating syscall.
 #[cfg(not(has_accept4))]
 pub(super) fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {

@@ -12,6 +12,7 @@
 pub(crate) mod addr;
 pub(crate) mod ancillary;
 pub(crate) mod fd;
+pub(crate) mod fork;
 #[cfg(has_mmsg)]
 pub(crate) mod msg;
 pub(crate) mod opt;

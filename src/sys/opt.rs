@@ -157,14 +157,8 @@ pub(crate) fn timeval_bytes(timeout: Option<Duration>) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts((&raw const tv).cast::<u8>(), mem::size_of::<libc::timeval>()) }.to_vec()
 }
 
-/// Reads `SO_RCVTIMEO`; `None` when it is zero (for ever).
-pub(crate) fn recv_timeout(fd: BorrowedFd<'_>) -> io::Result<Option<Duration>> {
-    let bytes = get_bytes(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, mem::size_of::<libc::timeval>())?;
-    timeval_from_bytes(&bytes).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
 /// A `struct timeval` given as bytes (as `set_sock_opt` receives `SO_RCVTIMEO`), as a
-/// timeout: `Some(None)` for zero (for ever), `None` when the bytes are not a timeval.
+/// timeout: `Some(None)` for zero (for ever), `None` when the bytes are not a valid timeval.
 pub(crate) fn timeval_from_bytes(bytes: &[u8]) -> Option<Option<Duration>> {
     if bytes.len() != mem::size_of::<libc::timeval>() {
         return None;
@@ -173,6 +167,11 @@ pub(crate) fn timeval_from_bytes(bytes: &[u8]) -> Option<Option<Duration>> {
     // is valid; `read_unaligned` needs no alignment.
     let tv = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<libc::timeval>()) };
     let (secs, micros) = (u64::try_from(tv.tv_sec).ok()?, u32::try_from(tv.tv_usec).ok()?);
+    // The kernel refuses a microsecond field outside a second (EDOM): such bytes are not a
+    // timeout, and go to the kernel as they are, for its answer.
+    if micros >= 1_000_000 {
+        return None;
+    }
     let d = Duration::from_secs(secs).checked_add(Duration::from_micros(micros.into()))?;
     Some((!d.is_zero()).then_some(d))
 }

@@ -87,6 +87,25 @@ impl TcpConn {
         self.sock.raw()
     }
 
+    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
+    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
+    /// and the file mode, so calls on either keep the one-syscall waits and their exact
+    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let socket = chapel_socket::connect(&server.addr()?, 4)?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<TcpConn> {
+        Ok(TcpConn { sock: self.sock.try_clone()?, peer: self.peer.clone() })
+    }
+
     crate::sockopt::tcp_options!("tcpConn", "connect(&server.addr()?, INDEFINITE_TIMEOUT)?");
 
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the

@@ -1,6 +1,7 @@
 //! [`listen`] and [`TcpListener`].
 
 use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::sync::Arc;
 
 use crate::accept::Acceptor;
 use crate::addr::IpAddr;
@@ -56,14 +57,14 @@ pub fn listen(address: &IpAddr, reuse_addr: bool, backlog: u16) -> Result<TcpLis
 #[derive(Debug)]
 pub struct TcpListener {
     pub(crate) sock: Sock,
-    acceptor: Acceptor,
+    acceptor: Arc<Acceptor>,
 }
 
 impl TcpListener {
     /// A listener on `sock`, which listens and is non-blocking: how `listen` and
     /// [`TcpSocket::listen`](crate::TcpSocket::listen) make one.
     pub(crate) fn from_sock(sock: Sock) -> TcpListener {
-        TcpListener { sock, acceptor: Acceptor::default() }
+        TcpListener { sock, acceptor: Arc::default() }
     }
 
     /// Chapel's `tcpListener.accept`: the next connection, waiting at most `timeout`
@@ -162,6 +163,24 @@ impl TcpListener {
         self.sock.raw()
     }
 
+    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
+    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
+    /// and the file mode, so calls on either keep the one-syscall waits and their exact
+    /// timeouts. The clones accept side by side, as threads sharing one listener do. See [one socket, many holders](crate#one-socket-many-holders).
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let socket = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<TcpListener> {
+        Ok(TcpListener { sock: self.sock.try_clone()?, acceptor: Arc::clone(&self.acceptor) })
+    }
+
     crate::sockopt::tcp_options!("tcpListener", "server");
 }
 
@@ -174,19 +193,21 @@ impl TryFrom<OwnedFd> for TcpListener {
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
-        sock.timer.set_poll_only();
-        Ok(TcpListener { sock, acceptor: Acceptor::default() })
+        Ok(TcpListener { sock, acceptor: Arc::default() })
     }
 }
 
 impl TryFrom<TcpListener> for OwnedFd {
     type Error = Error;
 
-    /// Hands the descriptor over in blocking mode, as any other listener's (one
-    /// `ioctl(FIONBIO)`); a closed listener has none to give.
+    /// Hands the descriptor over as the user left it: in blocking mode, as any other
+    /// listener's (one `ioctl(FIONBIO)`, none when it blocks already), with the user's own
+    /// `SO_RCVTIMEO` back if the crate had armed its own (one `setsockopt`); a closed listener
+    /// has none to give.
     fn try_from(mut listener: TcpListener) -> Result<OwnedFd> {
+        let trusted = listener.sock.timer.trusted();
         let fd = listener.sock.take(Op::IntoFd)?;
-        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
+        listener.acceptor.hand_over(fd.as_fd(), trusted).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(fd)
     }
 }

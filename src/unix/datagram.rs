@@ -387,6 +387,24 @@ impl UnixDatagram {
     pub fn socket_fd(&self) -> RawFd {
         self.sock.raw()
     }
+
+    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
+    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
+    /// and the file mode, so calls on either keep the one-syscall waits and their exact
+    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UnixDatagram> {
+        Ok(UnixDatagram { sock: self.sock.try_clone()? })
+    }
 }
 
 impl From<OwnedFd> for UnixDatagram {

@@ -1,6 +1,7 @@
 //! [`UnixListener`], a listening Unix-domain stream socket.
 
 use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::sync::Arc;
 
 use crate::accept::Acceptor;
 use crate::error::{Error, Op, Result, Target};
@@ -39,7 +40,7 @@ pub struct UnixListener {
     pub(crate) sock: Sock,
     /// The name it was bound to, for error messages; `None` when adopted.
     addr: Option<UnixAddr>,
-    acceptor: Acceptor,
+    acceptor: Arc<Acceptor>,
 }
 
 impl UnixListener {
@@ -75,7 +76,7 @@ impl UnixListener {
         let fd = sock.fd(Op::Listen)?;
         sys::socket::bind(fd, addr.name()).map_err(Error::os(Op::Bind, &at))?;
         sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;
-        Ok(UnixListener { sock, addr: Some(addr.clone()), acceptor: Acceptor::default() })
+        Ok(UnixListener { sock, addr: Some(addr.clone()), acceptor: Arc::default() })
     }
 
     /// The next connection, waiting at most `timeout`
@@ -164,6 +165,25 @@ impl UnixListener {
     pub fn socket_fd(&self) -> RawFd {
         self.sock.raw()
     }
+
+    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
+    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
+    /// and the file mode, so calls on either keep the one-syscall waits and their exact
+    /// timeouts. The clones accept side by side, as threads sharing one listener do. See [one socket, many holders](crate#one-socket-many-holders).
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let name = chapel_socket::UnixAddr::from_abstract(format!("doc-clone-{}", std::process::id()))?;
+    /// let socket = chapel_socket::UnixListener::bind(&name, 4)?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UnixListener> {
+        Ok(UnixListener { sock: self.sock.try_clone()?, addr: self.addr.clone(), acceptor: Arc::clone(&self.acceptor) })
+    }
 }
 
 impl TryFrom<OwnedFd> for UnixListener {
@@ -175,19 +195,19 @@ impl TryFrom<OwnedFd> for UnixListener {
     fn try_from(fd: OwnedFd) -> Result<UnixListener> {
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
-        sock.timer.set_poll_only();
-        Ok(UnixListener { sock, addr: None, acceptor: Acceptor::default() })
+        Ok(UnixListener { sock, addr: None, acceptor: Arc::default() })
     }
 }
 
 impl TryFrom<UnixListener> for OwnedFd {
     type Error = Error;
 
-    /// Hands the descriptor over in blocking mode (one `ioctl(FIONBIO)`); a closed listener
-    /// has none to give.
+    /// Hands the descriptor over as the user left it, as a
+    /// [`TcpListener`](crate::TcpListener)'s is; a closed listener has none to give.
     fn try_from(mut listener: UnixListener) -> Result<OwnedFd> {
+        let trusted = listener.sock.timer.trusted();
         let fd = listener.sock.take(Op::IntoFd)?;
-        sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
+        listener.acceptor.hand_over(fd.as_fd(), trusted).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(fd)
     }
 }
