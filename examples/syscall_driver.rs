@@ -861,8 +861,9 @@ fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
 }
 
 /// An indefinite receive on a socket whose `SO_RCVTIMEO` (100 ms) was set through the raw
-/// descriptor, behind the crate's back: its `EAGAIN` is the answer, as in C, after one call
-/// (the crate armed nothing meanwhile, so it cannot be one of the crate's values).
+/// descriptor, behind the crate's back, as another holder of the socket would: nothing of the
+/// crate's explains its `EAGAIN`, so the socket stops being trusted and the receive waits on
+/// in `ppoll` for the datagram.
 fn udp_indefinite_raw_rcvtimeo(row: &str) -> Setup {
     let socket = udp()?;
     let timeval = libc::timeval { tv_sec: 0, tv_usec: 100_000 };
@@ -879,7 +880,11 @@ fn udp_indefinite_raw_rcvtimeo(row: &str) -> Setup {
     if set != 0 {
         return Err(std::io::Error::last_os_error().into());
     }
-    measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))
+    let to = socket.addr()?;
+    let peer =
+        later(EINTR_PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
+    join(peer)
 }
 
 /// Reads `SO_RCVTIMEO` after a timed receive armed the crate's own value: the user's (none)

@@ -163,8 +163,9 @@ impl RecvTimer {
     #[inline]
     pub(crate) fn quiet(&self) -> Option<usize> {
         let arms = self.arms.load(Ordering::Acquire);
-        let quiet =
-            self.armed.load(Ordering::Relaxed) == USERS && self.user.load(Ordering::Relaxed) == 0 && !self.is_poll_only();
+        let quiet = self.armed.load(Ordering::Relaxed) == USERS
+            && self.user.load(Ordering::Relaxed) == 0
+            && !self.is_poll_only();
         quiet.then_some(arms)
     }
 

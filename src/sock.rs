@@ -199,7 +199,9 @@ pub(crate) fn with_timeout<T>(
                 match call(MsgFlags::NONE) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock && timer.armed_since(arms) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return another_holder(fd, timer, interest, call),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        return another_holder(fd, timer, interest, call);
+                    }
                     done => return done.map_err(Cause::Os),
                 }
             }
@@ -324,7 +326,9 @@ fn kernel_timed<T>(
         drop(claim);
         return Next::Done(match result {
             Ok(v) => Ok(v),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked_until_users(fd, timer, interest, started, call),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                blocked_until_users(fd, timer, interest, started, e, call)
+            }
             Err(e) => Err(Cause::Os(e)),
         });
     };
@@ -416,14 +420,14 @@ fn indefinite_unrelied<T>(
         match call(flags) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && flags == MsgFlags::NONE => {
-                return blocked_until_users(fd, timer, interest, started, call);
+                return blocked_until_users(fd, timer, interest, started, e, call);
             }
             done => return done.map_err(Cause::Os),
         }
     }
 }
 
-/// An indefinite receive whose blocking call, made at `started`, answered `EAGAIN`. With a
+/// An indefinite receive whose blocking call, made at `started`, answered `EAGAIN` (`e`). With a
 /// value of the user's (set through the crate) that has run out, that is the answer, as in
 /// C; short of it, or with none, another holder made the call end (its `SO_RCVTIMEO`, a
 /// non-blocking mode): the socket is no longer trusted, and the call waits for the rest of
@@ -435,12 +439,13 @@ fn blocked_until_users<T>(
     timer: &RecvTimer,
     interest: Interest,
     started: Instant,
+    e: io::Error,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let user = timer.user_value().flatten();
     if let Some(user) = user {
         if started.elapsed() + sys::wait::tick() * 2 >= user {
-            return Err(Cause::Os(io::Error::from(io::ErrorKind::WouldBlock)));
+            return Err(Cause::Os(e));
         }
     }
     timer.distrust();
