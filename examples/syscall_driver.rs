@@ -71,6 +71,7 @@ const ROWS: &[(&str, Run)] = &[
     ("connect/unspecified", connect_unspecified),
     ("connect/unspecified-fails", connect_unspecified),
     ("connect/nan", |row| connect_to_listener(row, Timeout::from(f64::NAN))),
+    ("connect/interrupted-past-deadline", |row| connect_to_listener(row, Timeout::from(0.1))),
     ("connect/socket-fails", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
     ("connect/connect-fails", |row| connect_to_listener(row, Timeout::INDEFINITE)),
     ("connect_host/numeric", connect_host_numeric),
@@ -227,6 +228,10 @@ const ROWS: &[(&str, Run)] = &[
     ("unix.connect/refused", |row| {
         with_scratch(row, |s| measure(row, || UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)))
     }),
+    ("unix.connect/eintr", |row| unix_connect_full(row, Timeout::from(1.0))),
+    ("unix.connect/past-the-clock", |row| unix_connect_full(row, Timeout::from(Duration::MAX))),
+    ("unix.connect/interrupted-past-deadline", |row| unix_connect_listening(row, Timeout::from(0.1))),
+    ("unix.connect/nan", |row| unix_connect_listening(row, Timeout::from(f64::NAN))),
     ("unix.connect/no-file", |row| {
         with_scratch(row, |s| measure(row, || UnixStream::connect(&s.path, INDEFINITE_TIMEOUT)))
     }),
@@ -1131,6 +1136,23 @@ fn unix_connect_listening(row: &str, timeout: Timeout) -> Setup {
     with_scratch(row, |s| {
         let _server = UnixListener::bind(&s.path, 16)?;
         measure(row, || UnixStream::connect(&s.path, timeout))
+    })
+}
+
+/// Connects with `timeout` to a listener whose queue is full (a backlog of 0, one
+/// connection queued by the setup's one `connect`) until it makes room, `EINTR_PEER_DELAY`
+/// later, by raising its backlog (a second `listen`, which wakes the waiting connect and
+/// opens no descriptor, as an `accept` would).
+fn unix_connect_full(row: &str, timeout: Timeout) -> Setup {
+    with_scratch(row, |s| {
+        let server = UnixListener::bind(&s.name, 0)?;
+        let queued = UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)?;
+        let room = later(EINTR_PEER_DELAY, move || {
+            socket2::SockRef::from(&server.try_as_fd().map_err(std::io::Error::from)?).listen(16).map(|()| server)
+        });
+        measure(row, || UnixStream::connect(&s.name, timeout))?;
+        drop(queued);
+        join(room)
     })
 }
 
