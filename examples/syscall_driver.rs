@@ -23,7 +23,7 @@ use chapel_socket::{
     ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
     SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
     UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect, connect_host, get_peer_name,
-    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
+    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, wait_readable, wait_writable,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -440,6 +440,12 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || conn.send(&[7; 64], INDEFINITE_TIMEOUT))
     }),
     ("udp.set_nonblocking", |row| on_udp(row, |socket| socket.set_nonblocking(true))),
+    ("wait_readable", wait_readable_later),
+    ("wait_readable/timeout", |row| {
+        let (reader, _writer) = std::os::unix::net::UnixStream::pair()?;
+        measure(row, || wait_readable(&reader, 0.1))
+    }),
+    ("wait_writable", wait_writable_drained),
     ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
     ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
     ("options.set_keepalive_idle", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::from_secs(30)))),
@@ -1103,6 +1109,33 @@ fn later<T: Send + 'static>(
 fn join<T>(peer: JoinHandle<std::io::Result<T>>) -> Setup {
     peer.join().map_err(|_| "the peer thread panicked")??;
     Ok(())
+}
+
+/// Waits for one end of a std `UnixStream` pair (a descriptor the crate did not make), to
+/// which a byte is written after `PEER_DELAY`.
+fn wait_readable_later(row: &str) -> Setup {
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair()?;
+    let peer = later(PEER_DELAY, move || writer.write_all(b"x").map(|()| writer));
+    measure(row, || wait_readable(&reader, 4.0))?;
+    join(peer)
+}
+
+/// Waits for room in a full non-blocking std `UnixStream`, whose peer reads all of it after
+/// `PEER_DELAY`.
+fn wait_writable_drained(row: &str) -> Setup {
+    let (mut reader, mut writer) = std::os::unix::net::UnixStream::pair()?;
+    writer.set_nonblocking(true)?;
+    let mut queued = 0;
+    loop {
+        match writer.write(&[0; 4096]) {
+            Ok(n) => queued += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let peer = later(PEER_DELAY, move || reader.read_exact(&mut vec![0; queued]).map(|()| reader));
+    measure(row, || wait_writable(&writer, INDEFINITE_TIMEOUT))?;
+    join(peer)
 }
 
 /// Runs `op` with a fresh [`Scratch`] (a directory for paths, an abstract name) for `row`.
