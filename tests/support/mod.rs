@@ -345,6 +345,16 @@ pub fn run_in_child_within(wrapper: &[&str], test: &str, limit: Duration) -> Str
     out
 }
 
+/// A pipe (`pipe2`, close-on-exec): its read end and its write end, as files.
+pub fn pipe() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a live array of the two ints pipe2 writes.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: pipe2 has just opened both descriptors, and nothing else owns them.
+    unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
+}
+
 /// Whether this process runs as root (effective uid 0).
 pub fn is_root() -> bool {
     // SAFETY: geteuid has no arguments and cannot fail.
