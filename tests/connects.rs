@@ -125,7 +125,9 @@ macro_rules! in_child {
             if is_child(stringify!($name)) {
                 $body;
             } else {
-                run_in_child_within(&[], stringify!($name), WATCHDOG);
+                let out = run_in_child_within(&[], stringify!($name), WATCHDOG);
+                // The child's measurements, past the harness's capture of its output.
+                out.lines().filter(|l| l.starts_with("connects: ")).for_each(|l| eprintln!("{l}"));
             }
         }
     };
