@@ -66,8 +66,8 @@ impl UnixStream {
     /// `connect` itself, bounded by `SO_SNDTIMEO` armed a margin short of the time left
     /// (`poll` cannot wait for this: an unconnected Unix socket always polls writable), and
     /// re-armed with what is left after a signal; the last few milliseconds are non-blocking
-    /// `connect`s 1 ms apart, the last at the deadline. `SO_SNDTIMEO` is cleared again once
-    /// connected.
+    /// `connect`s 1 ms apart (after one `ioctl(FIONBIO, 1)`), the last at the deadline.
+    /// `SO_SNDTIMEO` is cleared again once connected.
     ///
     #[doc = man_links!(socket(2), connect(2), ioctl(2), setsockopt(2), ppoll(2), unix(7))]
     ///
