@@ -165,13 +165,15 @@ in_child!(
 
 in_child!(
     /// Timeouts too long for the clock (`Duration::MAX`, 1e300 s, `u64::MAX` s) wait as an
-    /// indefinite one does: the connect goes through when the listener accepts, 300 ms later,
-    /// instead of answering `WouldBlock` at once.
+    /// indefinite one does, and one of 31 years (armed a day at a time) waits too: the
+    /// connect goes through when the listener accepts, 300 ms later, instead of answering
+    /// `WouldBlock` at once.
     unix_connect_past_the_clock_waits,
     for (label, timeout) in [
         ("Duration::MAX", Timeout::from(Duration::MAX)),
         ("1e300 s", Timeout::from(1e300)),
         ("u64::MAX s", Timeout::from(u64::MAX)),
+        ("1e9 s", Timeout::from(1e9)),
     ] {
         let full = FullUnixQueue::new("past-the-clock");
         let listener = full.listener;
