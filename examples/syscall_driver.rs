@@ -23,7 +23,7 @@ use chapel_socket::{
     ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
     SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
     UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect, connect_host, get_peer_name,
-    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
+    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, wait_readable, wait_writable,
 };
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
@@ -71,6 +71,7 @@ const ROWS: &[(&str, Run)] = &[
     ("connect/unspecified", connect_unspecified),
     ("connect/unspecified-fails", connect_unspecified),
     ("connect/nan", |row| connect_to_listener(row, Timeout::from(f64::NAN))),
+    ("connect/interrupted-past-deadline", |row| connect_to_listener(row, Timeout::from(0.1))),
     ("connect/socket-fails", |row| connect_to_closed_port(row, Timeout::INDEFINITE)),
     ("connect/connect-fails", |row| connect_to_listener(row, Timeout::INDEFINITE)),
     ("connect_host/numeric", connect_host_numeric),
@@ -227,6 +228,10 @@ const ROWS: &[(&str, Run)] = &[
     ("unix.connect/refused", |row| {
         with_scratch(row, |s| measure(row, || UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)))
     }),
+    ("unix.connect/eintr", |row| unix_connect_full(row, Timeout::from(1.0))),
+    ("unix.connect/past-the-clock", |row| unix_connect_full(row, Timeout::from(Duration::MAX))),
+    ("unix.connect/interrupted-past-deadline", |row| unix_connect_listening(row, Timeout::from(0.1))),
+    ("unix.connect/nan", |row| unix_connect_listening(row, Timeout::from(f64::NAN))),
     ("unix.connect/no-file", |row| {
         with_scratch(row, |s| measure(row, || UnixStream::connect(&s.path, INDEFINITE_TIMEOUT)))
     }),
@@ -435,6 +440,12 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || conn.send(&[7; 64], INDEFINITE_TIMEOUT))
     }),
     ("udp.set_nonblocking", |row| on_udp(row, |socket| socket.set_nonblocking(true))),
+    ("wait_readable", wait_readable_later),
+    ("wait_readable/timeout", |row| {
+        let (reader, _writer) = std::os::unix::net::UnixStream::pair()?;
+        measure(row, || wait_readable(&reader, 0.1))
+    }),
+    ("wait_writable", wait_writable_drained),
     ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
     ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
     ("options.set_keepalive_idle", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::from_secs(30)))),
@@ -1105,6 +1116,33 @@ fn join<T>(peer: JoinHandle<std::io::Result<T>>) -> Setup {
     Ok(())
 }
 
+/// Waits for one end of a std `UnixStream` pair (a descriptor the crate did not make), to
+/// which a byte is written after `PEER_DELAY`.
+fn wait_readable_later(row: &str) -> Setup {
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair()?;
+    let peer = later(PEER_DELAY, move || writer.write_all(b"x").map(|()| writer));
+    measure(row, || wait_readable(&reader, 4.0))?;
+    join(peer)
+}
+
+/// Waits for room in a full non-blocking std `UnixStream`, whose peer reads all of it after
+/// `PEER_DELAY`.
+fn wait_writable_drained(row: &str) -> Setup {
+    let (mut reader, mut writer) = std::os::unix::net::UnixStream::pair()?;
+    writer.set_nonblocking(true)?;
+    let mut queued = 0;
+    loop {
+        match writer.write(&[0; 4096]) {
+            Ok(n) => queued += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let peer = later(PEER_DELAY, move || reader.read_exact(&mut vec![0; queued]).map(|()| reader));
+    measure(row, || wait_writable(&writer, INDEFINITE_TIMEOUT))?;
+    join(peer)
+}
+
 /// Runs `op` with a fresh [`Scratch`] (a directory for paths, an abstract name) for `row`.
 fn with_scratch(row: &str, op: impl FnOnce(&Scratch) -> Setup) -> Setup {
     op(&Scratch::new(row)?)
@@ -1136,6 +1174,23 @@ fn unix_connect_listening(row: &str, timeout: Timeout) -> Setup {
     with_scratch(row, |s| {
         let _server = UnixListener::bind(&s.path, 16)?;
         measure(row, || UnixStream::connect(&s.path, timeout))
+    })
+}
+
+/// Connects with `timeout` to a listener whose queue is full (a backlog of 0, one
+/// connection queued by the setup's one `connect`) until it makes room, `EINTR_PEER_DELAY`
+/// later, by raising its backlog (a second `listen`, which wakes the waiting connect and
+/// opens no descriptor, as an `accept` would).
+fn unix_connect_full(row: &str, timeout: Timeout) -> Setup {
+    with_scratch(row, |s| {
+        let server = UnixListener::bind(&s.name, 0)?;
+        let queued = UnixStream::connect(&s.name, INDEFINITE_TIMEOUT)?;
+        let room = later(EINTR_PEER_DELAY, move || {
+            socket2::SockRef::from(&server.try_as_fd().map_err(std::io::Error::from)?).listen(16).map(|()| server)
+        });
+        measure(row, || UnixStream::connect(&s.name, timeout))?;
+        drop(queued);
+        join(room)
     })
 }
 

@@ -1,7 +1,8 @@
 //! Descriptor interop with no unchecked code at the caller's: [`try_as_fd`](crate::TcpConn::try_as_fd) on every
 //! socket type lends the live descriptor to any `AsFd` API, and
 //! [`set_nonblocking`](crate::TcpConn::set_nonblocking) on the connected and datagram types
-//! puts a socket in the mode event loops drive.
+//! puts a socket in the mode event loops drive. [`wait_readable`] and [`wait_writable`] wait
+//! for any descriptor, a socket or not, in safe code.
 //!
 //! There is no `AsFd` impl: a socket here can be closed and still exist (Chapel's `close()`
 //! leaves the record alive), and `AsFd::as_fd` can neither fail nor hand out a closed
@@ -9,9 +10,72 @@
 //! (itself `AsFd`) for as long as the socket is borrowed, which also keeps `close` (it takes
 //! `&mut self`) from running while the borrow lives.
 
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
-use crate::error::{Op, Result};
+use crate::error::{Cause, Error, Op, Result, Target};
+use crate::sys;
+use crate::sys::wait::Interest;
+use crate::timeout::Timeout;
+
+/// Waits at most `timeout` until `fd` — any descriptor: a pipe, a terminal, a socket of
+/// any library — can be read without blocking: data, its end (`POLLHUP`), or an error the
+/// next read reports (`POLLERR`). For a program that inherits a non-blocking stdin (its
+/// file shared with the parent, so switching it back to blocking would change the parent's
+/// too): on `WouldBlock`, wait here and read again. A signal does not end the wait early.
+/// Nothing here is Chapel's: see the README's "Beyond Chapel" (std has no counterpart;
+/// `mio` and `polling` register descriptors in an event loop instead).
+///
+/// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ppoll([POLLIN])` for what is
+/// left of `timeout` (for ever when it is indefinite) — 1.
+///
+#[doc = man_links!(ppoll(2))]
+///
+/// # Errors
+/// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when `fd` was not ready
+/// within `timeout`; the kernel's error from `ppoll`. The message names the descriptor
+/// (`poll on fd 0: timed out after 1 s`).
+///
+/// ```
+/// use chapel_socket::{wait_readable, wait_writable};
+/// use std::io::{ErrorKind, Read, Write};
+/// // Any descriptor: here std's, as a parent's pipe would be.
+/// let (mut reader, mut writer) = std::os::unix::net::UnixStream::pair()?;
+/// assert_eq!(wait_readable(&reader, 0.01).unwrap_err().kind(), ErrorKind::TimedOut);
+/// wait_writable(&writer, 1.0)?;
+/// writer.write_all(b"x")?;
+/// wait_readable(&reader, 1.0)?;
+/// assert_eq!(reader.read(&mut [0; 4])?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn wait_readable(fd: impl AsFd, timeout: impl Into<Timeout>) -> Result<()> {
+    wait_until_ready(fd.as_fd(), Interest::Read, timeout.into())
+}
+
+/// Waits at most `timeout` until `fd` — any descriptor — can be written without blocking:
+/// room, or an error or hang-up the next write reports. For a program that inherits a
+/// non-blocking stdout: on `WouldBlock`, wait here and write again. As
+/// [`wait_readable`], which shows both.
+///
+/// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ppoll([POLLOUT])` for what is
+/// left of `timeout` — 1.
+///
+#[doc = man_links!(ppoll(2))]
+///
+/// # Errors
+/// As [`wait_readable`].
+pub fn wait_writable(fd: impl AsFd, timeout: impl Into<Timeout>) -> Result<()> {
+    wait_until_ready(fd.as_fd(), Interest::Write, timeout.into())
+}
+
+/// [`wait_readable`] and [`wait_writable`]: `ppoll` until `fd` is ready for `interest`.
+fn wait_until_ready(fd: BorrowedFd<'_>, interest: Interest, timeout: Timeout) -> Result<()> {
+    let target = Target::Fd(fd.as_raw_fd());
+    let timeout = timeout.check().map_err(|cause| Error::new(Op::Poll, target.clone(), cause))?;
+    match sys::wait::wait(fd, interest, timeout.deadline()).map_err(Error::os(Op::Poll, &target))? {
+        Some(_) => Ok(()),
+        None => Err(Error::new(Op::Poll, target, Cause::TimedOut(timeout))),
+    }
+}
 
 /// `try_as_fd` for each socket type, with an expression making one for its example.
 macro_rules! try_as_fd {

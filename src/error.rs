@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::os::fd::RawFd;
 
 use crate::addr::IpAddr;
 use crate::family::IPFamily;
@@ -150,6 +151,9 @@ pub(crate) enum Target {
     Family(IPFamily),
     /// A socket option, by level and name.
     Opt(i32, i32),
+    /// A descriptor that need not be a socket (one [`wait_readable`](crate::wait_readable)
+    /// waits on).
+    Fd(RawFd),
 }
 
 /// Why it failed.
@@ -295,6 +299,7 @@ impl fmt::Display for Error {
             Target::Host(h) => write!(f, " {h}")?,
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,
+            Target::Fd(fd) => write!(f, " on fd {fd}")?,
         }
         f.write_str(": ")?;
         match &self.0.cause {

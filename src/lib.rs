@@ -59,6 +59,7 @@ mod unix;
 
 pub use addr::IpAddr;
 pub use consts::*;
+pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};
 pub use family::IPFamily;
 pub use options::SocketOptions;

@@ -321,3 +321,22 @@ fn integer_seconds_are_timeouts() {
     drop(peer);
     assert!(connect(&at, INDEFINITE_TIMEOUT).is_ok());
 }
+
+#[test]
+fn wait_readable_and_wait_writable_take_any_descriptor() {
+    // One end of a std socket pair: a descriptor the crate did not make.
+    let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();
+    let (err, took) = timed(|| chapel_socket::wait_readable(&reader, 0.05).unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert_waited(took, Duration::from_millis(50), "wait_readable");
+    let named = format!("poll on fd {}: timed out after ", reader.as_raw_fd());
+    assert!(err.to_string().starts_with(&named), "{err}");
+    let err = chapel_socket::wait_writable(&writer, f64::NAN).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    chapel_socket::wait_writable(&writer, 0.0).unwrap();
+    writer.write_all(b"x").unwrap();
+    chapel_socket::wait_readable(&reader, 0.0).unwrap();
+    // The end of the stream is readiness too: the next read reports it.
+    drop(writer);
+    chapel_socket::wait_readable(&reader, PATIENCE).unwrap();
+}

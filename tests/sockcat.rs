@@ -1125,3 +1125,103 @@ fn unix_datagrams_with_nc_both_ways() {
     nc.kill();
     assert_eq!(nc.finish().stdout, b"datagram\0\xff");
 }
+
+/// 256 KiB, four times a pipe's buffer, in a pattern no shift or repeat leaves unchanged.
+fn pipe_load() -> Vec<u8> {
+    (0..256 * 1024u32).map(|i| (i % 251) as u8 ^ (i >> 10) as u8).collect()
+}
+
+/// Sets `O_NONBLOCK` on `fd`'s open file, as a parent that hands its pipe on non-blocking
+/// does.
+fn make_nonblocking(fd: &impl std::os::fd::AsFd) {
+    socket2::SockRef::from(fd).set_nonblocking(true).unwrap();
+}
+
+/// Waits (bounded by `LIMIT`) for `child` to end: how it ended and its stderr.
+fn ended(mut child: Child) -> (ExitStatus, String) {
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > LIMIT {
+            child.kill().unwrap();
+            panic!("sockcat still ran after {LIMIT:?}; killed");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (status, stderr)
+}
+
+#[test]
+fn a_non_blocking_stdout_is_waited_for() {
+    // `sockcat HOST P > pipe` where the parent made the pipe non-blocking and reads it slowly:
+    // sockcat waits for room each time the pipe is full, and every byte arrives once.
+    let (listener, port) = library_listener("127.0.0.1");
+    let (mut reader, writer) = support::pipe();
+    make_nonblocking(&writer);
+    let child = Command::new(SOCKCAT)
+        .args(["127.0.0.1", &port])
+        .stdin(Stdio::null())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sent = pipe_load();
+    let server = {
+        let data = sent.clone();
+        thread::spawn(move || (&listener.accept(PATIENCE).unwrap()).write_all(&data).unwrap())
+    };
+    let deadline = Instant::now() + LIMIT;
+    let (mut got, mut buf) = (Vec::new(), [0; 4096]);
+    loop {
+        chapel_socket::wait_readable(&reader, deadline.saturating_duration_since(Instant::now())).unwrap();
+        match reader.read(&mut buf).unwrap() {
+            0 => break,
+            n => got.extend_from_slice(&buf[..n]),
+        }
+        // A slow reader: the pipe fills, and sockcat's writes find it full.
+        thread::sleep(Duration::from_micros(500));
+    }
+    server.join().unwrap();
+    let (status, stderr) = ended(child);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(got.len(), sent.len());
+    assert!(got == sent, "the bytes differ");
+}
+
+#[test]
+fn a_non_blocking_stdin_is_waited_for() {
+    // `slow-writer | sockcat -N HOST P` where the parent made the pipe non-blocking: sockcat
+    // waits for data each time the pipe is empty, and the peer gets every byte, then the end.
+    let (listener, port) = library_listener("127.0.0.1");
+    let (reader, mut writer) = support::pipe();
+    make_nonblocking(&reader);
+    let child = Command::new(SOCKCAT)
+        .args(["-N", "127.0.0.1", &port])
+        .stdin(reader)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sent = pipe_load();
+    let feeder = {
+        let data = sent.clone();
+        thread::spawn(move || {
+            for chunk in data.chunks(4096) {
+                writer.write_all(chunk).unwrap();
+                thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let conn = listener.accept(PATIENCE).unwrap();
+    let got = support::read_all(|buf| conn.recv(buf, PATIENCE));
+    feeder.join().unwrap();
+    drop(conn);
+    let (status, stderr) = ended(child);
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(got.len(), sent.len());
+    assert!(got == sent, "the bytes differ");
+}

@@ -66,6 +66,45 @@ pub(crate) fn pause(d: Duration) {
     let _ = poll_until(&mut [], Instant::now().checked_add(d));
 }
 
+/// Paces the retries of a call that keeps failing at once without having waited: an
+/// `EINTR` on every try (a signal storm, a tracer's injected fault), or a connect that the
+/// kernel reports hung up before it began. The first retry comes at once; after a second
+/// quick failure in a row, sleeps of 1 ms doubling to 10 ms come between the tries, never
+/// past the deadline, so such a loop costs a few syscalls per 10 ms instead of a core.
+pub(crate) struct Pacer {
+    /// When the try now failing began (when the last retry was let go).
+    tried_at: Instant,
+    /// How many tries in a row failed within [`Pacer::QUICK`].
+    quick: u32,
+}
+
+impl Pacer {
+    /// A failure this soon after its try began cannot have waited for anything: under a
+    /// tracer a try of two or three syscalls still takes less, and a signal storm that
+    /// interrupts real waits spaces its failures further apart.
+    const QUICK: Duration = Duration::from_millis(1);
+    /// The longest sleep between tries.
+    const LONGEST: Duration = Duration::from_millis(10);
+
+    /// A pacer for a try that begins now.
+    pub(crate) fn new() -> Pacer {
+        Pacer { tried_at: Instant::now(), quick: 0 }
+    }
+
+    /// Before the next try: sleeps when this failure and the one before came at once, at
+    /// most until `deadline` (`None`: no deadline). A signal can end the sleep early, which
+    /// only brings the next try (and its deadline check) forward.
+    pub(crate) fn before_retry(&mut self, deadline: Option<Instant>) {
+        let now = Instant::now();
+        self.quick = if now.duration_since(self.tried_at) < Pacer::QUICK { self.quick + 1 } else { 0 };
+        if self.quick >= 2 {
+            let sleep = Duration::from_millis(1 << (self.quick - 2).min(4)).min(Pacer::LONGEST);
+            pause(deadline.map_or(sleep, |d| sleep.min(d.saturating_duration_since(now))));
+        }
+        self.tried_at = Instant::now();
+    }
+}
+
 /// One `ppoll`/`poll` of `fds` that ends by `deadline`; the number of ready descriptors.
 #[cfg(has_ppoll)]
 fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
@@ -143,6 +182,31 @@ mod tests {
         let start = Instant::now();
         pause(Duration::from_micros(700));
         assert!(start.elapsed() >= Duration::from_micros(700));
+    }
+
+    #[test]
+    fn quick_failures_are_paced_and_never_past_the_deadline() {
+        // Eight failures at once: the first retry goes at once, then 1 + 2 + 4 + 8 + 10 + 10 +
+        // 10 ms (at least 15 even if a preemption longer than a millisecond restarts the count).
+        let mut pacer = Pacer::new();
+        let start = Instant::now();
+        for _ in 0..8 {
+            pacer.before_retry(None);
+        }
+        assert!(start.elapsed() >= Duration::from_millis(15), "paced only {:?}", start.elapsed());
+        assert!(pacer.quick > 0);
+        // A failure after a real wait starts the count over: no sleep before its retry.
+        pause(Pacer::QUICK);
+        pacer.before_retry(None);
+        assert_eq!(pacer.quick, 0);
+        // Past the deadline the pacer sleeps no more: two hundred quick retries would take
+        // two seconds of 10 ms sleeps.
+        let deadline = Instant::now() + Duration::from_millis(5);
+        let mut pacer = Pacer::new();
+        for _ in 0..200 {
+            pacer.before_retry(Some(deadline));
+        }
+        assert!(Instant::now() < deadline + Duration::from_secs(1), "slept past the deadline");
     }
 
     #[test]

@@ -25,7 +25,10 @@ use crate::timeout::Timeout;
 /// `socket(family, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2. With a timeout —
 /// `socket(…|SOCK_CLOEXEC|SOCK_NONBLOCK)`, `connect → EINPROGRESS`, `ppoll([POLLOUT])`,
 /// `ioctl(FIONBIO, 0)` back to blocking: 4. When the poll reports `POLLERR`/`POLLHUP`, a
-/// `getsockopt(SO_ERROR)` fetches why. To an unspecified address, one `getpeername` more.
+/// `getsockopt(SO_ERROR)` fetches why; a hang-up with no error is a `connect` interrupted
+/// (`EINTR`) before the kernel saw it, made again while time is left — at once the first
+/// time, then with sleeps of 1 ms doubling to 10 ms if it keeps failing at once, so it never
+/// spins. To an unspecified address, one `getpeername` more.
 ///
 #[doc = man_links!(socket(2), connect(2), ppoll(2), getsockopt(2), ioctl(2), getpeername(2))]
 ///

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::Instant;
 
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
@@ -10,7 +11,7 @@ use crate::family::IPFamily;
 use crate::sock::Sock;
 use crate::sys;
 use crate::sys::socket::Progress;
-use crate::sys::wait::Interest;
+use crate::sys::wait::{Interest, Pacer};
 use crate::sys::{Domain, SockType};
 use crate::tcp::{TcpConn, TcpListener};
 use crate::timeout::Timeout;
@@ -239,11 +240,12 @@ impl TcpSocket {
         }
         let switched = self.nonblocking || !timeout.is_indefinite();
         let deadline = timeout.deadline();
+        let timed_out = || Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout));
+        let mut pacer = Pacer::new();
         let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {
-            let ready = sys::wait::wait(fd, Interest::Write, deadline)
-                .map_err(Error::os(Op::Poll, &at))?
-                .ok_or_else(|| Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout)))?;
+            let ready = sys::wait::wait(fd, Interest::Write, deadline).map_err(Error::os(Op::Poll, &at))?;
+            let ready = ready.ok_or_else(timed_out)?;
             if !ready.is_error_or_hangup() {
                 break;
             }
@@ -252,7 +254,13 @@ impl TcpSocket {
             }
             // Hung up with no error: the interrupted connect may never have reached the
             // kernel, so asking again says where it stands (connected, still going, or
-            // started now).
+            // started now). The poll of a socket that is not connecting answers at once, so
+            // the deadline is checked here (the poll reports readiness even past it) and
+            // retries that keep failing at once are paced instead of spinning.
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(timed_out());
+            }
+            pacer.before_retry(deadline);
             progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         }
         if switched {

@@ -2,13 +2,14 @@
 
 use std::io::{self, Read, Write};
 use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd, RawFd};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
+use crate::recv_timer::arm_for;
 use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::sys::socket::Progress;
-use crate::sys::wait::Interest;
+use crate::sys::wait::{Interest, Pacer};
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{Credentials, ReceivedFds, UnixAddr, peer_credentials, recv_fds, send_fds, target};
@@ -54,19 +55,25 @@ impl UnixStream {
     /// fails at once unless the listener's queue is full, and only that case waits, at most
     /// `timeout`.
     ///
+    /// A signal never cuts the wait short nor starts it over: it goes on for what is left. A
+    /// timeout too long for the clock (`Duration::MAX`) waits as long as it takes, as an
+    /// indefinite one does.
+    ///
     /// Syscalls ([contract](crate::syscalls#unixstreamconnect)): indefinite —
     /// `socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)`, `connect`: 2 (as `std`). With a timeout
     /// — `socket(…|SOCK_NONBLOCK)`, `connect`, `ioctl(FIONBIO, 0)`: 3. When the listener's
     /// queue is full (`connect → EAGAIN`), the socket is made blocking and the kernel waits in
-    /// `connect` itself, bounded by `SO_SNDTIMEO` set to the time left (`poll` cannot wait
-    /// for this: an unconnected Unix socket always polls writable); `SO_SNDTIMEO` is cleared
-    /// again once connected.
+    /// `connect` itself, bounded by `SO_SNDTIMEO` armed a margin short of the time left
+    /// (`poll` cannot wait for this: an unconnected Unix socket always polls writable), and
+    /// re-armed with what is left after a signal; the last few milliseconds are non-blocking
+    /// `connect`s 1 ms apart (after one `ioctl(FIONBIO, 1)`), the last at the deadline.
+    /// `SO_SNDTIMEO` is cleared again once connected.
     ///
-    #[doc = man_links!(socket(2), connect(2), ioctl(2), setsockopt(2), unix(7))]
+    #[doc = man_links!(socket(2), connect(2), ioctl(2), setsockopt(2), ppoll(2), unix(7))]
     ///
     /// # Errors
-    /// `TimedOut` when the listener's queue stayed full for `timeout`; the kernel's error, naming
-    /// the address: `NotFound` for a path with no socket file, `ConnectionRefused` for a file
+    /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when the listener's
+    /// queue stayed full for `timeout`; the kernel's error, naming the address: `NotFound` for a path with no socket file, `ConnectionRefused` for a file
     /// nobody listens on (a stale one) or an abstract name nobody has. The socket is closed on
     /// every error.
     ///
@@ -80,14 +87,15 @@ impl UnixStream {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn connect(addr: &UnixAddr, timeout: impl Into<Timeout>) -> Result<UnixStream> {
-        let timeout = timeout.into();
         let at = Target::Unix(addr.clone());
-        let bounded = !timeout.is_indefinite();
+        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, at.clone(), cause))?;
+        let deadline = timeout.deadline();
         let sock = Sock::new(
-            sys::socket::socket(Domain::Unix, SockType::Stream, bounded).map_err(Error::os(Op::Socket, &at))?,
+            sys::socket::socket(Domain::Unix, SockType::Stream, deadline.is_some())
+                .map_err(Error::os(Op::Socket, &at))?,
         );
         let fd = sock.fd(Op::Connect)?;
-        connect_bounded(fd, addr, timeout).map_err(|cause| Error::new(Op::Connect, at, cause))?;
+        connect_bounded(fd, addr, timeout, deadline).map_err(|cause| Error::new(Op::Connect, at, cause))?;
         Ok(UnixStream::new(sock, Some(addr.clone())))
     }
 
@@ -324,38 +332,78 @@ impl UnixStream {
     }
 }
 
-/// The connect of [`UnixStream::connect`] on its fresh socket: blocking when `timeout` is
-/// indefinite; otherwise non-blocking, and on a full queue the kernel's own bounded wait.
-fn connect_bounded(fd: BorrowedFd<'_>, addr: &UnixAddr, timeout: Timeout) -> std::result::Result<(), Cause> {
-    let deadline = timeout.deadline();
-    let mut waiting = false;
+/// The connect of [`UnixStream::connect`] on its fresh socket, until `deadline` (of
+/// `timeout`, for the error). The socket blocks when there is no deadline (an indefinite
+/// timeout, or one past the clock's reach: both wait as long as it takes) and otherwise does
+/// not, so a full queue answers `EAGAIN` at once.
+///
+/// Then the kernel's own wait: the socket blocks, with `SO_SNDTIMEO` armed a margin short of
+/// what is left ([`arm_for`], the same margin as `SO_RCVTIMEO`'s: the kernel keeps the value in
+/// ticks and its timer wheel fires late by up to a step), so that wait never ends late. A
+/// signal (`EINTR`, even under `SA_RESTART`: a timed connect is not restarted) or the timer
+/// ends it; the deadline is checked and `SO_SNDTIMEO` re-armed to what is left then, never
+/// to the whole timeout again. The last stretch, too short to arm (less than the margin and a
+/// tick), is finished exactly: non-blocking tries [`STEP`] apart, the last at the deadline,
+/// since `poll` cannot wait for room in the listener's queue.
+fn connect_bounded(
+    fd: BorrowedFd<'_>,
+    addr: &UnixAddr,
+    timeout: Timeout,
+    deadline: Option<Instant>,
+) -> std::result::Result<(), Cause> {
+    let mut blocking = deadline.is_none();
+    let mut armed = false;
+    let mut pacer = Pacer::new();
     loop {
         match sys::socket::connect(fd, addr.name()) {
             Ok(Progress::Done) => break,
             // EINTR: a Unix connect is not under way after a signal; it is simply made again.
-            Ok(Progress::Pending) => continue,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                let Some(deadline) = deadline else { return Err(Cause::Os(e)) };
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return Err(Cause::TimedOut(timeout));
-                }
-                if !waiting {
-                    sys::fd::set_nonblocking(fd, false).map_err(Cause::Os)?;
-                    waiting = true;
-                }
-                sys::opt::set_send_timeout(fd, left).map_err(Cause::Os)?;
-            }
+            Ok(Progress::Pending) => pacer.before_retry(deadline),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && deadline.is_some() => {}
             Err(e) => return Err(Cause::Os(e)),
         }
+        let Some(deadline) = deadline else { continue };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Cause::TimedOut(timeout));
+        }
+        match arm_for(left.min(CHUNK)) {
+            Some(arm) => {
+                if !blocking {
+                    sys::fd::set_nonblocking(fd, false).map_err(Cause::Os)?;
+                    blocking = true;
+                }
+                sys::opt::set_send_timeout(fd, arm).map_err(Cause::Os)?;
+                armed = true;
+            }
+            None => {
+                if blocking {
+                    sys::fd::set_nonblocking(fd, true).map_err(Cause::Os)?;
+                    blocking = false;
+                }
+                sys::wait::pause(left.min(STEP));
+            }
+        }
     }
-    if waiting {
-        sys::opt::set_send_timeout(fd, std::time::Duration::ZERO).map_err(Cause::Os)?;
-    } else if deadline.is_some() {
+    if armed {
+        sys::opt::set_send_timeout(fd, Duration::ZERO).map_err(Cause::Os)?;
+    }
+    if !blocking {
         sys::fd::set_nonblocking(fd, false).map_err(Cause::Os)?;
     }
     Ok(())
 }
+
+/// The time between the tries that finish a Unix connect's last stretch: room that opens in
+/// the listener's queue meanwhile is taken within it, at a few dozen tries at most (the
+/// stretch is at most the margin and a tick: 16 ms below a quarter of a second at HZ=250, 44
+/// ms up to two seconds).
+const STEP: Duration = Duration::from_millis(1);
+
+/// The longest `SO_SNDTIMEO` wait armed at once: within the kernel timer wheel's reach at
+/// any HZ (a day and a half at HZ=1000), where the margin holds. A longer wait is armed
+/// again for what is left each time this much runs out.
+const CHUNK: Duration = Duration::from_secs(24 * 60 * 60);
 
 impl Read for &UnixStream {
     /// Waits as long as it takes (one blocking `recvfrom`).

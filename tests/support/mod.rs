@@ -194,7 +194,12 @@ pub fn child_outcome(test: &str) -> (ExitStatus, String) {
 
 /// Runs `command` with its stdout and stderr piped, and returns how it ended and its stdout
 /// and stderr; `what` names it in panics. It is killed if it outlives `CHILD_LIMIT`.
-fn outcome_of(mut command: Command, what: &str) -> (ExitStatus, String) {
+fn outcome_of(command: Command, what: &str) -> (ExitStatus, String) {
+    outcome_within(command, what, CHILD_LIMIT)
+}
+
+/// [`outcome_of`], killed if it outlives `limit`.
+fn outcome_within(mut command: Command, what: &str, limit: Duration) -> (ExitStatus, String) {
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -214,10 +219,10 @@ fn outcome_of(mut command: Command, what: &str) -> (ExitStatus, String) {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        if start.elapsed() > CHILD_LIMIT {
+        if start.elapsed() > limit {
             child.kill().unwrap();
             child.wait().unwrap();
-            panic!("{what} was still running after {CHILD_LIMIT:?}; killed");
+            panic!("{what} was still running after {limit:?}; killed");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -302,24 +307,52 @@ fn is_executable(path: &Path) -> bool {
 /// binary in turn: `wrapper… <this binary> --exact <test> --nocapture --test-threads=1`, the
 /// child role marked in the environment as for [`child_outcome`]. Bounded the same way.
 pub fn child_outcome_under(wrapper: &[&str], test: &str) -> (ExitStatus, String) {
-    let (program, before) = wrapper.split_first().expect("a wrapper names a program");
-    let mut child = Command::new(program);
-    child
-        .args(before)
-        .arg(std::env::current_exe().unwrap())
-        .args(["--exact", test, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, test)
-        .stdin(Stdio::null());
-    outcome_of(child, &format!("{program} running {test}"))
+    assert!(!wrapper.is_empty(), "a wrapper names a program");
+    child_outcome_within(wrapper, test, CHILD_LIMIT)
+}
+
+/// [`child_outcome_under`] with the child killed once it outlives `limit`, and an empty
+/// `wrapper` for none: a watchdog of a few seconds for a test whose regression would be a
+/// wait that never ends.
+pub fn child_outcome_within(wrapper: &[&str], test: &str, limit: Duration) -> (ExitStatus, String) {
+    let exe = std::env::current_exe().unwrap();
+    let mut child = match wrapper.split_first() {
+        Some((program, before)) => {
+            let mut child = Command::new(program);
+            child.args(before).arg(&exe);
+            child
+        }
+        None => Command::new(&exe),
+    };
+    child.args(["--exact", test, "--nocapture", "--test-threads=1"]).env(CHILD_ENV, test).stdin(Stdio::null());
+    let runner = wrapper.first().unwrap_or(&"the test binary");
+    outcome_within(child, &format!("{runner} running {test}"), limit)
 }
 
 /// Like [`run_in_child`], under `wrapper` ([`child_outcome_under`]); returns the child's
 /// stdout and stderr.
 pub fn run_in_child_under(wrapper: &[&str], test: &str) -> String {
-    let (status, out) = child_outcome_under(wrapper, test);
-    assert!(status.success(), "the child running {test} under {} failed ({status}):\n{out}", wrapper[0]);
+    assert!(!wrapper.is_empty(), "a wrapper names a program");
+    run_in_child_within(wrapper, test, CHILD_LIMIT)
+}
+
+/// Like [`run_in_child_under`], bounded by `limit` ([`child_outcome_within`]).
+pub fn run_in_child_within(wrapper: &[&str], test: &str, limit: Duration) -> String {
+    let (status, out) = child_outcome_within(wrapper, test, limit);
+    let runner = wrapper.first().unwrap_or(&"the test binary");
+    assert!(status.success(), "the child running {test} under {runner} failed ({status}):\n{out}");
     assert!(out.contains("1 passed"), "the child did not run {test}:\n{out}");
     out
+}
+
+/// A pipe (`pipe2`, close-on-exec): its read end and its write end, as files.
+pub fn pipe() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: `fds` is a live array of the two ints pipe2 writes.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: pipe2 has just opened both descriptors, and nothing else owns them.
+    unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
 }
 
 /// Whether this process runs as root (effective uid 0).

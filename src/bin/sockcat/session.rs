@@ -145,8 +145,11 @@ fn read_stdin(permits: &Receiver<()>, events: &Sender<Event>, chunk: usize) {
     while permits.recv().is_ok() {
         let read = loop {
             match stdin.read(&mut buf) {
-                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                other => break other,
+                Err(e) => match try_again(e, || chapel_socket::wait_readable(&stdin, Timeout::INDEFINITE)) {
+                    Ok(()) => continue,
+                    Err(e) => break Err(e),
+                },
+                done => break done,
             }
         };
         let last = !matches!(read, Ok(n) if n > 0);
@@ -346,9 +349,34 @@ fn receive<L: Link>(link: &L, activity: &Activity) -> NetEnd {
     }
 }
 
-/// Writes `bytes` to stdout and flushes them.
+/// Writes `bytes` to stdout and flushes them, waiting for room in a non-blocking stdout.
 pub fn write_out(bytes: &[u8]) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    stdout.write_all(bytes)?;
-    stdout.flush()
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        // `write`, not `write_all`: an error from `write` took none of the bytes, so after a
+        // wait they are all written again, and no byte twice.
+        match stdout.write(rest) {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => rest = &rest[n..],
+            Err(e) => try_again(e, || chapel_socket::wait_writable(&stdout, Timeout::INDEFINITE))?,
+        }
+    }
+    // A failed flush keeps what it did not write, for the next one.
+    while let Err(e) = stdout.flush() {
+        try_again(e, || chapel_socket::wait_writable(&stdout, Timeout::INDEFINITE))?;
+    }
+    Ok(())
+}
+
+/// Whether stdin or stdout may be tried again after `e`: after a signal, and after
+/// `WouldBlock` once `wait` has seen it ready — a stdin or stdout inherited non-blocking
+/// (its file shared with the parent, which is why it is not switched back) answers so when
+/// its pipe is empty or full. Any other error is the answer.
+fn try_again(e: io::Error, wait: impl FnOnce() -> chapel_socket::Result<()>) -> io::Result<()> {
+    match e.kind() {
+        ErrorKind::Interrupted => Ok(()),
+        ErrorKind::WouldBlock => wait().map_err(io::Error::from),
+        _ => Err(e),
+    }
 }
