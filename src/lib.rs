@@ -20,6 +20,36 @@
 //! assert_eq!(&buf, b"hello");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # One socket, many holders
+//!
+//! A timed receive or accept waits inside one blocking syscall, timed by an `SO_RCVTIMEO`
+//! the crate arms itself, and a listener switches itself to blocking mode while one thread
+//! accepts. The kernel keeps both per open file description, which a `dup`, a `fork`, a
+//! descriptor passed over `SCM_RIGHTS` and a hand-over to other code all share. So the crate
+//! changes them, and trusts what it remembers of them, only on a socket it alone holds: one
+//! it made, in a process that has not forked since, not handed over. Everything else waits
+//! exactly without relying on them, with `MSG_DONTWAIT` and `ppoll` (a syscall or two more
+//! per wait):
+//!
+//! - a socket adopted from an `OwnedFd` or a std type, for as long as it lives;
+//! - every socket that existed when the process forked, in the parent and in the child;
+//! - a socket whose blocking call came back `EAGAIN` that nothing of the crate's explains
+//!   (another holder's `SO_RCVTIMEO` or file mode): that call waits on, and the socket is
+//!   not trusted again.
+//!
+//! `try_clone` (on every socket type but the unconnected [`TcpSocket`]) makes a handle that
+//! shares the original's record, so clones keep the one-syscall waits. Handing a socket over
+//! ([`OwnedFd`](std::os::fd::OwnedFd), a raw descriptor, a std type) gives it back as the
+//! user left it: the user's own `SO_RCVTIMEO` (none unless set through
+//! [`set_sock_opt`]) and, for a listener, blocking mode. The one change the crate makes to a
+//! socket it does not alone hold: a timed accept makes a shared listener non-blocking, as
+//! Linux has no other way to keep an accept's deadline.
+//!
+//! What the crate cannot see: another program that was given this process's descriptor
+//! (over `SCM_RIGHTS`, or inherited by a child made without `fork`) writing `SO_RCVTIMEO`.
+//! An early `EAGAIN` still heals; a value that makes a wait longer holds it past its
+//! timeout.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
