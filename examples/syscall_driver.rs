@@ -446,6 +446,26 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || wait_readable(&reader, 0.1))
     }),
     ("wait_writable", wait_writable_drained),
+    ("udp.try_clone", |row| on_udp(row, UdpSocket::try_clone)),
+    ("udp.recv/clone", udp_recv_clone),
+    ("udp.recv/adopted", |row| udp_recv_shared(row, Holder::Adopted, Timeout::from(4.0))),
+    ("udp.recv/adopted-indefinite", |row| udp_recv_shared(row, Holder::Adopted, Timeout::INDEFINITE)),
+    ("udp.recv/after-fork", |row| udp_recv_shared(row, Holder::Forked, Timeout::from(4.0))),
+    ("accept/adopted", accept_adopted),
+    ("udp.into_std", |row| {
+        let socket = udp()?;
+        measure(row, || std::net::UdpSocket::try_from(socket))
+    }),
+    ("udp.into_std/after-timed", |row| {
+        let socket = udp()?;
+        let _ = socket.recv(40, 0.1);
+        measure(row, || std::net::UdpSocket::try_from(socket))
+    }),
+    ("listener.into_std/after-timed", |row| {
+        let server = server()?;
+        let _ = server.accept(0.1);
+        measure(row, || std::net::TcpListener::try_from(server))
+    }),
     ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
     ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
     ("options.set_keepalive_idle", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::from_secs(30)))),
@@ -1140,6 +1160,77 @@ fn wait_writable_drained(row: &str) -> Setup {
     }
     let peer = later(PEER_DELAY, move || reader.read_exact(&mut vec![0; queued]).map(|()| reader));
     measure(row, || wait_writable(&writer, INDEFINITE_TIMEOUT))?;
+    join(peer)
+}
+
+/// Who else may hold the socket a shared-socket row receives on.
+enum Holder {
+    /// The socket came in from a std `UdpSocket`.
+    Adopted,
+    /// The crate made it, and it waited once (arming `SO_RCVTIMEO`); then the process
+    /// forked, and the child left at once.
+    Forked,
+}
+
+/// A receive with `timeout` on a socket someone else may hold (`holder`), of a datagram
+/// that comes after `PEER_DELAY`: it never relies on `SO_RCVTIMEO`.
+fn udp_recv_shared(row: &str, holder: Holder, timeout: Timeout) -> Setup {
+    let socket = match holder {
+        Holder::Adopted => UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0")?)?,
+        Holder::Forked => {
+            let socket = udp()?;
+            let _ = socket.recv(40, 0.1);
+            fork_and_reap()?;
+            socket
+        }
+    };
+    let to = socket.addr()?;
+    let peer = later(PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    measure(row, || socket.recv(40, timeout))?;
+    join(peer)
+}
+
+/// Forks; the child leaves at once, and the parent reaps it.
+fn fork_and_reap() -> Setup {
+    // SAFETY: the child calls only `_exit`, which is async-signal-safe.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    if pid == 0 {
+        // SAFETY: ends the child at once, running nothing of the parent's.
+        unsafe { libc::_exit(0) };
+    }
+    // SAFETY: waits for the child just made.
+    if unsafe { libc::waitpid(pid, std::ptr::null_mut(), 0) } != pid {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    Ok(())
+}
+
+/// A clone's timed receive after the original's armed `SO_RCVTIMEO` for the same timeout:
+/// the clone shares it, one blocking call.
+fn udp_recv_clone(row: &str) -> Setup {
+    let socket = udp()?;
+    let to = socket.addr()?;
+    let first = later(PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"x", &to, 1.0).map_err(Into::into));
+    socket.recv(40, 4.0)?;
+    join(first)?;
+    let clone = socket.try_clone()?;
+    let peer = later(PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    measure(row, || clone.recv(40, 4.0))?;
+    join(peer)
+}
+
+/// A timed accept on a listener adopted from std, which another holder may share: made
+/// non-blocking first, then the try → poll → retry path.
+fn accept_adopted(row: &str) -> Setup {
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let at = std_listener.local_addr()?.into();
+    let server = TcpListener::try_from(std_listener)?;
+    let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let peer = later(PEER_DELAY, move || client.connect(&at).map(|()| client));
+    measure(row, || server.accept(4.0))?;
     join(peer)
 }
 

@@ -99,6 +99,10 @@ impl UdpSocket {
     /// and the file mode, so calls on either keep the one-syscall waits and their exact
     /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
     ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
     /// # Errors
     /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
     ///

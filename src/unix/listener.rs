@@ -171,6 +171,10 @@ impl UnixListener {
     /// and the file mode, so calls on either keep the one-syscall waits and their exact
     /// timeouts. The clones accept side by side, as threads sharing one listener do. See [one socket, many holders](crate#one-socket-many-holders).
     ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
     /// # Errors
     /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
     ///
