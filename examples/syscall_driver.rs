@@ -1176,7 +1176,7 @@ enum Holder {
 /// that comes after `PEER_DELAY`: it never relies on `SO_RCVTIMEO`.
 fn udp_recv_shared(row: &str, holder: Holder, timeout: Timeout) -> Setup {
     let socket = match holder {
-        Holder::Adopted => UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0")?)?,
+        Holder::Adopted => UdpSocket::from(std::net::UdpSocket::bind("127.0.0.1:0")?),
         Holder::Forked => {
             let socket = udp()?;
             let _ = socket.recv(40, 0.1);

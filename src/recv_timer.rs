@@ -158,8 +158,9 @@ impl RecvTimer {
     /// the descriptor blocks, as last seen: the count of arms so far, for
     /// [`armed_since`](RecvTimer::armed_since). An indefinite receive may then block without
     /// a share: a value armed meanwhile can only make it answer `EAGAIN`, and the count tells
-    /// that `EAGAIN` (wait again) from one of the kernel's own (the answer, as in C: a value
-    /// set behind the crate's back, a descriptor made non-blocking).
+    /// that `EAGAIN` (wait again) from one nothing of the crate's explains (a value set
+    /// behind its back, a descriptor made non-blocking: another holder's doing, after which
+    /// the socket is no longer trusted and the receive waits on in `ppoll`).
     #[inline]
     pub(crate) fn quiet(&self) -> Option<usize> {
         let arms = self.arms.load(Ordering::Acquire);

@@ -274,8 +274,8 @@ impl UdpSocket {
     /// # Errors
     /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when no datagram came
     /// within `timeout`; `InvalidData` for a datagram longer than `buf`; a closed socket; the
-    /// kernel's error; `WouldBlock` from an indefinite wait bounded by your own `SO_RCVTIMEO` or a
-    /// call that cannot block. The message names the socket's own address (one `getsockname` on
+    /// kernel's error; `WouldBlock` from an indefinite wait bounded by your own `SO_RCVTIMEO` (set
+    /// through [`set_sock_opt`](crate::set_sock_opt)) or on a socket you made non-blocking. The message names the socket's own address (one `getsockname` on
     /// the error path) and, for a truncated datagram, its sender.
     ///
     /// ```

@@ -6,7 +6,6 @@
 mod support;
 
 use std::io::{ErrorKind, Read};
-use std::os::fd::OwnedFd;
 use std::time::Duration;
 
 use chapel_socket::{
@@ -115,7 +114,7 @@ fn udp_dup_handles_keep_their_own_timeouts() {
     for any in loopbacks() {
         let a = UdpSocket::new(any.family()).unwrap();
         bind(&a, &any, false).unwrap();
-        let b = UdpSocket::try_from(OwnedFd::from(a.try_as_fd().unwrap().try_clone_to_owned().unwrap())).unwrap();
+        let b = UdpSocket::try_from(a.try_as_fd().unwrap().try_clone_to_owned().unwrap()).unwrap();
         let (r, took) = timed(|| a.recv(16, 0.5));
         assert!(r.is_err_and(|e| timed_out(&e)));
         assert_waited(took, Duration::from_millis(500), "a's first receive");
@@ -189,8 +188,8 @@ fn the_forked_child_waits_exactly() {
 #[test]
 fn a_timed_receive_leaves_another_handles_indefinite_read_waiting() {
     for any in loopbacks() {
-        let (_server, mut client, peer) = pair(&any);
-        let dup = TcpConn::try_from(OwnedFd::from(client.try_as_fd().unwrap().try_clone_to_owned().unwrap())).unwrap();
+        let (_server, client, peer) = pair(&any);
+        let dup = TcpConn::try_from(client.try_as_fd().unwrap().try_clone_to_owned().unwrap()).unwrap();
         for mut other in [client.try_clone().unwrap(), dup] {
             assert!(client.recv(&mut [0; 8], 0.25).is_err_and(|e| timed_out(&e)));
             let writer = std::thread::spawn({

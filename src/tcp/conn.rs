@@ -107,7 +107,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn try_clone(&self) -> Result<TcpConn> {
-        Ok(TcpConn { sock: self.sock.try_clone()?, peer: self.peer.clone() })
+        Ok(TcpConn { sock: self.sock.try_clone()?, peer: self.peer })
     }
 
     crate::sockopt::tcp_options!("tcpConn", "connect(&server.addr()?, INDEFINITE_TIMEOUT)?");
