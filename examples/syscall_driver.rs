@@ -187,7 +187,7 @@ const ROWS: &[(&str, Run)] = &[
     ("get_peer_name", |row| on_conn(row, get_peer_name)),
     ("get_peer_name/unconnected", |row| {
         let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-        let conn = TcpConn::from(OwnedFd::from(fresh));
+        let conn = TcpConn::try_from(OwnedFd::from(fresh))?;
         measure(row, || get_peer_name(&conn))
     }),
     ("get_sock_name", |row| on_listener(row, get_sock_name)),
@@ -435,6 +435,14 @@ const ROWS: &[(&str, Run)] = &[
         measure(row, || conn.send(&[7; 64], INDEFINITE_TIMEOUT))
     }),
     ("udp.set_nonblocking", |row| on_udp(row, |socket| socket.set_nonblocking(true))),
+    ("udp.try_from", |row| {
+        let adopted = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        measure(row, || UdpSocket::try_from(adopted))
+    }),
+    ("udp.try_from/tcp", |row| {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+        measure(row, || UdpSocket::try_from(OwnedFd::from(tcp)))
+    }),
     ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
     ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
     ("options.set_keepalive_idle", |row| on_conn(row, |conn| conn.set_keepalive_idle(Duration::from_secs(30)))),

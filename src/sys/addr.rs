@@ -198,6 +198,20 @@ pub(super) fn returning_addr<T, A: KernelAddr>(
     Ok((value, A::read(&returned)))
 }
 
+/// The family of the socket's own address (`getsockname`, which answers for an unbound
+/// socket too): how a socket's family is learnt where there is no `SO_DOMAIN`.
+#[cfg(not(has_linux_sockopts))]
+pub(super) fn family_of(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<libc::c_int> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
+    let mut returned = Returned { addr: unsafe { mem::zeroed() }, len: socklen::<SockAddr>() };
+    // SAFETY: `returned.addr` has room for `returned.len` bytes, both live locals.
+    super::cvt(unsafe { libc::getsockname(fd.as_raw_fd(), (&raw mut returned.addr).cast(), &mut returned.len) })?;
+    // SAFETY: every member starts with its family field (the common initial sequence), and
+    // the union was zeroed, so reading it is defined whatever the kernel wrote.
+    Ok(libc::c_int::from(unsafe { returned.addr.v4.sin_family }))
+}
+
 /// The address the kernel wrote in `addr`, `len` bytes of it.
 pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<SocketAddr> {
     // SAFETY: every member starts with its family field at the same offset (the C ABI's

@@ -101,6 +101,16 @@ impl MsgFlags {
         false
     }
 
+    /// These flags without `MSG_TRUNC`: for a receive whose result must count the bytes it
+    /// wrote (see [`socket::recv_appending`]).
+    #[inline]
+    pub(crate) const fn without_trunc(self) -> MsgFlags {
+        #[cfg(has_msg_trunc)]
+        return MsgFlags(self.0 & !libc::MSG_TRUNC);
+        #[cfg(not(has_msg_trunc))]
+        self
+    }
+
     /// Both sets of flags.
     #[inline]
     pub(crate) const fn with(self, other: MsgFlags) -> MsgFlags {

@@ -135,7 +135,7 @@ fn recv_fds(
         let _ = sys::fd::close(fd);
     }
     if got.len > capacity {
-        return Err(Cause::Truncated { len: got.len, capacity });
+        return Err(Cause::Truncated { len: Some(got.len), capacity });
     }
     Ok((ReceivedFds { len: got.len, fds, fds_truncated, credentials }, from))
 }
