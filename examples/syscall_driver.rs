@@ -184,6 +184,7 @@ const ROWS: &[(&str, Run)] = &[
     ("get_sock_opt/bytes", |row| on_udp(row, |socket| get_sock_opt_bytes(socket, SOL_SOCKET, SO_LINGER, 64))),
     ("get_sock_opt/unknown", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, 9999))),
     ("get_sock_opt/rcvtimeo", rcvtimeo_after_timed),
+    ("get_sock_opt/creates-fd", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, libc::SO_PEERPIDFD))),
     ("get_peer_name", |row| on_conn(row, get_peer_name)),
     ("get_peer_name/unconnected", |row| {
         let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
