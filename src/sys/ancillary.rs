@@ -399,4 +399,62 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    /// The messages `walk` finds, with where their data lies in `bytes`.
+    fn walked(bytes: &[u8]) -> Vec<(i32, i32, std::ops::Range<usize>)> {
+        let base = bytes.as_ptr() as usize;
+        let mut found = Vec::new();
+        walk(bytes, |level, kind, data| {
+            let start = data.as_ptr() as usize - base;
+            found.push((level, kind, start..start + data.len()));
+        });
+        found
+    }
+
+    proptest::proptest! {
+        /// Any bytes, any headers: the walk never panics, every message's data lies inside
+        /// the bytes given, and nothing past them changes what it finds.
+        #[test]
+        fn the_walk_stays_inside_any_control_data(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            cut in 0..200usize,
+            tail in proptest::prelude::any::<u8>(),
+        ) {
+            let cut = cut.min(bytes.len());
+            let found = walked(&bytes[..cut]);
+            for (_, _, at) in &found {
+                proptest::prop_assert!(at.end <= cut);
+            }
+            let mut changed = bytes.clone();
+            changed[cut..].fill(tail);
+            proptest::prop_assert_eq!(walked(&changed[..cut]), found);
+        }
+
+        /// Messages laid out by `Control::push` come back as pushed, and a lying length
+        /// (any `size_t`) in the first header cuts or ends the walk without a panic.
+        #[test]
+        fn pushed_messages_walk_back_and_lies_stay_inside(
+            messages in proptest::collection::vec(
+                (0..300i32, 0..300i32, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)),
+                0..6,
+            ),
+            lie in proptest::prelude::any::<usize>(),
+        ) {
+            let mut control = Control::default();
+            for (level, kind, data) in &messages {
+                control.push(*level, *kind, data).unwrap();
+            }
+            let raw = bytes(&control).to_vec();
+            let mut back = Vec::new();
+            walk(&raw, |level, kind, data| back.push((level, kind, data.to_vec())));
+            proptest::prop_assert_eq!(&back, &messages);
+            if !raw.is_empty() {
+                let mut lying = raw.clone();
+                lying[..mem::size_of::<libc::size_t>()].copy_from_slice(&lie.to_ne_bytes());
+                for (_, _, at) in walked(&lying) {
+                    proptest::prop_assert!(at.end <= lying.len());
+                }
+            }
+        }
+    }
 }

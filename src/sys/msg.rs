@@ -693,4 +693,28 @@ mod tests {
             ControlMessage::Other { level: libc::IPPROTO_IP, kind: libc::IP_TTL, len: 4 }
         );
     }
+
+    proptest::proptest! {
+        /// Any bytes as received control data: the public walk never panics, never yields
+        /// a payload outside the bytes given, and nothing past them changes what it finds.
+        #[test]
+        fn control_messages_stay_inside_any_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            cut in 0..200usize,
+            tail in proptest::prelude::any::<u8>(),
+        ) {
+            let cut = cut.min(bytes.len());
+            let found: Vec<_> = control_messages(&bytes[..cut]).collect();
+            let mut rest = &bytes[..cut];
+            let base = bytes.as_ptr() as usize;
+            while let Some((_, _, data)) = next_raw(&mut rest) {
+                let start = data.as_ptr() as usize - base;
+                proptest::prop_assert!(start + data.len() <= cut);
+            }
+            let mut changed = bytes.clone();
+            changed[cut..].fill(tail);
+            let again: Vec<_> = control_messages(&changed[..cut]).collect();
+            proptest::prop_assert_eq!(again, found);
+        }
+    }
 }

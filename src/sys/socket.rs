@@ -499,4 +499,48 @@ mod tests {
         assert_eq!(e.to_string(), "the descriptor is no socket at all, not a UDP socket");
     }
 
+    proptest::proptest! {
+        /// Any datagram, room, peek offset and flags: what is appended is exactly the bytes
+        /// the kernel copied (the datagram from the offset on, cut to the room), never a
+        /// byte of the memory that was there before (filled with 0x5a first), and `cut` says
+        /// exactly whether there was more.
+        #[test]
+        fn appended_bytes_are_exactly_the_copied_ones(
+            len in 0..300usize,
+            max in 0..300usize,
+            peek_off in proptest::option::of(0..300usize),
+            trunc in proptest::prelude::any::<bool>(),
+        ) {
+            let (fd, at) = udp();
+            let fd = fd.as_fd();
+            let datagram: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
+            let mut flags = MsgFlags::DONTWAIT;
+            if let Some(off) = peek_off {
+                super::super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_PEEK_OFF, off as i32).unwrap();
+                flags = flags.with(MsgFlags::PEEK);
+            }
+            if trunc {
+                flags = flags.with(MsgFlags::TRUNC);
+            }
+            send_to(fd, &datagram, &at, MsgFlags::NONE).unwrap();
+            // Stale bytes where the receive writes: initialised, but not the datagram's.
+            let mut buf = vec![0x5a_u8; max + 1];
+            buf.clear();
+            let off = peek_off.unwrap_or(0);
+            match recv_appending(fd, &mut buf, max, flags) {
+                Ok(cut) => {
+                    // A peek offset at or past the end of the only datagram would look at
+                    // the next one, and there is none: only an empty datagram reaches here.
+                    let avail = &datagram[off.min(len)..];
+                    proptest::prop_assert_eq!(&buf[..], &avail[..avail.len().min(max)]);
+                    proptest::prop_assert_eq!(cut, avail.len() > max);
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    proptest::prop_assert!(peek_off.is_some() && off >= len);
+                    proptest::prop_assert!(buf.is_empty());
+                }
+            }
+        }
+    }
 }
