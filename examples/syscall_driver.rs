@@ -129,6 +129,9 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/huge", |row| udp_queued(row, b"hello", |socket, _| socket.recv(1 << 31, 1.0))),
     ("udp.recv/nan", |row| on_udp(row, |socket| socket.recv(40, f64::NAN))),
     ("udp.recv_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_into(buf, 1.0))),
+    ("udp.recv_from_into/peek", |row| {
+        udp_queued(row, b"hello", |socket, buf| socket.recv_from_into(buf, 1.0, libc::MSG_PEEK))
+    }),
     ("udp.recvfrom/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recvfrom(40, 1.0, libc::MSG_PEEK))),
     ("udp.recvfrom/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recvfrom(40, 4.0, 0))),
     ("udp.recvfrom/timeout", |row| on_udp(row, |socket| socket.recvfrom(40, 0.1, 0))),

@@ -250,6 +250,13 @@ impl UdpSocket {
     /// Indefinite: one blocking `recvfrom` (after a `setsockopt` that puts your own
     /// `SO_RCVTIMEO` back, if a timed call had armed the crate's).
     ///
+    /// With `MSG_PEEK` among `flags` each of those calls is a `recvmsg` instead, without
+    /// `MSG_TRUNC`, whose second `iovec` is one probe byte after `buf`: the socket may have a
+    /// peek offset (`SO_PEEK_OFF`), from which the kernel copies while `MSG_TRUNC` would have
+    /// it report the whole datagram's length. The length returned is then the count of bytes
+    /// it wrote, and a truncation (the probe byte came) is an error that says the datagram
+    /// was longer than `buf`, not by how much.
+    ///
     /// A pending socket error (an ICMP "port unreachable" for an earlier send) is reported by
     /// the receive, as the kernel does. With `MSG_ERRQUEUE` the wait is for the error queue
     /// (`POLLERR`): a queued ordinary datagram does not end it, and the call never spins on
@@ -257,7 +264,7 @@ impl UdpSocket {
     /// you set through [`set_sock_opt`](crate::set_sock_opt) ends it with `EAGAIN` (kind
     /// `WouldBlock`), as in C; so does an indefinite `MSG_ERRQUEUE` receive on an empty queue.
     ///
-    #[doc = man_links!(recvfrom(2), ppoll(2), setsockopt(2), udp(7))]
+    #[doc = man_links!(recvfrom(2), recvmsg(2), ppoll(2), setsockopt(2), udp(7))]
     ///
     /// # Errors
     /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when no datagram came
@@ -281,10 +288,12 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let timeout = timeout.into();
         let capacity = buf.len();
+        let flags = MsgFlags::user(flags);
+        if flags.peeks() {
+            return self.peek_from_into(fd, buf, timeout, flags);
+        }
         let (len, from) = self
-            .wait(fd, timeout, MsgFlags::user(flags), |flags| {
-                sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags)
-            })
+            .wait(fd, timeout, flags, |flags| sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags))
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
         let from = self.sender(from)?;
         if len > capacity {
@@ -324,6 +333,29 @@ impl UdpSocket {
             return Err(self.error(Op::Recv, None, Cause::Truncated { len: Some(len), capacity }));
         }
         Ok(len)
+    }
+
+    /// [`recv_from_into`](UdpSocket::recv_from_into) under `MSG_PEEK`: the socket may have a
+    /// peek offset (`SO_PEEK_OFF`), from which the kernel copies while `MSG_TRUNC` would
+    /// report the datagram's whole length, so the receive goes without it, as a `recvmsg`
+    /// with a probe byte after `buf` that tells a longer datagram.
+    #[cold]
+    fn peek_from_into(
+        &self,
+        fd: BorrowedFd<'_>,
+        buf: &mut [u8],
+        timeout: Timeout,
+        flags: MsgFlags,
+    ) -> Result<(usize, IpAddr)> {
+        let capacity = buf.len();
+        let (len, cut, from) = self
+            .wait(fd, timeout, flags, |flags| sys::socket::recv_from_probing::<std::net::SocketAddr>(fd, buf, flags))
+            .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
+        let from = self.sender(from)?;
+        if cut {
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: None, capacity }));
+        }
+        Ok((len, from))
     }
 
     /// How every receive waits: `call` gets the caller's `flags` with `MSG_TRUNC` (so a cut

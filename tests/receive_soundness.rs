@@ -64,7 +64,8 @@ fn udp_bound(any: &IpAddr) -> UdpSocket {
 
 /// Finding 1: with a peek offset of 32, `MSG_PEEK` copies only the 32 bytes past it, while
 /// `MSG_TRUNC` would report all 64. The 64-byte receive keeps exactly the 32 copied bytes, in
-/// both families, whether or not the caller adds `MSG_TRUNC` itself.
+/// both families, whether or not the caller adds `MSG_TRUNC` itself; a receive into the
+/// caller's buffer says 32.
 #[test]
 fn a_peek_offset_never_exposes_bytes_the_kernel_did_not_copy() {
     serial(|| {
@@ -79,6 +80,17 @@ fn a_peek_offset_never_exposes_bytes_the_kernel_did_not_copy() {
                 assert_eq!(from, socket.addr().unwrap());
                 assert!(!got.contains(&SENTINEL), "{any}, flags {flags:#x}: bytes the kernel did not write: {got:x?}");
                 assert_eq!(got, [0x11; 32], "{any}, flags {flags:#x}");
+                // Into a caller's buffer: the length returned is of the bytes written, not
+                // the whole datagram's (the peek moved the offset on by 32; set it back).
+                set_sock_opt(&socket, SOL_SOCKET, libc::SO_PEEK_OFF, 32).unwrap();
+                let mut buf = [SENTINEL; 64];
+                let (n, _) = socket.recv_from_into(&mut buf, PATIENCE, flags).unwrap();
+                assert_eq!((n, &buf[..n]), (32, &[0x11; 32][..]), "{any}, flags {flags:#x}");
+                // A buffer shorter than what lies past the offset: a truncation, not a cut.
+                set_sock_opt(&socket, SOL_SOCKET, libc::SO_PEEK_OFF, 32).unwrap();
+                let err = socket.recv_from_into(&mut [0; 16], PATIENCE, flags).unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
+                assert!(err.to_string().ends_with("datagram of more than 16 bytes truncated to the 16-byte buffer"));
                 // The datagram is still queued: an ordinary receive gets all of it.
                 assert_eq!(socket.recv(64, PATIENCE).unwrap(), [0x11; 64]);
             }

@@ -203,6 +203,43 @@ pub(crate) fn recv_from_appending<A: KernelAddr>(
     Ok((appended(buf, n, len, max), from))
 }
 
+/// `recvmsg(fd, {&addr, [buf, one probe byte]}, flags without MSG_TRUNC)`: as
+/// [`recv_from`], for a receive whose count must be of the bytes written into `buf` (a peek
+/// at a socket that may have a peek offset, where `MSG_TRUNC`'s result says more than was
+/// copied), into a buffer that cannot be made longer: the byte past `buf` goes to a second
+/// `iovec`, and it comes exactly when the datagram (from the offset on) is longer than
+/// `buf`. Returns the bytes written into `buf`, whether there were more, and the sender.
+pub(crate) fn recv_from_probing<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<(usize, bool, Option<A>)> {
+    let len = buf.len().min(MAX_IO - 1);
+    let mut probe = [0u8; 1];
+    let mut iov = [
+        libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len },
+        libc::iovec { iov_base: probe.as_mut_ptr().cast(), iov_len: 1 },
+    ];
+    let ((n, cut), from) = returning_addr(|addr, addr_len| {
+        // SAFETY: `msghdr` is integers and pointers, for which all zeroes (null) is valid.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = addr.cast();
+        // SAFETY: `addr_len` points at the helper's live length.
+        msg.msg_namelen = unsafe { *addr_len };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = 2;
+        // SAFETY: `msg` points at the address room (`*addr_len` bytes, as `returning_addr`
+        // promises) and two iovecs over live, exclusively borrowed memory of the lengths they
+        // state (`len <= buf.len()`, the probe byte); there is no control space.
+        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.without_trunc().0) })? as usize;
+        // SAFETY: as above.
+        unsafe { *addr_len = msg.msg_namelen };
+        // Without MSG_TRUNC the result counts the bytes written, `buf`'s first.
+        Ok((n.min(len), n > len))
+    })?;
+    Ok((n, cut, from))
+}
+
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`: the one receive call of the plain forms.
 ///
 /// # Safety
@@ -539,6 +576,45 @@ mod tests {
                     proptest::prop_assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
                     proptest::prop_assert!(peek_off.is_some() && off >= len);
                     proptest::prop_assert!(buf.is_empty());
+                }
+            }
+        }
+
+        /// The same for a receive into a caller's initialised buffer under `MSG_PEEK`: the
+        /// count returned is of bytes written (the rest of the buffer keeps its 0x5a), and
+        /// the probe byte tells a longer datagram exactly.
+        #[test]
+        fn a_probing_peek_counts_exactly_the_copied_bytes(
+            len in 0..300usize,
+            room in 0..300usize,
+            peek_off in proptest::option::of(0..300usize),
+            trunc in proptest::prelude::any::<bool>(),
+        ) {
+            let (fd, at) = udp();
+            let fd = fd.as_fd();
+            let datagram: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
+            if let Some(off) = peek_off {
+                super::super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_PEEK_OFF, off as i32).unwrap();
+            }
+            let mut flags = MsgFlags::DONTWAIT.with(MsgFlags::PEEK);
+            if trunc {
+                flags = flags.with(MsgFlags::TRUNC);
+            }
+            send_to(fd, &datagram, &at, MsgFlags::NONE).unwrap();
+            let mut buf = vec![0x5a_u8; room];
+            let off = peek_off.unwrap_or(0);
+            match recv_from_probing::<std::net::SocketAddr>(fd, &mut buf, flags) {
+                Ok((n, cut, from)) => {
+                    let avail = &datagram[off.min(len)..];
+                    proptest::prop_assert_eq!(n, avail.len().min(room));
+                    proptest::prop_assert_eq!(&buf[..n], &avail[..n]);
+                    proptest::prop_assert!(buf[n..].iter().all(|&b| b == 0x5a));
+                    proptest::prop_assert_eq!(cut, avail.len() > room);
+                    proptest::prop_assert_eq!(from, Some(at));
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    proptest::prop_assert!(peek_off.is_some() && off >= len);
                 }
             }
         }
