@@ -231,7 +231,11 @@ pub(crate) fn recv_msg<A: KernelAddr>(
         // SAFETY: as above.
         unsafe { *addr_len = msg.msg_namelen };
         let used = (msg.msg_controllen as usize).min(room);
-        // SAFETY: the kernel wrote `used` bytes of control messages into `control`.
+        // SAFETY: the rule for every length over memory the kernel writes (ARCHITECTURE.md):
+        // what is read is what the kernel wrote, by a count of bytes written cut to the space
+        // given, never past it: `msg_controllen` is the control data the kernel wrote, and
+        // `used <= room <= control`'s bytes, all zero-filled at allocation besides, so
+        // initialised whatever the kernel says.
         let bytes = unsafe { std::slice::from_raw_parts(control.as_ptr().cast::<u8>(), used) };
         let messages = parse(bytes);
         Ok(Received { len: n, messages, control_truncated: msg.msg_flags & libc::MSG_CTRUNC != 0 })

@@ -471,8 +471,13 @@ impl RecvSlots {
             libc::recvmmsg(fd.as_raw_fd(), self.hdrs.as_mut_ptr(), vlen as libc::c_uint, flags as _, ptr::null_mut())
         })?;
         self.filled = n as usize;
-        for (_, _, control) in (0..self.filled).filter_map(|i| self.slot(i)) {
-            close_passed(control);
+        for (i, hdr) in self.hdrs[..self.filled].iter().enumerate() {
+            // `size_t` on glibc, `socklen_t` on musl; cut to the slot's space, as `received`.
+            #[allow(clippy::unnecessary_cast)]
+            let used = (hdr.msg_hdr.msg_controllen as usize).min(self.control_len);
+            if used > 0 {
+                close_passed(&self.control[i * self.control_len..][..used]);
+            }
         }
         Ok(self.filled)
     }

@@ -234,7 +234,9 @@ pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize
     let mut len = libc::socklen_t::try_from(buflen).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `buf` is valid for writes of `len` bytes and `len` is a live local.
     cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
-    // `truncate` never lengthens: a kernel `optlen` past `buflen` keeps the whole buffer.
+    // The rule for every length over memory the kernel writes (ARCHITECTURE.md): an `optlen`
+    // past the buffer given is not believed. `truncate` never lengthens, so such a reply keeps
+    // `buflen` bytes, all zero-filled before the call.
     buf.truncate(len as usize);
     Ok(buf)
 }

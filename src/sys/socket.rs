@@ -185,7 +185,7 @@ pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, 
     let len = room.len();
     // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
     let n = unsafe { recv_raw(fd, room.as_mut_ptr().cast(), len, flags.without_trunc()) }?;
-    Ok(appended(buf, n, len, max))
+    Ok(appended(buf, n, len))
 }
 
 /// As [`recv_from`], into the unused capacity of `buf`, appending what the kernel wrote, as
@@ -200,7 +200,7 @@ pub(crate) fn recv_from_appending<A: KernelAddr>(
     let len = room.len();
     // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
     let (n, from) = unsafe { recv_from_raw(fd, room.as_mut_ptr().cast(), len, flags.without_trunc()) }?;
-    Ok((appended(buf, n, len, max), from))
+    Ok((appended(buf, n, len), from))
 }
 
 /// `recvmsg(fd, {&addr, [buf, one probe byte]}, flags without MSG_TRUNC)`: as
@@ -284,8 +284,9 @@ fn room(buf: &mut Vec<u8>, max: usize) -> io::Result<&mut [MaybeUninit<u8>]> {
 
 /// Marks the bytes a receive given `room` bytes wrote at the end of `buf` as its own and
 /// drops the probe byte: `n` is the call's result made without `MSG_TRUNC`, so the count of
-/// bytes it wrote. Returns whether there was more than `max`.
-fn appended(buf: &mut Vec<u8>, n: usize, room: usize, max: usize) -> bool {
+/// bytes it wrote, and the last of the `room` bytes is the probe. Returns whether it came:
+/// the datagram was longer than `room - 1` bytes (`max`, or `MAX_IO - 1` when that is less).
+fn appended(buf: &mut Vec<u8>, n: usize, room: usize) -> bool {
     // The kernel never reports more than it was given without MSG_TRUNC; `min` keeps that
     // out of the unsafe block's premises all the same.
     let written = n.min(room);
@@ -295,7 +296,7 @@ fn appended(buf: &mut Vec<u8>, n: usize, room: usize, max: usize) -> bool {
     // capacity (`room` was reserved, so `len + written <= capacity`), from the start: with a
     // peek offset too, where the kernel copies `len - off` bytes and says so.
     unsafe { buf.set_len(buf.len() + written) };
-    let cut = written > max;
+    let cut = written == room;
     if cut {
         buf.truncate(buf.len() - 1);
     }
