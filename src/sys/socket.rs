@@ -537,6 +537,32 @@ mod tests {
         assert_eq!(e.to_string(), "the descriptor is no socket at all, not a UDP socket");
     }
 
+    /// A bound UDP socket with a datagram of `len` bytes (none of them 0x5a) queued to
+    /// itself, and with the peek offset `peek_off` when there is one: (socket, its address,
+    /// the datagram).
+    fn queued(len: usize, peek_off: Option<usize>) -> (OwnedFd, std::net::SocketAddr, Vec<u8>) {
+        let (socket, at) = udp();
+        if let Some(off) = peek_off {
+            let off = i32::try_from(off).unwrap();
+            super::super::opt::set_int(socket.as_fd(), libc::SOL_SOCKET, libc::SO_PEEK_OFF, off).unwrap();
+        }
+        let datagram: Vec<u8> = (0..len).map(|i| (i % 89) as u8 + 1).collect();
+        send_to(socket.as_fd(), &datagram, &at, MsgFlags::NONE).unwrap();
+        (socket, at, datagram)
+    }
+
+    /// `MSG_DONTWAIT`, with `MSG_PEEK` and `MSG_TRUNC` as asked.
+    fn receive_flags(peek: bool, trunc: bool) -> MsgFlags {
+        let mut flags = MsgFlags::DONTWAIT;
+        if peek {
+            flags = flags.with(MsgFlags::PEEK);
+        }
+        if trunc {
+            flags = flags.with(MsgFlags::TRUNC);
+        }
+        flags
+    }
+
     proptest::proptest! {
         /// Any datagram, room, peek offset and flags: what is appended is exactly the bytes
         /// the kernel copied (the datagram from the offset on, cut to the room), never a
@@ -549,18 +575,9 @@ mod tests {
             peek_off in proptest::option::of(0..300usize),
             trunc in proptest::prelude::any::<bool>(),
         ) {
-            let (fd, at) = udp();
-            let fd = fd.as_fd();
-            let datagram: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
-            let mut flags = MsgFlags::DONTWAIT;
-            if let Some(off) = peek_off {
-                super::super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_PEEK_OFF, off as i32).unwrap();
-                flags = flags.with(MsgFlags::PEEK);
-            }
-            if trunc {
-                flags = flags.with(MsgFlags::TRUNC);
-            }
-            send_to(fd, &datagram, &at, MsgFlags::NONE).unwrap();
+            let (socket, _, datagram) = queued(len, peek_off);
+            let fd = socket.as_fd();
+            let flags = receive_flags(peek_off.is_some(), trunc);
             // Stale bytes where the receive writes: initialised, but not the datagram's.
             let mut buf = vec![0x5a_u8; max + 1];
             buf.clear();
@@ -591,17 +608,9 @@ mod tests {
             peek_off in proptest::option::of(0..300usize),
             trunc in proptest::prelude::any::<bool>(),
         ) {
-            let (fd, at) = udp();
-            let fd = fd.as_fd();
-            let datagram: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
-            if let Some(off) = peek_off {
-                super::super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_PEEK_OFF, off as i32).unwrap();
-            }
-            let mut flags = MsgFlags::DONTWAIT.with(MsgFlags::PEEK);
-            if trunc {
-                flags = flags.with(MsgFlags::TRUNC);
-            }
-            send_to(fd, &datagram, &at, MsgFlags::NONE).unwrap();
+            let (socket, at, datagram) = queued(len, peek_off);
+            let fd = socket.as_fd();
+            let flags = receive_flags(true, trunc);
             let mut buf = vec![0x5a_u8; room];
             let off = peek_off.unwrap_or(0);
             match recv_from_probing::<std::net::SocketAddr>(fd, &mut buf, flags) {
