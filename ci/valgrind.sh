@@ -20,7 +20,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 # Test binaries run under memcheck, by cargo target name ("lib" is the unit-test binary).
-targets=(lib fd_leaks cloexec sigpipe hostile_input timeouts unix udp_msg)
+targets=(lib fd_leaks cloexec sigpipe hostile_input timeouts unix udp_msg receive_soundness)
 
 build_args=(--no-run --message-format=json)
 for t in "${targets[@]}"; do

@@ -130,6 +130,9 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/huge", |row| udp_queued(row, b"hello", |socket, _| socket.recv(1 << 31, 1.0))),
     ("udp.recv/nan", |row| on_udp(row, |socket| socket.recv(40, f64::NAN))),
     ("udp.recv_into", |row| udp_queued(row, b"hello", |socket, buf| socket.recv_into(buf, 1.0))),
+    ("udp.recv_from_into/peek", |row| {
+        udp_queued(row, b"hello", |socket, buf| socket.recv_from_into(buf, 1.0, libc::MSG_PEEK))
+    }),
     ("udp.recvfrom/ready", |row| udp_queued(row, b"hello", |socket, _| socket.recvfrom(40, 1.0, libc::MSG_PEEK))),
     ("udp.recvfrom/wait", |row| udp_later(row, PEER_DELAY, |socket| socket.recvfrom(40, 4.0, 0))),
     ("udp.recvfrom/timeout", |row| on_udp(row, |socket| socket.recvfrom(40, 0.1, 0))),
@@ -185,10 +188,11 @@ const ROWS: &[(&str, Run)] = &[
     ("get_sock_opt/bytes", |row| on_udp(row, |socket| get_sock_opt_bytes(socket, SOL_SOCKET, SO_LINGER, 64))),
     ("get_sock_opt/unknown", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, 9999))),
     ("get_sock_opt/rcvtimeo", rcvtimeo_after_timed),
+    ("get_sock_opt/creates-fd", |row| on_udp(row, |socket| get_sock_opt(socket, SOL_SOCKET, libc::SO_PEERPIDFD))),
     ("get_peer_name", |row| on_conn(row, get_peer_name)),
     ("get_peer_name/unconnected", |row| {
         let fresh = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-        let conn = TcpConn::from(OwnedFd::from(fresh));
+        let conn = TcpConn::try_from(OwnedFd::from(fresh))?;
         measure(row, || get_peer_name(&conn))
     }),
     ("get_sock_name", |row| on_listener(row, get_sock_name)),
@@ -465,6 +469,14 @@ const ROWS: &[(&str, Run)] = &[
         let server = server()?;
         let _ = server.accept(0.1);
         measure(row, || std::net::TcpListener::try_from(server))
+    }),
+    ("udp.try_from", |row| {
+        let adopted = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        measure(row, || UdpSocket::try_from(adopted))
+    }),
+    ("udp.try_from/tcp", |row| {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+        measure(row, || UdpSocket::try_from(OwnedFd::from(tcp)))
     }),
     ("options.set_keepalive", |row| on_conn(row, |conn| conn.set_keepalive(true))),
     ("options.keepalive", |row| on_conn(row, |conn| conn.keepalive())),
@@ -1176,7 +1188,7 @@ enum Holder {
 /// that comes after `PEER_DELAY`: it never relies on `SO_RCVTIMEO`.
 fn udp_recv_shared(row: &str, holder: Holder, timeout: Timeout) -> Setup {
     let socket = match holder {
-        Holder::Adopted => UdpSocket::from(std::net::UdpSocket::bind("127.0.0.1:0")?),
+        Holder::Adopted => UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0")?)?,
         Holder::Forked => {
             let socket = udp()?;
             let _ = socket.recv(40, 0.1);

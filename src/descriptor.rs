@@ -9,11 +9,26 @@
 //! number, so it would have to panic. `try_as_fd` is the fallible borrow: a `BorrowedFd`
 //! (itself `AsFd`) for as long as the socket is borrowed, which also keeps `close` (it takes
 //! `&mut self`) from running while the borrow lives.
+//!
+//! Descriptors go in and out only fallibly. In, every type's `TryFrom<OwnedFd>` (and
+//! `TryFrom` of the matching `std` type, whose own `From<OwnedFd>` takes any descriptor)
+//! first checks with the kernel that the descriptor is that type's kind of socket
+//! ([`adoptable`]): a receive relies on the answers of the protocol it reads from. Out,
+//! `TryFrom<…> for OwnedFd`, which a closed socket answers with the "closed" error. There is
+//! no `IntoRawFd` (and so no `FromRawFd` to pair it): a closed socket has no descriptor, and
+//! the trait's -1 would reach generic code that hands it to `OwnedFd::from_raw_fd`.
+//!
+//! ```compile_fail,E0599
+//! use std::os::fd::IntoRawFd;
+//! let (conn, _peer) = chapel_socket::UnixStream::pair().unwrap();
+//! let raw = conn.into_raw_fd();
+//! ```
 
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sys;
+pub(crate) use crate::sys::socket::Want;
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
@@ -75,6 +90,26 @@ fn wait_until_ready(fd: BorrowedFd<'_>, interest: Interest, timeout: Timeout) ->
         Some(_) => Ok(()),
         None => Err(Error::new(Op::Poll, target, Cause::TimedOut(timeout))),
     }
+}
+
+/// The first step of every adoption (`TryFrom<OwnedFd>` and the `std` conversions): `fd`
+/// back when the kernel says it is `want`'s kind of socket (`SO_DOMAIN`, `SO_TYPE`,
+/// `SO_PROTOCOL`), otherwise an `InvalidInput` error naming what it is, the descriptor
+/// closed. A receive relies on what it reads from: a TCP stream taken for a UDP socket would
+/// have `MSG_TRUNC` discard its bytes, a Unix socket taken for one could pass it descriptors.
+///
+/// Syscalls ([contract](crate::syscalls#descriptor-interop)): `getsockopt` — 3 (2 where the
+/// platform has no `SO_PROTOCOL`).
+pub(crate) fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
+    let cause = match crate::sys::socket::check_kind(fd.as_fd(), want) {
+        Ok(()) => return Ok(fd),
+        Err(e) if e.raw_os_error().is_none() => Cause::Invalid(e.to_string()),
+        Err(e) => Cause::Os(e),
+    };
+    // One `close(2)`, as every descriptor the crate closes; the refusal is the error to
+    // report, and the descriptor is released whatever `close` says.
+    let _ = crate::sys::fd::close(fd);
+    Err(Error::new(Op::FromFd, Target::None, cause))
 }
 
 /// `try_as_fd` for each socket type, with an expression making one for its example.

@@ -57,6 +57,9 @@ pub(crate) enum Op {
     GetPeerName,
     GetSockName,
     GetSockOpt,
+    /// Adopting a descriptor (`TryFrom<OwnedFd>` and the `std` conversions): checking what
+    /// kind of socket it is.
+    FromFd,
     /// Handing the descriptor over (`OwnedFd` and `std` conversions).
     IntoFd,
     Listen,
@@ -100,6 +103,7 @@ impl Op {
             Op::GetPeerName => "getpeername",
             Op::GetSockName => "getsockname",
             Op::GetSockOpt => "getsockopt",
+            Op::FromFd => "from fd",
             Op::IntoFd => "into fd",
             Op::Listen => "listen",
             Op::ParseAddress => "parse address",
@@ -164,9 +168,11 @@ pub(crate) enum Cause {
     TimedOut(Timeout),
     Closed,
     Invalid(String),
-    /// A datagram of `len` bytes arrived for a buffer of `capacity`.
+    /// A datagram of `len` bytes arrived for a buffer of `capacity` (`None`: of more than
+    /// `capacity`, when the receive could not learn its length without trusting a count that
+    /// is not one of bytes written; see `sys::socket::recv_appending`).
     Truncated {
-        len: usize,
+        len: Option<usize>,
         capacity: usize,
     },
     /// Each address tried, with its own error.
@@ -310,8 +316,11 @@ impl fmt::Display for Error {
             Cause::Invalid(why) => f.write_str(why),
             Cause::Unsupported(what, None) => write!(f, "{what} is not supported on this platform"),
             Cause::Unsupported(what, Some(e)) => write!(f, "{what} is not supported by this kernel ({e})"),
-            Cause::Truncated { len, capacity } => {
+            Cause::Truncated { len: Some(len), capacity } => {
                 write!(f, "datagram of {len} bytes truncated to the {capacity}-byte buffer")
+            }
+            Cause::Truncated { len: None, capacity } => {
+                write!(f, "datagram of more than {capacity} bytes truncated to the {capacity}-byte buffer")
             }
             Cause::AllFailed(all) => {
                 f.write_str("every address failed")?;
@@ -421,7 +430,7 @@ mod tests {
         let e = Error::new(Op::Accept, at("[::1]:80"), Cause::TimedOut(Timeout::from(0.5)));
         assert_eq!(e.to_string(), "accept on [::1]:80: timed out after 500ms");
         assert_eq!((e.kind(), e.raw_os_error()), (io::ErrorKind::TimedOut, None));
-        let e = Error::new(Op::RecvFrom, at("10.0.0.1:9"), Cause::Truncated { len: 100, capacity: 40 });
+        let e = Error::new(Op::RecvFrom, at("10.0.0.1:9"), Cause::Truncated { len: Some(100), capacity: 40 });
         assert_eq!(e.to_string(), "recvfrom from 10.0.0.1:9: datagram of 100 bytes truncated to the 40-byte buffer");
         assert_eq!(e.kind(), io::ErrorKind::InvalidData);
     }
@@ -500,7 +509,8 @@ mod tests {
         let e = Error::new(Op::RecvFrom, Target::Local(local), Cause::TimedOut(Timeout::from(0.5)));
         assert_eq!(e.to_string(), "recvfrom on 127.0.0.1:5000: timed out after 500ms");
         assert_eq!(e.address(), Some(local));
-        let e = Error::new(Op::RecvFrom, Target::Between { local, peer }, Cause::Truncated { len: 9, capacity: 4 });
+        let e =
+            Error::new(Op::RecvFrom, Target::Between { local, peer }, Cause::Truncated { len: Some(9), capacity: 4 });
         assert_eq!(
             e.to_string(),
             "recvfrom on 127.0.0.1:5000 from 127.0.0.1:6000: datagram of 9 bytes truncated to the 4-byte buffer"

@@ -101,8 +101,8 @@ pub use timeout::Timeout;
 pub use udp::UdpSocket;
 #[cfg(has_mmsg)]
 pub use udp_msg::{
-    ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RecvBatch, RecvMeta, SEND_BATCH_MAX, SendMsg,
-    control_messages,
+    ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RECV_BATCH_MAX, RecvBatch, RecvMeta,
+    SEND_BATCH_MAX, SendMsg, control_messages,
 };
 pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixListener, UnixStream};
 

@@ -184,7 +184,9 @@ pub(crate) fn set_with<S: AnySocket>(
 ///
 /// # Errors
 /// A closed socket; the kernel's error (`ENOPROTOOPT` for an unknown option); `EINVAL` when the
-/// option is not an `int`.
+/// option is not an `int`. `InvalidInput`, before any syscall, for an option whose reading
+/// creates a descriptor, which an `int` cannot own: `SO_PEERPIDFD` (Linux 6.5),
+/// `SCTP_SOCKOPT_PEELOFF` and `SCTP_SOCKOPT_PEELOFF_FLAGS`.
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt, listen, SOL_SOCKET, SO_ACCEPTCONN};
@@ -194,7 +196,16 @@ pub(crate) fn set_with<S: AnySocket>(
 /// ```
 pub fn get_sock_opt<S: AnySocket>(socket: &S, level: c_int, optname: c_int) -> Result<c_int> {
     let fd = fd_of(socket, Op::GetSockOpt)?;
-    sys::opt::get_int(fd, level, optname).map_err(Error::os(Op::GetSockOpt, &Target::Opt(level, optname)))
+    sys::opt::get_int(fd, level, optname).map_err(get_error(level, optname))
+}
+
+/// The error of a `getsockopt`: the kernel's, or, for an error with no errno (the refusal of
+/// an option that creates a descriptor, before any syscall), bad input.
+fn get_error(level: c_int, optname: c_int) -> impl FnOnce(std::io::Error) -> Error {
+    move |e| {
+        let cause = if e.raw_os_error().is_none() { Cause::Invalid(e.to_string()) } else { Cause::Os(e) };
+        Error::new(Op::GetSockOpt, Target::Opt(level, optname), cause)
+    }
 }
 
 /// Chapel's `getSockOpt(socket, level, optname, buflen)`: up to `buflen` bytes of an option,
@@ -204,7 +215,9 @@ pub fn get_sock_opt<S: AnySocket>(socket: &S, level: c_int, optname: c_int) -> R
 #[doc = man_links!(getsockopt(2), socket(7))]
 ///
 /// # Errors
-/// A closed socket; the kernel's error (`ENOPROTOOPT` for an unknown option).
+/// A closed socket; the kernel's error (`ENOPROTOOPT` for an unknown option). `InvalidInput`,
+/// before any syscall, for the options whose reading creates a descriptor, as for
+/// [`get_sock_opt`].
 ///
 /// ```
 /// use chapel_socket::{get_sock_opt_bytes, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
@@ -223,8 +236,7 @@ pub fn get_sock_opt_bytes<S: AnySocket>(socket: &S, level: c_int, optname: c_int
             return Ok(bytes);
         }
     }
-    sys::opt::get_bytes(fd, level, optname, buflen.into())
-        .map_err(Error::os(Op::GetSockOpt, &Target::Opt(level, optname)))
+    sys::opt::get_bytes(fd, level, optname, buflen.into()).map_err(get_error(level, optname))
 }
 
 /// Nagle's algorithm on (`TCP_NODELAY` = 0) or off.

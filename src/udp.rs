@@ -136,20 +136,27 @@ impl UdpSocket {
 
     /// Chapel's `udpSocket.recvfrom`: one datagram of at most `buffer_len` bytes and its
     /// sender, waiting at most `timeout`. `flags` go to the syscall as given (`MSG_PEEK`
-    /// leaves the datagram queued). A longer datagram is an error of kind `InvalidData`
-    /// naming both lengths and the sender, not a silent cut.
+    /// leaves the datagram queued; a `MSG_TRUNC` is not passed on, see below). A longer
+    /// datagram is an error of kind `InvalidData` naming the buffer's length and the sender,
+    /// not a silent cut.
     ///
     /// The buffer is what can arrive at most: `buffer_len` bytes, or 65,535 (the most a UDP
     /// datagram can carry) when `buffer_len` is larger, so a huge `buffer_len` costs no more
-    /// than that. Nothing is zero-filled: the kernel writes the datagram into fresh memory.
+    /// than that. Nothing is zero-filled: the kernel writes the datagram into fresh memory,
+    /// and the bytes kept are the ones it says it wrote. That count is the call's result only
+    /// without `MSG_TRUNC` (with it, a peek offset, `SO_PEEK_OFF`, makes the kernel copy fewer
+    /// bytes than it reports), so the receive asks for one byte more than the buffer instead:
+    /// if that byte comes, the datagram was longer.
     ///
-    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into).
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecvfrom)): as [`recv_from_into`](UdpSocket::recv_from_into),
+    /// each `recvfrom` asking for `buffer_len + 1` bytes (at most 65,536) without `MSG_TRUNC`.
     ///
     #[doc = man_links!(recvfrom(2), ppoll(2), udp(7))]
     ///
     /// # Errors
-    /// As [`recv_from_into`](UdpSocket::recv_from_into), and `InvalidInput` when the buffer cannot
-    /// be allocated.
+    /// As [`recv_from_into`](UdpSocket::recv_from_into) (a truncated datagram's error says
+    /// it was longer than the buffer, not by how much), and `OutOfMemory` when the buffer
+    /// cannot be allocated.
     ///
     /// ```
     /// use chapel_socket::{IPFamily, UdpSocket};
@@ -163,16 +170,16 @@ impl UdpSocket {
     pub fn recvfrom(&self, buffer_len: usize, timeout: impl Into<Timeout>, flags: c_int) -> Result<(Vec<u8>, IpAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let timeout = timeout.into();
-        let mut buf = buffer(Op::RecvFrom, buffer_len)?;
+        let mut buf = Vec::new();
         let capacity = buffer_len.min(MAX_DATAGRAM);
-        let (len, from) = self
+        let (cut, from) = self
             .wait(fd, timeout, MsgFlags::user(flags), |flags| {
                 sys::socket::recv_from_appending(fd, &mut buf, capacity, flags)
             })
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
         let from = self.sender(from)?;
-        if len > capacity {
-            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len, capacity }));
+        if cut {
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: None, capacity }));
         }
         Ok((buf, from))
     }
@@ -180,15 +187,18 @@ impl UdpSocket {
     /// Chapel's `udpSocket.recv`: one datagram of at most `buffer_len` bytes, waiting at most
     /// `timeout`; a longer one is an `InvalidData` error.
     ///
-    /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as [`recv_into`](UdpSocket::recv_into).
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv)): as [`recv_into`](UdpSocket::recv_into),
+    /// each `recvfrom` asking for `buffer_len + 1` bytes (at most 65,536) without `MSG_TRUNC`.
     ///
     #[doc = man_links!(recv(2), ppoll(2), udp(7))]
     ///
     /// The buffer is what can arrive at most, as for [`recvfrom`](UdpSocket::recvfrom): a
-    /// huge `buffer_len` allocates 65,535 bytes, and nothing is zero-filled.
+    /// huge `buffer_len` allocates 65,536 bytes (the most a datagram carries and the probe
+    /// byte that tells a longer one), and nothing is zero-filled.
     ///
     /// # Errors
-    /// As [`recv_into`](UdpSocket::recv_into), and `InvalidInput` when the buffer cannot be
+    /// As [`recv_into`](UdpSocket::recv_into) (a truncated datagram's error says it was
+    /// longer than the buffer, not by how much), and `OutOfMemory` when the buffer cannot be
     /// allocated.
     ///
     /// ```
@@ -204,13 +214,13 @@ impl UdpSocket {
     pub fn recv(&self, buffer_len: usize, timeout: impl Into<Timeout>) -> Result<Vec<u8>> {
         let fd = self.sock.fd(Op::Recv)?;
         let timeout = timeout.into();
-        let mut buf = buffer(Op::Recv, buffer_len)?;
+        let mut buf = Vec::new();
         let capacity = buffer_len.min(MAX_DATAGRAM);
-        let len = self
+        let cut = self
             .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv_appending(fd, &mut buf, capacity, flags))
             .map_err(|cause| self.error(Op::Recv, None, cause))?;
-        if len > capacity {
-            return Err(self.error(Op::Recv, None, Cause::Truncated { len, capacity }));
+        if cut {
+            return Err(self.error(Op::Recv, None, Cause::Truncated { len: None, capacity }));
         }
         Ok(buf)
     }
@@ -262,6 +272,13 @@ impl UdpSocket {
     /// Indefinite: one blocking `recvfrom` (after a `setsockopt` that puts your own
     /// `SO_RCVTIMEO` back, if a timed call had armed the crate's).
     ///
+    /// With `MSG_PEEK` among `flags` each of those calls is a `recvmsg` instead, without
+    /// `MSG_TRUNC`, whose second `iovec` is one probe byte after `buf`: the socket may have a
+    /// peek offset (`SO_PEEK_OFF`), from which the kernel copies while `MSG_TRUNC` would have
+    /// it report the whole datagram's length. The length returned is then the count of bytes
+    /// it wrote, and a truncation (the probe byte came) is an error that says the datagram
+    /// was longer than `buf`, not by how much.
+    ///
     /// A pending socket error (an ICMP "port unreachable" for an earlier send) is reported by
     /// the receive, as the kernel does. With `MSG_ERRQUEUE` the wait is for the error queue
     /// (`POLLERR`): a queued ordinary datagram does not end it, and the call never spins on
@@ -269,7 +286,7 @@ impl UdpSocket {
     /// you set through [`set_sock_opt`](crate::set_sock_opt) ends it with `EAGAIN` (kind
     /// `WouldBlock`), as in C; so does an indefinite `MSG_ERRQUEUE` receive on an empty queue.
     ///
-    #[doc = man_links!(recvfrom(2), ppoll(2), setsockopt(2), udp(7))]
+    #[doc = man_links!(recvfrom(2), recvmsg(2), ppoll(2), setsockopt(2), udp(7))]
     ///
     /// # Errors
     /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when no datagram came
@@ -293,14 +310,16 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let timeout = timeout.into();
         let capacity = buf.len();
+        let flags = MsgFlags::user(flags);
+        if flags.peeks() {
+            return self.peek_from_into(fd, buf, timeout, flags);
+        }
         let (len, from) = self
-            .wait(fd, timeout, MsgFlags::user(flags), |flags| {
-                sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags)
-            })
+            .wait(fd, timeout, flags, |flags| sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags))
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
         let from = self.sender(from)?;
         if len > capacity {
-            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len, capacity }));
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: Some(len), capacity }));
         }
         Ok((len, from))
     }
@@ -333,9 +352,32 @@ impl UdpSocket {
             .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv(fd, buf, flags))
             .map_err(|cause| self.error(Op::Recv, None, cause))?;
         if len > capacity {
-            return Err(self.error(Op::Recv, None, Cause::Truncated { len, capacity }));
+            return Err(self.error(Op::Recv, None, Cause::Truncated { len: Some(len), capacity }));
         }
         Ok(len)
+    }
+
+    /// [`recv_from_into`](UdpSocket::recv_from_into) under `MSG_PEEK`: the socket may have a
+    /// peek offset (`SO_PEEK_OFF`), from which the kernel copies while `MSG_TRUNC` would
+    /// report the datagram's whole length, so the receive goes without it, as a `recvmsg`
+    /// with a probe byte after `buf` that tells a longer datagram.
+    #[cold]
+    fn peek_from_into(
+        &self,
+        fd: BorrowedFd<'_>,
+        buf: &mut [u8],
+        timeout: Timeout,
+        flags: MsgFlags,
+    ) -> Result<(usize, IpAddr)> {
+        let capacity = buf.len();
+        let (len, cut, from) = self
+            .wait(fd, timeout, flags, |flags| sys::socket::recv_from_probing::<std::net::SocketAddr>(fd, buf, flags))
+            .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
+        let from = self.sender(from)?;
+        if cut {
+            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: None, capacity }));
+        }
+        Ok((len, from))
     }
 
     /// How every receive waits: `call` gets the caller's `flags` with `MSG_TRUNC` (so a cut
@@ -388,27 +430,37 @@ impl UdpSocket {
 /// buffer ever needs.
 const MAX_DATAGRAM: usize = 65_535;
 
-/// An empty receive buffer with room for what can arrive through `len` bytes (at most
-/// [`MAX_DATAGRAM`]), or an error (not an abort) when that cannot be allocated. Its memory is
-/// left for the kernel to write.
-fn buffer(op: Op, len: usize) -> Result<Vec<u8>> {
-    let len = len.min(MAX_DATAGRAM);
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(len)
-        .map_err(|_| Error::new(op, Target::None, Cause::Invalid(format!("cannot allocate a {len}-byte buffer"))))?;
-    Ok(buf)
-}
+impl TryFrom<std::os::fd::OwnedFd> for UdpSocket {
+    type Error = Error;
 
-impl From<std::os::fd::OwnedFd> for UdpSocket {
-    /// Adopts a datagram socket as it is.
-    fn from(fd: std::os::fd::OwnedFd) -> UdpSocket {
-        UdpSocket { sock: Sock::adopted(fd) }
+    /// Adopts a UDP socket as it is, once the kernel says it is one (`SOCK_DGRAM` in
+    /// `AF_INET`/`AF_INET6`, protocol UDP: three `getsockopt`s). Anything else is an
+    /// `InvalidInput` error naming what it is, and the descriptor is closed: the receives
+    /// rely on UDP's answers (a TCP stream given `MSG_TRUNC` discards its bytes, a Unix
+    /// socket can carry descriptors).
+    ///
+    /// ```
+    /// use chapel_socket::UdpSocket;
+    /// use std::os::fd::OwnedFd;
+    /// let udp = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// assert!(UdpSocket::try_from(OwnedFd::from(udp)).is_ok());
+    /// let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let err = UdpSocket::try_from(OwnedFd::from(tcp)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn try_from(fd: std::os::fd::OwnedFd) -> Result<UdpSocket> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Udp)?;
+        Ok(UdpSocket { sock: Sock::adopted(fd) })
     }
 }
 
-impl From<std::net::UdpSocket> for UdpSocket {
-    fn from(socket: std::net::UdpSocket) -> UdpSocket {
-        UdpSocket::from(std::os::fd::OwnedFd::from(socket))
+impl TryFrom<std::net::UdpSocket> for UdpSocket {
+    type Error = Error;
+
+    /// See `TryFrom<OwnedFd>`: std's own `From<OwnedFd>` takes any descriptor.
+    fn try_from(socket: std::net::UdpSocket) -> Result<UdpSocket> {
+        UdpSocket::try_from(std::os::fd::OwnedFd::from(socket))
     }
 }
 

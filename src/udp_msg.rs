@@ -21,7 +21,7 @@ use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 use crate::udp::UdpSocket;
 
-pub use crate::sys::msg::{ControlMessage, ControlMessages, SEND_BATCH_MAX, control_messages};
+pub use crate::sys::msg::{ControlMessage, ControlMessages, RECV_BATCH_MAX, SEND_BATCH_MAX, control_messages};
 
 /// Control space each slot of a [`RecvBatch::new`] batch has: room for IPv6 packet info (40
 /// bytes), a timestamp (32), hop limit, traffic class and a GRO segment size (24 each), with
@@ -192,15 +192,19 @@ impl std::fmt::Debug for RecvBatch {
 
 impl RecvBatch {
     /// A batch of `capacity` datagrams of up to `datagram_len` bytes, each with
-    /// [`DEFAULT_CONTROL_LEN`] bytes of control space.
+    /// [`DEFAULT_CONTROL_LEN`] bytes of control space. `capacity` is at most
+    /// [`RECV_BATCH_MAX`] (1,024, the kernel's `UIO_MAXIOV`): one `recvmmsg` fills no more,
+    /// so a larger batch would be memory no receive ever uses.
     ///
     /// # Errors
-    /// `InvalidInput` for a capacity of 0, or buffers too large to allocate.
+    /// `InvalidInput` for a capacity of 0 or above [`RECV_BATCH_MAX`] (before anything is
+    /// allocated), or buffers too large to allocate.
     ///
     /// ```
     /// use chapel_socket::RecvBatch;
     /// assert_eq!(RecvBatch::new(32, 1500)?.capacity(), 32);
     /// assert!(RecvBatch::new(0, 1500).is_err());
+    /// assert!(RecvBatch::new(chapel_socket::RECV_BATCH_MAX + 1, 1500).is_err());
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn new(capacity: usize, datagram_len: usize) -> Result<RecvBatch> {
@@ -331,9 +335,12 @@ impl UdpSocket {
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv_msg)): the receives' wait, as
     /// [`recv_from_into`](UdpSocket::recv_from_into) with `recvmsg`: in steady state one
-    /// blocking `recvmsg(MSG_TRUNC)` timed by the crate's `SO_RCVTIMEO`; with a new timeout,
-    /// `recvmsg(MSG_DONTWAIT|MSG_TRUNC)` — 1 when a datagram is there — else
-    /// `setsockopt(SO_RCVTIMEO)` and the blocking `recvmsg`; any remainder by `ppoll`.
+    /// blocking `recvmsg(MSG_TRUNC|MSG_CMSG_CLOEXEC)` timed by the crate's `SO_RCVTIMEO`;
+    /// with a new timeout, `recvmsg(MSG_DONTWAIT|MSG_TRUNC|MSG_CMSG_CLOEXEC)` — 1 when a
+    /// datagram is there — else `setsockopt(SO_RCVTIMEO)` and the blocking `recvmsg`; any
+    /// remainder by `ppoll`. A descriptor in the control data (UDP carries none; the
+    /// receive owns whatever the kernel installs all the same) is closed before this returns,
+    /// one `close` each.
     ///
     #[doc = man_links!(recvmsg(2), cmsg(3), ip(7), ipv6(7))]
     ///
@@ -360,8 +367,8 @@ impl UdpSocket {
             sys::msg::recv_msg(fd, buf, control, flags)
         })
         .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
-        let written = r.control_len.min(control.len());
-        Ok(RecvMeta::new(r, buf.len(), &control[..written]))
+        let written = &control[..r.control_len];
+        Ok(RecvMeta::new(r, buf.len(), written))
     }
 
     /// Sends `data` as one datagram to `to` with `control` messages for it alone (source
@@ -419,9 +426,11 @@ impl UdpSocket {
     /// any remainder), and `recvmmsg` runs with `MSG_WAITFORONE`.
     ///
     /// Syscalls ([contract](crate::syscalls#udpsocketrecv_batch)): in steady state one
-    /// blocking `recvmmsg(MSG_WAITFORONE|MSG_TRUNC)`, which waits for the first datagram only;
-    /// with a new timeout, `recvmmsg(MSG_DONTWAIT|MSG_WAITFORONE|MSG_TRUNC)` — 1 when
-    /// datagrams are there — else `setsockopt(SO_RCVTIMEO)` and the blocking `recvmmsg`.
+    /// blocking `recvmmsg(MSG_WAITFORONE|MSG_TRUNC|MSG_CMSG_CLOEXEC)`, which waits for the
+    /// first datagram only; with a new timeout,
+    /// `recvmmsg(MSG_DONTWAIT|MSG_WAITFORONE|MSG_TRUNC|MSG_CMSG_CLOEXEC)` — 1 when datagrams
+    /// are there — else `setsockopt(SO_RCVTIMEO)` and the blocking `recvmmsg`. Descriptors in
+    /// control data are closed as for [`recv_msg`](UdpSocket::recv_msg).
     ///
     #[doc = man_links!(recvmmsg(2), ppoll(2), udp(7))]
     ///

@@ -208,14 +208,14 @@ fn owned_descriptors_go_in_and_out_of_every_type() {
     socket.bind(&"127.0.0.1:0".parse().unwrap()).unwrap();
     let server = socket.listen(16).unwrap();
     let client = connect(&server.addr().unwrap(), PATIENCE).unwrap();
-    let conn = TcpConn::from(OwnedFd::try_from(server.accept(PATIENCE).unwrap()).unwrap());
+    let conn = TcpConn::try_from(OwnedFd::try_from(server.accept(PATIENCE).unwrap()).unwrap()).unwrap();
     assert_eq!(conn.addr().unwrap(), get_sock_name(&client).unwrap());
     let server = TcpListener::try_from(OwnedFd::try_from(server).unwrap()).unwrap();
     assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut);
     let handed = OwnedFd::try_from(TcpSocket::v4().unwrap()).unwrap();
     let back = socket2::Socket::from(handed);
     assert!(!back.nonblocking().unwrap(), "handed over blocking");
-    let udp = UdpSocket::from(OwnedFd::try_from(UdpSocket::new(IPFamily::IPv6).unwrap()).unwrap());
+    let udp = UdpSocket::try_from(OwnedFd::try_from(UdpSocket::new(IPFamily::IPv6).unwrap()).unwrap()).unwrap();
     assert!(udp.try_as_fd().is_ok());
 }
 

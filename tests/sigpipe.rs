@@ -87,7 +87,7 @@ fn udp_case() -> String {
     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     std_socket.connect(peer).unwrap();
     drop(gone);
-    let socket = UdpSocket::from(std_socket);
+    let socket = UdpSocket::try_from(std_socket).unwrap();
     let to = peer.into();
     let refused = (0..MAX_WRITES)
         .find_map(|_| match socket.send(b"data", &to, 1.0) {

@@ -261,7 +261,8 @@ fn get_peer_name_after_a_reset_or_without_a_peer_is_not_connected() {
             _ => socket2::Domain::IPV4,
         };
         let unconnected =
-            TcpConn::from(OwnedFd::from(socket2::Socket::new(domain, socket2::Type::STREAM, None).unwrap()));
+            TcpConn::try_from(OwnedFd::from(socket2::Socket::new(domain, socket2::Type::STREAM, None).unwrap()))
+                .unwrap();
         assert_eq!(get_peer_name(&unconnected).unwrap_err().kind(), ErrorKind::NotConnected);
         assert_eq!(unconnected.addr().unwrap_err().kind(), ErrorKind::NotConnected);
         assert_eq!(get_sock_name(&unconnected).unwrap().port(), 0);

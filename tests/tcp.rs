@@ -393,7 +393,7 @@ fn std_streams_and_listeners_convert_both_ways() {
         let std_stream = std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
         let (mut std_peer, _) = std_listener.accept().unwrap();
         std_peer.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let conn = TcpConn::from(std_stream);
+        let conn = TcpConn::try_from(std_stream).unwrap();
         assert_eq!(conn.addr().unwrap(), std_addr);
         std_peer.write_all(b"from std").unwrap();
         let mut got = [0; 8];

@@ -9,7 +9,8 @@ use std::io::ErrorKind;
 use std::time::{Duration, SystemTime};
 
 use chapel_socket::{
-    ControlMessage, IPFamily, IpAddr, RecvBatch, SEND_BATCH_MAX, SendMsg, UdpSocket, bind, control_messages,
+    ControlMessage, IPFamily, IpAddr, RECV_BATCH_MAX, RecvBatch, SEND_BATCH_MAX, SendMsg, UdpSocket, bind,
+    control_messages,
 };
 use support::{PATIENCE, SLACK, assert_waited, loopbacks, timed};
 
@@ -203,8 +204,8 @@ fn odd_batch_sizes() {
     let to = socket.addr().unwrap();
     let byte = |i: usize| [i as u8];
     let bytes: Vec<[u8; 1]> = (0..200).map(byte).collect();
-    // A batch of one, of three, of 33, and one larger than the kernel's cap (UIO_MAXIOV).
-    for capacity in [1, 3, 33, 1500] {
+    // A batch of one, of three, of 33, and one of the kernel's cap (UIO_MAXIOV).
+    for capacity in [1, 3, 33, RECV_BATCH_MAX] {
         let mut batch = RecvBatch::new(capacity, 8).unwrap();
         let sent = 100;
         let mut queued = 0;
@@ -217,6 +218,8 @@ fn odd_batch_sizes() {
     }
     assert_eq!(RecvBatch::new(0, 8).unwrap_err().kind(), ErrorKind::InvalidInput);
     assert_eq!(RecvBatch::new(usize::MAX, 2).unwrap_err().kind(), ErrorKind::InvalidInput);
+    // Past the cap: slots no call could fill, refused.
+    assert_eq!(RecvBatch::new(RECV_BATCH_MAX + 1, 8).unwrap_err().kind(), ErrorKind::InvalidInput);
     // More than SEND_BATCH_MAX: one sendmmsg takes the first SEND_BATCH_MAX.
     let msgs: Vec<SendMsg> = bytes[..SEND_BATCH_MAX + 5].iter().map(|b| SendMsg::new(b, to)).collect();
     assert_eq!(socket.send_batch(&msgs, PATIENCE).unwrap(), SEND_BATCH_MAX);

@@ -277,7 +277,7 @@ fn descriptors_pass_close_on_exec_and_keep_working() {
         assert_ne!(fd.as_raw_fd(), theirs.as_raw_fd(), "the receiver gets its own descriptor");
     }
     let mut fds = got.fds.into_iter();
-    let mut passed = UnixStream::from(fds.next().unwrap());
+    let mut passed = UnixStream::try_from(fds.next().unwrap()).unwrap();
     passed.write_all(b"through the passed end").unwrap();
     let mut echo = [0; 22];
     mine.read_exact(&mut echo).unwrap();
@@ -322,12 +322,14 @@ fn passed_descriptors_are_closed_exactly_once() {
         da.send_with_fds(b"d", &fds, None, PATIENCE).unwrap();
         let got = db.recv_with_fds(&mut [0; 10], 0, PATIENCE).unwrap();
         assert_eq!((got.fds.len(), got.fds_truncated), (0, true));
-        // Handed over and closed by the caller's own code.
-        sa.send_with_fds(b"s", &fds[..1], PATIENCE).unwrap();
+        // Handed over (a Unix stream, which is what a UnixStream adopts) and closed by the
+        // caller's own code.
+        let (passed, other_end) = std::os::unix::net::UnixStream::pair().unwrap();
+        sa.send_with_fds(b"s", &[passed.as_fd()], PATIENCE).unwrap();
         let got = sb.recv_with_fds(&mut [0; 4], 1, PATIENCE).unwrap();
-        let mut stream = UnixStream::from(got.fds.into_iter().next().unwrap());
+        let mut stream = UnixStream::try_from(got.fds.into_iter().next().unwrap()).unwrap();
         stream.close().unwrap();
-        drop(file);
+        drop((file, passed, other_end));
         assert_eq!(open_fds(), before, "round {round}");
     }
 }
@@ -360,7 +362,7 @@ fn no_sigpipe_on_unix_sockets() {
 #[test]
 fn conversions_with_std_and_owned_fds() {
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-    let ours = UnixStream::from(a);
+    let ours = UnixStream::try_from(a).unwrap();
     ours.send(b"std", PATIENCE).unwrap();
     let mut theirs = b;
     let mut got = [0; 3];
@@ -378,7 +380,7 @@ fn conversions_with_std_and_owned_fds() {
     let mut closed = UnixStream::pair().unwrap().0;
     closed.close().unwrap();
     assert!(OwnedFd::try_from(closed).unwrap_err().is_closed());
-    let dgram = UnixDatagram::from(std::os::unix::net::UnixDatagram::unbound().unwrap());
+    let dgram = UnixDatagram::try_from(std::os::unix::net::UnixDatagram::unbound().unwrap()).unwrap();
     assert!(std::os::unix::net::UnixDatagram::try_from(dgram).is_ok());
 }
 
@@ -513,7 +515,7 @@ fn a_descriptor_passed_to_python_and_back_stays_usable() {
     let got = conn.recv_with_fds(&mut buf, 4, PATIENCE).unwrap();
     assert_eq!((&buf[..got.len], got.fds.len()), (&b"back"[..], 1));
     assert!(cloexec(got.fds[0].as_raw_fd()));
-    let back = UnixStream::from(got.fds.into_iter().next().unwrap());
+    let back = UnixStream::try_from(got.fds.into_iter().next().unwrap()).unwrap();
     back.send(b"and back again", PATIENCE).unwrap();
     let n = mine.recv(&mut buf, PATIENCE).unwrap();
     assert_eq!(&buf[..n], b"and back again");

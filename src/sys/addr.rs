@@ -198,6 +198,20 @@ pub(super) fn returning_addr<T, A: KernelAddr>(
     Ok((value, A::read(&returned)))
 }
 
+/// The family of the socket's own address (`getsockname`, which answers for an unbound
+/// socket too): how a socket's family is learnt where there is no `SO_DOMAIN`.
+#[cfg(not(has_linux_sockopts))]
+pub(super) fn family_of(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<libc::c_int> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
+    let mut returned = Returned { addr: unsafe { mem::zeroed() }, len: socklen::<SockAddr>() };
+    // SAFETY: `returned.addr` has room for `returned.len` bytes, both live locals.
+    super::cvt(unsafe { libc::getsockname(fd.as_raw_fd(), (&raw mut returned.addr).cast(), &mut returned.len) })?;
+    // SAFETY: every member starts with its family field (the common initial sequence), and
+    // the union was zeroed, so reading it is defined whatever the kernel wrote.
+    Ok(libc::c_int::from(unsafe { returned.addr.v4.sin_family }))
+}
+
 /// The address the kernel wrote in `addr`, `len` bytes of it.
 pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<SocketAddr> {
     // SAFETY: every member starts with its family field at the same offset (the C ABI's
@@ -227,15 +241,21 @@ pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<So
 fn to_unix_name(addr: &SockAddr, len: libc::socklen_t) -> Option<UnixName> {
     let len = len as usize;
     let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
-    // SAFETY: as in `to_socket_addr`: the family field is common to every member.
-    let family = libc::c_int::from(unsafe { addr.un.sun_family });
     if len == 0 {
         return Some(UnixName::Unnamed);
     }
+    // A length that does not cover the family field says nothing the field could be read
+    // for: the kernel wrote less than a family.
+    if len < offset {
+        return None;
+    }
+    // SAFETY: as in `to_socket_addr`: the family field is common to every member, and
+    // `len` covers it.
+    let family = libc::c_int::from(unsafe { addr.un.sun_family });
     if family != libc::AF_UNIX {
         return None;
     }
-    if len <= offset {
+    if len == offset {
         return Some(UnixName::Unnamed);
     }
     // SAFETY: the family says the kernel wrote a `sockaddr_un`; the union was zeroed.
@@ -385,5 +405,48 @@ mod tests {
         assert!(interface_index(&lo).is_some());
         assert_eq!(interface_index("no-such-if0"), None);
         assert_eq!(interface_index("l\0o"), None);
+    }
+
+    /// `bytes` as the union the kernel writes into.
+    fn union_of(bytes: &[u8]) -> SockAddr {
+        assert_eq!(bytes.len(), mem::size_of::<SockAddr>());
+        // SAFETY: `bytes` holds a whole `SockAddr` (checked); the union's members are C
+        // structs of integers, valid for any bytes, and the read is unaligned.
+        unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast::<SockAddr>()) }
+    }
+
+    proptest::proptest! {
+        /// Any bytes, any length the kernel could report (beyond the union's size too): the
+        /// readers never panic, a Unix name is never longer than the length leaves it, and
+        /// no byte at or past the length changes what they read.
+        #[test]
+        fn addresses_are_read_within_their_length(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), mem::size_of::<SockAddr>()),
+            family in proptest::prop_oneof![
+                proptest::prelude::Just(libc::AF_INET),
+                proptest::prelude::Just(libc::AF_INET6),
+                proptest::prelude::Just(libc::AF_UNIX),
+                proptest::prelude::any::<i32>(),
+            ],
+            len in proptest::prop_oneof![0..4 as libc::socklen_t, 0..200 as libc::socklen_t, proptest::prelude::any::<libc::socklen_t>()],
+            tail in proptest::prelude::any::<u8>(),
+        ) {
+            let mut bytes = bytes;
+            let at = mem::offset_of!(libc::sockaddr_in, sin_family);
+            let family = (family as libc::sa_family_t).to_ne_bytes();
+            bytes[at..at + family.len()].copy_from_slice(&family);
+            let addr = union_of(&bytes);
+            let (ip, unix) = (to_socket_addr(&addr, len), to_unix_name(&addr, len));
+            if let Some(UnixName::Path(name) | UnixName::Abstract(name)) = &unix {
+                let room = (len as usize).saturating_sub(mem::offset_of!(libc::sockaddr_un, sun_path));
+                proptest::prop_assert!(name.len() <= room);
+            }
+            let cut = (len as usize).min(bytes.len());
+            let mut changed = bytes.clone();
+            changed[cut..].fill(tail);
+            let other = union_of(&changed);
+            proptest::prop_assert_eq!(to_socket_addr(&other, len), ip);
+            proptest::prop_assert_eq!(to_unix_name(&other, len), unix);
+        }
     }
 }

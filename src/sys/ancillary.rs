@@ -50,6 +50,19 @@ pub(crate) fn room_for_credentials() -> usize {
     return 0;
 }
 
+/// Where a message of `data_len` bytes that starts at `start` ends (its `CMSG_SPACE` later),
+/// or `None` when that passes the most every platform's `cmsg_len` and `msg_controllen`
+/// hold (a `c_int`; `CMSG_SPACE` itself takes a `c_uint`, so a longer length would be cut
+/// and the header claim fewer bytes than are written).
+fn message_end(start: usize, data_len: usize) -> Option<usize> {
+    // Leave room for the header and the padding, so CMSG_SPACE's argument never wraps.
+    let limit = libc::c_int::MAX as usize - cmsg_space(0) - mem::size_of::<usize>();
+    if data_len > limit {
+        return None;
+    }
+    start.checked_add(cmsg_space(data_len)).filter(|&end| end <= limit)
+}
+
 /// Control messages to send, in the kernel's layout: each a `cmsghdr` and its data, padded
 /// to the header's alignment. The buffer is words, so it is aligned for `cmsghdr`.
 #[derive(Default)]
@@ -59,10 +72,14 @@ pub(crate) struct Control {
 }
 
 impl Control {
-    /// Appends one message of `level` and `kind` carrying `data`.
-    pub(crate) fn push(&mut self, level: i32, kind: i32, data: &[u8]) {
+    /// Appends one message of `level` and `kind` carrying `data`; `InvalidInput` when the
+    /// message or the whole control data would not fit the lengths of the C types
+    /// (`cmsg_len`, `msg_controllen`): `CMSG_SPACE` takes a `c_uint`, so a longer length
+    /// would be cut, and the header would claim fewer bytes than are written.
+    pub(crate) fn push(&mut self, level: i32, kind: i32, data: &[u8]) -> io::Result<()> {
         let start = self.len;
-        self.len += cmsg_space(data.len());
+        self.len = message_end(start, data.len())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the control messages are too long"))?;
         self.words.resize(self.len.div_ceil(mem::size_of::<usize>()), 0);
         // SAFETY: `cmsghdr` is plain integers (and padding on some targets): zeroes are valid.
         let mut header: libc::cmsghdr = unsafe { mem::zeroed() };
@@ -76,13 +93,14 @@ impl Control {
             base.add(start).cast::<libc::cmsghdr>().write(header);
             std::ptr::copy_nonoverlapping(data.as_ptr(), base.add(start + cmsg_len(0)), data.len());
         }
+        Ok(())
     }
 
     /// Appends an `SCM_RIGHTS` message passing `fds` (the kernel duplicates them into the
     /// receiver; the caller keeps its own).
-    pub(crate) fn push_fds(&mut self, fds: &[BorrowedFd<'_>]) {
+    pub(crate) fn push_fds(&mut self, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
         let bytes: Vec<u8> = fds.iter().flat_map(|fd| fd.as_raw_fd().to_ne_bytes()).collect();
-        self.push(libc::SOL_SOCKET, libc::SCM_RIGHTS, &bytes);
+        self.push(libc::SOL_SOCKET, libc::SCM_RIGHTS, &bytes)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -213,7 +231,11 @@ pub(crate) fn recv_msg<A: KernelAddr>(
         // SAFETY: as above.
         unsafe { *addr_len = msg.msg_namelen };
         let used = (msg.msg_controllen as usize).min(room);
-        // SAFETY: the kernel wrote `used` bytes of control messages into `control`.
+        // SAFETY: the rule for every length over memory the kernel writes (ARCHITECTURE.md):
+        // what is read is what the kernel wrote, by a count of bytes written cut to the space
+        // given, never past it: `msg_controllen` is the control data the kernel wrote, and
+        // `used <= room <= control`'s bytes, all zero-filled at allocation besides, so
+        // initialised whatever the kernel says.
         let bytes = unsafe { std::slice::from_raw_parts(control.as_ptr().cast::<u8>(), used) };
         let messages = parse(bytes);
         Ok(Received { len: n, messages, control_truncated: msg.msg_flags & libc::MSG_CTRUNC != 0 })
@@ -221,43 +243,71 @@ pub(crate) fn recv_msg<A: KernelAddr>(
 }
 
 /// Splits `bytes` (control data the kernel wrote, aligned for `cmsghdr`) into messages. A
-/// header that claims more than there is, or less than a header, ends the walk; descriptors
-/// are owned as they are found, so none is lost even then.
+/// header that claims less than a header ends the walk, and one that claims more than there
+/// is has its data cut at the end of `bytes`; descriptors are owned as they are found, so
+/// none is lost even then.
 fn parse(bytes: &[u8]) -> Vec<Message> {
-    let header = mem::size_of::<libc::cmsghdr>();
     let mut messages = Vec::new();
+    walk(bytes, |level, kind, data| messages.push(message(level, kind, data)));
+    messages
+}
+
+/// Calls `each` with the level, type and data of every message in `bytes`, in order; reads
+/// nothing outside `bytes` and never overflows, whatever the headers claim.
+fn walk<'a>(bytes: &'a [u8], mut each: impl FnMut(i32, i32, &'a [u8])) {
+    let header = mem::size_of::<libc::cmsghdr>();
+    // CMSG_ALIGN's unit: what CMSG_SPACE adds for one byte of data.
+    let unit = cmsg_space(1) - cmsg_space(0);
     let mut at = 0;
-    while at + header <= bytes.len() {
-        // SAFETY: `header` bytes from `at` are in `bytes`; read_unaligned needs no alignment.
-        let h: libc::cmsghdr = unsafe { bytes.as_ptr().add(at).cast::<libc::cmsghdr>().read_unaligned() };
+    while let Some(rest) = bytes.get(at..).filter(|rest| rest.len() >= header) {
+        // SAFETY: `rest` holds at least `header` bytes; read_unaligned needs no alignment,
+        // and a `cmsghdr` is integers (and padding on some targets), valid for any bytes.
+        let h: libc::cmsghdr = unsafe { rest.as_ptr().cast::<libc::cmsghdr>().read_unaligned() };
         // `cmsg_len` is a `size_t` on glibc and a `socklen_t` elsewhere.
         #[allow(clippy::unnecessary_cast)]
         let len = h.cmsg_len as usize;
         if len < cmsg_len(0) {
             break;
         }
-        let data = &bytes[(at + cmsg_len(0)).min(bytes.len())..(at + len).min(bytes.len())];
-        messages.push(message(h.cmsg_level, h.cmsg_type, data));
-        at += cmsg_space(len - cmsg_len(0));
+        let data = &rest[cmsg_len(0).min(rest.len())..len.min(rest.len())];
+        each(h.cmsg_level, h.cmsg_type, data);
+        match len.checked_next_multiple_of(unit).and_then(|step| at.checked_add(step)) {
+            Some(next) => at = next,
+            None => break,
+        }
     }
-    messages
+}
+
+/// The descriptors of an `SCM_RIGHTS` or `SCM_PIDFD` message, owned (and close-on-exec)
+/// from here on; `None` for any other message. Every receive that gives the kernel control
+/// space runs its messages through this (here and in `msg`), so no descriptor the kernel
+/// installed goes unowned.
+pub(super) fn passed_fds(level: i32, kind: i32, data: &[u8]) -> Option<Vec<OwnedFd>> {
+    const INT: usize = mem::size_of::<libc::c_int>();
+    if (level, kind) != (libc::SOL_SOCKET, libc::SCM_RIGHTS) && (level, kind) != (libc::SOL_SOCKET, SCM_PIDFD) {
+        return None;
+    }
+    let fds: Vec<OwnedFd> = data
+        .chunks_exact(INT)
+        .map(|c| libc::c_int::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+        // A message the kernel wrote holds open descriptors only; a number below 0 would
+        // be no descriptor, so it is never owned.
+        .filter(|&fd| fd >= 0)
+        .map(own)
+        .collect();
+    #[cfg(not(has_msg_cmsg_cloexec))]
+    for fd in &fds {
+        use std::os::fd::AsFd;
+        let _ = super::fd::set_cloexec(fd.as_fd());
+    }
+    Some(fds)
 }
 
 fn message(level: i32, kind: i32, data: &[u8]) -> Message {
-    const INT: usize = mem::size_of::<libc::c_int>();
+    if let Some(fds) = passed_fds(level, kind, data) {
+        return Message::Fds(fds);
+    }
     match (level, kind) {
-        (libc::SOL_SOCKET, libc::SCM_RIGHTS | SCM_PIDFD) => {
-            let fds: Vec<OwnedFd> = data
-                .chunks_exact(INT)
-                .map(|c| own(libc::c_int::from_ne_bytes(c.try_into().expect("4 bytes"))))
-                .collect();
-            #[cfg(not(has_msg_cmsg_cloexec))]
-            for fd in &fds {
-                use std::os::fd::AsFd;
-                let _ = super::fd::set_cloexec(fd.as_fd());
-            }
-            Message::Fds(fds)
-        }
         #[cfg(has_so_peercred)]
         (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) if data.len() >= mem::size_of::<libc::ucred>() => {
             // SAFETY: `data` holds a whole `ucred`, which is plain integers.
@@ -282,9 +332,9 @@ mod tests {
     fn builder_and_parser_agree() {
         let mut control = Control::default();
         assert!(control.is_empty());
-        control.push(41, 50, b"abc");
-        control.push(0, 1, b"");
-        control.push(7, 8, &[9; 17]);
+        control.push(41, 50, b"abc").unwrap();
+        control.push(0, 1, b"").unwrap();
+        control.push(7, 8, &[9; 17]).unwrap();
         assert_eq!(control.len, cmsg_space(3) + cmsg_space(0) + cmsg_space(17));
         let parsed = parse(bytes(&control));
         let others: Vec<_> = parsed
@@ -298,9 +348,23 @@ mod tests {
     }
 
     #[test]
+    fn control_lengths_that_do_not_fit_the_c_types_are_refused() {
+        let max = libc::c_int::MAX as usize;
+        assert_eq!(message_end(0, 3), Some(cmsg_space(3)));
+        assert_eq!(message_end(16, 0), Some(16 + cmsg_space(0)));
+        for (start, len) in [(0, max), (0, u32::MAX as usize), (0, usize::MAX), (max - 8, 1), (usize::MAX, 0)] {
+            assert_eq!(message_end(start, len), None, "({start}, {len})");
+        }
+        // The largest message that fits still has its space computed exactly.
+        let fits = max / 2;
+        assert_eq!(message_end(0, fits), Some(cmsg_space(fits)));
+        assert!(cmsg_space(fits) >= fits + cmsg_len(0));
+    }
+
+    #[test]
     fn the_parser_stops_at_a_lying_header_and_never_reads_past_the_end() {
         let mut control = Control::default();
-        control.push(1, 2, &[5; 8]);
+        control.push(1, 2, &[5; 8]).unwrap();
         let mut raw = bytes(&control).to_vec();
         // A length past the end: the data is cut at the end of the buffer.
         let claimed = (cmsg_len(0) + 1000) as libc::size_t;
@@ -319,7 +383,7 @@ mod tests {
     fn descriptors_go_through_a_socketpair_close_on_exec() {
         let (a, b) = super::super::socket::socketpair(super::super::SockType::Stream).unwrap();
         let mut control = Control::default();
-        control.push_fds(&[a.as_fd(), b.as_fd()]);
+        control.push_fds(&[a.as_fd(), b.as_fd()]).unwrap();
         let sent: io::Result<usize> =
             send_msg::<crate::sys::addr::UnixName>(a.as_fd(), b"x", &control, None, MsgFlags::NONE);
         assert_eq!(sent.unwrap(), 1);
@@ -337,6 +401,64 @@ mod tests {
                 }
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The messages `walk` finds, with where their data lies in `bytes`.
+    fn walked(bytes: &[u8]) -> Vec<(i32, i32, std::ops::Range<usize>)> {
+        let base = bytes.as_ptr() as usize;
+        let mut found = Vec::new();
+        walk(bytes, |level, kind, data| {
+            let start = data.as_ptr() as usize - base;
+            found.push((level, kind, start..start + data.len()));
+        });
+        found
+    }
+
+    proptest::proptest! {
+        /// Any bytes, any headers: the walk never panics, every message's data lies inside
+        /// the bytes given, and nothing past them changes what it finds.
+        #[test]
+        fn the_walk_stays_inside_any_control_data(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            cut in 0..200usize,
+            tail in proptest::prelude::any::<u8>(),
+        ) {
+            let cut = cut.min(bytes.len());
+            let found = walked(&bytes[..cut]);
+            for (_, _, at) in &found {
+                proptest::prop_assert!(at.end <= cut);
+            }
+            let mut changed = bytes.clone();
+            changed[cut..].fill(tail);
+            proptest::prop_assert_eq!(walked(&changed[..cut]), found);
+        }
+
+        /// Messages laid out by `Control::push` come back as pushed, and a lying length
+        /// (any `size_t`) in the first header cuts or ends the walk without a panic.
+        #[test]
+        fn pushed_messages_walk_back_and_lies_stay_inside(
+            messages in proptest::collection::vec(
+                (0..300i32, 0..300i32, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)),
+                0..6,
+            ),
+            lie in proptest::prelude::any::<usize>(),
+        ) {
+            let mut control = Control::default();
+            for (level, kind, data) in &messages {
+                control.push(*level, *kind, data).unwrap();
+            }
+            let raw = bytes(&control).to_vec();
+            let mut back = Vec::new();
+            walk(&raw, |level, kind, data| back.push((level, kind, data.to_vec())));
+            proptest::prop_assert_eq!(&back, &messages);
+            if !raw.is_empty() {
+                let mut lying = raw.clone();
+                lying[..mem::size_of::<libc::size_t>()].copy_from_slice(&lie.to_ne_bytes());
+                for (_, _, at) in walked(&lying) {
+                    proptest::prop_assert!(at.end <= lying.len());
+                }
+            }
         }
     }
 }

@@ -52,26 +52,6 @@ pub(super) fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
     cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIOCLEX) }).map(drop)
 }
 
-/// Adopting a raw descriptor is the one unsafe trait the socket types implement, so it is
-/// written here, inside the unsafe boundary.
-impl std::os::fd::FromRawFd for crate::TcpConn {
-    /// # Safety
-    /// `fd` must be an open, connected stream socket that nothing else owns.
-    unsafe fn from_raw_fd(fd: RawFd) -> crate::TcpConn {
-        // SAFETY: the caller promises `fd` is open and ours to own.
-        crate::TcpConn::from(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
-}
-
-impl std::os::fd::FromRawFd for crate::UnixStream {
-    /// # Safety
-    /// `fd` must be an open, connected Unix stream socket that nothing else owns.
-    unsafe fn from_raw_fd(fd: RawFd) -> crate::UnixStream {
-        // SAFETY: the caller promises `fd` is open and ours to own.
-        crate::UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

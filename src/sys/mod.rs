@@ -102,6 +102,22 @@ impl MsgFlags {
         false
     }
 
+    /// Whether these flags peek (`MSG_PEEK`), where a peek offset (`SO_PEEK_OFF`) makes
+    /// the kernel copy from an offset, and `MSG_TRUNC`'s result say more than it copied.
+    pub(crate) const fn peeks(self) -> bool {
+        self.0 & libc::MSG_PEEK != 0
+    }
+
+    /// These flags without `MSG_TRUNC`: for a receive whose result must count the bytes it
+    /// wrote (see [`socket::recv_appending`]).
+    #[inline]
+    pub(crate) const fn without_trunc(self) -> MsgFlags {
+        #[cfg(has_msg_trunc)]
+        return MsgFlags(self.0 & !libc::MSG_TRUNC);
+        #[cfg(not(has_msg_trunc))]
+        self
+    }
+
     /// Both sets of flags.
     #[inline]
     pub(crate) const fn with(self, other: MsgFlags) -> MsgFlags {

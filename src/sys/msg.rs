@@ -24,8 +24,15 @@ const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
 /// so a batch costs no allocation.
 pub const SEND_BATCH_MAX: usize = 64;
 
-/// The kernel's own cap on one `recvmmsg`'s vector (`UIO_MAXIOV`).
-const RECV_BATCH_MAX: usize = 1024;
+/// The most datagrams one [`UdpSocket::recv_batch`](crate::UdpSocket::recv_batch) takes:
+/// the kernel's own cap on one `recvmmsg`'s vector (`UIO_MAXIOV`). A
+/// [`RecvBatch`](crate::RecvBatch) of more slots is refused, as the rest could never be
+/// filled.
+pub const RECV_BATCH_MAX: usize = 1024;
+
+/// Added to every receive that gives the kernel control space, so a descriptor passed in it
+/// is close-on-exec from the moment it is installed (before [`close_passed`] closes it).
+const CMSG_CLOEXEC: libc::c_int = libc::MSG_CMSG_CLOEXEC;
 
 /// Room for the control data of one outgoing datagram: the largest set [`encode`] writes
 /// (IPv6 packet info, hop limit, traffic class, segment size) is 40 + 3 × 24 = 112 bytes.
@@ -122,21 +129,41 @@ fn read<T: Copy>(bytes: &[u8]) -> Option<T> {
     (bytes.len() >= mem::size_of::<T>()).then(|| unsafe { ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
 }
 
+/// The next message of `rest` as its level, type and payload, `rest` moved past it: the one
+/// walk of received control data (the iterator below, and [`close_passed`]).
+fn next_raw<'a>(rest: &mut &'a [u8]) -> Option<(i32, i32, &'a [u8])> {
+    let hdr: libc::cmsghdr = read(rest)?;
+    // `size_t` on glibc, `socklen_t` on musl.
+    #[allow(clippy::unnecessary_cast)]
+    let len = hdr.cmsg_len as usize;
+    if len < header_len() || len > rest.len() {
+        *rest = &[];
+        return None;
+    }
+    let data = &rest[header_len()..len];
+    *rest = rest.get(align(len)..).unwrap_or(&[]);
+    Some((hdr.cmsg_level, hdr.cmsg_type, data))
+}
+
 impl Iterator for ControlMessages<'_> {
     type Item = ControlMessage;
 
     fn next(&mut self) -> Option<ControlMessage> {
-        let hdr: libc::cmsghdr = read(self.rest)?;
-        // `size_t` on glibc, `socklen_t` on musl.
-        #[allow(clippy::unnecessary_cast)]
-        let len = hdr.cmsg_len as usize;
-        if len < header_len() || len > self.rest.len() {
-            self.rest = &[];
-            return None;
+        next_raw(&mut self.rest).map(|(level, kind, data)| decode(level, kind, data))
+    }
+}
+
+/// Owns, then closes (one `close(2)` each), every descriptor an `SCM_RIGHTS` or `SCM_PIDFD`
+/// message of `control` (control data a receive wrote) carries. UDP
+/// carries none, but a receive cannot know what the kernel put in its control space, and a
+/// descriptor it installed that nothing owns would stay open for the process's life. Their
+/// numbers stay in `control` (an `Other` message), closed.
+fn close_passed(mut control: &[u8]) {
+    while let Some((level, kind, data)) = next_raw(&mut control) {
+        for fd in super::ancillary::passed_fds(level, kind, data).unwrap_or_default() {
+            // Released whatever `close` says; there is no one to report it to.
+            let _ = super::fd::close(fd);
         }
-        let data = &self.rest[header_len()..len];
-        self.rest = self.rest.get(align(len)..).unwrap_or(&[]);
-        Some(decode(hdr.cmsg_level, hdr.cmsg_type, data))
     }
 }
 
@@ -247,7 +274,8 @@ pub(crate) struct Received {
     /// The datagram's full length (`MSG_TRUNC`), which exceeds the buffer when it was cut.
     pub(crate) len: usize,
     pub(crate) from: Option<SocketAddr>,
-    /// Bytes of control data written.
+    /// Bytes of control data written (the kernel's `msg_controllen`, never more than the
+    /// control space it was given).
     pub(crate) control_len: usize,
     /// `MSG_TRUNC` in `msg_flags`: the datagram did not fit.
     pub(crate) truncated: bool,
@@ -278,13 +306,14 @@ fn fill_msghdr(
     hdr.msg_flags = 0;
 }
 
+/// What `hdr` says after a receive given `control_room` bytes of control space.
 // `msg_controllen` is a `size_t` on glibc, a `socklen_t` on musl.
 #[allow(clippy::unnecessary_cast)]
-fn received(hdr: &libc::msghdr, len: usize, name: &SockAddr) -> Received {
+fn received(hdr: &libc::msghdr, len: usize, name: &SockAddr, control_room: usize) -> Received {
     Received {
         len,
         from: to_socket_addr(name, hdr.msg_namelen),
-        control_len: hdr.msg_controllen as usize,
+        control_len: (hdr.msg_controllen as usize).min(control_room),
         truncated: hdr.msg_flags & libc::MSG_TRUNC != 0,
         control_truncated: hdr.msg_flags & libc::MSG_CTRUNC != 0,
     }
@@ -295,8 +324,13 @@ fn empty_name() -> SockAddr {
     unsafe { mem::zeroed() }
 }
 
-/// `recvmsg(fd, {name, [buf], control}, flags | MSG_TRUNC)`: one datagram into `buf`, its
-/// sender, and control data into `control`.
+/// `recvmsg(fd, {name, [buf], control}, flags | MSG_TRUNC | MSG_CMSG_CLOEXEC)`: one datagram
+/// into `buf`, its sender, and control data into `control`. Descriptors in the control data
+/// are closed before this returns ([`close_passed`]). `buf` and `control` are initialised
+/// memory, so `MSG_TRUNC`'s result (a datagram's full length, not a count of bytes written)
+/// marks nothing initialised; `RecvMeta::len` cuts it to the buffer, which is the count of
+/// bytes written for UDP, the one kind of socket a `UdpSocket` adopts, and no `MSG_PEEK`
+/// (which a peek offset would make copy less) is ever passed here.
 pub(crate) fn recv_msg(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
@@ -309,8 +343,10 @@ pub(crate) fn recv_msg(
     fill_msghdr(&mut hdr, &mut iov, (&raw mut name).cast(), mem::size_of::<SockAddr>(), control);
     // SAFETY: `hdr` points at `name` (its full size), one iovec over `buf`, and `control`
     // (its full length, or null), all live and exclusively borrowed across the call.
-    let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut hdr, flags.with(MsgFlags::TRUNC).0) })?;
-    Ok(received(&hdr, n as usize, &name))
+    let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut hdr, flags.with(MsgFlags::TRUNC).0 | CMSG_CLOEXEC) })?;
+    let got = received(&hdr, n as usize, &name, control.len());
+    close_passed(&control[..got.control_len]);
+    Ok(got)
 }
 
 /// `sendmsg(fd, {to, [data], control}, flags | MSG_NOSIGNAL)`.
@@ -367,7 +403,15 @@ fn zeroed_vec<T: Clone>(n: usize, zero: T) -> io::Result<Vec<T>> {
 }
 
 impl RecvSlots {
+    /// Slots for `count` datagrams: at most [`RECV_BATCH_MAX`], as one `recvmmsg` fills no
+    /// more (a larger count is `InvalidInput`, before anything is allocated).
     pub(crate) fn new(count: usize, data_len: usize, control_len: usize) -> io::Result<RecvSlots> {
+        if count > RECV_BATCH_MAX {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("a batch of {count} datagrams: one recvmmsg takes at most {RECV_BATCH_MAX} (UIO_MAXIOV)"),
+            ));
+        }
         let too_big = || io::Error::new(io::ErrorKind::InvalidInput, "the batch's size overflows");
         let data_total = count.checked_mul(data_len).ok_or_else(too_big)?;
         let control_total = count.checked_mul(control_len).ok_or_else(too_big)?;
@@ -393,11 +437,13 @@ impl RecvSlots {
         self.filled
     }
 
-    /// `recvmmsg(fd, slots, count, flags | MSG_WAITFORONE | MSG_TRUNC, NULL)`: blocks (unless
-    /// `flags` has `MSG_DONTWAIT`) for the first datagram only, then takes what is queued.
+    /// `recvmmsg(fd, slots, count, flags | MSG_WAITFORONE | MSG_TRUNC | MSG_CMSG_CLOEXEC,
+    /// NULL)`: blocks (unless `flags` has `MSG_DONTWAIT`) for the first datagram only, then
+    /// takes what is queued. Descriptors in any slot's control data are closed before this
+    /// returns ([`close_passed`]).
     pub(crate) fn recv(&mut self, fd: BorrowedFd<'_>, flags: MsgFlags) -> io::Result<usize> {
         self.filled = 0;
-        let vlen = self.count().min(RECV_BATCH_MAX);
+        let vlen = self.count();
         let data = self.data.as_mut_ptr();
         let control = self.control.as_mut_ptr();
         for i in 0..vlen {
@@ -417,7 +463,7 @@ impl RecvSlots {
                 ctl,
             );
         }
-        let flags = flags.with(MsgFlags::TRUNC).0 | libc::MSG_WAITFORONE;
+        let flags = flags.with(MsgFlags::TRUNC).0 | libc::MSG_WAITFORONE | CMSG_CLOEXEC;
         // SAFETY: each of the first `vlen` headers points at its own name, one iovec over its
         // own `data_len` bytes and its own `control_len` bytes, all owned by `self`, which is
         // exclusively borrowed across the call; the timeout is null.
@@ -425,6 +471,14 @@ impl RecvSlots {
             libc::recvmmsg(fd.as_raw_fd(), self.hdrs.as_mut_ptr(), vlen as libc::c_uint, flags as _, ptr::null_mut())
         })?;
         self.filled = n as usize;
+        for (i, hdr) in self.hdrs[..self.filled].iter().enumerate() {
+            // `size_t` on glibc, `socklen_t` on musl; cut to the slot's space, as `received`.
+            #[allow(clippy::unnecessary_cast)]
+            let used = (hdr.msg_hdr.msg_controllen as usize).min(self.control_len);
+            if used > 0 {
+                close_passed(&self.control[i * self.control_len..][..used]);
+            }
+        }
         Ok(self.filled)
     }
 
@@ -435,9 +489,12 @@ impl RecvSlots {
             return None;
         }
         let hdr = &self.hdrs[i];
-        let r = received(&hdr.msg_hdr, hdr.msg_len as usize, &self.names[i]);
+        let r = received(&hdr.msg_hdr, hdr.msg_len as usize, &self.names[i], self.control_len);
+        // Zero-filled at allocation, so initialised whatever the counts; `MSG_TRUNC`'s length
+        // is cut to the slot, which is the count of bytes written for UDP without `MSG_PEEK`
+        // (never passed here), the one kind of socket a `UdpSocket` adopts.
         let data = &self.data[i * self.data_len..][..r.len.min(self.data_len)];
-        let control = &self.control[i * self.control_len..][..r.control_len.min(self.control_len)];
+        let control = &self.control[i * self.control_len..][..r.control_len];
         Some((data, r, control))
     }
 }
@@ -511,6 +568,62 @@ pub(crate) const UDP_SEGMENT: (i32, i32) = (libc::SOL_UDP, libc::UDP_SEGMENT);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::SockType;
+    use crate::sys::ancillary::{self, Control};
+    use crate::sys::socket::socketpair;
+    use std::os::fd::{AsFd, OwnedFd};
+
+    /// A Unix datagram pair whose first end has `copies` copies of one end of a stream pair
+    /// queued in an `SCM_RIGHTS` message, and the other end of that stream pair, which reads
+    /// end-of-stream once every copy is closed: (receiver, witness).
+    fn passed_descriptors(copies: usize) -> (OwnedFd, OwnedFd) {
+        let (receiver, sender) = socketpair(SockType::Datagram).unwrap();
+        let (passed, witness) = socketpair(SockType::Stream).unwrap();
+        let mut control = Control::default();
+        control.push_fds(&vec![passed.as_fd(); copies]).unwrap();
+        let sent =
+            ancillary::send_msg::<crate::sys::addr::UnixName>(sender.as_fd(), b"x", &control, None, MsgFlags::NONE);
+        assert_eq!(sent.unwrap(), 1);
+        (receiver, witness)
+    }
+
+    /// Every copy of the passed descriptor is closed: its peer reads end-of-stream at once.
+    fn assert_all_closed(witness: &OwnedFd) {
+        let mut buf = [0u8; 1];
+        let n = crate::sys::socket::recv(witness.as_fd(), &mut buf, MsgFlags::DONTWAIT).unwrap();
+        assert_eq!(n, 0, "a received descriptor is still open");
+    }
+
+    #[test]
+    fn recv_msg_closes_descriptors_that_arrive_in_control_data() {
+        let (receiver, witness) = passed_descriptors(4);
+        let (mut buf, mut control) = ([0u8; 8], [0u8; 128]);
+        let got = recv_msg(receiver.as_fd(), &mut buf, &mut control, MsgFlags::DONTWAIT).unwrap();
+        assert_eq!((got.len, got.control_truncated), (1, false));
+        let messages: Vec<_> = control_messages(&control[..got.control_len]).collect();
+        let kind = ControlMessage::Other { level: libc::SOL_SOCKET, kind: libc::SCM_RIGHTS, len: 16 };
+        assert_eq!(messages, [kind]);
+        assert_all_closed(&witness);
+    }
+
+    #[test]
+    fn recv_batch_closes_descriptors_that_arrive_in_control_data() {
+        let (receiver, witness) = passed_descriptors(3);
+        let mut slots = RecvSlots::new(4, 8, 64).unwrap();
+        assert_eq!(slots.recv(receiver.as_fd(), MsgFlags::DONTWAIT).unwrap(), 1);
+        let (data, r, control) = slots.slot(0).unwrap();
+        assert_eq!((data, r.len, control.len()), (&b"x"[..], 1, space(12)));
+        assert_all_closed(&witness);
+    }
+
+    #[test]
+    fn a_batch_is_at_most_what_one_call_fills() {
+        assert_eq!(RecvSlots::new(RECV_BATCH_MAX, 0, 0).unwrap().count(), RECV_BATCH_MAX);
+        // Refused before anything is allocated: a million slots of 64 KiB would be 64 GB.
+        let err = RecvSlots::new(1_000_000, 65536, 192).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("at most 1024"), "{err}");
+    }
 
     #[test]
     fn encode_then_parse_round_trips() {
@@ -584,5 +697,29 @@ mod tests {
             decode(libc::IPPROTO_IP, libc::IP_TTL, &300i32.to_ne_bytes()),
             ControlMessage::Other { level: libc::IPPROTO_IP, kind: libc::IP_TTL, len: 4 }
         );
+    }
+
+    proptest::proptest! {
+        /// Any bytes as received control data: the public walk never panics, never yields
+        /// a payload outside the bytes given, and nothing past them changes what it finds.
+        #[test]
+        fn control_messages_stay_inside_any_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            cut in 0..200usize,
+            tail in proptest::prelude::any::<u8>(),
+        ) {
+            let cut = cut.min(bytes.len());
+            let found: Vec<_> = control_messages(&bytes[..cut]).collect();
+            let mut rest = &bytes[..cut];
+            let base = bytes.as_ptr() as usize;
+            while let Some((_, _, data)) = next_raw(&mut rest) {
+                let start = data.as_ptr() as usize - base;
+                proptest::prop_assert!(start + data.len() <= cut);
+            }
+            let mut changed = bytes.clone();
+            changed[cut..].fill(tail);
+            let again: Vec<_> = control_messages(&changed[..cut]).collect();
+            proptest::prop_assert_eq!(again, found);
+        }
     }
 }

@@ -199,12 +199,43 @@ pub(crate) fn get_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i
     }
 }
 
-/// Up to `buflen` bytes of an option, cut to the length the kernel reports it wrote.
+/// `SOL_SCTP` and the SCTP options whose `getsockopt` peels an association off into a new
+/// socket (`<linux/sctp.h>`), which libc does not name.
+const SOL_SCTP: c_int = 132;
+const SCTP_SOCKOPT_PEELOFF: c_int = 102;
+const SCTP_SOCKOPT_PEELOFF_FLAGS: c_int = 122;
+
+/// The options whose `getsockopt` makes the kernel create a descriptor and answer with its
+/// number: read as bytes or an `int`, nothing would own it, and every call would leak one.
+/// [`get_bytes`] (and so `get_sock_opt`, `get_sock_opt_bytes`) refuses them before any
+/// syscall.
+const CREATE_DESCRIPTORS: &[(c_int, c_int, &str)] = &[
+    // A pidfd of the peer (Linux 6.5).
+    #[cfg(has_linux_sockopts)]
+    (libc::SOL_SOCKET, libc::SO_PEERPIDFD, "SO_PEERPIDFD"),
+    // A new socket for one association of a one-to-many SCTP socket.
+    (SOL_SCTP, SCTP_SOCKOPT_PEELOFF, "SCTP_SOCKOPT_PEELOFF"),
+    (SOL_SCTP, SCTP_SOCKOPT_PEELOFF_FLAGS, "SCTP_SOCKOPT_PEELOFF_FLAGS"),
+];
+
+/// Up to `buflen` bytes of an option, cut to the length the kernel reports it wrote (never
+/// past `buflen`: the buffer is zero-filled, and a longer `optlen` is not believed). An
+/// option of [`CREATE_DESCRIPTORS`] is an `InvalidInput` error (no OS error) before any
+/// syscall.
 pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize) -> io::Result<Vec<u8>> {
+    if let Some(&(_, _, c_name)) = CREATE_DESCRIPTORS.iter().find(|&&(l, n, _)| (l, n) == (level, name)) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("reading {c_name} has the kernel create a descriptor that nothing would own (one more each call)"),
+        ));
+    }
     let mut buf = vec![0u8; buflen];
     let mut len = libc::socklen_t::try_from(buflen).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `buf` is valid for writes of `len` bytes and `len` is a live local.
     cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
+    // The rule for every length over memory the kernel writes (ARCHITECTURE.md): an `optlen`
+    // past the buffer given is not believed. `truncate` never lengthens, so such a reply keeps
+    // `buflen` bytes, all zero-filled before the call.
     buf.truncate(len as usize);
     Ok(buf)
 }

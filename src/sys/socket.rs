@@ -148,7 +148,8 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
 }
 
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
-/// result is the datagram's full length, which may exceed `buf.len()`.
+/// result is the datagram's full length, which may exceed `buf.len()`; it is then not a count
+/// of the bytes written (see [`recv_appending`]), which `buf`, initialised memory, never needs.
 #[inline]
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
@@ -157,7 +158,7 @@ pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8], flags: MsgFlags) -> io::R
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`; the sender is `None` when the kernel
-/// gave no address of type `A`.
+/// gave no address of type `A`. The count is the kernel's, as for [`recv`].
 #[inline]
 pub(crate) fn recv_from<A: KernelAddr>(
     fd: BorrowedFd<'_>,
@@ -169,32 +170,74 @@ pub(crate) fn recv_from<A: KernelAddr>(
     unsafe { recv_from_raw(fd, buf.as_mut_ptr(), len, flags) }
 }
 
-/// As [`recv`], into the unused capacity of `buf` (at most `max` bytes), appending what the
-/// kernel wrote; nothing is zero-filled first. Returns what `recv` returns (with
-/// `MsgFlags::TRUNC`, the datagram's full length, which may exceed what was appended).
-pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<usize> {
-    let room = room(buf, max);
+/// As [`recv`], into the unused capacity of `buf`, appending what the kernel wrote (at most
+/// `max` bytes); nothing is zero-filled first. Returns whether the datagram was longer than
+/// `max` bytes and was cut (the rest is lost or, under `MSG_PEEK`, still queued).
+///
+/// The count of bytes written is the call's result only without `MSG_TRUNC`: with it, UDP
+/// returns the datagram's full length even when a peek offset (`SO_PEEK_OFF`) made it copy
+/// fewer bytes, and TCP discards the data without copying any. So `MSG_TRUNC` is taken out
+/// of `flags`, and the kernel is given room for `max + 1` bytes (reserved here if `buf` lacks
+/// it): it writes `max + 1` exactly when the datagram (from the peek offset on) is longer than
+/// `max`, which is then reported and the probe byte dropped.
+pub(crate) fn recv_appending(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: MsgFlags) -> io::Result<bool> {
+    let room = room(buf, max)?;
     let len = room.len();
     // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
-    let n = unsafe { recv_raw(fd, room.as_mut_ptr().cast(), len, flags) }?;
-    appended(buf, n, len);
-    Ok(n)
+    let n = unsafe { recv_raw(fd, room.as_mut_ptr().cast(), len, flags.without_trunc()) }?;
+    Ok(appended(buf, n, len))
 }
 
-/// As [`recv_from`], into the unused capacity of `buf` (at most `max` bytes), appending what
-/// the kernel wrote, as [`recv_appending`] does.
+/// As [`recv_from`], into the unused capacity of `buf`, appending what the kernel wrote, as
+/// [`recv_appending`] does (and for the same reason without `MSG_TRUNC`).
 pub(crate) fn recv_from_appending<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: &mut Vec<u8>,
     max: usize,
     flags: MsgFlags,
-) -> io::Result<(usize, Option<A>)> {
-    let room = room(buf, max);
+) -> io::Result<(bool, Option<A>)> {
+    let room = room(buf, max)?;
     let len = room.len();
     // SAFETY: `room` is valid for writes of `len` bytes; the kernel writes plain bytes there.
-    let (n, from) = unsafe { recv_from_raw(fd, room.as_mut_ptr().cast(), len, flags) }?;
-    appended(buf, n, len);
-    Ok((n, from))
+    let (n, from) = unsafe { recv_from_raw(fd, room.as_mut_ptr().cast(), len, flags.without_trunc()) }?;
+    Ok((appended(buf, n, len), from))
+}
+
+/// `recvmsg(fd, {&addr, [buf, one probe byte]}, flags without MSG_TRUNC)`: as
+/// [`recv_from`], for a receive whose count must be of the bytes written into `buf` (a peek
+/// at a socket that may have a peek offset, where `MSG_TRUNC`'s result says more than was
+/// copied), into a buffer that cannot be made longer: the byte past `buf` goes to a second
+/// `iovec`, and it comes exactly when the datagram (from the offset on) is longer than
+/// `buf`. Returns the bytes written into `buf`, whether there were more, and the sender.
+pub(crate) fn recv_from_probing<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<(usize, bool, Option<A>)> {
+    let len = buf.len().min(MAX_IO - 1);
+    let mut probe = [0u8; 1];
+    let mut iov = [
+        libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: len },
+        libc::iovec { iov_base: probe.as_mut_ptr().cast(), iov_len: 1 },
+    ];
+    let ((n, cut), from) = returning_addr(|addr, addr_len| {
+        // SAFETY: `msghdr` is integers and pointers, for which all zeroes (null) is valid.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = addr.cast();
+        // SAFETY: `addr_len` points at the helper's live length.
+        msg.msg_namelen = unsafe { *addr_len };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = 2;
+        // SAFETY: `msg` points at the address room (`*addr_len` bytes, as `returning_addr`
+        // promises) and two iovecs over live, exclusively borrowed memory of the lengths they
+        // state (`len <= buf.len()`, the probe byte); there is no control space.
+        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.without_trunc().0) })? as usize;
+        // SAFETY: as above.
+        unsafe { *addr_len = msg.msg_namelen };
+        // Without MSG_TRUNC the result counts the bytes written, `buf`'s first.
+        Ok((n.min(len), n > len))
+    })?;
+    Ok((n, cut, from))
 }
 
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`: the one receive call of the plain forms.
@@ -228,23 +271,151 @@ unsafe fn recv_from_raw<A: KernelAddr>(
     })
 }
 
-/// The unused capacity of `buf`, at most `max` bytes (and at most `MAX_IO`) of it: where a
-/// receive writes without anything being zero-filled first.
-fn room(buf: &mut Vec<u8>, max: usize) -> &mut [MaybeUninit<u8>] {
-    let spare = buf.spare_capacity_mut();
-    let len = spare.len().min(max).min(MAX_IO);
-    &mut spare[..len]
+/// The unused capacity of `buf` where a receive of at most `max` bytes writes, with one probe
+/// byte more (`max` is cut to `MAX_IO - 1` first), reserved when `buf` lacks it: an error
+/// (not an abort) when that cannot be allocated.
+fn room(buf: &mut Vec<u8>, max: usize) -> io::Result<&mut [MaybeUninit<u8>]> {
+    let want = max.min(MAX_IO - 1) + 1;
+    buf.try_reserve_exact(want).map_err(|_| {
+        io::Error::new(io::ErrorKind::OutOfMemory, format!("cannot allocate a {want}-byte receive buffer"))
+    })?;
+    Ok(&mut buf.spare_capacity_mut()[..want])
 }
 
-/// Marks the bytes a receive wrote at the end of `buf` as its own: `n` as the kernel
-/// answered, of which at most `room` (the length it was given) were written.
-fn appended(buf: &mut Vec<u8>, n: usize, room: usize) {
-    let new_len = buf.len() + n.min(room);
-    // SAFETY: the receive was given the first `room` bytes of the spare capacity and wrote
-    // the first `min(n, room)` of them (`n` may be larger under `MSG_TRUNC`, but the kernel
-    // never writes past the length it was given), so `new_len <= capacity` and every byte
-    // below it is initialised.
-    unsafe { buf.set_len(new_len) };
+/// Marks the bytes a receive given `room` bytes wrote at the end of `buf` as its own and
+/// drops the probe byte: `n` is the call's result made without `MSG_TRUNC`, so the count of
+/// bytes it wrote, and the last of the `room` bytes is the probe. Returns whether it came:
+/// the datagram was longer than `room - 1` bytes (`max`, or `MAX_IO - 1` when that is less).
+fn appended(buf: &mut Vec<u8>, n: usize, room: usize) -> bool {
+    // The kernel never reports more than it was given without MSG_TRUNC; `min` keeps that
+    // out of the unsafe block's premises all the same.
+    let written = n.min(room);
+    // SAFETY: the rule for every `set_len` in `sys/`: what is marked initialised is what the
+    // kernel copied. The receive was made without `MSG_TRUNC` (`recv_appending` takes it out),
+    // so its result is the count of bytes it wrote into the first `room` bytes of the spare
+    // capacity (`room` was reserved, so `len + written <= capacity`), from the start: with a
+    // peek offset too, where the kernel copies `len - off` bytes and says so.
+    unsafe { buf.set_len(buf.len() + written) };
+    let cut = written == room;
+    if cut {
+        buf.truncate(buf.len() - 1);
+    }
+    cut
+}
+
+/// What a descriptor is, as the kernel reports it: `SO_DOMAIN`, `SO_TYPE` and (where the
+/// platform has it) `SO_PROTOCOL`, so adopting one can check it is the kind of socket it is
+/// adopted as before any receive relies on that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kind {
+    family: libc::c_int,
+    ty: libc::c_int,
+    protocol: Option<libc::c_int>,
+}
+
+/// The kinds of socket a descriptor can be adopted as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Want {
+    /// TCP: `SOCK_STREAM` in `AF_INET`/`AF_INET6`, protocol TCP (or MPTCP, which is TCP on
+    /// the wire and to its socket calls).
+    Tcp,
+    /// UDP: `SOCK_DGRAM` in `AF_INET`/`AF_INET6`, protocol UDP.
+    Udp,
+    /// A Unix socket of this type.
+    Unix(SockType),
+}
+
+impl Want {
+    /// The name used in the refusal: "a TCP socket"…
+    fn name(self) -> &'static str {
+        match self {
+            Want::Tcp => "a TCP socket",
+            Want::Udp => "a UDP socket",
+            Want::Unix(SockType::Stream) => "a Unix stream socket",
+            Want::Unix(SockType::Datagram) => "a Unix datagram socket",
+        }
+    }
+}
+
+impl Kind {
+    /// Whether this is the kind `want` names (a protocol the platform cannot report passes).
+    fn is(self, want: Want) -> bool {
+        let inet = matches!(self.family, libc::AF_INET | libc::AF_INET6);
+        let protocol = |p: &[libc::c_int]| self.protocol.is_none_or(|have| p.contains(&have));
+        match want {
+            Want::Tcp => inet && self.ty == libc::SOCK_STREAM && protocol(&[libc::IPPROTO_TCP, IPPROTO_MPTCP]),
+            Want::Udp => inet && self.ty == libc::SOCK_DGRAM && protocol(&[libc::IPPROTO_UDP]),
+            Want::Unix(ty) => self.family == libc::AF_UNIX && self.ty == ty.raw(),
+        }
+    }
+}
+
+/// `IPPROTO_MPTCP` (Linux 5.6), named here as libc has it only on Linux.
+const IPPROTO_MPTCP: libc::c_int = 262;
+
+impl std::fmt::Display for Kind {
+    /// "a socket of family AF_INET, type SOCK_STREAM, protocol 6 (IPPROTO_TCP)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let family = match self.family {
+            libc::AF_INET => "AF_INET".to_owned(),
+            libc::AF_INET6 => "AF_INET6".to_owned(),
+            libc::AF_UNIX => "AF_UNIX".to_owned(),
+            other => other.to_string(),
+        };
+        let ty = match self.ty {
+            libc::SOCK_STREAM => "SOCK_STREAM".to_owned(),
+            libc::SOCK_DGRAM => "SOCK_DGRAM".to_owned(),
+            libc::SOCK_SEQPACKET => "SOCK_SEQPACKET".to_owned(),
+            libc::SOCK_RAW => "SOCK_RAW".to_owned(),
+            other => other.to_string(),
+        };
+        write!(f, "a socket of family {family}, type {ty}")?;
+        match self.protocol {
+            Some(libc::IPPROTO_TCP) if self.family != libc::AF_UNIX => f.write_str(", protocol IPPROTO_TCP"),
+            Some(libc::IPPROTO_UDP) if self.family != libc::AF_UNIX => f.write_str(", protocol IPPROTO_UDP"),
+            Some(p) => write!(f, ", protocol {p}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Checks that `fd` is `want`'s kind of socket, from what the kernel says it is: one
+/// `getsockopt` each of `SO_DOMAIN`, `SO_TYPE` and `SO_PROTOCOL` (the last only where the
+/// platform has it). Anything else, a descriptor that is no socket included, is an
+/// `InvalidInput` error (no OS error) naming what it is.
+pub(crate) fn check_kind(fd: BorrowedFd<'_>, want: Want) -> io::Result<()> {
+    let refuse = |what: String| io::Error::new(io::ErrorKind::InvalidInput, format!("{what}, not {}", want.name()));
+    let get = |name| match super::opt::get_int(fd, libc::SOL_SOCKET, name) {
+        Err(e) if e.raw_os_error() == Some(libc::ENOTSOCK) => Err(refuse("the descriptor is no socket at all".into())),
+        other => other,
+    };
+    let kind = Kind { family: family(fd, get)?, ty: get(libc::SO_TYPE)?, protocol: protocol(fd)? };
+    if kind.is(want) { Ok(()) } else { Err(refuse(format!("the descriptor is {kind}"))) }
+}
+
+/// The socket's family: `SO_DOMAIN`, on Linux.
+#[cfg(has_linux_sockopts)]
+fn family(_fd: BorrowedFd<'_>, get: impl Fn(libc::c_int) -> io::Result<libc::c_int>) -> io::Result<libc::c_int> {
+    get(libc::SO_DOMAIN)
+}
+
+/// The socket's family where there is no `SO_DOMAIN`: the family of its own address
+/// (`getsockname` answers it for an unbound socket too).
+#[cfg(not(has_linux_sockopts))]
+fn family(fd: BorrowedFd<'_>, _get: impl Fn(libc::c_int) -> io::Result<libc::c_int>) -> io::Result<libc::c_int> {
+    super::addr::family_of(fd)
+}
+
+/// `SO_PROTOCOL`, on Linux.
+#[cfg(has_linux_sockopts)]
+fn protocol(fd: BorrowedFd<'_>) -> io::Result<Option<libc::c_int>> {
+    super::opt::get_int(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL).map(Some)
+}
+
+/// Where the platform does not report a socket's protocol, the family and type decide.
+#[cfg(not(has_linux_sockopts))]
+fn protocol(_fd: BorrowedFd<'_>) -> io::Result<Option<libc::c_int>> {
+    Ok(None)
 }
 
 pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
@@ -286,24 +457,176 @@ mod tests {
     fn receives_append_only_what_the_kernel_wrote() {
         let (fd, at) = udp();
         let fd = fd.as_fd();
+        // MSG_TRUNC among the flags is taken out: the count must be of bytes written.
         let flags = MsgFlags::DONTWAIT.with(MsgFlags::TRUNC);
         send_to(fd, b"0123456789", &at, MsgFlags::NONE).unwrap();
-        // Room for 4 of the 10 bytes: 4 appended, the full length reported.
+        // Room for 4 of the 10 bytes: 4 appended, the cut reported.
         let mut buf = Vec::with_capacity(64);
         buf.extend_from_slice(b"ab");
-        assert_eq!(recv_appending(fd, &mut buf, 4, flags).unwrap(), 10);
+        assert!(recv_appending(fd, &mut buf, 4, flags).unwrap());
         assert_eq!(buf, b"ab0123");
+        // A datagram of exactly the room: not cut, and the probe byte is not kept.
+        send_to(fd, b"hello", &at, MsgFlags::NONE).unwrap();
+        let mut buf = Vec::new();
+        let (cut, from) = recv_from_appending(fd, &mut buf, 5, flags).unwrap();
+        assert_eq!((cut, from, buf.as_slice()), (false, Some(at), &b"hello"[..]));
+        assert!(buf.capacity() >= 6, "room for the probe byte was reserved");
         send_to(fd, b"hello", &at, MsgFlags::NONE).unwrap();
         let mut buf = Vec::with_capacity(3);
-        let (n, from) = recv_from_appending(fd, &mut buf, usize::MAX, flags).unwrap();
-        assert_eq!((n, from, buf.as_slice()), (5, Some(at), &b"hel"[..]));
+        let (cut, _) = recv_from_appending::<std::net::SocketAddr>(fd, &mut buf, 3, flags).unwrap();
+        assert_eq!((cut, buf.as_slice()), (true, &b"hel"[..]));
         // Nothing queued: an error, and nothing appended.
         let mut buf = Vec::with_capacity(8);
         let e = recv_appending(fd, &mut buf, 8, flags).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
         assert!(buf.is_empty());
-        // No room at all: the datagram is consumed and reported, nothing written.
+        // No room at all: the datagram is consumed and reported as cut, nothing kept.
         send_to(fd, b"x", &at, MsgFlags::NONE).unwrap();
-        assert_eq!(recv_from_appending::<std::net::SocketAddr>(fd, &mut Vec::new(), 8, flags).unwrap().0, 1);
+        let mut buf = Vec::new();
+        assert!(recv_from_appending::<std::net::SocketAddr>(fd, &mut buf, 0, flags).unwrap().0);
+        assert!(buf.is_empty());
+    }
+
+    /// With a peek offset, `MSG_PEEK|MSG_TRUNC` returns the datagram's full length but copies
+    /// only what lies past the offset: the appended length is the copied one.
+    #[test]
+    fn a_peek_offset_appends_only_the_bytes_past_it() {
+        let (fd, at) = udp();
+        let fd = fd.as_fd();
+        super::super::opt::set_int(fd, libc::SOL_SOCKET, libc::SO_PEEK_OFF, 32).unwrap();
+        send_to(fd, &[0x11; 64], &at, MsgFlags::NONE).unwrap();
+        let peek = MsgFlags::DONTWAIT.with(MsgFlags::PEEK).with(MsgFlags::TRUNC);
+        let mut buf = Vec::new();
+        assert!(!recv_appending(fd, &mut buf, 64, peek).unwrap());
+        assert_eq!(buf, [0x11; 32]);
+    }
+
+    #[test]
+    fn kinds_are_read_from_the_kernel() {
+        let (dgram, _) = udp();
+        let stream = socket(Domain::Ipv6, SockType::Stream, false).unwrap();
+        let (unix, _) = socketpair(SockType::Datagram).unwrap();
+        let cases = [
+            (dgram.as_fd(), Want::Udp, true),
+            (dgram.as_fd(), Want::Tcp, false),
+            (stream.as_fd(), Want::Tcp, true),
+            (stream.as_fd(), Want::Udp, false),
+            (stream.as_fd(), Want::Unix(SockType::Stream), false),
+            (unix.as_fd(), Want::Unix(SockType::Datagram), true),
+            (unix.as_fd(), Want::Unix(SockType::Stream), false),
+            (unix.as_fd(), Want::Udp, false),
+        ];
+        for (fd, want, ok) in cases {
+            match check_kind(fd, want) {
+                Ok(()) => assert!(ok, "{want:?}"),
+                Err(e) => {
+                    assert!(!ok, "{want:?}: {e}");
+                    assert_eq!((e.kind(), e.raw_os_error()), (io::ErrorKind::InvalidInput, None));
+                    assert!(e.to_string().ends_with(&format!("not {}", want.name())), "{e}");
+                }
+            }
+        }
+        let e = check_kind(dgram.as_fd(), Want::Tcp).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the descriptor is a socket of family AF_INET, type SOCK_DGRAM, protocol IPPROTO_UDP, not a TCP socket"
+        );
+        // Not a socket at all.
+        let file = std::fs::File::open("/proc/self/stat").unwrap();
+        let e = check_kind(file.as_fd(), Want::Udp).unwrap_err();
+        assert_eq!(e.to_string(), "the descriptor is no socket at all, not a UDP socket");
+    }
+
+    /// A bound UDP socket with a datagram of `len` bytes (none of them 0x5a) queued to
+    /// itself, and with the peek offset `peek_off` when there is one: (socket, its address,
+    /// the datagram).
+    fn queued(len: usize, peek_off: Option<usize>) -> (OwnedFd, std::net::SocketAddr, Vec<u8>) {
+        let (socket, at) = udp();
+        if let Some(off) = peek_off {
+            let off = i32::try_from(off).unwrap();
+            super::super::opt::set_int(socket.as_fd(), libc::SOL_SOCKET, libc::SO_PEEK_OFF, off).unwrap();
+        }
+        let datagram: Vec<u8> = (0..len).map(|i| (i % 89) as u8 + 1).collect();
+        send_to(socket.as_fd(), &datagram, &at, MsgFlags::NONE).unwrap();
+        (socket, at, datagram)
+    }
+
+    /// `MSG_DONTWAIT`, with `MSG_PEEK` and `MSG_TRUNC` as asked.
+    fn receive_flags(peek: bool, trunc: bool) -> MsgFlags {
+        let mut flags = MsgFlags::DONTWAIT;
+        if peek {
+            flags = flags.with(MsgFlags::PEEK);
+        }
+        if trunc {
+            flags = flags.with(MsgFlags::TRUNC);
+        }
+        flags
+    }
+
+    proptest::proptest! {
+        /// Any datagram, room, peek offset and flags: what is appended is exactly the bytes
+        /// the kernel copied (the datagram from the offset on, cut to the room), never a
+        /// byte of the memory that was there before (filled with 0x5a first), and `cut` says
+        /// exactly whether there was more.
+        #[test]
+        fn appended_bytes_are_exactly_the_copied_ones(
+            len in 0..300usize,
+            max in 0..300usize,
+            peek_off in proptest::option::of(0..300usize),
+            trunc in proptest::prelude::any::<bool>(),
+        ) {
+            let (socket, _, datagram) = queued(len, peek_off);
+            let fd = socket.as_fd();
+            let flags = receive_flags(peek_off.is_some(), trunc);
+            // Stale bytes where the receive writes: initialised, but not the datagram's.
+            let mut buf = vec![0x5a_u8; max + 1];
+            buf.clear();
+            let off = peek_off.unwrap_or(0);
+            match recv_appending(fd, &mut buf, max, flags) {
+                Ok(cut) => {
+                    // A peek offset at or past the end of the only datagram would look at
+                    // the next one, and there is none: only an empty datagram reaches here.
+                    let avail = &datagram[off.min(len)..];
+                    proptest::prop_assert_eq!(&buf[..], &avail[..avail.len().min(max)]);
+                    proptest::prop_assert_eq!(cut, avail.len() > max);
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    proptest::prop_assert!(peek_off.is_some() && off >= len);
+                    proptest::prop_assert!(buf.is_empty());
+                }
+            }
+        }
+
+        /// The same for a receive into a caller's initialised buffer under `MSG_PEEK`: the
+        /// count returned is of bytes written (the rest of the buffer keeps its 0x5a), and
+        /// the probe byte tells a longer datagram exactly.
+        #[test]
+        fn a_probing_peek_counts_exactly_the_copied_bytes(
+            len in 0..300usize,
+            room in 0..300usize,
+            peek_off in proptest::option::of(0..300usize),
+            trunc in proptest::prelude::any::<bool>(),
+        ) {
+            let (socket, at, datagram) = queued(len, peek_off);
+            let fd = socket.as_fd();
+            let flags = receive_flags(true, trunc);
+            let mut buf = vec![0x5a_u8; room];
+            let off = peek_off.unwrap_or(0);
+            match recv_from_probing::<std::net::SocketAddr>(fd, &mut buf, flags) {
+                Ok((n, cut, from)) => {
+                    let avail = &datagram[off.min(len)..];
+                    proptest::prop_assert_eq!(n, avail.len().min(room));
+                    proptest::prop_assert_eq!(&buf[..n], &avail[..n]);
+                    proptest::prop_assert!(buf[n..].iter().all(|&b| b == 0x5a));
+                    proptest::prop_assert_eq!(cut, avail.len() > room);
+                    proptest::prop_assert_eq!(from, Some(at));
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+                    proptest::prop_assert!(peek_off.is_some() && off >= len);
+                }
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
@@ -411,25 +411,26 @@ impl Write for TcpConn {
     }
 }
 
-impl IntoRawFd for TcpConn {
-    /// Gives up the descriptor without closing it; -1 for a closed connection.
-    fn into_raw_fd(mut self) -> RawFd {
-        self.sock.take(Op::IntoFd).map_or(-1, IntoRawFd::into_raw_fd)
+impl TryFrom<OwnedFd> for TcpConn {
+    type Error = Error;
+
+    /// Adopts a connected TCP socket as it is, once the kernel says it is one (`SOCK_STREAM`
+    /// in `AF_INET`/`AF_INET6`, protocol TCP: three `getsockopt`s; anything else is an
+    /// `InvalidInput` error naming what it is, the descriptor closed); [`addr`](TcpConn::addr)
+    /// then asks `getpeername`. A non-blocking one answers indefinite reads and writes with
+    /// `EAGAIN` (`WouldBlock`) instead of waiting; bounded ones work in either mode.
+    fn try_from(fd: OwnedFd) -> Result<TcpConn> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
+        Ok(TcpConn::new(Sock::adopted(fd), None))
     }
 }
 
-impl From<OwnedFd> for TcpConn {
-    /// Adopts a connected stream socket as it is; [`addr`](TcpConn::addr) then asks
-    /// `getpeername`. A non-blocking one answers indefinite reads and writes with `EAGAIN`
-    /// (`WouldBlock`) instead of waiting; bounded ones work in either mode.
-    fn from(fd: OwnedFd) -> TcpConn {
-        TcpConn::new(Sock::adopted(fd), None)
-    }
-}
+impl TryFrom<std::net::TcpStream> for TcpConn {
+    type Error = Error;
 
-impl From<std::net::TcpStream> for TcpConn {
-    fn from(stream: std::net::TcpStream) -> TcpConn {
-        TcpConn::from(OwnedFd::from(stream))
+    /// See `TryFrom<OwnedFd>`: std's own `From<OwnedFd>` takes any descriptor.
+    fn try_from(stream: std::net::TcpStream) -> Result<TcpConn> {
+        TcpConn::try_from(OwnedFd::from(stream))
     }
 }
 

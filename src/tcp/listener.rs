@@ -191,10 +191,13 @@ impl TcpListener {
 impl TryFrom<OwnedFd> for TcpListener {
     type Error = Error;
 
-    /// Adopts a listening socket, switching it to non-blocking mode (one `ioctl(FIONBIO)`),
+    /// Adopts a listening TCP socket, once the kernel says it is a TCP socket (three
+    /// `getsockopt`s; anything else is an `InvalidInput` error naming what it is, the
+    /// descriptor closed), switching it to non-blocking mode (one `ioctl(FIONBIO)`),
     /// which it then keeps: the file's mode is shared with any other process holding it, so
     /// every accept on an adopted listener takes the try → poll → retry path.
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
         Ok(TcpListener { sock, acceptor: Arc::default() })

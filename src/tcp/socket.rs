@@ -281,10 +281,12 @@ impl TcpSocket {
 impl TryFrom<OwnedFd> for TcpSocket {
     type Error = Error;
 
-    /// Adopts a TCP socket that neither listens nor is connected (from socket2, say),
-    /// switching it to non-blocking mode as [`TcpSocket::new`] makes it (one
+    /// Adopts a TCP socket that neither listens nor is connected (from socket2, say), once
+    /// the kernel says it is a TCP socket (three `getsockopt`s; anything else is an
+    /// `InvalidInput` error naming what it is, the descriptor closed), switching it to non-blocking mode as [`TcpSocket::new`] makes it (one
     /// `ioctl(FIONBIO)`).
     fn try_from(fd: OwnedFd) -> Result<TcpSocket> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(TcpSocket { sock: Sock::adopted(fd), nonblocking: true, bound: None })
     }

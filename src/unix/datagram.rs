@@ -230,7 +230,7 @@ impl UnixDatagram {
             })
             .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
         if len > capacity {
-            return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len, capacity }));
+            return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len: Some(len), capacity }));
         }
         Ok(len)
     }
@@ -267,7 +267,7 @@ impl UnixDatagram {
             .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = UnixAddr::from_kernel(from.unwrap_or(UnixName::Unnamed));
         if len > capacity {
-            return Err(Error::new(Op::RecvFrom, target(Some(&from)), Cause::Truncated { len, capacity }));
+            return Err(Error::new(Op::RecvFrom, target(Some(&from)), Cause::Truncated { len: Some(len), capacity }));
         }
         Ok((len, from))
     }
@@ -411,16 +411,24 @@ impl UnixDatagram {
     }
 }
 
-impl From<OwnedFd> for UnixDatagram {
-    /// Adopts a Unix datagram socket as it is.
-    fn from(fd: OwnedFd) -> UnixDatagram {
-        UnixDatagram { sock: Sock::adopted(fd) }
+impl TryFrom<OwnedFd> for UnixDatagram {
+    type Error = Error;
+
+    /// Adopts a Unix datagram socket as it is, once the kernel says it is one (`SOCK_DGRAM`
+    /// in `AF_UNIX`; anything else is an `InvalidInput` error naming what it is, the
+    /// descriptor closed).
+    fn try_from(fd: OwnedFd) -> Result<UnixDatagram> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(SockType::Datagram))?;
+        Ok(UnixDatagram { sock: Sock::adopted(fd) })
     }
 }
 
-impl From<std::os::unix::net::UnixDatagram> for UnixDatagram {
-    fn from(socket: std::os::unix::net::UnixDatagram) -> UnixDatagram {
-        UnixDatagram::from(OwnedFd::from(socket))
+impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
+    type Error = Error;
+
+    /// See `TryFrom<OwnedFd>`: std's own `From<OwnedFd>` takes any descriptor.
+    fn try_from(socket: std::os::unix::net::UnixDatagram) -> Result<UnixDatagram> {
+        UnixDatagram::try_from(OwnedFd::from(socket))
     }
 }
 

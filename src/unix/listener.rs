@@ -193,10 +193,13 @@ impl UnixListener {
 impl TryFrom<OwnedFd> for UnixListener {
     type Error = Error;
 
-    /// Adopts a listening Unix socket, switching it to non-blocking mode (one
+    /// Adopts a listening Unix socket, once the kernel says it is a Unix stream socket
+    /// (anything else is an `InvalidInput` error naming what it is, the descriptor closed),
+    /// switching it to non-blocking mode (one
     /// `ioctl(FIONBIO)`), which it then keeps, as an adopted
     /// [`TcpListener`](crate::TcpListener) does.
     fn try_from(fd: OwnedFd) -> Result<UnixListener> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(sys::SockType::Stream))?;
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
         Ok(UnixListener { sock, addr: None, acceptor: Arc::default() })

@@ -92,7 +92,7 @@ fn send_fds(
     }
     let mut control = Control::default();
     if !fds.is_empty() {
-        control.push_fds(fds);
+        control.push_fds(fds).map_err(|e| Cause::Invalid(e.to_string()))?;
     }
     let to = to.map(UnixAddr::name);
     with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
@@ -135,7 +135,7 @@ fn recv_fds(
         let _ = sys::fd::close(fd);
     }
     if got.len > capacity {
-        return Err(Cause::Truncated { len: got.len, capacity });
+        return Err(Cause::Truncated { len: Some(got.len), capacity });
     }
     Ok((ReceivedFds { len: got.len, fds, fds_truncated, credentials }, from))
 }

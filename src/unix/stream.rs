@@ -1,7 +1,7 @@
 //! [`UnixStream`], a connected Unix-domain stream socket.
 
 use std::io::{self, Read, Write};
-use std::os::fd::{BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 use crate::error::{Cause, Error, Op, Result, Target};
@@ -214,7 +214,7 @@ impl UnixStream {
     /// let mut buf = [0; 16];
     /// let got = b.recv_with_fds(&mut buf, 4, 1.0)?;
     /// assert_eq!((&buf[..got.len], got.fds.len()), (&b"take this"[..], 1));
-    /// let mut passed = UnixStream::from(got.fds.into_iter().next().unwrap());
+    /// let mut passed = UnixStream::try_from(got.fds.into_iter().next().unwrap())?;
     /// passed.write_all(b"via the passed fd")?;
     /// let mut echo = [0; 17];
     /// mine.read_exact(&mut echo)?;
@@ -446,24 +446,26 @@ impl Write for UnixStream {
     }
 }
 
-impl IntoRawFd for UnixStream {
-    /// Gives up the descriptor without closing it; -1 for a closed stream.
-    fn into_raw_fd(mut self) -> RawFd {
-        self.sock.take(Op::IntoFd).map_or(-1, IntoRawFd::into_raw_fd)
+impl TryFrom<OwnedFd> for UnixStream {
+    type Error = Error;
+
+    /// Adopts a connected Unix stream socket as it is (a passed one, say), once the kernel
+    /// says it is one (`SOCK_STREAM` in `AF_UNIX`: two `getsockopt`s and `SO_PROTOCOL`'s;
+    /// anything else is an `InvalidInput` error naming what it is, the descriptor closed). A
+    /// non-blocking one answers indefinite reads and writes with `WouldBlock` instead of
+    /// waiting.
+    fn try_from(fd: OwnedFd) -> Result<UnixStream> {
+        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(crate::sys::SockType::Stream))?;
+        Ok(UnixStream::new(Sock::adopted(fd), None))
     }
 }
 
-impl From<OwnedFd> for UnixStream {
-    /// Adopts a connected Unix stream socket as it is (a passed one, say). A non-blocking one
-    /// answers indefinite reads and writes with `WouldBlock` instead of waiting.
-    fn from(fd: OwnedFd) -> UnixStream {
-        UnixStream::new(Sock::adopted(fd), None)
-    }
-}
+impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
+    type Error = Error;
 
-impl From<std::os::unix::net::UnixStream> for UnixStream {
-    fn from(stream: std::os::unix::net::UnixStream) -> UnixStream {
-        UnixStream::from(OwnedFd::from(stream))
+    /// See `TryFrom<OwnedFd>`: std's own `From<OwnedFd>` takes any descriptor.
+    fn try_from(stream: std::os::unix::net::UnixStream) -> Result<UnixStream> {
+        UnixStream::try_from(OwnedFd::from(stream))
     }
 }
 
