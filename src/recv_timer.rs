@@ -117,8 +117,7 @@ impl RecvTimer {
 
     /// Someone else may hold the socket (it was handed over, or a call saw another holder's
     /// doing): never rely on what the kernel holds again. `SeqCst`, so a call that takes a
-    /// share after this sees it, and [`Claim::in_use`] read after it sees any share taken
-    /// before.
+    /// share after this sees it (see [`still_trusted`](RecvTimer::still_trusted)).
     pub(crate) fn distrust(&self) {
         self.epoch.store(UNTRUSTED, Ordering::SeqCst);
     }
@@ -126,6 +125,7 @@ impl RecvTimer {
     /// [`trusted`](RecvTimer::trusted), read after a claim or share was taken: with
     /// [`hand_over`](RecvTimer::hand_over)'s order (distrust, then count the users), either
     /// this sees the distrust or the hand-over sees this call and leaves the kernel alone.
+    #[inline]
     fn still_trusted(&self) -> bool {
         self.epoch.load(Ordering::SeqCst) == sys::fork::epoch()
     }
@@ -178,7 +178,8 @@ impl RecvTimer {
     /// The right to change what the kernel holds, and then rely on it: `None` while any
     /// other call relies on it, or when the socket is poll-only.
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {
-        if self.is_poll_only() {
+        // Trust is read once the claim is taken, below.
+        if self.is_nonblocking() {
             return None;
         }
         self.users.compare_exchange(0, EXCLUSIVE, Ordering::SeqCst, Ordering::Relaxed).ok()?;
@@ -190,8 +191,10 @@ impl RecvTimer {
     /// same: `Some` when `serves` says it serves this call (given the armed value, `None`
     /// for the user's own, and the timeout in nanoseconds it was armed for). Nobody can
     /// change it while the share is held.
+    #[inline]
     pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>, u64) -> bool) -> Option<Claim<'_>> {
-        if self.is_poll_only() {
+        // Trust is read once the share is taken, below.
+        if self.is_nonblocking() {
             return None;
         }
         let mut users = self.users.load(Ordering::Relaxed);
