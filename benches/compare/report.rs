@@ -116,6 +116,15 @@ pub fn breakdown(rows: &[Row]) -> String {
     out
 }
 
+/// A CSV field as RFC 4180 has it: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break, as a label may ("adopted socket, fixed timeout").
+fn csv_field(text: &str) -> String {
+    match text.contains([',', '"', '\n', '\r']) {
+        true => format!("\"{}\"", text.replace('"', "\"\"")),
+        false => text.to_string(),
+    }
+}
+
 /// One line per row, for scripts/plot_benchmarks.py.
 pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
     let mut out = String::from(
@@ -129,8 +138,8 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             w.name(),
-            w.label(),
-            w.unit(),
+            csv_field(w.label()),
+            csv_field(w.unit()),
             row.imp.name(),
             num(row.summary.map(|s| row.rate(s.median))),
             num(row.summary.map(|s| row.rate(s.p99))),
