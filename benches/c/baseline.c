@@ -738,6 +738,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(w, "tcp_bulk")) tcp_bulk(n);
     else if (!strcmp(w, "udp_rr_per_call")) udp_rr(n, 1);
     else if (!strcmp(w, "udp_rr_fixed")) udp_rr(n, 0);
+    /* C has no adoption: the adopted row's floor is the fixed-timeout code. */
+    else if (!strcmp(w, "udp_rr_adopted")) udp_rr(n, 0);
     else if (!strcmp(w, "udp_rr_shared")) udp_rr_shared(n);
     else if (!strcmp(w, "udp_oneway")) udp_oneway(n);
     else if (!strcmp(w, "udp_pipeline_batch32")) udp_pipeline_batch(n);

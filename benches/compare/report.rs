@@ -69,9 +69,11 @@ fn or_na(v: Option<String>) -> String {
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
     let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "syscalls/op"];
+    // The first column fits the longest title of any workload, so every run's table lines up.
+    let wide = Workload::ALL.iter().map(|w| w.label().len() + w.unit().len() + 3).max().unwrap_or(0).max(52);
     let _ = writeln!(
         out,
-        "{:<52} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+        "{:<wide$} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
         header[0], header[1], header[2], header[3], header[4], header[5], header[6], header[7]
     );
     for w in Workload::ALL {
@@ -80,7 +82,7 @@ pub fn table(rows: &[Row]) -> String {
             let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
             let _ = writeln!(
                 out,
-                "{:<52} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+                "{:<wide$} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
                 title,
                 row.imp.name(),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
@@ -114,6 +116,15 @@ pub fn breakdown(rows: &[Row]) -> String {
     out
 }
 
+/// A CSV field as RFC 4180 has it: quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break, as a label may ("adopted socket, fixed timeout").
+fn csv_field(text: &str) -> String {
+    match text.contains([',', '"', '\n', '\r']) {
+        true => format!("\"{}\"", text.replace('"', "\"\"")),
+        false => text.to_string(),
+    }
+}
+
 /// One line per row, for scripts/plot_benchmarks.py.
 pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
     let mut out = String::from(
@@ -127,8 +138,8 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{}",
             w.name(),
-            w.label(),
-            w.unit(),
+            csv_field(w.label()),
+            csv_field(w.unit()),
             row.imp.name(),
             num(row.summary.map(|s| row.rate(s.median))),
             num(row.summary.map(|s| row.rate(s.p99))),

@@ -14,7 +14,8 @@ use crate::workload::{BATCH, BURST, GO_EVERY, SHARED_RECEIVERS, UDP_SIZE, WINDOW
 pub trait Workloads {
     /// Request/response (`TcpRr1`, `TcpRr1k`) or bulk (`TcpBulk`) over one connection.
     fn tcp(w: Workload, n: usize) -> io::Result<Vec<f64>>;
-    /// `UdpRrPerCall` or `UdpRrFixed`.
+    /// `UdpRrPerCall`, `UdpRrFixed` or `UdpRrAdopted` (for std::net, socket2 and C the same
+    /// code as `UdpRrFixed`; this crate's sockets adopted from std's).
     fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>>;
     /// `UdpRrShared`: `udp_rr` with per-call timeouts, served by two threads on one socket.
     fn udp_rr_shared(n: usize) -> io::Result<Vec<f64>>;
@@ -41,7 +42,7 @@ pub trait Workloads {
     fn run(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         match w {
             Workload::TcpRr1 | Workload::TcpRr1k | Workload::TcpBulk => Self::tcp(w, n),
-            Workload::UdpRrPerCall | Workload::UdpRrFixed => Self::udp_rr(w, n),
+            Workload::UdpRrPerCall | Workload::UdpRrFixed | Workload::UdpRrAdopted => Self::udp_rr(w, n),
             Workload::UdpRrShared => Self::udp_rr_shared(n),
             Workload::UdpOneWay => Self::udp_oneway(n),
             Workload::UdpPipelineBatch => Self::udp_pipeline_batch(n),

@@ -49,6 +49,7 @@ impl Workloads for Socket2 {
         }
     }
 
+    /// As in `stdnet`: `UdpRrFixed` and `UdpRrAdopted` run the same code.
     fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         let (server, client) = (udp_socket()?, udp_socket()?);
         let to = server.local_addr()?;

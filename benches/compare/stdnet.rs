@@ -23,6 +23,8 @@ impl Workloads for StdNet {
         }
     }
 
+    /// `UdpRrFixed` and `UdpRrAdopted` (std's sockets are its own either way) run the same
+    /// code: `set_read_timeout` once.
     fn udp_rr(w: Workload, n: usize) -> io::Result<Vec<f64>> {
         let (server, client) = (UdpSocket::bind(LOOPBACK)?, UdpSocket::bind(LOOPBACK)?);
         let to = server.local_addr()?;

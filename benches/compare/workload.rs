@@ -34,6 +34,7 @@ pub enum Workload {
     TcpBulk,
     UdpRrPerCall,
     UdpRrFixed,
+    UdpRrAdopted,
     UdpRrShared,
     UdpOneWay,
     UdpPipelineBatch,
@@ -46,12 +47,13 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 14] = [
+    pub const ALL: [Workload; 15] = [
         Workload::TcpRr1,
         Workload::TcpRr1k,
         Workload::TcpBulk,
         Workload::UdpRrPerCall,
         Workload::UdpRrFixed,
+        Workload::UdpRrAdopted,
         Workload::UdpRrShared,
         Workload::UdpOneWay,
         Workload::UdpPipelineBatch,
@@ -71,6 +73,7 @@ impl Workload {
             Workload::TcpBulk => "tcp_bulk",
             Workload::UdpRrPerCall => "udp_rr_per_call",
             Workload::UdpRrFixed => "udp_rr_fixed",
+            Workload::UdpRrAdopted => "udp_rr_adopted",
             Workload::UdpRrShared => "udp_rr_shared",
             Workload::UdpOneWay => "udp_oneway",
             Workload::UdpPipelineBatch => "udp_pipeline_batch32",
@@ -95,6 +98,7 @@ impl Workload {
             Workload::TcpBulk => "TCP bulk 64 KiB writes",
             Workload::UdpRrPerCall => "UDP req/resp 32 B (per-call timeout)",
             Workload::UdpRrFixed => "UDP req/resp 32 B (fixed timeout)",
+            Workload::UdpRrAdopted => "UDP req/resp 32 B (adopted socket, fixed timeout)",
             Workload::UdpRrShared => "UDP req/resp 32 B (shared socket)",
             Workload::UdpOneWay => "UDP one-way 32 B (recv_into)",
             Workload::UdpPipelineBatch => "UDP one-way pipeline 32 B (32 a call)",
@@ -114,6 +118,7 @@ impl Workload {
             | Workload::TcpRr1k
             | Workload::UdpRrPerCall
             | Workload::UdpRrFixed
+            | Workload::UdpRrAdopted
             | Workload::UdpRrShared
             | Workload::UnixRr1 => "round trips/s",
             Workload::TcpBulk | Workload::UnixBulk => "MB/s",
