@@ -27,9 +27,7 @@ fn udp_socket() -> io::Result<UdpSocket> {
 }
 
 /// A UDP socket bound by std on loopback and adopted: someone else may hold it, so the crate
-/// never relies on its kernel state. `try_from` works whether the crate's conversion is
-/// `From` (as now) or `TryFrom`.
-#[allow(clippy::unnecessary_fallible_conversions)]
+/// never relies on its kernel state (adoption checks the kind: three `getsockopt`s, once).
 fn adopted_udp_socket() -> io::Result<UdpSocket> {
     let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::LOCALHOST, 0))?;
     UdpSocket::try_from(socket).map_err(io::Error::other)
