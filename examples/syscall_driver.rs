@@ -923,9 +923,7 @@ fn udp_indefinite_raw_rcvtimeo(row: &str) -> Setup {
     if set != 0 {
         return Err(std::io::Error::last_os_error().into());
     }
-    let to = socket.addr()?;
-    let peer =
-        later(EINTR_PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    let peer = hello_later(EINTR_PEER_DELAY, socket.addr()?)?;
     measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
     join(peer)
 }
@@ -1196,10 +1194,16 @@ fn udp_recv_shared(row: &str, holder: Holder, timeout: Timeout) -> Setup {
             socket
         }
     };
-    let to = socket.addr()?;
-    let peer = later(PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    let peer = hello_later(PEER_DELAY, socket.addr()?)?;
     measure(row, || socket.recv(40, timeout))?;
     join(peer)
+}
+
+/// Sends "hello" to `to` after `delay` from a socket made now and closed only when the
+/// handle is joined, so the measured span sees no change in descriptors.
+fn hello_later(delay: Duration, to: IpAddr) -> Result<JoinHandle<std::io::Result<UdpSocket>>> {
+    let sender = UdpSocket::new(IPFamily::IPv4)?;
+    Ok(later(delay, move || sender.send(b"hello", &to, 1.0).map(|_| sender).map_err(Into::into)))
 }
 
 /// Forks; the child leaves at once, and the parent reaps it.
@@ -1229,7 +1233,7 @@ fn udp_recv_clone(row: &str) -> Setup {
     socket.recv(40, 4.0)?;
     join(first)?;
     let clone = socket.try_clone()?;
-    let peer = later(PEER_DELAY, move || UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into));
+    let peer = hello_later(PEER_DELAY, to)?;
     measure(row, || clone.recv(40, 4.0))?;
     join(peer)
 }

@@ -496,7 +496,9 @@ pub(crate) fn poll_loop<T>(
     flags: MsgFlags,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let mut woke_at_once = false;
+    // When the last wait (or pause) began; the clock read after a retry failed tells whether
+    // that wait ended at once, so each round reads the clock once (and the wait once more).
+    let mut asked: Option<Instant> = None;
     let mut useless = 0u32;
     loop {
         if !wait_first {
@@ -510,27 +512,30 @@ pub(crate) fn poll_loop<T>(
                 {
                     return Err(Cause::Os(e));
                 }
-                Err(e) if is_retry(&e) => {
-                    useless = if woke_at_once { useless + 1 } else { 0 };
-                }
+                Err(e) if is_retry(&e) => {}
                 Err(e) => return Err(Cause::Os(e)),
             }
         }
         wait_first = false;
-        if until.passed() {
+        let now = Instant::now();
+        if until.deadline.is_some_and(|d| now >= d) {
             return Err(until.expired());
         }
+        useless = match asked {
+            Some(at) if now.duration_since(at) < AT_ONCE => useless + 1,
+            _ => 0,
+        };
+        asked = Some(now);
         if useless >= 3 {
             let backoff = Duration::from_millis(1 << (useless - 3).min(4)).min(MAX_BACKOFF);
-            let left = until.deadline.map_or(backoff, |d| d.saturating_duration_since(Instant::now()));
+            let left = until.deadline.map_or(backoff, |d| d.saturating_duration_since(now));
             sys::wait::pause(backoff.min(left));
-            woke_at_once = true;
+            // The sleep was this round's wait: the retry after it counts from its end.
+            asked = Some(Instant::now());
             continue;
         }
-        let asked = Instant::now();
-        match sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)? {
-            None => return Err(until.expired()),
-            Some(_) => woke_at_once = asked.elapsed() < AT_ONCE,
+        if sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)?.is_none() {
+            return Err(until.expired());
         }
     }
 }
