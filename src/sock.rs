@@ -496,9 +496,7 @@ pub(crate) fn poll_loop<T>(
     flags: MsgFlags,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    // When the last wait (or pause) began; the clock read after a retry failed tells whether
-    // that wait ended at once, so each round reads the clock once (and the wait once more).
-    let mut asked: Option<Instant> = None;
+    let mut woke_at_once = false;
     let mut useless = 0u32;
     loop {
         if !wait_first {
@@ -512,30 +510,28 @@ pub(crate) fn poll_loop<T>(
                 {
                     return Err(Cause::Os(e));
                 }
-                Err(e) if is_retry(&e) => {}
+                Err(e) if is_retry(&e) => {
+                    useless = if woke_at_once { useless + 1 } else { 0 };
+                }
                 Err(e) => return Err(Cause::Os(e)),
             }
         }
         wait_first = false;
-        let now = Instant::now();
-        if until.deadline.is_some_and(|d| now >= d) {
+        // One clock read serves the deadline check and the start of the wait.
+        let asked = Instant::now();
+        if until.deadline.is_some_and(|d| asked >= d) {
             return Err(until.expired());
         }
-        useless = match asked {
-            Some(at) if now.duration_since(at) < AT_ONCE => useless + 1,
-            _ => 0,
-        };
-        asked = Some(now);
         if useless >= 3 {
             let backoff = Duration::from_millis(1 << (useless - 3).min(4)).min(MAX_BACKOFF);
-            let left = until.deadline.map_or(backoff, |d| d.saturating_duration_since(now));
+            let left = until.deadline.map_or(backoff, |d| d.saturating_duration_since(asked));
             sys::wait::pause(backoff.min(left));
-            // The sleep was this round's wait: the retry after it counts from its end.
-            asked = Some(Instant::now());
+            woke_at_once = true;
             continue;
         }
-        if sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)?.is_none() {
-            return Err(until.expired());
+        match sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)? {
+            None => return Err(until.expired()),
+            Some(_) => woke_at_once = asked.elapsed() < AT_ONCE,
         }
     }
 }
