@@ -143,6 +143,64 @@ pub fn set_sock_opt<'a, S: AnySocket>(
     }
 }
 
+/// `setsockopt(2)` with any bytes, for any option: the escape hatch for the options that
+/// [`set_sock_opt`](crate::set_sock_opt) refuses because their value may hold a pointer.
+/// Errors name the level and the option.
+/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1, as for
+/// `set_sock_opt`; no syscall on a closed socket.
+///
+/// # Safety
+///
+/// The caller guarantees, for the option (`level`, `optname`) on this socket, one of:
+///
+/// - `value` holds no pointer that the kernel will dereference (the option's value is plain
+///   data, as for every option the safe `set_sock_opt` takes); or
+/// - every pointer in `value` that the kernel will dereference points to memory that is valid
+///   for the reads and writes the kernel makes through it, and stays valid, and is neither
+///   read nor written by anything else, for as long as the kernel may use it: until the call
+///   returns for a pointer used only during the call (`IPT_SO_SET_REPLACE`'s `counters`,
+///   written before it returns), and for the socket's whole life, or until the option is
+///   undone, for one the kernel keeps (`XDP_UMEM_REG`'s umem area).
+///
+/// # Errors
+///
+/// A closed socket is the "socket is closed" error; any error of `setsockopt` is returned
+/// with its errno, naming the level and the option.
+///
+/// # Examples
+///
+/// ```
+/// use chapel_socket::{get_sock_opt_bytes, set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// let socket = UdpSocket::new(IPFamily::IPv4)?;
+/// // struct linger { l_onoff: 1, l_linger: 5 }: two ints, no pointer.
+/// let linger = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
+/// // SAFETY: a struct linger is plain data; the kernel follows no pointer in it.
+/// unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger)? };
+/// assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64)?, linger);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+///
+/// Outside `unsafe`, the call does not compile:
+///
+/// ```compile_fail,E0133
+/// # use chapel_socket::{set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
+/// # let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+/// set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &[0; 8]);
+/// ```
+#[allow(unsafe_code)]
+pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
+    socket: &S,
+    level: c_int,
+    optname: c_int,
+    value: &[u8],
+) -> Result<()> {
+    set_with(socket, level, optname, |fd| {
+        // SAFETY: what the kernel does with any pointer in `value` is covered by this
+        // function's contract, which the caller upholds.
+        unsafe { sys::opt::set_bytes_unchecked(fd, level, optname, value) }
+    })
+}
+
 /// The `InvalidInput` error, before any syscall, for a value that could make the kernel read
 /// or write memory it must not: bytes or a null value for an option not known to take plain
 /// data, bytes of a length the option does not take, a null value with a length.
@@ -310,3 +368,28 @@ macro_rules! tcp_options {
     };
 }
 pub(crate) use tcp_options;
+
+#[cfg(test)]
+#[allow(unsafe_code)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
+        let mut socket = crate::UdpSocket::new(crate::IPFamily::IPv4).unwrap();
+        let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
+        // SAFETY (all four calls): struct linger is two ints, and the other values are
+        // plain bytes for options that take none or refuse them; the kernel follows no pointer.
+        unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap();
+        assert_eq!(get_sock_opt_bytes(&socket, libc::SOL_SOCKET, libc::SO_LINGER, 64).unwrap(), linger);
+        // No length rule here: a short struct linger is the kernel's EINVAL.
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+        assert!(err.to_string().starts_with(&format!("setsockopt (level {}, option 12345): ", libc::SOL_SOCKET)));
+        socket.close().unwrap();
+        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap_err();
+        assert!(err.is_closed(), "{err}");
+    }
+}

@@ -14,11 +14,11 @@ use std::io;
 use std::mem;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
+use super::Ucred;
 use super::addr::{KernelAddr, returning_addr};
 use super::fd::own;
 use super::socket::{MAX_IO, NOSIGNAL};
 use super::{MsgFlags, cvt};
-use crate::unix::Credentials;
 
 /// `SCM_PIDFD` (Linux 6.5): a pidfd of the sender, when the receiver set `SO_PASSPIDFD`
 /// through `set_sock_opt`. It is a descriptor, so it is owned like `SCM_RIGHTS`' ones.
@@ -114,7 +114,7 @@ pub(crate) enum Message {
     /// `SCM_RIGHTS` (or `SCM_PIDFD`): descriptors, close-on-exec, owned.
     Fds(Vec<OwnedFd>),
     /// `SCM_CREDENTIALS`.
-    Credentials(Credentials),
+    Credentials(Ucred),
     /// Any other message, as its level, type and data (for the IP message I/O to come;
     /// read by the tests for now).
     #[allow(dead_code)]
@@ -312,7 +312,7 @@ fn message(level: i32, kind: i32, data: &[u8]) -> Message {
         (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) if data.len() >= mem::size_of::<libc::ucred>() => {
             // SAFETY: `data` holds a whole `ucred`, which is plain integers.
             let c = unsafe { data.as_ptr().cast::<libc::ucred>().read_unaligned() };
-            Message::Credentials(Credentials { pid: c.pid, uid: c.uid, gid: c.gid })
+            Message::Credentials(Ucred { pid: c.pid, uid: c.uid, gid: c.gid })
         }
         _ => Message::Other { level, kind, data: data.to_vec() },
     }

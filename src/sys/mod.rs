@@ -1,7 +1,9 @@
-//! The only place that calls libc: every FFI call and every `unsafe` block of the crate lives
-//! in this module, one file per concern, each block with a `// SAFETY:` note. Everything it
-//! exports is safe to call but one function: the `unsafe fn set_sock_opt_unchecked`, the
-//! public escape hatch for socket options whose value may hold a pointer.
+//! The only place that calls libc: every FFI call lives in this module, one file per concern,
+//! each `unsafe` block with a `// SAFETY:` note. Everything it exports is safe to call but one
+//! function, `opt::set_bytes_unchecked`, behind the public escape hatch
+//! `set_sock_opt_unchecked` (in `sockopt.rs`, the crate's one `unsafe` block outside this
+//! module, as the language needs an `unsafe fn` to call it). It is the ground floor: it
+//! imports nothing of the crate but the C constants of `consts.rs`.
 //!
 //! The boundary is narrow and typed. What crosses it is `std` types (`SocketAddr`,
 //! `OwnedFd`/`BorrowedFd`, `Instant`, `io::Result`), the option numbers a user passes through
@@ -50,6 +52,15 @@ impl Domain {
             Domain::Unix => libc::AF_UNIX,
         }
     }
+}
+
+/// A peer's process, user and group ids, as `SO_PEERCRED` and `SCM_CREDENTIALS` carry them
+/// (`struct ucred`); the public `Credentials` is made from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Ucred {
+    pub(crate) pid: i32,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
 }
 
 /// What kind of socket (`socket(2)`'s type, without the flags).

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 use super::cvt;
 use crate::consts::c_int;
-use crate::socket::AnySocket;
 
 pub(crate) use super::plain_opts::plain;
 
@@ -79,62 +78,23 @@ pub(crate) fn set_null(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Res
     unsafe { set_raw(fd, level, name, std::ptr::null(), 0) }
 }
 
-/// `setsockopt(2)` with any bytes, for any option: the escape hatch for the options that
-/// [`set_sock_opt`](crate::set_sock_opt) refuses because their value may hold a pointer.
-/// Errors name the level and the option.
-/// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1, as for
-/// `set_sock_opt`; no syscall on a closed socket.
+/// `setsockopt(2)` with any bytes, for any option: what the public
+/// `set_sock_opt_unchecked` makes.
 ///
 /// # Safety
 ///
-/// The caller guarantees, for the option (`level`, `optname`) on this socket, one of:
-///
-/// - `value` holds no pointer that the kernel will dereference (the option's value is plain
-///   data, as for every option the safe `set_sock_opt` takes); or
-/// - every pointer in `value` that the kernel will dereference points to memory that is valid
-///   for the reads and writes the kernel makes through it, and stays valid, and is neither
-///   read nor written by anything else, for as long as the kernel may use it: until the call
-///   returns for a pointer used only during the call (`IPT_SO_SET_REPLACE`'s `counters`,
-///   written before it returns), and for the socket's whole life, or until the option is
-///   undone, for one the kernel keeps (`XDP_UMEM_REG`'s umem area).
-///
-/// # Errors
-///
-/// A closed socket is the "socket is closed" error; any error of `setsockopt` is returned
-/// with its errno, naming the level and the option.
-///
-/// # Examples
-///
-/// ```
-/// use chapel_socket::{get_sock_opt_bytes, set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
-/// let socket = UdpSocket::new(IPFamily::IPv4)?;
-/// // struct linger { l_onoff: 1, l_linger: 5 }: two ints, no pointer.
-/// let linger = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
-/// // SAFETY: a struct linger is plain data; the kernel follows no pointer in it.
-/// unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger)? };
-/// assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64)?, linger);
-/// # Ok::<(), chapel_socket::Error>(())
-/// ```
-///
-/// Outside `unsafe`, the call does not compile:
-///
-/// ```compile_fail,E0133
-/// # use chapel_socket::{set_sock_opt_unchecked, IPFamily, UdpSocket, SOL_SOCKET, SO_LINGER};
-/// # let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
-/// set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &[0; 8]);
-/// ```
-pub unsafe fn set_sock_opt_unchecked<S: AnySocket>(
-    socket: &S,
+/// As `set_sock_opt_unchecked`'s: any pointer in `value` that the kernel dereferences is
+/// valid for what the kernel does through it, for as long as it may.
+pub(crate) unsafe fn set_bytes_unchecked(
+    fd: BorrowedFd<'_>,
     level: c_int,
-    optname: c_int,
+    name: c_int,
     value: &[u8],
-) -> crate::Result<()> {
-    crate::sockopt::set_with(socket, level, optname, |fd| {
-        let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-        // SAFETY: `value` is valid for reads of `len` bytes; what the kernel does with any
-        // pointer in them is covered by this function's contract, which the caller upholds.
-        unsafe { set_raw(fd, level, optname, value.as_ptr().cast(), len) }
-    })
+) -> io::Result<()> {
+    let len = libc::socklen_t::try_from(value.len()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `value` is valid for reads of `len` bytes; what the kernel does with any
+    // pointer in them is covered by this function's contract, which the caller upholds.
+    unsafe { set_raw(fd, level, name, value.as_ptr().cast(), len) }
 }
 
 /// Sets `SO_RCVTIMEO`: how long a blocking receive or accept waits before `EAGAIN`; `None`
@@ -243,19 +203,19 @@ pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize
 /// `SO_PEERCRED`: who is at the other end of a Unix socket (the process that connected, or
 /// made the pair), as the kernel recorded it then.
 #[cfg(has_so_peercred)]
-pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+pub(crate) fn peer_credentials(fd: BorrowedFd<'_>) -> io::Result<super::Ucred> {
     let bytes = get_bytes(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, mem::size_of::<libc::ucred>())?;
     if bytes.len() != mem::size_of::<libc::ucred>() {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
     // SAFETY: `bytes` holds a whole `ucred` the kernel wrote, which is plain integers.
     let c = unsafe { bytes.as_ptr().cast::<libc::ucred>().read_unaligned() };
-    Ok(crate::unix::Credentials { pid: c.pid, uid: c.uid, gid: c.gid })
+    Ok(super::Ucred { pid: c.pid, uid: c.uid, gid: c.gid })
 }
 
 /// Where the platform has no `SO_PEERCRED`.
 #[cfg(not(has_so_peercred))]
-pub(crate) fn peer_credentials(_fd: BorrowedFd<'_>) -> io::Result<crate::unix::Credentials> {
+pub(crate) fn peer_credentials(_fd: BorrowedFd<'_>) -> io::Result<super::Ucred> {
     Err(io::Error::from_raw_os_error(libc::ENOPROTOOPT))
 }
 
@@ -313,24 +273,5 @@ mod tests {
         // A plain-data option of the wrong length is refused the same way.
         let err = set_plain(fd, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]).unwrap_err();
         assert_eq!((err.kind(), err.raw_os_error()), (io::ErrorKind::InvalidInput, None));
-    }
-
-    #[test]
-    fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
-        let mut socket = crate::UdpSocket::new(crate::IPFamily::IPv4).unwrap();
-        let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
-        // SAFETY (all four calls): struct linger is two ints, and the other values are
-        // plain bytes for options that take none or refuse them; the kernel follows no pointer.
-        unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap();
-        assert_eq!(crate::get_sock_opt_bytes(&socket, libc::SOL_SOCKET, libc::SO_LINGER, 64).unwrap(), linger);
-        // No length rule here: a short struct linger is the kernel's EINVAL.
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]) }.unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
-        assert!(err.to_string().starts_with(&format!("setsockopt (level {}, option 12345): ", libc::SOL_SOCKET)));
-        socket.close().unwrap();
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap_err();
-        assert!(err.is_closed(), "{err}");
     }
 }

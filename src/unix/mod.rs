@@ -54,6 +54,12 @@ pub struct Credentials {
     pub gid: u32,
 }
 
+impl From<sys::Ucred> for Credentials {
+    fn from(c: sys::Ucred) -> Credentials {
+        Credentials { pid: c.pid, uid: c.uid, gid: c.gid }
+    }
+}
+
 /// What a receive with descriptors brought: the bytes, and the descriptors that came with
 /// them — owned, close-on-exec, closed when dropped.
 #[derive(Debug)]
@@ -123,7 +129,7 @@ fn recv_fds(
     for message in got.messages {
         match message {
             Message::Fds(more) => fds.extend(more),
-            Message::Credentials(c) => credentials = Some(c),
+            Message::Credentials(c) => credentials = Some(Credentials::from(c)),
             Message::Other { .. } => {}
         }
     }
@@ -142,7 +148,7 @@ fn recv_fds(
 
 /// `SO_PEERCRED` of `fd`, as an error of `target` when it fails.
 fn peer_credentials(fd: BorrowedFd<'_>, target: Target) -> Result<Credentials> {
-    sys::opt::peer_credentials(fd).map_err(|e| Error::new(Op::GetPeerCred, target, Cause::Os(e)))
+    sys::opt::peer_credentials(fd).map(Credentials::from).map_err(|e| Error::new(Op::GetPeerCred, target, Cause::Os(e)))
 }
 
 /// `getsockname` or `getpeername` of a Unix socket, as a [`UnixAddr`].
