@@ -44,6 +44,9 @@ pub(crate) struct Acceptor {
 
 #[derive(Debug, Default)]
 struct Mode {
+    /// The crate set the mode (made the listener, or switched it): `blocking` says which.
+    /// An adopted listener's mode is its own until a timed accept makes it non-blocking.
+    set: bool,
     /// The listener is in blocking mode (switched by the fast path).
     blocking: bool,
     /// Calls now on the poll path, which need it non-blocking.
@@ -51,6 +54,11 @@ struct Mode {
 }
 
 impl Acceptor {
+    /// The acceptor of a listener the crate made, non-blocking.
+    pub(crate) fn made() -> Acceptor {
+        Acceptor { mode: Mutex::new(Mode { set: true, blocking: false, pollers: 0 }) }
+    }
+
     fn mode(&self) -> MutexGuard<'_, Mode> {
         // The mode is two plain fields, consistent after any panic.
         self.mode.lock().unwrap_or_else(PoisonError::into_inner)
@@ -125,6 +133,7 @@ impl Acceptor {
             return Ok(false);
         }
         sys::fd::set_nonblocking(fd, false)?;
+        mode.set = true;
         mode.blocking = true;
         Ok(true)
     }
@@ -142,17 +151,18 @@ impl Acceptor {
         if !timeout.is_indefinite() {
             let mut mode = self.mode();
             sys::fd::set_nonblocking(fd, true).map_err(Cause::Os)?;
+            mode.set = true;
             mode.blocking = false;
         }
         poll_loop(fd, Interest::Read, until, Indefinite::Polls, false, MsgFlags::NONE, |_| accept())
     }
 
-    /// Gives the listener the blocking mode a std user expects, for a hand-over (one `ioctl`,
-    /// none when the listener is known to be blocking already); `trusted` says whether what
-    /// this acceptor remembers of the mode is true.
+    /// Gives the listener the blocking mode a std user expects, for a hand-over (one `ioctl`;
+    /// none when the crate never set the mode, or knows it blocks already); `trusted` says
+    /// whether what this acceptor remembers of the mode is true.
     pub(crate) fn hand_over(&self, fd: BorrowedFd<'_>, trusted: bool) -> io::Result<()> {
         let mut mode = self.mode();
-        if !(trusted && mode.blocking) {
+        if mode.set && !(trusted && mode.blocking) {
             sys::fd::set_nonblocking(fd, false)?;
             mode.blocking = true;
         }

@@ -64,7 +64,7 @@ impl TcpListener {
     /// A listener on `sock`, which listens and is non-blocking: how `listen` and
     /// [`TcpSocket::listen`](crate::TcpSocket::listen) make one.
     pub(crate) fn from_sock(sock: Sock) -> TcpListener {
-        TcpListener { sock, acceptor: Arc::default() }
+        TcpListener { sock, acceptor: Arc::new(Acceptor::made()) }
     }
 
     /// Chapel's `tcpListener.accept`: the next connection, waiting at most `timeout`
@@ -193,12 +193,12 @@ impl TryFrom<OwnedFd> for TcpListener {
 
     /// Adopts a listening TCP socket, once the kernel says it is a TCP socket (three
     /// `getsockopt`s; anything else is an `InvalidInput` error naming what it is, the
-    /// descriptor closed), switching it to non-blocking mode (one `ioctl(FIONBIO)`),
-    /// which it then keeps: the file's mode is shared with any other process holding it, so
-    /// every accept on an adopted listener takes the try → poll → retry path.
+    /// descriptor closed). Its mode stays as it is: the file's mode is shared with every
+    /// other holder, so accepts on an adopted listener take the try → poll → retry path, a
+    /// timed one making it non-blocking first (see
+    /// [one socket, many holders](crate#one-socket-many-holders)).
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
         let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
-        sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
         Ok(TcpListener { sock, acceptor: Arc::default() })
     }

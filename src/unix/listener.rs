@@ -76,7 +76,7 @@ impl UnixListener {
         let fd = sock.fd(Op::Listen)?;
         sys::socket::bind(fd, addr.name()).map_err(Error::os(Op::Bind, &at))?;
         sys::socket::listen(fd, backlog.into()).map_err(Error::os(Op::Listen, &at))?;
-        Ok(UnixListener { sock, addr: Some(addr.clone()), acceptor: Arc::default() })
+        Ok(UnixListener { sock, addr: Some(addr.clone()), acceptor: Arc::new(Acceptor::made()) })
     }
 
     /// The next connection, waiting at most `timeout`
@@ -195,12 +195,9 @@ impl TryFrom<OwnedFd> for UnixListener {
 
     /// Adopts a listening Unix socket, once the kernel says it is a Unix stream socket
     /// (anything else is an `InvalidInput` error naming what it is, the descriptor closed),
-    /// switching it to non-blocking mode (one
-    /// `ioctl(FIONBIO)`), which it then keeps, as an adopted
-    /// [`TcpListener`](crate::TcpListener) does.
+    /// leaving its mode as it is, as an adopted [`TcpListener`](crate::TcpListener) does.
     fn try_from(fd: OwnedFd) -> Result<UnixListener> {
         let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(sys::SockType::Stream))?;
-        sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         let sock = Sock::adopted(fd);
         Ok(UnixListener { sock, addr: None, acceptor: Arc::default() })
     }
