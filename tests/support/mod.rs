@@ -1,11 +1,13 @@
 //! Helpers shared by every integration test binary: loopback addresses on OS-assigned
 //! ports, fixtures (a port nobody listens on, a full accept queue), timing checks, counting
 //! descriptors, re-running one test in a child process of its own, SIGPIPE's default action,
-//! the loopback interface's name, and the external tools some tests need.
+//! the loopback interface's name, and (`trials`) the harness of the binaries whose tests need
+//! external programs or root.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod program;
+pub mod trials;
 
 use std::ffi::CStr;
 use std::io::{ErrorKind, Read, Write};
@@ -296,6 +298,12 @@ pub fn tool(program: &str) -> Option<String> {
         skip(&format!("{program} is not installed"));
     }
     found.map(|p| p.to_string_lossy().into_owned())
+}
+
+/// Whether `program` is an executable file in a directory of `PATH`.
+pub fn on_path(program: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
 }
 
 fn is_executable(path: &Path) -> bool {
