@@ -273,31 +273,10 @@ pub fn loopback_interface() -> String {
     name.expect("no interface has IFF_LOOPBACK set")
 }
 
-/// Whether this run is CI's (`CI=true`), where a test that cannot run fails instead of
-/// skipping.
+/// Whether this run is CI's (`CI=true`), where a test whose needs are missing fails instead
+/// of being ignored ([`trials`]).
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
-/// A test that cannot run here: outside CI, prints one line `skipped: <why>` on stderr (past
-/// the harness's capture, so it is seen) and returns, and the test passes; under `CI=true`
-/// it panics, as CI installs everything the tests need (`ci/install.sh`).
-pub fn skip(why: &str) {
-    assert!(!in_ci(), "CI=true and {why} (ci/install.sh installs it)");
-    // Straight to stderr: the harness captures the print macros, not this.
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
-}
-
-/// The path of `program` on `PATH`, or `None` after [`skip`] says it is not installed (or
-/// fails the test under `CI=true`). A test starts with
-/// `let Some(socat) = support::tool("socat") else { return };`.
-pub fn tool(program: &str) -> Option<String> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p));
-    if found.is_none() {
-        skip(&format!("{program} is not installed"));
-    }
-    found.map(|p| p.to_string_lossy().into_owned())
 }
 
 /// Whether `program` is an executable file in a directory of `PATH`.
