@@ -16,7 +16,23 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chapel_socket::{Timeout, UnixAddr, UnixListener, UnixStream, connect, listen};
+use support::trials::{STRACE, trial};
 use support::{PATIENCE, SLACK, assert_waited, is_child, run_in_child_within, timed};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[
+        trial!(unix_connect_one_sigalrm_restart),
+        trial!(unix_connect_one_sigalrm_no_restart),
+        trial!(unix_connect_periodic_sigalrm_restart),
+        trial!(unix_connect_periodic_sigalrm_no_restart),
+        trial!(unix_connect_sigalrm_storm),
+        trial!(unix_connect_past_the_clock_waits),
+        trial!(unix_connect_never_times_out_early),
+        trial!(every_connect_interrupted, STRACE),
+    ]);
+}
 
 /// How long a child process may run before the test fails: its longest case waits 1 s.
 const WATCHDOG: Duration = Duration::from_secs(10);
@@ -120,14 +136,13 @@ fn unix_connect_under_sigalrm(restart: bool, alarms: Alarms, timeout: Duration) 
 macro_rules! in_child {
     ($(#[$doc:meta])* $name:ident, $body:expr) => {
         $(#[$doc])*
-        #[test]
         fn $name() {
             if is_child(stringify!($name)) {
                 $body;
             } else {
                 let out = run_in_child_within(&[], stringify!($name), WATCHDOG);
-                // The child's measurements, past the harness's capture of its output.
-                out.lines().filter(|l| l.starts_with("connects: ")).for_each(|l| eprintln!("{l}"));
+                // The child's measurements, shown as the parent's (with `--nocapture`).
+                out.lines().filter(|l| l.starts_with("connects: ")).for_each(|l| support::trials::note!("{l}"));
             }
         }
     };
@@ -202,7 +217,6 @@ const TIMEOUTS: [(Duration, usize); 7] = [
 
 /// A Unix connect to a full queue never times out before its timeout, at every length, and
 /// ends close after it (the overshoot's median is printed; only `SLACK` is asserted).
-#[test]
 fn unix_connect_never_times_out_early() {
     let full = FullUnixQueue::new("early");
     for (timeout, reps) in TIMEOUTS {
@@ -215,7 +229,7 @@ fn unix_connect_never_times_out_early() {
         }
         over.sort();
         let median = over[over.len() / 2].as_secs_f64() * 1e3;
-        eprintln!("connects: unix connect {timeout:>9?} n={reps:<2} overshoot median {median:.3} ms");
+        support::trials::note!("connects: unix connect {timeout:>9?} n={reps:<2} overshoot median {median:.3} ms");
     }
 }
 
@@ -257,15 +271,13 @@ fn interrupted_connects() {
 /// `EINTR` on every `connect` (strace injects it before the kernel sees the call): TCP's and
 /// Unix's connects each end `TimedOut` at their deadline, never earlier, and pace their
 /// retries (a few dozen tries, under 5 % of a core) instead of spinning.
-#[test]
 fn every_connect_interrupted() {
     if is_child(EINTR_TEST) {
         interrupted_connects();
         return;
     }
-    let Some(strace) = support::tool("strace") else { return };
     // --seccomp-bpf: only connect stops the child, so the other calls keep their timing.
-    let wrapper = [&strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect", "-e", "inject=connect:error=EINTR"];
+    let wrapper = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect", "-e", "inject=connect:error=EINTR"];
     let out = run_in_child_within(&wrapper, EINTR_TEST, Duration::from_secs(20));
     let injected = |family: &str| {
         out.lines().filter(|l| l.contains(family) && l.contains("= -1 EINTR") && l.ends_with("(INJECTED)")).count()
@@ -281,7 +293,9 @@ fn every_connect_interrupted() {
         assert!(cpu * 20 <= elapsed, "{family}: {cpu:?} of CPU in {elapsed:?}, more than 5 %");
         let tries = injected(if family == "tcp" { "AF_INET" } else { "AF_UNIX" });
         assert!((2..500).contains(&tries), "{family}: {tries} injected EINTRs:\n{out}");
-        eprintln!("connects: {family} with every connect interrupted: {tries} tries, {cpu:?} CPU in {elapsed:?}");
+        support::trials::note!(
+            "connects: {family} with every connect interrupted: {tries} tries, {cpu:?} CPU in {elapsed:?}"
+        );
         cases += 1;
     }
     assert_eq!(cases, 2, "{out}");

@@ -6,7 +6,7 @@
 //!
 //! The test re-runs itself in a child process inside the namespace; it needs root (to
 //! create the namespace), `unshare` (util-linux) and `ip` (iproute2). Without them it is
-//! skipped outside CI and fails under `CI=true`.
+//! reported ignored outside CI, with the reason, and fails under `CI=true`.
 
 mod support;
 
@@ -15,6 +15,13 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 
 use chapel_socket::{IPFamily, IpAddr, SocketOptions, UdpSocket, bind};
+use support::trials::{IP, ROOT, UNSHARE, trial};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[trial!(a_datagram_to_a_group_reaches_members_and_not_leavers, UNSHARE, IP, ROOT)]);
+}
 
 const TEST: &str = "a_datagram_to_a_group_reaches_members_and_not_leavers";
 
@@ -24,23 +31,14 @@ const LOCAL_V6: &str = "fd00:232::1";
 /// How long a socket that should get nothing waits, in seconds.
 const QUIET: f64 = 0.3;
 
-#[test]
 fn a_datagram_to_a_group_reaches_members_and_not_leavers() {
     if support::is_child(TEST) {
         inside_the_namespace();
         return;
     }
-    let Some(unshare) = support::tool("unshare") else { return };
-    if support::tool("ip").is_none() {
-        return;
-    }
-    if !support::is_root() {
-        support::skip("not root: creating a network namespace needs CAP_SYS_ADMIN");
-        return;
-    }
-    let out = support::run_in_child_under(&[&unshare, "--net"], TEST);
+    let out = support::run_in_child_under(&["unshare", "--net"], TEST);
     for line in out.lines().filter(|l| l.starts_with("multicast: ")) {
-        eprintln!("{line}");
+        support::trials::note!("{line}");
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! The test re-runs itself in a child process inside the namespace; it needs root (to
 //! create the namespace), `unshare` (util-linux) and `ip` (iproute2). Without them it is
-//! skipped outside CI and fails under `CI=true`.
+//! reported ignored outside CI, with the reason, and fails under `CI=true`.
 
 mod support;
 
@@ -15,7 +15,14 @@ use std::process::Command;
 use std::time::Duration;
 
 use chapel_socket::{IPFamily, IpAddr, Timeout, connect, connect_host};
+use support::trials::{IP, MOUNT, ROOT, UNSHARE, trial};
 use support::{assert_waited, timed};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[trial!(connect_to_a_silent_host_times_out, UNSHARE, IP, MOUNT, ROOT)]);
+}
 
 const TEST: &str = "connect_to_a_silent_host_times_out";
 
@@ -25,25 +32,16 @@ const SILENT_V6: &str = "fd00:231::2";
 /// A name the namespace's own `/etc/hosts` gives both silent addresses.
 const SILENT_NAME: &str = "silent.chapel-socket.test";
 
-#[test]
 fn connect_to_a_silent_host_times_out() {
     if support::is_child(TEST) {
         inside_the_namespace();
         return;
     }
-    let Some(unshare) = support::tool("unshare") else { return };
-    if support::tool("ip").is_none() || support::tool("mount").is_none() {
-        return;
-    }
-    if !support::is_root() {
-        support::skip("not root: creating a network namespace needs CAP_SYS_ADMIN");
-        return;
-    }
     // A mount namespace too, with private propagation (unshare's default), so the child's
     // /etc/hosts is its own.
-    let out = support::run_in_child_under(&[&unshare, "--net", "--mount"], TEST);
+    let out = support::run_in_child_under(&["unshare", "--net", "--mount"], TEST);
     for line in out.lines().filter(|l| l.starts_with("netns: ")) {
-        eprintln!("{line}");
+        support::trials::note!("{line}");
     }
 }
 

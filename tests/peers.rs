@@ -1,8 +1,8 @@
 //! The library and `sockcat` against programs nobody here wrote: Python's `socket` module
 //! (TCP and UDP, IPv4 and IPv6), `curl` and `socat`, over loopback only. Each test bounds its
 //! children's run time and kills them when it ends, whatever its outcome. A test whose
-//! program is not installed says it was skipped and passes, except under `CI=true`, where it
-//! fails (`support::tool`).
+//! program is not installed is reported ignored, with the reason, except under `CI=true`,
+//! where it fails (`support::trials`).
 
 mod support;
 
@@ -12,6 +12,24 @@ use std::time::{Duration, Instant};
 
 use chapel_socket::{BACKLOG_DEFAULT, IPFamily, IpAddr, UdpSocket, bind, connect, get_sock_name, listen};
 use support::program::Program;
+use support::trials::{CURL, PYTHON3, SOCAT, trial};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[
+        trial!(library_client_against_python_tcp_server, PYTHON3),
+        trial!(library_sees_a_python_reset_as_connection_reset, PYTHON3),
+        trial!(python_client_against_library_tcp_server, PYTHON3),
+        trial!(udp_both_ways_with_python, PYTHON3),
+        trial!(curl_fetches_from_a_library_http_responder, CURL),
+        trial!(curl_posts_a_body_the_responder_checksums, CURL),
+        trial!(curl_reports_an_empty_reply_when_the_responder_closes, CURL),
+        trial!(sockcat_connect_sends_8_mib_to_a_socat_listener, SOCAT),
+        trial!(socat_client_sends_8_mib_to_sockcat_listen, SOCAT),
+        trial!(sockcat_and_socat_exchange_8_mib_each_way_at_once_over_ipv6, SOCAT),
+    ]);
+}
 
 /// The longest any child may run before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -19,15 +37,15 @@ const LIMIT: Duration = Duration::from_secs(30);
 /// The timeout, in seconds, of every library call that waits for a peer.
 const PATIENCE: f64 = 10.0;
 
-/// Starts `program args…` with `input` as its whole stdin; `program` is a path from
-/// `support::tool`, or sockcat's.
+/// Starts `program args…` with `input` as its whole stdin; `program` is found on `PATH`, or
+/// is sockcat's path.
 fn start(program: &str, args: &[&str], input: Vec<u8>) -> Program {
     Program::start(program, args, input, LIMIT)
 }
 
-/// Runs `script` with the `python3` at `python3`.
-fn python(python3: &str, script: &str, args: &[&str]) -> Program {
-    start(python3, &[&["-c", script][..], args].concat(), Vec::new())
+/// Runs `script` with `python3`.
+fn python(script: &str, args: &[&str]) -> Program {
+    start("python3", &[&["-c", script][..], args].concat(), Vec::new())
 }
 
 fn sockcat(args: &[&str], input: Vec<u8>) -> Program {
@@ -104,11 +122,9 @@ fn script(body: &str) -> String {
     format!("{PY_PRELUDE}{}{body}", support::PY_RECV_ALL)
 }
 
-#[test]
 fn library_client_against_python_tcp_server() {
-    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = python(&python3, &script(PY_TCP_SERVER), &[py_family(family), "answer"]);
+        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "answer"]);
         let port = server.port_after("port:");
         let conn = connect(&loopback(family, port), PATIENCE).unwrap();
         let message: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
@@ -126,11 +142,9 @@ fn library_client_against_python_tcp_server() {
     }
 }
 
-#[test]
 fn library_sees_a_python_reset_as_connection_reset() {
-    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
-        let server = python(&python3, &script(PY_TCP_SERVER), &[py_family(family), "reset"]);
+        let server = python(&script(PY_TCP_SERVER), &[py_family(family), "reset"]);
         let at = loopback(family, server.port_after("port:"));
         let conn = connect(&at, PATIENCE).unwrap();
         conn.send(b"x", PATIENCE).unwrap();
@@ -141,13 +155,11 @@ fn library_sees_a_python_reset_as_connection_reset() {
     }
 }
 
-#[test]
 fn python_client_against_library_tcp_server() {
-    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let port = server.addr().unwrap().port().to_string();
-        let client = python(&python3, &script(PY_TCP_CLIENT), &[py_family(family), &port]);
+        let client = python(&script(PY_TCP_CLIENT), &[py_family(family), &port]);
         let conn = server.accept(PATIENCE).unwrap();
         let peer = conn.addr().unwrap();
         assert_eq!(peer.port(), client.port_after("client port:"), "{family}");
@@ -156,14 +168,12 @@ fn python_client_against_library_tcp_server() {
     }
 }
 
-#[test]
 fn udp_both_ways_with_python() {
-    let Some(python3) = support::tool("python3") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let socket = UdpSocket::new(family).unwrap();
         bind(&socket, &loopback(family, 0), true).unwrap();
         let lib_port = socket.addr().unwrap().port().to_string();
-        let python = python(&python3, &script(PY_UDP_PEER), &[py_family(family), &lib_port]);
+        let python = python(&script(PY_UDP_PEER), &[py_family(family), &lib_port]);
         let py_at = loopback(family, python.port_after("port:"));
         socket.send(b"hello python", &py_at, PATIENCE).unwrap();
         assert_eq!(socket.recvfrom(64, PATIENCE, 0).unwrap(), (b"HELLO PYTHON".to_vec(), py_at));
@@ -223,13 +233,11 @@ fn answer_http(_head: &str, body: &[u8]) -> Option<String> {
     Some(format!("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n{text}", text.len()))
 }
 
-#[test]
 fn curl_fetches_from_a_library_http_responder() {
-    let Some(curl) = support::tool("curl") else { return };
     for family in [IPFamily::IPv4, IPFamily::IPv6] {
         let server = listen(&loopback(family, 0), true, BACKLOG_DEFAULT).unwrap();
         let url = format!("http://{}/hello", server.addr().unwrap());
-        let curl = start(&curl, &["-sS", "-g", "--max-time", "10", &url], Vec::new());
+        let curl = start("curl", &["-sS", "-g", "--max-time", "10", &url], Vec::new());
         let head = serve_http(&server, answer_http);
         assert!(head.starts_with("GET /hello HTTP/1."), "{head}");
         assert!(head.contains(&format!("Host: {}\r\n", server.addr().unwrap())), "{head}");
@@ -242,14 +250,12 @@ fn curl_fetches_from_a_library_http_responder() {
     }
 }
 
-#[test]
 fn curl_posts_a_body_the_responder_checksums() {
-    let Some(curl) = support::tool("curl") else { return };
     let server = listen(&loopback(IPFamily::IPv4, 0), true, BACKLOG_DEFAULT).unwrap();
     let url = format!("http://{}/upload", server.addr().unwrap());
     let body = pattern(3 << 20, 7);
     let args = ["-sS", "--max-time", "10", "-H", "Expect:", "--data-binary", "@-", &url];
-    let curl = start(&curl, &args, body.clone());
+    let curl = start("curl", &args, body.clone());
     let head = serve_http(&server, answer_http);
     assert!(head.starts_with("POST /upload HTTP/1."), "{head}");
     let done = curl.succeed();
@@ -257,12 +263,10 @@ fn curl_posts_a_body_the_responder_checksums() {
     assert_eq!(String::from_utf8(done.stdout).unwrap(), expected);
 }
 
-#[test]
 fn curl_reports_an_empty_reply_when_the_responder_closes() {
-    let Some(curl) = support::tool("curl") else { return };
     let server = listen(&loopback(IPFamily::IPv4, 0), true, BACKLOG_DEFAULT).unwrap();
     let url = format!("http://{}/", server.addr().unwrap());
-    let curl = start(&curl, &["-sS", "--max-time", "10", &url], Vec::new());
+    let curl = start("curl", &["-sS", "--max-time", "10", &url], Vec::new());
     serve_http(&server, |_, _| None);
     let done = curl.finish();
     // curl's exit status 52: "the server did not reply anything".
@@ -296,45 +300,39 @@ fn assert_same(got: &[u8], sent: &[u8], what: &str) {
     );
 }
 
-#[test]
 fn sockcat_connect_sends_8_mib_to_a_socat_listener() {
-    let Some(socat) = support::tool("socat") else { return };
     let data = pattern(TRANSFER, 1);
-    let socat = start(&socat, &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
+    let socat = start("socat", &["-d", "-d", "-u", "TCP-LISTEN:0,bind=127.0.0.1", "STDOUT"], Vec::new());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
     let sockcat = sockcat(&["-N", "-w", "5", "127.0.0.1", &port], data.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
-    eprintln!("sockcat connect -> socat: {} bytes in {:?}", data.len(), started.elapsed());
+    support::trials::note!("sockcat connect -> socat: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&s.stdout, &data, "socat's stdout");
     assert!(c.stdout.is_empty());
 }
 
-#[test]
 fn socat_client_sends_8_mib_to_sockcat_listen() {
-    let Some(socat) = support::tool("socat") else { return };
     let data = pattern(TRANSFER, 2);
     let sockcat = sockcat(&["-l", "-v", "0"], Vec::new());
     let target = format!("TCP:127.0.0.1:{}", sockcat.port_after("listening on"));
     let started = Instant::now();
-    let socat = start(&socat, &["-u", "STDIN", &target], data.clone());
+    let socat = start("socat", &["-u", "STDIN", &target], data.clone());
     let (s, c) = (socat.succeed(), sockcat.succeed());
-    eprintln!("socat -> sockcat listen: {} bytes in {:?}", data.len(), started.elapsed());
+    support::trials::note!("socat -> sockcat listen: {} bytes in {:?}", data.len(), started.elapsed());
     assert_same(&c.stdout, &data, "sockcat's stdout");
     assert!(s.stdout.is_empty());
 }
 
-#[test]
 fn sockcat_and_socat_exchange_8_mib_each_way_at_once_over_ipv6() {
-    let Some(socat) = support::tool("socat") else { return };
     let (to_socat, to_sockcat) = (pattern(TRANSFER, 3), pattern(TRANSFER, 4));
     // -t 10: after sockcat's end of stream, socat keeps sending what it has left.
-    let socat = start(&socat, &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
+    let socat = start("socat", &["-d", "-d", "-t", "10", "TCP6-LISTEN:0,bind=[::1]", "STDIO"], to_sockcat.clone());
     let port = socat.port_after("listening on").to_string();
     let started = Instant::now();
     let sockcat = sockcat(&["-N", "-6", "::1", &port], to_socat.clone());
     let (c, s) = (sockcat.succeed(), socat.succeed());
-    eprintln!("sockcat <-> socat over ::1: {} bytes each way in {:?}", TRANSFER, started.elapsed());
+    support::trials::note!("sockcat <-> socat over ::1: {} bytes each way in {:?}", TRANSFER, started.elapsed());
     assert_same(&s.stdout, &to_socat, "socat's stdout");
     assert_same(&c.stdout, &to_sockcat, "sockcat's stdout");
 }

@@ -17,7 +17,33 @@ use chapel_socket::{
     INDEFINITE_TIMEOUT, SOL_SOCKET, UnixAddr, UnixDatagram, UnixListener, UnixStream, get_sock_opt_bytes, set_sock_opt,
 };
 use support::program::Program;
+use support::trials::{PYTHON3, SOCAT, trial};
 use support::{PATIENCE, assert_waited, child_outcome, is_child, open_fds, run_in_child, timed};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[
+        trial!(streams_over_a_path_and_an_abstract_name),
+        trial!(a_stale_socket_file_stays_and_makes_bind_fail_until_removed),
+        trial!(hostile_names_are_errors_before_any_syscall),
+        trial!(timeouts_are_kept_and_never_end_early),
+        trial!(connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left),
+        trial!(datagrams_name_their_sender_and_never_cut_silently),
+        trial!(peer_credentials_are_this_process),
+        trial!(descriptors_pass_close_on_exec_and_keep_working),
+        trial!(passed_descriptors_are_closed_exactly_once),
+        trial!(no_sigpipe_on_unix_sockets),
+        trial!(conversions_with_std_and_owned_fds),
+        trial!(library_client_against_a_python_unix_stream_server, PYTHON3),
+        trial!(python_unix_stream_client_against_a_library_server, PYTHON3),
+        trial!(datagrams_both_ways_with_python, PYTHON3),
+        trial!(a_descriptor_passed_to_python_and_back_stays_usable, PYTHON3),
+        trial!(socat_unix_listen_receives_from_the_library, SOCAT),
+        trial!(socat_unix_connect_sends_to_the_library, SOCAT),
+        trial!(paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them),
+    ]);
+}
 
 /// The longest any child program may run before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -72,7 +98,6 @@ fn is_open(fd: RawFd) -> bool {
     unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
 }
 
-#[test]
 fn streams_over_a_path_and_an_abstract_name() {
     let dir = TempDir::new("streams");
     for addr in [dir.addr("s"), abstract_name("streams")] {
@@ -98,7 +123,6 @@ fn streams_over_a_path_and_an_abstract_name() {
     }
 }
 
-#[test]
 fn a_stale_socket_file_stays_and_makes_bind_fail_until_removed() {
     let dir = TempDir::new("stale");
     let addr = dir.addr("s");
@@ -133,7 +157,6 @@ fn once_forks_are_done<T, E>(mut attempt: impl FnMut() -> Result<T, E>) -> Resul
     attempt()
 }
 
-#[test]
 fn hostile_names_are_errors_before_any_syscall() {
     let max = 107;
     // Exactly sun_path less the NUL fits; one more byte does not, and the error says so.
@@ -171,7 +194,6 @@ fn hostile_names_are_errors_before_any_syscall() {
     assert_ne!(tricky.to_string(), UnixAddr::from_abstract("a\nbA").unwrap().to_string());
 }
 
-#[test]
 fn timeouts_are_kept_and_never_end_early() {
     let name = abstract_name("timeouts");
     let server = UnixListener::bind(&name, 16).unwrap();
@@ -190,7 +212,6 @@ fn timeouts_are_kept_and_never_end_early() {
     assert_waited(took, timeout, "datagram recv");
 }
 
-#[test]
 fn connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left() {
     // A backlog of 0 holds one pending connection; the next connect finds the queue full.
     let name = abstract_name("full");
@@ -214,7 +235,6 @@ fn connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left() {
     assert_eq!(conn.send(b"x", 1.0).unwrap(), 1);
 }
 
-#[test]
 fn datagrams_name_their_sender_and_never_cut_silently() {
     let dir = TempDir::new("dgram");
     let (a_addr, b_addr) = (dir.addr("a"), abstract_name("dgram"));
@@ -241,7 +261,6 @@ fn datagrams_name_their_sender_and_never_cut_silently() {
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
 }
 
-#[test]
 fn peer_credentials_are_this_process() {
     // SAFETY: getuid/getgid read the process's ids and cannot fail.
     let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
@@ -261,7 +280,6 @@ fn peer_credentials_are_this_process() {
     assert_eq!((got.len, got.credentials), (3, Some(me)));
 }
 
-#[test]
 fn descriptors_pass_close_on_exec_and_keep_working() {
     let (a, b) = UnixStream::pair().unwrap();
     let (mut mine, theirs) = UnixStream::pair().unwrap();
@@ -296,7 +314,6 @@ fn descriptors_pass_close_on_exec_and_keep_working() {
 
 /// Whether the descriptors passed in each case end up closed, exactly once: in a child, so
 /// counting `/proc/self/fd` sees no other test's sockets.
-#[test]
 fn passed_descriptors_are_closed_exactly_once() {
     const TEST: &str = "passed_descriptors_are_closed_exactly_once";
     if !is_child(TEST) {
@@ -335,7 +352,6 @@ fn passed_descriptors_are_closed_exactly_once() {
 }
 
 /// Sends to a closed peer with SIGPIPE at its default action, in a child: errors, no signal.
-#[test]
 fn no_sigpipe_on_unix_sockets() {
     const TEST: &str = "no_sigpipe_on_unix_sockets";
     if !is_child(TEST) {
@@ -359,7 +375,6 @@ fn no_sigpipe_on_unix_sockets() {
     assert!(d.send(b"x", 1.0).is_err());
 }
 
-#[test]
 fn conversions_with_std_and_owned_fds() {
     let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
     let ours = UnixStream::try_from(a).unwrap();
@@ -459,7 +474,6 @@ passed.close()
 conn.close()
 "#;
 
-#[test]
 fn library_client_against_a_python_unix_stream_server() {
     let dir = TempDir::new("py-server");
     let (server, path) = python_ready_at(PY_STREAM_SERVER, &dir, "py.sock");
@@ -474,7 +488,6 @@ fn library_client_against_a_python_unix_stream_server() {
     server.succeed();
 }
 
-#[test]
 fn python_unix_stream_client_against_a_library_server() {
     let dir = TempDir::new("py-client");
     for addr in [dir.addr("lib.sock"), abstract_name("py-client")] {
@@ -485,7 +498,6 @@ fn python_unix_stream_client_against_a_library_server() {
     }
 }
 
-#[test]
 fn datagrams_both_ways_with_python() {
     let dir = TempDir::new("py-dgram");
     let (peer, py_path) = python_ready_at(PY_DGRAM_PEER, &dir, "py.dgram");
@@ -500,7 +512,6 @@ fn datagrams_both_ways_with_python() {
     assert_eq!(String::from_utf8(done.stdout).unwrap(), lib_addr.to_string());
 }
 
-#[test]
 fn a_descriptor_passed_to_python_and_back_stays_usable() {
     let dir = TempDir::new("py-fd");
     let (peer, path) = python_ready_at(PY_FD_PEER, &dir, "fd.sock");
@@ -522,13 +533,11 @@ fn a_descriptor_passed_to_python_and_back_stays_usable() {
     peer.succeed();
 }
 
-#[test]
 fn socat_unix_listen_receives_from_the_library() {
-    let Some(socat) = support::tool("socat") else { return };
     let dir = TempDir::new("socat-listen");
     let path = dir.path("socat.sock");
     let listen = format!("UNIX-LISTEN:{}", path.display());
-    let program = Program::start(&socat, &["-d", "-d", "-u", &listen, "STDOUT"], Vec::new(), LIMIT);
+    let program = Program::start("socat", &["-d", "-d", "-u", &listen, "STDOUT"], Vec::new(), LIMIT);
     program.line_with("listening on");
     let data: Vec<u8> = (0..(1u32 << 20) + 17).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let conn = UnixStream::connect(&UnixAddr::from_path(&path).unwrap(), PATIENCE).unwrap();
@@ -538,15 +547,13 @@ fn socat_unix_listen_receives_from_the_library() {
     assert!(done.stdout == data, "socat received {} bytes of {}", done.stdout.len(), data.len());
 }
 
-#[test]
 fn socat_unix_connect_sends_to_the_library() {
-    let Some(socat) = support::tool("socat") else { return };
     let dir = TempDir::new("socat-connect");
     let addr = dir.addr("lib.sock");
     let server = UnixListener::bind(&addr, 1).unwrap();
     let data: Vec<u8> = (0..(1u32 << 20) + 5).map(|i| (i % 253) as u8).collect();
     let target = format!("UNIX-CONNECT:{addr}");
-    let program = Program::start(&socat, &["-u", "STDIN", &target], data.clone(), LIMIT);
+    let program = Program::start("socat", &["-u", "STDIN", &target], data.clone(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
     let got = support::read_all(|buf| conn.recv(buf, PATIENCE));
     assert!(got == data, "received {} bytes of {}", got.len(), data.len());
@@ -555,13 +562,12 @@ fn socat_unix_connect_sends_to_the_library() {
     let name = abstract_name("socat");
     let server = UnixListener::bind(&name, 1).unwrap();
     let target = format!("ABSTRACT-CONNECT:{}", String::from_utf8_lossy(name.as_abstract_name().unwrap()));
-    let program = Program::start(&socat, &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
+    let program = Program::start("socat", &["-u", "STDIN", &target], b"abstract hello".to_vec(), LIMIT);
     let conn = server.accept(PATIENCE).unwrap();
     assert_eq!(support::read_all(|buf| conn.recv(buf, PATIENCE)), b"abstract hello");
     program.succeed();
 }
 
-#[test]
 fn paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them() {
     let addr = UnixAddr::from_path("relative.sock").unwrap();
     assert_eq!(addr.as_pathname(), Some(Path::new("relative.sock")));

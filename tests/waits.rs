@@ -16,7 +16,32 @@ use std::time::{Duration, Instant};
 use chapel_socket::{
     AnySocket, IPFamily, SO_RCVTIMEO, SOL_SOCKET, Timeout, UdpSocket, bind, connect, get_sock_opt_bytes, set_sock_opt,
 };
+use support::trials::{STRACE, trial};
 use support::{PATIENCE, SLACK, assert_waited, timed};
+
+/// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
+/// test is ignored, with the reason, or fails under `CI=true`.
+fn main() {
+    support::trials::run(&[
+        trial!(threads_sharing_a_udp_socket_each_keep_their_deadline),
+        trial!(threads_sharing_a_tcp_connection_each_keep_their_deadline),
+        trial!(threads_sharing_a_listener_each_keep_their_deadline),
+        trial!(indefinite_udp_recv_after_a_timed_one_waits_for_ever),
+        trial!(indefinite_recvs_beside_timed_ones_that_rearm_never_fail),
+        trial!(indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever),
+        trial!(indefinite_accept_after_a_timed_one_waits_for_ever),
+        trial!(users_rcvtimeo_bounds_indefinite_udp_recv),
+        trial!(users_rcvtimeo_bounds_indefinite_tcp_recv),
+        trial!(users_rcvtimeo_set_during_an_indefinite_recv_takes_effect),
+        #[cfg(has_msg_errqueue)]
+        trial!(error_queue_receive_beside_a_datagram_does_not_spin),
+        #[cfg(has_msg_errqueue)]
+        trial!(pending_error_queue_does_not_make_recv_spin),
+        trial!(every_recvfrom_interrupted, STRACE),
+        trial!(precision_fresh_socket),
+        trial!(precision_steady_state),
+    ]);
+}
 
 /// A UDP socket bound to `host`, port 0.
 fn bound_udp(host: &str) -> UdpSocket {
@@ -66,7 +91,6 @@ fn each_keeps_its_deadline(what: &str, wait: impl Fn(Duration) -> chapel_socket:
     }
 }
 
-#[test]
 fn threads_sharing_a_udp_socket_each_keep_their_deadline() {
     // recv on IPv4, recv_from_into on IPv6: every receive form shares the same wait.
     for host in ["127.0.0.1", "::1"] {
@@ -81,7 +105,6 @@ fn threads_sharing_a_udp_socket_each_keep_their_deadline() {
     }
 }
 
-#[test]
 fn threads_sharing_a_tcp_connection_each_keep_their_deadline() {
     let (_server, client, accepted) = support::pair(&"127.0.0.1:0".parse().unwrap());
     each_keeps_its_deadline("tcp recv", |t| accepted.recv(&mut [0; 64], t).map(drop));
@@ -90,7 +113,6 @@ fn threads_sharing_a_tcp_connection_each_keep_their_deadline() {
     assert_eq!(accepted.recv(&mut buf, PATIENCE).unwrap(), 5);
 }
 
-#[test]
 fn threads_sharing_a_listener_each_keep_their_deadline() {
     for any in support::loopbacks() {
         let server = support::listener(&any);
@@ -107,7 +129,6 @@ const LATE: Duration = Duration::from_millis(1500);
 
 /// A timed receive arms the crate's `SO_RCVTIMEO`; an indefinite one after it must still
 /// wait for ever (here: until a datagram comes 1.5 s later), not end at the armed value.
-#[test]
 fn indefinite_udp_recv_after_a_timed_one_waits_for_ever() {
     // 200 ms arms about 175 ms, 1 s about 875 ms: both well short of the datagram's 1.5 s.
     for (host, timed_first) in [("127.0.0.1", 0.2), ("::1", 1.0)] {
@@ -135,7 +156,6 @@ fn indefinite_udp_recv_after_a_timed_one_waits_for_ever() {
 /// armed between its check and its `recvfrom` can end that call with `EAGAIN`. It must
 /// never come out as an error: every indefinite receive returns a datagram, and the timed
 /// ones end with a datagram or `TimedOut`.
-#[test]
 fn indefinite_recvs_beside_timed_ones_that_rearm_never_fail() {
     const WANTED: usize = 10;
     let socket = bound_udp("127.0.0.1");
@@ -190,7 +210,6 @@ fn indefinite_recvs_beside_timed_ones_that_rearm_never_fail() {
     }
 }
 
-#[test]
 fn indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever() {
     use std::io::Read;
     let (_server, client, mut accepted) = support::pair(&"127.0.0.1:0".parse().unwrap());
@@ -215,7 +234,6 @@ fn indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever() {
     }
 }
 
-#[test]
 fn indefinite_accept_after_a_timed_one_waits_for_ever() {
     for any in support::loopbacks() {
         let server = support::listener(&any);
@@ -276,7 +294,6 @@ fn users_rcvtimeo_is_kept_apart<S: AnySocket>(socket: &S, recv: impl Fn(Timeout)
     }
 }
 
-#[test]
 fn users_rcvtimeo_bounds_indefinite_udp_recv() {
     let socket = bound_udp("127.0.0.1");
     users_rcvtimeo_is_kept_apart(&socket, |t| socket.recv_into(&mut [0; 64], t));
@@ -294,7 +311,6 @@ fn users_rcvtimeo_bounds_indefinite_udp_recv() {
     });
 }
 
-#[test]
 fn users_rcvtimeo_bounds_indefinite_tcp_recv() {
     let (_server, _client, accepted) = support::pair(&"[::1]:0".parse().unwrap());
     users_rcvtimeo_is_kept_apart(&accepted, |t| accepted.recv(&mut [0; 64], t));
@@ -305,7 +321,6 @@ fn users_rcvtimeo_bounds_indefinite_tcp_recv() {
 /// must still reach the kernel: `get_sock_opt_bytes` reports it, and the next indefinite
 /// receive ends after it (`set_user` defers the `setsockopt` while the timer is claimed,
 /// and the next call that needs the user's value applies it).
-#[test]
 fn users_rcvtimeo_set_during_an_indefinite_recv_takes_effect() {
     let socket = bound_udp("127.0.0.1");
     let to = socket.addr().unwrap();
@@ -361,14 +376,13 @@ fn times_out_without_spinning(what: &str, timeout: Duration, wait: impl FnOnce()
     assert_eq!(e.kind(), ErrorKind::TimedOut, "{what}: {e}");
     assert_waited(elapsed, timeout, what);
     let share = secs(used) / secs(elapsed);
-    eprintln!("waits: {what}: {elapsed:?}, CPU {used:?} ({:.2} %)", share * 100.0);
+    support::trials::note!("waits: {what}: {elapsed:?}, CPU {used:?} ({:.2} %)", share * 100.0);
     assert!(share <= MAX_CPU, "{what}: used {used:?} of CPU in {elapsed:?} ({:.1} %)", share * 100.0);
 }
 
 /// `MSG_ERRQUEUE` with an ordinary datagram queued: the datagram's readiness is of no use to
 /// the call, which must sleep until its timeout rather than spin.
 #[cfg(has_msg_errqueue)]
-#[test]
 fn error_queue_receive_beside_a_datagram_does_not_spin() {
     let socket = bound_udp("127.0.0.1");
     socket.send(b"ordinary", &socket.addr().unwrap(), PATIENCE).unwrap();
@@ -388,7 +402,6 @@ fn error_queue_receive_beside_a_datagram_does_not_spin() {
 /// rather than spin — alone, steady (same timeout again), and beside another thread that
 /// holds the socket's `SO_RCVTIMEO`.
 #[cfg(has_msg_errqueue)]
-#[test]
 fn pending_error_queue_does_not_make_recv_spin() {
     let socket = bound_udp("127.0.0.1");
     set_sock_opt(&socket, libc::IPPROTO_IP, libc::IP_RECVERR, 1).unwrap();
@@ -435,15 +448,13 @@ fn interrupted_receives() {
 /// `EINTR` on every try (strace injects it into every `recvfrom`): a timed receive still
 /// ends `TimedOut`, no earlier than asked, whether a datagram is queued or not, and with
 /// one queued (its readiness wakes every wait) it backs off instead of retrying flat out.
-#[test]
 fn every_recvfrom_interrupted() {
     if support::is_child(EINTR_TEST) {
         interrupted_receives();
         return;
     }
-    let Some(strace) = support::tool("strace") else { return };
     // --seccomp-bpf: only recvfrom stops the child, so the other calls keep their timing.
-    let wrapper = [&strace, "-f", "-qq", "--seccomp-bpf", "-e", "trace=recvfrom", "-e", "inject=recvfrom:error=EINTR"];
+    let wrapper = ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=recvfrom", "-e", "inject=recvfrom:error=EINTR"];
     let out = support::run_in_child_under(&wrapper, EINTR_TEST);
     let injected = out
         .lines()
@@ -467,7 +478,7 @@ fn every_recvfrom_interrupted() {
     // Each case tries at least twice; with the datagram's readiness waking every wait, the
     // loop backs off to 10 ms sleeps: some 40 tries in 300 ms, not thousands.
     assert!((4..400).contains(&injected), "{injected} injected EINTRs:\n{out}");
-    eprintln!("waits: every recvfrom interrupted: {injected} tries in two 300 ms receives");
+    support::trials::note!("waits: every recvfrom interrupted: {injected} tries in two 300 ms receives");
 }
 
 /// The timeouts of the precision table, with repetitions (fewer for the long ones).
@@ -504,7 +515,7 @@ fn precision(fresh: bool) {
         over.sort();
         let p99 = over[(over.len() * 99).div_ceil(100) - 1];
         let us = |d: Duration| d.as_secs_f64() * 1e6;
-        eprintln!(
+        support::trials::note!(
             "precision: {mode:<6} {label:<7} n={reps:<4} overshoot median {:>8.1} µs, p99 {:>8.1} µs, max {:>8.1} µs",
             us(over[over.len() / 2]),
             us(p99),
@@ -514,14 +525,12 @@ fn precision(fresh: bool) {
 }
 
 /// Every receive on a socket of its own: the call arms `SO_RCVTIMEO` first.
-#[test]
 fn precision_fresh_socket() {
     precision(true);
 }
 
 /// Every receive on the same socket, each timeout repeated: after the first, the armed
 /// value suits, so a call is one blocking `recvfrom` and a `ppoll` for the remainder.
-#[test]
 fn precision_steady_state() {
     precision(false);
 }

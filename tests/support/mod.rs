@@ -1,11 +1,13 @@
 //! Helpers shared by every integration test binary: loopback addresses on OS-assigned
 //! ports, fixtures (a port nobody listens on, a full accept queue), timing checks, counting
 //! descriptors, re-running one test in a child process of its own, SIGPIPE's default action,
-//! the loopback interface's name, and the external tools some tests need.
+//! the loopback interface's name, and (`trials`) the harness of the binaries whose tests need
+//! external programs or root.
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
 pub mod program;
+pub mod trials;
 
 use std::ffi::CStr;
 use std::io::{ErrorKind, Read, Write};
@@ -271,31 +273,16 @@ pub fn loopback_interface() -> String {
     name.expect("no interface has IFF_LOOPBACK set")
 }
 
-/// Whether this run is CI's (`CI=true`), where a test that cannot run fails instead of
-/// skipping.
+/// Whether this run is CI's (`CI=true`), where a test whose needs are missing fails instead
+/// of being ignored ([`trials`]).
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-/// A test that cannot run here: outside CI, prints one line `skipped: <why>` on stderr (past
-/// the harness's capture, so it is seen) and returns, and the test passes; under `CI=true`
-/// it panics, as CI installs everything the tests need (`ci/install.sh`).
-pub fn skip(why: &str) {
-    assert!(!in_ci(), "CI=true and {why} (ci/install.sh installs it)");
-    // Straight to stderr: the harness captures the print macros, not this.
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
-}
-
-/// The path of `program` on `PATH`, or `None` after [`skip`] says it is not installed (or
-/// fails the test under `CI=true`). A test starts with
-/// `let Some(socat) = support::tool("socat") else { return };`.
-pub fn tool(program: &str) -> Option<String> {
+/// Whether `program` is an executable file in a directory of `PATH`.
+pub fn on_path(program: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let found = std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p));
-    if found.is_none() {
-        skip(&format!("{program} is not installed"));
-    }
-    found.map(|p| p.to_string_lossy().into_owned())
+    std::env::split_paths(&path).any(|dir| is_executable(&dir.join(program)))
 }
 
 fn is_executable(path: &Path) -> bool {

@@ -9,8 +9,8 @@
 //! `cargo test --test syscalls -- accept/queued` runs one, and the output and summary line
 //! are libtest's. A test checks that the driver's `--list` names the document's rows.
 //!
-//! Without `strace` the row tests print one line saying so and pass, except under `CI=true`,
-//! where a missing `strace` fails them.
+//! Without a working `strace` the row tests are reported ignored, with the reason
+//! (`support::trials`), except under `CI=true`, where they fail.
 
 mod call;
 mod contract;
@@ -19,11 +19,15 @@ mod trace;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::{Once, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use contract::Row;
 use libtest_mimic::{Arguments, Trial};
+use support::trials::Need;
+
+/// What a row's test needs: a `strace` that may trace here (a container may forbid ptrace).
+const STRACE_THAT_TRACES: Need = Need::Runs { program: "strace", args: &["-qq", "-o", "/dev/null", "true"] };
 
 /// How long one row may take under `strace`, setup included.
 const ROW_LIMIT: Duration = Duration::from_secs(30);
@@ -46,12 +50,8 @@ fn main() {
             Ok(())
         })
     });
-    let rows = contract_rows().iter().map(|row| {
-        Trial::test(&row.id, || {
-            check_row(row);
-            Ok(())
-        })
-    });
+    let rows =
+        contract_rows().iter().map(|row| support::trials::needing(&row.id, &[STRACE_THAT_TRACES], || check_row(row)));
     libtest_mimic::run(&args, checks.chain(rows).collect()).exit();
 }
 
@@ -62,11 +62,10 @@ fn contract_rows() -> &'static [Row] {
 
 /// Runs `row` under strace and checks it against the contract.
 fn check_row(row: &Row) {
-    let Some(strace) = strace() else { return };
     let id = row.id.as_str();
     let file =
         std::env::temp_dir().join(format!("chapel-syscalls-{}-{}.txt", std::process::id(), id.replace('/', "_")));
-    let mut cmd = Command::new(strace);
+    let mut cmd = Command::new("strace");
     // -s 64: strings up to 64 bytes, so the longest marker is printed whole.
     cmd.args(["-f", "-qq", "-e", "signal=none", "-s", "64"]);
     if let Some(inject) = &row.inject {
@@ -109,29 +108,6 @@ fn run(mut cmd: Command) -> Output {
         std::thread::sleep(Duration::from_millis(5));
     }
     child.wait_with_output().expect("strace's output")
-}
-
-/// `strace`, or `None` (after one `skipped:` line on stderr, once) when this machine has
-/// none that works. Under `CI=true` a missing strace is a failure, not a skip.
-fn strace() -> Option<&'static str> {
-    static FOUND: OnceLock<Result<(), String>> = OnceLock::new();
-    let found = FOUND.get_or_init(|| {
-        let works = Command::new("strace").args(["-qq", "-o", "/dev/null", "true"]).output();
-        match works {
-            Ok(o) if o.status.success() => Ok(()),
-            Ok(o) => Err(format!("strace cannot trace here: {}", String::from_utf8_lossy(&o.stderr).trim())),
-            Err(_) => Err("strace is not installed".to_string()),
-        }
-    });
-    match found {
-        Ok(()) => Some("strace"),
-        Err(why) if support::in_ci() => panic!("CI=true and {why}: the syscall contract cannot be checked"),
-        Err(why) => {
-            static SAID: Once = Once::new();
-            SAID.call_once(|| support::skip(why));
-            None
-        }
-    }
 }
 
 /// The driver example, built by `cargo test` next to this test's own binary
