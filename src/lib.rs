@@ -69,7 +69,7 @@ macro_rules! man_links {
 
 mod accept;
 mod addr;
-mod consts;
+pub mod consts;
 mod descriptor;
 mod error;
 mod family;
@@ -88,6 +88,9 @@ mod udp_msg;
 mod unix;
 
 pub use addr::IpAddr;
+/// The C names (`SO_REUSEADDR`, `struct_timeval`…) and Chapel's constants, also at the
+/// crate root, as Chapel has them; listed on the [`consts`] page rather than here.
+#[doc(no_inline)]
 pub use consts::*;
 pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};
