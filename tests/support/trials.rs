@@ -1,22 +1,28 @@
-//! The harness of the test binaries some of whose tests need more of the machine than the
-//! crate: a program on `PATH` (socat, OpenBSD nc, python3, curl, prlimit, strace, unshare,
-//! ip), or root. Such a binary has `harness = false` in `Cargo.toml` and lists its tests in
-//! its `main`, each with what it needs:
+//! The harness of the test binaries: each module of a binary lists its tests with what each
+//! needs of the machine beyond the crate (a program on `PATH`: socat, OpenBSD nc, python3,
+//! curl, prlimit, strace, unshare, ip; or root), and the binary (`harness = false` in
+//! `Cargo.toml`) runs the lists in its `main`:
 //!
 //! ```ignore
+//! // tests/api/tcp.rs
+//! pub const TESTS: &[Test] = &[trial!(plain_test), trial!(socat_test, SOCAT)];
+//! // tests/api/main.rs
 //! fn main() {
-//!     support::trials::run(&[trial!(plain_test), trial!(socat_test, SOCAT)]);
+//!     support::trials::run(&[tcp::TESTS, udp::TESTS].concat());
 //! }
 //! ```
 //!
-//! [`run`] hands them to libtest-mimic, which reads libtest's arguments (a filter, `--exact`,
-//! `--skip`, `--list`, `--nocapture`, `--test-threads`) and prints libtest's lines and
-//! summary. Before a test runs, its needs are checked: outside CI a missing one makes the
+//! A test is named as libtest names a `#[test]`: its module's path in the binary, then its
+//! function (`tcp::plain_test`), for filters, `--exact` and [`super::run_in_child`].
+//! [`run`] hands the tests to libtest-mimic, which reads libtest's arguments (a filter,
+//! `--exact`, `--skip`, `--list`, `--nocapture`, `--test-threads`) and prints libtest's lines
+//! and summary. Before a test runs, its needs are checked: outside CI a missing one makes the
 //! test **ignored**, its reason on its line (`... ignored (socat is not installed)`), and the
 //! summary counts it with the ignored ones, never the passed; under `CI=true`, where
 //! `ci/install.sh` installs everything, it fails the test. A test re-executed in a child
 //! process of its own ([`super::run_in_child`]) runs as one trial of the same binary, its
-//! needs already checked by the parent.
+//! needs already checked by the parent. [`run_one_at_a_time`] is [`run`] on one thread, for a
+//! binary whose tests read the whole process (its descriptor count, its signal dispositions).
 //!
 //! libtest-mimic does not capture what a test prints, so these binaries print their figures
 //! with [`note!`], shown only with `--nocapture` (or `--show-output`) as libtest shows them.
@@ -27,8 +33,9 @@ use std::sync::{Mutex, OnceLock};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 
-/// One test of a binary: its name (its function's, for filters and `--exact`), what it
-/// needs, and its body, which passes by returning and fails by panicking.
+/// One test of a binary: its name (its module's path, the crate's name first, then its
+/// function's), what it needs, and its body, which passes by returning and fails by
+/// panicking.
 #[derive(Clone, Copy)]
 pub struct Test {
     pub name: &'static str,
@@ -36,12 +43,17 @@ pub struct Test {
     pub body: fn(),
 }
 
-/// `trial!(function, NEED…)`: the [`Test`] named after `function`, needing each `NEED`.
+/// `trial!(function, NEED…)`: the [`Test`] named after `function` of the module it is
+/// written in, needing each `NEED`.
 // Each binary uses only some of these helpers, as `super` says.
 #[allow(unused_macros)]
 macro_rules! trial {
     ($body:ident $(, $need:expr)* $(,)?) => {
-        $crate::support::trials::Test { name: stringify!($body), needs: &[$($need),*], body: $body }
+        $crate::support::trials::Test {
+            name: concat!(module_path!(), "::", stringify!($body)),
+            needs: &[$($need),*],
+            body: $body,
+        }
     };
 }
 #[allow(unused_imports)]
@@ -140,10 +152,28 @@ static SHOWS_OUTPUT: OnceLock<bool> = OnceLock::new();
 /// Runs `tests` as libtest would, with this process's arguments, and exits with the run's
 /// status: a test whose needs are missing is ignored (outside CI) or fails (`CI=true`).
 pub fn run(tests: &[Test]) -> ! {
-    let args = Arguments::from_args();
+    run_with(Arguments::from_args(), tests)
+}
+
+/// [`run`], one test at a time whatever `--test-threads` says: for a binary whose tests each
+/// read the whole process (its open descriptors, its signal dispositions), which a test
+/// running beside it would disturb.
+pub fn run_one_at_a_time(tests: &[Test]) -> ! {
+    let mut args = Arguments::from_args();
+    args.test_threads = Some(1);
+    run_with(args, tests)
+}
+
+fn run_with(args: Arguments, tests: &[Test]) -> ! {
     SHOWS_OUTPUT.get_or_init(|| args.nocapture || args.show_output);
-    let trials = tests.iter().map(|test| needing(test.name, test.needs, test.body)).collect();
+    let trials = tests.iter().map(|test| needing(name_in_binary(test.name), test.needs, test.body)).collect();
     libtest_mimic::run(&args, trials).exit()
+}
+
+/// A test's name as libtest gives it: its path without the crate's name
+/// (`api::tcp::listens` is `tcp::listens`).
+fn name_in_binary(path: &str) -> &str {
+    path.split_once("::").map_or(path, |(_, name)| name)
 }
 
 /// The trial `name` that runs `body` when this machine has all of `needs`; when it lacks
