@@ -604,7 +604,7 @@ fn z_exits_0_for_an_open_port_and_1_for_a_closed_one_within_a_second() {
 }
 
 fn z_does_not_wait_for_a_server_that_never_closes() {
-    // The port check: a server that accepts and keeps the connection open.
+    // A port check: a server that accepts and keeps the connection open.
     let (listener, port) = library_listener("127.0.0.1");
     let (done, took) = support::timed(|| run(&["-z", "-w", "0.5", "127.0.0.1", &port]));
     assert!(done.status.success());

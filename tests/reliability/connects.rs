@@ -6,8 +6,6 @@
 //! spinning. Tests whose regression would hang run in a child process killed after a few
 //! seconds.
 
-mod support;
-
 use std::io::ErrorKind;
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::Arc;
@@ -15,24 +13,23 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::trials::{STRACE, Test, trial};
+use crate::support::{PATIENCE, SLACK, assert_waited, is_child, run_in_child_within, timed};
 use chapel_socket::{Timeout, UnixAddr, UnixListener, UnixStream, connect, listen};
-use support::trials::{STRACE, trial};
-use support::{PATIENCE, SLACK, assert_waited, is_child, run_in_child_within, timed};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.
-fn main() {
-    support::trials::run(&[
-        trial!(unix_connect_one_sigalrm_restart),
-        trial!(unix_connect_one_sigalrm_no_restart),
-        trial!(unix_connect_periodic_sigalrm_restart),
-        trial!(unix_connect_periodic_sigalrm_no_restart),
-        trial!(unix_connect_sigalrm_storm),
-        trial!(unix_connect_past_the_clock_waits),
-        trial!(unix_connect_never_times_out_early),
-        trial!(every_connect_interrupted, STRACE),
-    ]);
-}
+pub const TESTS: &[Test] = &[
+    trial!(unix_connect_one_sigalrm_restart),
+    trial!(unix_connect_one_sigalrm_no_restart),
+    trial!(unix_connect_periodic_sigalrm_restart),
+    trial!(unix_connect_periodic_sigalrm_no_restart),
+    trial!(unix_connect_sigalrm_storm),
+    trial!(unix_connect_past_the_clock_waits),
+    trial!(unix_connect_never_times_out_early),
+    trial!(every_connect_interrupted, STRACE),
+];
 
 /// How long a child process may run before the test fails: its longest case waits 1 s.
 const WATCHDOG: Duration = Duration::from_secs(10);
@@ -137,10 +134,10 @@ macro_rules! in_child {
     ($(#[$doc:meta])* $name:ident, $body:expr) => {
         $(#[$doc])*
         fn $name() {
-            if is_child(stringify!($name)) {
+            if is_child(concat!("connects::", stringify!($name))) {
                 $body;
             } else {
-                let out = run_in_child_within(&[], stringify!($name), WATCHDOG);
+                let out = run_in_child_within(&[], concat!("connects::", stringify!($name)), WATCHDOG);
                 // The child's measurements, shown as the parent's (with `--nocapture`).
                 out.lines().filter(|l| l.starts_with("connects: ")).for_each(|l| support::trials::note!("{l}"));
             }
@@ -234,7 +231,7 @@ fn unix_connect_never_times_out_early() {
 }
 
 /// The child's half of [`every_connect_interrupted`].
-const EINTR_TEST: &str = "every_connect_interrupted";
+const EINTR_TEST: &str = "connects::every_connect_interrupted";
 const EINTR_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// This thread's CPU time so far (user and system).

@@ -8,22 +8,19 @@
 //! create the namespace), `unshare` (util-linux) and `ip` (iproute2). Without them it is
 //! reported ignored outside CI, with the reason, and fails under `CI=true`.
 
-mod support;
-
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
 
+use crate::support;
+use crate::support::trials::{IP, ROOT, Test, UNSHARE, trial};
 use chapel_socket::{IPFamily, IpAddr, SocketOptions, UdpSocket, bind};
-use support::trials::{IP, ROOT, UNSHARE, trial};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.
-fn main() {
-    support::trials::run(&[trial!(a_datagram_to_a_group_reaches_members_and_not_leavers, UNSHARE, IP, ROOT)]);
-}
+pub const TESTS: &[Test] = &[trial!(a_datagram_to_a_group_reaches_members_and_not_leavers, UNSHARE, IP, ROOT)];
 
-const TEST: &str = "a_datagram_to_a_group_reaches_members_and_not_leavers";
+const TEST: &str = "multicast::a_datagram_to_a_group_reaches_members_and_not_leavers";
 
 /// This side's addresses on the veth pair.
 const LOCAL_V4: Ipv4Addr = Ipv4Addr::new(10, 232, 0, 1);

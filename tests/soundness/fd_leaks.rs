@@ -1,20 +1,22 @@
 //! No descriptor leaks: thousands of iterations through every success and error path of the
 //! crate leave the process with exactly the descriptors it started with.
 //!
-//! One test in this binary on purpose: it counts `/proc/self/fd`, which any test running
-//! beside it would disturb.
-
-mod support;
+//! It counts `/proc/self/fd`, which any test running beside it would disturb: the binary runs
+//! its tests one at a time.
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
+use crate::support::trials::{Test, note, trial};
+use crate::support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
 use chapel_socket::{
     IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, SocketOptions, TcpConn, TcpListener, TcpSocket, UdpSocket, bind, connect,
     connect_host, get_sock_opt, listen, set_sock_opt,
 };
-use support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[trial!(no_descriptor_leaks_on_any_path)];
 
 const ITERATIONS: usize = 12_000;
 
@@ -301,7 +303,6 @@ fn step(i: usize, fx: &Fixtures) {
     }
 }
 
-#[test]
 fn no_descriptor_leaks_on_any_path() {
     let started = Instant::now();
     let before = open_fds();
@@ -316,7 +317,7 @@ fn no_descriptor_leaks_on_any_path() {
     assert_eq!(open_fds(), with_fixtures);
     drop(fixtures);
     assert_eq!(open_fds(), before, "descriptors left open after {ITERATIONS} iterations");
-    println!(
+    note!(
         "fd_leaks: {ITERATIONS} iterations over {PATHS} paths, {before} fds before and after, {:?}",
         started.elapsed()
     );

@@ -1,13 +1,15 @@
 //! Close-on-exec: every descriptor the crate creates carries `FD_CLOEXEC`, and a child
 //! process started while they are open inherits none of them.
 
-mod support;
-
+use crate::support::trials::{Test, trial};
+use crate::support::{PATIENCE, loopbacks};
 use chapel_socket::{IPFamily, UdpSocket, bind, connect, connect_host, listen};
 use std::collections::BTreeSet;
 use std::os::fd::{AsRawFd, RawFd};
 use std::process::Command;
-use support::{PATIENCE, loopbacks};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[trial!(every_descriptor_is_close_on_exec_and_never_inherited)];
 
 /// The socket inode behind `fd` (`socket:[123]` in `/proc/self/fd`).
 fn socket_inode(fd: RawFd) -> String {
@@ -33,7 +35,6 @@ fn inherited_sockets() -> BTreeSet<String> {
     text.lines().filter_map(|l| l.split("-> ").nth(1)).filter(|t| t.starts_with("socket:[")).map(String::from).collect()
 }
 
-#[test]
 fn every_descriptor_is_close_on_exec_and_never_inherited() {
     let t = PATIENCE;
     let [any4, any6] = loopbacks();

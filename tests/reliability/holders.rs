@@ -3,19 +3,32 @@
 //! holds it. Each fork runs in a child process of this test binary, killed if it outlives
 //! its limit, so a wait that hangs fails the test instead of stalling the run.
 
-mod support;
-
 use std::io::{ErrorKind, Read};
 use std::time::Duration;
 
+use crate::support::trials::{Test, trial};
+use crate::support::{
+    PATIENCE, SLACK, assert_waited, duration_of_timeval, is_child, listener, loopbacks, pair, run_in_child, timed,
+    timeval_bytes,
+};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, SO_RCVTIMEO, SOL_SOCKET, TcpConn, TcpListener, UdpSocket, bind, get_sock_opt_bytes,
     set_sock_opt,
 };
-use support::{
-    PATIENCE, SLACK, assert_waited, duration_of_timeval, is_child, listener, loopbacks, pair, run_in_child, timed,
-    timeval_bytes,
-};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(pre_fork_accept_keeps_its_timeout),
+    trial!(pre_fork_accept_race_keeps_the_loser_timed),
+    trial!(udp_dup_handles_keep_their_own_timeouts),
+    trial!(fork_keeps_the_parents_timed_receive),
+    trial!(the_forked_child_waits_exactly),
+    trial!(a_timed_receive_leaves_another_handles_indefinite_read_waiting),
+    trial!(clones_share_and_stay_exact),
+    trial!(hand_over_gives_the_socket_back_as_the_user_left_it),
+    trial!(a_refused_timeout_is_refused_while_a_call_waits),
+    trial!(an_adopted_listener_keeps_its_mode_until_a_timed_accept),
+];
 
 /// A forked process: runs `child` in it (killed by `SIGALRM` after `limit` seconds, so it
 /// never outlives the test), and returns its pid.
@@ -50,9 +63,8 @@ fn timed_out(e: &chapel_socket::Error) -> bool {
 /// A pre-fork server: a timed accept armed the listener and made it blocking, then the
 /// process forked; the child accepts with no timeout (which would put the user's value,
 /// none, back in the kernel) and the parent's timed accept still ends at its timeout.
-#[test]
 fn pre_fork_accept_keeps_its_timeout() {
-    const NAME: &str = "pre_fork_accept_keeps_its_timeout";
+    const NAME: &str = "holders::pre_fork_accept_keeps_its_timeout";
     if !is_child(NAME) {
         return run_in_child(NAME);
     }
@@ -73,9 +85,8 @@ fn pre_fork_accept_keeps_its_timeout() {
 
 /// After a fork, parent and child both accept on the shared listener; one client connects:
 /// exactly one of them gets it, and the parent's timed accept that lost ends at its timeout.
-#[test]
 fn pre_fork_accept_race_keeps_the_loser_timed() {
-    const NAME: &str = "pre_fork_accept_race_keeps_the_loser_timed";
+    const NAME: &str = "holders::pre_fork_accept_race_keeps_the_loser_timed";
     if !is_child(NAME) {
         return run_in_child(NAME);
     }
@@ -109,7 +120,6 @@ fn pre_fork_accept_race_keeps_the_loser_timed() {
 
 /// Two handles of one UDP socket, the second adopted from a `dup` of the first: a longer
 /// timed receive on the second does not stretch the first's.
-#[test]
 fn udp_dup_handles_keep_their_own_timeouts() {
     for any in loopbacks() {
         let a = UdpSocket::new(any.family()).unwrap();
@@ -131,9 +141,8 @@ fn udp_dup_handles_keep_their_own_timeouts() {
 /// A fork after a timed receive armed the socket: the child's indefinite receive (which
 /// would put the user's value, none, back in the kernel) leaves the parent's timed receive
 /// exact.
-#[test]
 fn fork_keeps_the_parents_timed_receive() {
-    const NAME: &str = "fork_keeps_the_parents_timed_receive";
+    const NAME: &str = "holders::fork_keeps_the_parents_timed_receive";
     if !is_child(NAME) {
         return run_in_child(NAME);
     }
@@ -154,9 +163,8 @@ fn fork_keeps_the_parents_timed_receive() {
 
 /// A socket made before a fork, used only by the child: it waits exactly too (it cannot
 /// know what the parent does with it).
-#[test]
 fn the_forked_child_waits_exactly() {
-    const NAME: &str = "the_forked_child_waits_exactly";
+    const NAME: &str = "holders::the_forked_child_waits_exactly";
     if !is_child(NAME) {
         return run_in_child(NAME);
     }
@@ -185,7 +193,6 @@ fn the_forked_child_waits_exactly() {
 
 /// std's `tcp_clone_two_read` shape: a timed receive on one handle, then an indefinite read
 /// on another of the same connection, waits for the data instead of ending `WouldBlock`.
-#[test]
 fn a_timed_receive_leaves_another_handles_indefinite_read_waiting() {
     for any in loopbacks() {
         let (_server, client, peer) = pair(&any);
@@ -209,7 +216,6 @@ fn a_timed_receive_leaves_another_handles_indefinite_read_waiting() {
 
 /// Clones made by `try_clone` share what the crate remembers, so they keep the kernel-timed
 /// path and both stay exact with different timeouts.
-#[test]
 fn clones_share_and_stay_exact() {
     let a = UdpSocket::new(IPFamily::IPv4).unwrap();
     bind(&a, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
@@ -232,7 +238,6 @@ fn clones_share_and_stay_exact() {
 
 /// Hand-over after a timed wait armed the crate's value: std gets no read timeout and a
 /// blocking socket, and taking it back in reports the user's value (none).
-#[test]
 fn hand_over_gives_the_socket_back_as_the_user_left_it() {
     let any: chapel_socket::IpAddr = "127.0.0.1:0".parse().unwrap();
     // UDP.
@@ -281,7 +286,6 @@ fn hand_over_gives_the_socket_back_as_the_user_left_it() {
 
 /// A `SO_RCVTIMEO` the kernel refuses (a microsecond field past a second) is refused the same
 /// way whether or not a timed receive is waiting on the socket.
-#[test]
 fn a_refused_timeout_is_refused_while_a_call_waits() {
     let socket = std::sync::Arc::new(UdpSocket::new(IPFamily::IPv4).unwrap());
     bind(&*socket, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
@@ -311,7 +315,6 @@ fn nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> bool {
 
 /// Adopting a listener leaves its mode alone; only a timed accept makes it non-blocking (the
 /// one change the crate makes to a shared socket), and the hand-over back to std undoes it.
-#[test]
 fn an_adopted_listener_keeps_its_mode_until_a_timed_accept() {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = std_listener.local_addr().unwrap();

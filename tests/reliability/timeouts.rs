@@ -5,8 +5,6 @@
 //! Each case prints how much later than asked the call returned (median and p99 over its
 //! repetitions): run with `--nocapture` to see them. Only a generous upper bound is asserted.
 
-mod support;
-
 use std::io::{ErrorKind, Write};
 use std::os::unix::thread::JoinHandleExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -14,10 +12,22 @@ use std::sync::{Arc, Once};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::trials::{Test, note, trial};
+use crate::support::{FullQueue, SLACK};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IpAddr, TcpConn, Timeout, UdpSocket, bind, connect, listen, struct_timeval,
 };
-use support::{FullQueue, SLACK};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(accept_never_times_out_early),
+    trial!(connect_never_times_out_early),
+    trial!(tcp_recv_never_times_out_early),
+    trial!(udp_recv_never_times_out_early),
+    trial!(signals_never_shorten_a_bounded_wait),
+    trial!(signals_never_cancel_an_indefinite_wait),
+];
 
 /// The timeouts measured, in the forms callers write them, with repetitions (few for long
 /// ones, to bound the run time).
@@ -55,7 +65,7 @@ fn measure<T: std::fmt::Debug>(op: &str, mut wait: impl FnMut(Timeout) -> chapel
         }
         over.sort();
         let p99 = over[(over.len() * 99).div_ceil(100) - 1];
-        println!(
+        note!(
             "timeouts: {op:<10} {label:<30} n={reps:<3} overshoot median {:.3} ms, p99 {:.3} ms",
             ms(over[over.len() / 2]),
             ms(p99)
@@ -81,26 +91,22 @@ fn bound_udp() -> UdpSocket {
     socket
 }
 
-#[test]
 fn accept_never_times_out_early() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
     measure("accept", |t| server.accept(t));
 }
 
-#[test]
 fn connect_never_times_out_early() {
     let full = full_listener("127.0.0.3");
     measure("connect", |t| connect(&full.addr(), t));
 }
 
-#[test]
 fn tcp_recv_never_times_out_early() {
     let (client, _peer) = connected_pair();
     let mut buf = [0; 16];
     measure("tcp recv", |t| client.recv(&mut buf, t));
 }
 
-#[test]
 fn udp_recv_never_times_out_early() {
     let socket = bound_udp();
     measure("udp recv", |t| socket.recv(16, t));
@@ -165,10 +171,9 @@ fn assert_full_timeout<T>(op: &str, (result, elapsed, signals): (chapel_socket::
     assert!(elapsed >= asked, "{op} under signals returned after {elapsed:?}");
     assert!(elapsed < asked + SLACK, "{op} under signals returned after {elapsed:?}");
     assert!(signals >= 10, "{op}: only {signals} signals arrived during the wait");
-    println!("timeouts: {op:<10} 200 ms under {signals} signals: returned after {:.3} ms", ms(elapsed));
+    note!("timeouts: {op:<10} 200 ms under {signals} signals: returned after {:.3} ms", ms(elapsed));
 }
 
-#[test]
 fn signals_never_shorten_a_bounded_wait() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
     assert_full_timeout("accept", under_signals(move || server.accept(0.2).map(drop)));
@@ -192,7 +197,7 @@ fn assert_not_cancelled<T>(op: &str, (result, elapsed, signals): (chapel_socket:
     assert!(err.is_none(), "{op} under signals failed: {}", err.unwrap());
     assert!(elapsed >= Duration::from_millis(300), "{op} returned after {elapsed:?}, before its event");
     assert!(signals >= 10, "{op}: only {signals} signals arrived during the wait");
-    println!("timeouts: {op:<10} indefinite under {signals} signals: completed after {:.3} ms", ms(elapsed));
+    note!("timeouts: {op:<10} indefinite under {signals} signals: completed after {:.3} ms", ms(elapsed));
 }
 
 /// Runs `event` 300 ms from now on a thread of its own.
@@ -203,7 +208,6 @@ fn later<R: Send + 'static>(event: impl FnOnce() -> R + Send + 'static) -> threa
     })
 }
 
-#[test]
 fn signals_never_cancel_an_indefinite_wait() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
     let at = server.addr().unwrap();

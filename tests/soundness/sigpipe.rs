@@ -7,16 +7,24 @@
 //! SIGPIPE back to `SIG_DFL`. A control case writes with a plain `send(2)` and must be killed by the signal,
 //! proving the children really run with the default action.
 
-mod support;
-
 use std::io::{ErrorKind, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
+use crate::support;
+use crate::support::trials::{Test, note, trial};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IpAddr, SO_LINGER, SOL_SOCKET, TcpConn, UdpSocket, connect, listen, set_sock_opt,
 };
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(write_to_a_closed_peer_fails_without_sigpipe),
+    trial!(send_to_a_closed_peer_fails_without_sigpipe),
+    trial!(udp_send_to_a_closed_peer_fails_without_sigpipe),
+    trial!(a_plain_send_to_a_closed_peer_is_killed_by_sigpipe),
+];
 
 /// Writes tried before giving up on seeing the error (each a few milliseconds apart).
 const MAX_WRITES: usize = 200;
@@ -76,7 +84,7 @@ fn child(case: &str) {
         }
         other => panic!("unknown case {other}"),
     };
-    println!("survived {case}: {outcome}");
+    note!("survived {case}: {outcome}");
 }
 
 /// UDP: a send to a connected peer that has gone (ICMP port unreachable comes back as
@@ -114,24 +122,20 @@ fn survives(test: &str, case: &str) {
     support::run_in_child(test);
 }
 
-#[test]
 fn write_to_a_closed_peer_fails_without_sigpipe() {
-    survives("write_to_a_closed_peer_fails_without_sigpipe", "write");
+    survives("sigpipe::write_to_a_closed_peer_fails_without_sigpipe", "write");
 }
 
-#[test]
 fn send_to_a_closed_peer_fails_without_sigpipe() {
-    survives("send_to_a_closed_peer_fails_without_sigpipe", "send");
+    survives("sigpipe::send_to_a_closed_peer_fails_without_sigpipe", "send");
 }
 
-#[test]
 fn udp_send_to_a_closed_peer_fails_without_sigpipe() {
-    survives("udp_send_to_a_closed_peer_fails_without_sigpipe", "udp");
+    survives("sigpipe::udp_send_to_a_closed_peer_fails_without_sigpipe", "udp");
 }
 
-#[test]
 fn a_plain_send_to_a_closed_peer_is_killed_by_sigpipe() {
-    const TEST: &str = "a_plain_send_to_a_closed_peer_is_killed_by_sigpipe";
+    const TEST: &str = "sigpipe::a_plain_send_to_a_closed_peer_is_killed_by_sigpipe";
     if support::is_child(TEST) {
         return child("control");
     }

@@ -1,20 +1,31 @@
 //! The typed options ([`SocketOptions`]) on loopback, IPv4 and IPv6: each one set and read
 //! back on the socket types it applies to, the kernel's own error on those it does not,
 //! values refused before any syscall, closed sockets, and multicast membership on the
-//! loopback interface. Delivery to a multicast group is in `tests/multicast.rs`, inside a
+//! loopback interface. Delivery to a multicast group is in `tests/namespaces/multicast.rs`, inside a
 //! network namespace of its own.
-
-mod support;
 
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use crate::support;
+use crate::support::trials::{Test, trial};
+use crate::support::{loopbacks, pair};
 use chapel_socket::{
     EINVAL, ENOPROTOOPT, EOPNOTSUPP, IPFamily, IPPROTO_IP, IPPROTO_TCP, IpAddr, SOL_SOCKET, SocketOptions, TCP_NODELAY,
     UdpSocket, UnixDatagram, UnixListener, UnixStream, bind, get_sock_opt,
 };
-use support::{loopbacks, pair};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(every_option_reads_back_what_was_set_on_tcp_sockets),
+    trial!(every_option_reads_back_what_was_set_on_udp_sockets),
+    trial!(unix_sockets_have_the_socket_level_options),
+    trial!(options_a_socket_lacks_are_the_kernels_error),
+    trial!(values_no_int_can_carry_are_refused_before_the_kernel),
+    trial!(a_closed_socket_refuses_every_option_without_a_syscall),
+    trial!(multicast_membership_on_the_loopback_interface),
+];
 
 /// The loopback interface's index for IPv6 multicast.
 fn loopback_index() -> u32 {
@@ -81,7 +92,6 @@ fn ip_level<S: SocketOptions>(socket: &S, family: IPFamily) {
     }
 }
 
-#[test]
 fn every_option_reads_back_what_was_set_on_tcp_sockets() {
     for any in loopbacks() {
         let (listener, conn, accepted) = pair(&any);
@@ -109,7 +119,6 @@ fn every_option_reads_back_what_was_set_on_tcp_sockets() {
     }
 }
 
-#[test]
 fn every_option_reads_back_what_was_set_on_udp_sockets() {
     let index = loopback_index();
     for any in loopbacks() {
@@ -153,7 +162,6 @@ fn every_option_reads_back_what_was_set_on_udp_sockets() {
     }
 }
 
-#[test]
 fn unix_sockets_have_the_socket_level_options() {
     let dir = std::env::temp_dir().join(format!("chapel-socket-options-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -174,7 +182,6 @@ fn unix_sockets_have_the_socket_level_options() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-#[test]
 fn options_a_socket_lacks_are_the_kernels_error() {
     let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
     for e in [
@@ -204,7 +211,6 @@ fn options_a_socket_lacks_are_the_kernels_error() {
     }
 }
 
-#[test]
 fn values_no_int_can_carry_are_refused_before_the_kernel() {
     let socket = UdpSocket::new(IPFamily::IPv6).unwrap();
     let huge = u32::try_from(i32::MAX).unwrap() + 1;
@@ -228,7 +234,6 @@ fn values_no_int_can_carry_are_refused_before_the_kernel() {
     assert!(socket.send_buffer_size().unwrap() > 0);
 }
 
-#[test]
 fn a_closed_socket_refuses_every_option_without_a_syscall() {
     let mut socket = UdpSocket::new(IPFamily::IPv4).unwrap();
     socket.close().unwrap();
@@ -265,7 +270,6 @@ fn a_closed_socket_refuses_every_option_without_a_syscall() {
     }
 }
 
-#[test]
 fn multicast_membership_on_the_loopback_interface() {
     let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
     let group = Ipv4Addr::new(239, 255, 77, 1);

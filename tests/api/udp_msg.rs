@@ -3,16 +3,32 @@
 //! segmentation offload, and hostile sizes (odd batches, empty datagrams, small buffers).
 #![cfg(target_os = "linux")]
 
-mod support;
-
 use std::io::ErrorKind;
 use std::time::{Duration, SystemTime};
 
+use crate::support::trials::{Test, note, trial};
+use crate::support::{PATIENCE, SLACK, assert_waited, loopbacks, timed};
 use chapel_socket::{
     ControlMessage, IPFamily, IpAddr, RECV_BATCH_MAX, RecvBatch, SEND_BATCH_MAX, SendMsg, UdpSocket, bind,
     control_messages,
 };
-use support::{PATIENCE, SLACK, assert_waited, loopbacks, timed};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(the_destination_address_reads_back_as_sent),
+    trial!(a_source_address_can_be_chosen_per_datagram),
+    trial!(timestamps_increase_and_are_close_to_the_clock),
+    trial!(ttl_and_tos_are_reported_and_can_be_set_per_datagram),
+    trial!(a_batch_of_32_round_trips_in_order_with_each_senders_address),
+    trial!(a_timed_batch_receive_with_nothing_queued_times_out_on_time),
+    trial!(a_batch_waits_for_the_first_datagram_only_then_takes_what_is_queued),
+    trial!(odd_batch_sizes),
+    trial!(zero_length_datagrams_and_truncation_in_a_batch),
+    trial!(control_buffers_too_small_are_reported),
+    trial!(bad_control_messages_are_refused_before_any_syscall),
+    trial!(segmentation_offload_where_the_kernel_has_it),
+    trial!(closed_sockets_make_no_syscall),
+];
 
 fn bound(any: &IpAddr) -> UdpSocket {
     let socket = UdpSocket::new(any.family()).unwrap();
@@ -35,7 +51,6 @@ fn collect(socket: &UdpSocket, batch: &mut RecvBatch, want: usize) -> Vec<(Vec<u
     got
 }
 
-#[test]
 fn the_destination_address_reads_back_as_sent() {
     for dest in ["127.0.0.1", "127.0.0.2"] {
         let receiver = bound(&format!("{dest}:0").parse().unwrap());
@@ -58,7 +73,6 @@ fn the_destination_address_reads_back_as_sent() {
     assert_eq!(meta.local_addr(), Some("::1".parse().unwrap()));
 }
 
-#[test]
 fn a_source_address_can_be_chosen_per_datagram() {
     let receiver = bound(&"127.0.0.1:0".parse().unwrap());
     // An unbound sender: the kernel picks its port, the datagram says where it comes from.
@@ -75,7 +89,6 @@ fn a_source_address_can_be_chosen_per_datagram() {
     assert_eq!(err.op(), "sendmsg");
 }
 
-#[test]
 fn timestamps_increase_and_are_close_to_the_clock() {
     for any in loopbacks() {
         let socket = bound(&any);
@@ -99,7 +112,6 @@ fn timestamps_increase_and_are_close_to_the_clock() {
     }
 }
 
-#[test]
 fn ttl_and_tos_are_reported_and_can_be_set_per_datagram() {
     let v4 = bound(&"127.0.0.1:0".parse().unwrap());
     v4.set_recv_ttl(true).unwrap();
@@ -127,7 +139,6 @@ fn ttl_and_tos_are_reported_and_can_be_set_per_datagram() {
     assert_eq!((meta.ttl(), meta.tos(), meta.control_len()), (None, None, 0));
 }
 
-#[test]
 fn a_batch_of_32_round_trips_in_order_with_each_senders_address() {
     for any in loopbacks() {
         let (server, a, b) = (bound(&any), bound(&any), bound(&any));
@@ -157,7 +168,6 @@ fn a_batch_of_32_round_trips_in_order_with_each_senders_address() {
     }
 }
 
-#[test]
 fn a_timed_batch_receive_with_nothing_queued_times_out_on_time() {
     for any in loopbacks() {
         let socket = bound(&any);
@@ -175,7 +185,6 @@ fn a_timed_batch_receive_with_nothing_queued_times_out_on_time() {
     }
 }
 
-#[test]
 fn a_batch_waits_for_the_first_datagram_only_then_takes_what_is_queued() {
     let socket = bound(&"127.0.0.1:0".parse().unwrap());
     let to = socket.addr().unwrap();
@@ -198,7 +207,6 @@ fn a_batch_waits_for_the_first_datagram_only_then_takes_what_is_queued() {
     assert!(elapsed < SLACK);
 }
 
-#[test]
 fn odd_batch_sizes() {
     let socket = bound(&"127.0.0.1:0".parse().unwrap());
     let to = socket.addr().unwrap();
@@ -226,7 +234,6 @@ fn odd_batch_sizes() {
     collect(&socket, &mut RecvBatch::new(SEND_BATCH_MAX, 8).unwrap(), SEND_BATCH_MAX);
 }
 
-#[test]
 fn zero_length_datagrams_and_truncation_in_a_batch() {
     let socket = bound(&"[::1]:0".parse().unwrap());
     let to = socket.addr().unwrap();
@@ -255,7 +262,6 @@ fn zero_length_datagrams_and_truncation_in_a_batch() {
     assert!(meta.is_empty() && !meta.is_truncated());
 }
 
-#[test]
 fn control_buffers_too_small_are_reported() {
     let socket = bound(&"127.0.0.1:0".parse().unwrap());
     socket.set_recv_pktinfo(true).unwrap();
@@ -280,7 +286,6 @@ fn control_buffers_too_small_are_reported() {
     assert!(batch.get(1).is_none());
 }
 
-#[test]
 fn bad_control_messages_are_refused_before_any_syscall() {
     let socket = bound(&"127.0.0.1:0".parse().unwrap());
     let to = socket.addr().unwrap();
@@ -293,7 +298,6 @@ fn bad_control_messages_are_refused_before_any_syscall() {
     assert_eq!(socket.recv_batch(&mut RecvBatch::new(1, 1).unwrap(), 0.0).unwrap_err().kind(), ErrorKind::TimedOut);
 }
 
-#[test]
 fn segmentation_offload_where_the_kernel_has_it() {
     let receiver = bound(&"127.0.0.1:0".parse().unwrap());
     let sender = bound(&"127.0.0.1:0".parse().unwrap());
@@ -302,7 +306,7 @@ fn segmentation_offload_where_the_kernel_has_it() {
         Ok(other) => panic!("a new socket has segment size {other}"),
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
-            eprintln!("no UDP_SEGMENT here: {e}");
+            note!("no UDP_SEGMENT here: {e}");
             return;
         }
     }
@@ -348,7 +352,6 @@ impl ConcatData for Vec<(Vec<u8>, IpAddr)> {
     }
 }
 
-#[test]
 fn closed_sockets_make_no_syscall() {
     let mut socket = bound(&"127.0.0.1:0".parse().unwrap());
     let to = socket.addr().unwrap();

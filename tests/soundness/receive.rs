@@ -1,9 +1,9 @@
 //! No safe call hands out bytes the kernel did not write, and no descriptor the kernel
-//! installs goes unowned (issue 23): with no `unsafe` anywhere here, each finding's
-//! reproduction, turned into a test. Where memory is the evidence, a freed allocation full of
+//! installs goes unowned: with no `unsafe` anywhere here (this module forbids it), each
+//! way a receive could do either, reproduced as a test. Where memory is the evidence, a freed allocation full of
 //! the sentinel `0x5a` sits where the receive's fresh buffer will be: a byte the kernel did
-//! not write would show up as `0x5a`. Descriptor counts are the evidence elsewhere, so every
-//! test of this binary runs alone ([`serial`]).
+//! not write would show up as `0x5a`. Descriptor counts are the evidence elsewhere: the binary
+//! runs its tests one at a time, and each of these also holds [`serial`]'s lock.
 #![forbid(unsafe_code)]
 
 use std::io::ErrorKind;
@@ -11,10 +11,22 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::support::trials::{Test, trial};
 use chapel_socket::{
     Error, IPFamily, IpAddr, RECV_BATCH_MAX, RecvBatch, SOL_SOCKET, TcpConn, TcpListener, TcpSocket, UdpSocket,
     UnixDatagram, UnixListener, UnixStream, bind, connect, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
 };
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(a_peek_offset_never_exposes_bytes_the_kernel_did_not_copy),
+    trial!(a_stream_is_never_adopted_as_a_udp_socket),
+    trial!(every_adoption_checks_the_kind_of_socket),
+    trial!(descriptors_passed_to_a_would_be_udp_socket_are_never_installed),
+    trial!(options_that_create_descriptors_are_refused),
+    trial!(a_batch_larger_than_one_call_is_refused_before_allocating),
+    trial!(a_reused_batch_shows_only_each_datagrams_own_bytes),
+];
 
 /// A generous bound for calls that should succeed at once.
 const PATIENCE: f64 = 10.0;
@@ -40,7 +52,7 @@ fn open_fds() -> usize {
 /// The sentinel a freed allocation is filled with.
 const SENTINEL: u8 = 0x5a;
 
-/// Runs `body` alone (one test of this binary at a time) and checks that it left no
+/// Runs `body` alone (one test of this module at a time) and checks that it left no
 /// descriptor open.
 fn serial(body: impl FnOnce()) {
     static LOCK: Mutex<()> = Mutex::new(());
@@ -66,7 +78,6 @@ fn udp_bound(any: &IpAddr) -> UdpSocket {
 /// `MSG_TRUNC` would report all 64. The 64-byte receive keeps exactly the 32 copied bytes, in
 /// both families, whether or not the caller adds `MSG_TRUNC` itself; a receive into the
 /// caller's buffer says 32.
-#[test]
 fn a_peek_offset_never_exposes_bytes_the_kernel_did_not_copy() {
     serial(|| {
         for any in loopbacks() {
@@ -101,7 +112,6 @@ fn a_peek_offset_never_exposes_bytes_the_kernel_did_not_copy() {
 /// Finding 2: a TCP connection's descriptor cannot become a `UdpSocket` (whose receives add
 /// `MSG_TRUNC`, which on TCP discards the bytes without copying them and still counts them):
 /// the adoption is refused, naming what the descriptor is, and closes it.
-#[test]
 fn a_stream_is_never_adopted_as_a_udp_socket() {
     serial(|| {
         for any in loopbacks() {
@@ -130,7 +140,6 @@ fn assert_refused(err: &Error, is: &str, is_not: &str) {
 
 /// Every type adopts its own kind of socket and refuses the others, and a descriptor that is
 /// no socket at all.
-#[test]
 fn every_adoption_checks_the_kind_of_socket() {
     serial(|| {
         let tcp = || OwnedFd::from(std::net::TcpListener::bind("127.0.0.1:0").unwrap());
@@ -175,7 +184,6 @@ fn every_adoption_checks_the_kind_of_socket() {
 /// The reproduction's ten passes of four descriptors leave the count of open descriptors as
 /// it was. (That those receives own and close whatever arrives, with `MSG_CMSG_CLOEXEC`, is
 /// the sys layer's unit tests' to show: no safe way leads a descriptor to them.)
-#[test]
 fn descriptors_passed_to_a_would_be_udp_socket_are_never_installed() {
     serial(|| {
         let before = open_fds();
@@ -201,7 +209,6 @@ const SCTP_SOCKOPT_PEELOFF_FLAGS: i32 = 122;
 
 /// Finding 4: reading an option that creates a descriptor is refused before any syscall, by
 /// both getters, so 100 reads leave the count of open descriptors as it was.
-#[test]
 fn options_that_create_descriptors_are_refused() {
     serial(|| {
         let (ours, _peer) = UnixStream::pair().unwrap();
@@ -235,7 +242,6 @@ fn options_that_create_descriptors_are_refused() {
 /// Finding 5: a batch larger than one `recvmmsg` can fill is refused at once, before any
 /// allocation (1,000,000 × 1,500 bytes was 1.8 GB zero-filled in 2.5 s); the largest one
 /// that can be filled is made.
-#[test]
 fn a_batch_larger_than_one_call_is_refused_before_allocating() {
     serial(|| {
         let start = Instant::now();
@@ -252,7 +258,6 @@ fn a_batch_larger_than_one_call_is_refused_before_allocating() {
 
 /// Finding 1 again, for the batch: every slot of a reused batch holds the bytes of its own
 /// datagram and no more, though the previous receive filled the slots with longer ones.
-#[test]
 fn a_reused_batch_shows_only_each_datagrams_own_bytes() {
     serial(|| {
         for any in loopbacks() {

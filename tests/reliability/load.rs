@@ -3,16 +3,22 @@
 //! either received intact or counted by the kernel as dropped for a full receive buffer (and,
 //! paced so the buffer never fills, every one received).
 
-mod support;
-
 use std::io::{Read, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::PATIENCE;
+use crate::support::trials::{Test, note, trial};
 use chapel_socket::{IPFamily, IpAddr, SOL_SOCKET, TcpConn, UdpSocket, bind, connect, get_sock_opt_bytes, listen};
-use support::PATIENCE;
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(echo_server_holds_two_thousand_connections),
+    trial!(every_datagram_is_received_or_counted_as_dropped),
+    trial!(paced_datagrams_all_arrive),
+];
 
 const CONNECTIONS: usize = 2000;
 const ROUNDS: usize = 5;
@@ -57,7 +63,6 @@ fn echo(conn: TcpConn, active: &AtomicUsize) {
     active.fetch_sub(1, Ordering::SeqCst);
 }
 
-#[test]
 fn echo_server_holds_two_thousand_connections() {
     ensure_fd_limit(2 * CONNECTIONS as u64 + 256);
     let started = Instant::now();
@@ -108,7 +113,7 @@ fn echo_server_holds_two_thousand_connections() {
         h.join().unwrap();
     }
     assert_eq!(active.load(Ordering::SeqCst), 0);
-    println!(
+    note!(
         "load: {CONNECTIONS} concurrent TCP connections, {} echo round trips, {:?}",
         CONNECTIONS * ROUNDS,
         started.elapsed()
@@ -208,7 +213,7 @@ fn datagram_run(window: Option<u32>) -> (u32, u32) {
         "{received} received + {dropped} dropped at the socket + {in_backlog} in the backlog != {DATAGRAMS} sent"
     );
     let pace = window.map_or("full speed".to_string(), |w| format!("window {w}"));
-    println!(
+    note!(
         "load: {DATAGRAMS} UDP datagrams at {pace}: {received} received intact, {dropped} dropped by the kernel \
          (full receive buffer), {in_backlog} input-backlog drops system-wide, {:?}",
         started.elapsed()
@@ -216,14 +221,12 @@ fn datagram_run(window: Option<u32>) -> (u32, u32) {
     (received, dropped)
 }
 
-#[test]
 fn every_datagram_is_received_or_counted_as_dropped() {
     datagram_run(None);
 }
 
 /// With the sender never more than 64 datagrams ahead, the receive buffer never fills, so
 /// nothing may be missing at all.
-#[test]
 fn paced_datagrams_all_arrive() {
     assert_eq!(datagram_run(Some(64)), (DATAGRAMS, 0));
 }

@@ -1,18 +1,34 @@
-//! Beyond Chapel, part 1: the unbound `TcpSocket` (options before `bind`, a source address
+//! Beyond Chapel: the unbound `TcpSocket` (options before `bind`, a source address
 //! before `connect`), descriptor interop without `unsafe`, connected UDP, `peek`, vectored
 //! I/O and integer-second timeouts. Loopback only, OS-assigned ports, bounded loops.
-
-mod support;
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+use crate::support::trials::{Test, trial};
+use crate::support::{PATIENCE, assert_waited, loopbacks, pair, timed};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, SO_REUSEPORT, SOL_SOCKET, TcpConn, TcpListener,
     TcpSocket, UdpSocket, UnixDatagram, UnixStream, bind, connect, get_sock_name, get_sock_opt, listen, set_sock_opt,
 };
-use support::{PATIENCE, assert_waited, loopbacks, pair, timed};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(bind_before_connect_sets_the_source_port),
+    trial!(a_bound_source_that_is_taken_is_an_error_naming_it),
+    trial!(two_listeners_on_one_port_with_so_reuseport_both_accept),
+    trial!(ipv6_only_off_takes_ipv4_as_mapped_and_on_shares_the_port),
+    trial!(a_socket_lent_through_as_fd_reports_readiness_to_poll),
+    trial!(every_socket_type_lends_its_descriptor_until_closed),
+    trial!(owned_descriptors_go_in_and_out_of_every_type),
+    trial!(connected_udp_hears_only_its_peer),
+    trial!(a_connected_udp_socket_learns_its_peer_is_gone),
+    trial!(peek_leaves_the_bytes_for_the_next_read),
+    trial!(vectored_io_moves_every_buffer_in_order),
+    trial!(integer_seconds_are_timeouts),
+    trial!(wait_readable_and_wait_writable_take_any_descriptor),
+];
 
 /// A `poll(2)` of one descriptor for `events`, through any `AsFd`: what an event loop does
 /// with the descriptor a socket lends.
@@ -38,7 +54,6 @@ fn accept_either(listeners: &[TcpListener]) -> usize {
     panic!("no listener accepted the connection");
 }
 
-#[test]
 fn bind_before_connect_sets_the_source_port() {
     for any in loopbacks() {
         let server = listen(&any, true, 16).unwrap();
@@ -61,7 +76,6 @@ fn bind_before_connect_sets_the_source_port() {
     }
 }
 
-#[test]
 fn a_bound_source_that_is_taken_is_an_error_naming_it() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
     let mut socket = TcpSocket::v4().unwrap();
@@ -74,7 +88,6 @@ fn a_bound_source_that_is_taken_is_an_error_naming_it() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
 
-#[test]
 fn two_listeners_on_one_port_with_so_reuseport_both_accept() {
     for any in loopbacks() {
         let mut first = TcpSocket::new(any.family()).unwrap();
@@ -103,7 +116,6 @@ fn two_listeners_on_one_port_with_so_reuseport_both_accept() {
     }
 }
 
-#[test]
 fn ipv6_only_off_takes_ipv4_as_mapped_and_on_shares_the_port() {
     // V6ONLY off: an IPv6 wildcard listener takes an IPv4 client, seen as ::ffff:127.0.0.1.
     let mut socket = TcpSocket::v6().unwrap();
@@ -137,7 +149,6 @@ fn ipv6_only_off_takes_ipv4_as_mapped_and_on_shares_the_port() {
     assert_eq!(four.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut);
 }
 
-#[test]
 fn a_socket_lent_through_as_fd_reports_readiness_to_poll() {
     for any in loopbacks() {
         let (_server, client, peer) = pair(&any);
@@ -172,7 +183,6 @@ fn a_socket_lent_through_as_fd_reports_readiness_to_poll() {
     }
 }
 
-#[test]
 fn every_socket_type_lends_its_descriptor_until_closed() {
     let (mut listener, mut conn, _peer) = pair(&"127.0.0.1:0".parse().unwrap());
     let mut udp = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -200,7 +210,6 @@ fn every_socket_type_lends_its_descriptor_until_closed() {
     }
 }
 
-#[test]
 fn owned_descriptors_go_in_and_out_of_every_type() {
     // An unbound socket from socket2, adopted, bound and listening.
     let raw = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
@@ -219,7 +228,6 @@ fn owned_descriptors_go_in_and_out_of_every_type() {
     assert!(udp.try_as_fd().is_ok());
 }
 
-#[test]
 fn connected_udp_hears_only_its_peer() {
     for any in loopbacks() {
         let [me, peer, stranger] = [(); 3].map(|()| {
@@ -244,7 +252,6 @@ fn connected_udp_hears_only_its_peer() {
     }
 }
 
-#[test]
 fn a_connected_udp_socket_learns_its_peer_is_gone() {
     let me = UdpSocket::new(IPFamily::IPv4).unwrap();
     let gone = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -258,7 +265,6 @@ fn a_connected_udp_socket_learns_its_peer_is_gone() {
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
 }
 
-#[test]
 fn peek_leaves_the_bytes_for_the_next_read() {
     for any in loopbacks() {
         let (_server, client, peer) = pair(&any);
@@ -276,7 +282,6 @@ fn peek_leaves_the_bytes_for_the_next_read() {
     }
 }
 
-#[test]
 fn vectored_io_moves_every_buffer_in_order() {
     for any in loopbacks() {
         let (_server, mut client, mut peer) = pair(&any);
@@ -304,7 +309,6 @@ fn vectored_io_moves_every_buffer_in_order() {
     }
 }
 
-#[test]
 fn integer_seconds_are_timeouts() {
     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
     let at = server.addr().unwrap();
@@ -322,7 +326,6 @@ fn integer_seconds_are_timeouts() {
     assert!(connect(&at, INDEFINITE_TIMEOUT).is_ok());
 }
 
-#[test]
 fn wait_readable_and_wait_writable_take_any_descriptor() {
     // One end of a std socket pair: a descriptor the crate did not make.
     let (reader, mut writer) = std::os::unix::net::UnixStream::pair().unwrap();

@@ -7,41 +7,38 @@
 //! Timing assertions are strict below ("never earlier than asked") and generous above
 //! ([`SLACK`]), as these binaries share the machine with each other.
 
-mod support;
-
 use std::io::ErrorKind;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::trials::{STRACE, Test, trial};
+use crate::support::{PATIENCE, SLACK, assert_waited, timed};
 use chapel_socket::{
     AnySocket, IPFamily, SO_RCVTIMEO, SOL_SOCKET, Timeout, UdpSocket, bind, connect, get_sock_opt_bytes, set_sock_opt,
 };
-use support::trials::{STRACE, trial};
-use support::{PATIENCE, SLACK, assert_waited, timed};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.
-fn main() {
-    support::trials::run(&[
-        trial!(threads_sharing_a_udp_socket_each_keep_their_deadline),
-        trial!(threads_sharing_a_tcp_connection_each_keep_their_deadline),
-        trial!(threads_sharing_a_listener_each_keep_their_deadline),
-        trial!(indefinite_udp_recv_after_a_timed_one_waits_for_ever),
-        trial!(indefinite_recvs_beside_timed_ones_that_rearm_never_fail),
-        trial!(indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever),
-        trial!(indefinite_accept_after_a_timed_one_waits_for_ever),
-        trial!(users_rcvtimeo_bounds_indefinite_udp_recv),
-        trial!(users_rcvtimeo_bounds_indefinite_tcp_recv),
-        trial!(users_rcvtimeo_set_during_an_indefinite_recv_takes_effect),
-        #[cfg(has_msg_errqueue)]
-        trial!(error_queue_receive_beside_a_datagram_does_not_spin),
-        #[cfg(has_msg_errqueue)]
-        trial!(pending_error_queue_does_not_make_recv_spin),
-        trial!(every_recvfrom_interrupted, STRACE),
-        trial!(precision_fresh_socket),
-        trial!(precision_steady_state),
-    ]);
-}
+pub const TESTS: &[Test] = &[
+    trial!(threads_sharing_a_udp_socket_each_keep_their_deadline),
+    trial!(threads_sharing_a_tcp_connection_each_keep_their_deadline),
+    trial!(threads_sharing_a_listener_each_keep_their_deadline),
+    trial!(indefinite_udp_recv_after_a_timed_one_waits_for_ever),
+    trial!(indefinite_recvs_beside_timed_ones_that_rearm_never_fail),
+    trial!(indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever),
+    trial!(indefinite_accept_after_a_timed_one_waits_for_ever),
+    trial!(users_rcvtimeo_bounds_indefinite_udp_recv),
+    trial!(users_rcvtimeo_bounds_indefinite_tcp_recv),
+    trial!(users_rcvtimeo_set_during_an_indefinite_recv_takes_effect),
+    #[cfg(has_msg_errqueue)]
+    trial!(error_queue_receive_beside_a_datagram_does_not_spin),
+    #[cfg(has_msg_errqueue)]
+    trial!(pending_error_queue_does_not_make_recv_spin),
+    trial!(every_recvfrom_interrupted, STRACE),
+    trial!(precision_fresh_socket),
+    trial!(precision_steady_state),
+];
 
 /// A UDP socket bound to `host`, port 0.
 fn bound_udp(host: &str) -> UdpSocket {
@@ -430,7 +427,7 @@ fn pending_error_queue_does_not_make_recv_spin() {
 /// The child's half of [`every_recvfrom_interrupted`]: timed receives whose every
 /// `recvfrom` strace fails with `EINTR`, with nothing queued and with a datagram queued.
 /// Prints one `eintr: <case> <kind> <seconds>` line per case.
-const EINTR_TEST: &str = "every_recvfrom_interrupted";
+const EINTR_TEST: &str = "waits::every_recvfrom_interrupted";
 const EINTR_TIMEOUT: Duration = Duration::from_millis(300);
 
 fn interrupted_receives() {

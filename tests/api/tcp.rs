@@ -1,25 +1,44 @@
-//! TCP over loopback, IPv4 and IPv6 (issue #3): listen, connect (by address, host and port,
+//! TCP over loopback, IPv4 and IPv6: listen, connect (by address, host and port,
 //! host and service), accept, Read/Write and per-call timeouts, refusal, timeouts against a
 //! full accept queue, Nagle/delayed ACK, the resolver's errors, close and the conversions to
-//! and from `std::net`. Writes to a closed peer without SIGPIPE are `tests/sigpipe.rs`'s.
-
-mod support;
+//! and from `std::net`. Writes to a closed peer without SIGPIPE are `tests/soundness/sigpipe.rs`'s.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::support;
+use crate::support::trials::{Test, note, trial};
+use crate::support::{
+    PATIENCE, assert_waited, closed_port, connect_until_timeouts, fill_queue, is_child, listener, loopbacks, open_fds,
+    pair, run_in_child, timed,
+};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IPPROTO_TCP, IpAddr, SO_SNDBUF, SOL_SOCKET, TCP_NODELAY, TcpConn, TcpListener,
     connect, connect_host, get_peer_name, get_sock_name, get_sock_opt, listen, set_sock_opt, struct_timeval,
 };
-use support::{
-    PATIENCE, assert_waited, closed_port, connect_until_timeouts, fill_queue, is_child, listener, loopbacks, open_fds,
-    pair, run_in_child, timed,
-};
 
-#[test]
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(listen_reports_its_address_and_every_kind_of_connect_reaches_it),
+    trial!(connect_host_resolves_localhost_by_port_and_by_service),
+    trial!(connect_to_a_closed_port_is_refused_with_or_without_a_timeout),
+    trial!(connect_times_out_against_a_full_accept_queue_and_leaks_nothing),
+    trial!(accept_without_a_client_times_out_never_early),
+    trial!(bytes_flow_both_ways_and_shutdown_gives_eof),
+    trial!(eight_mebibytes_arrive_intact),
+    trial!(recv_times_out_never_early_and_then_still_reads),
+    trial!(send_times_out_when_the_peer_never_reads),
+    trial!(nagle_and_delayed_ack_read_back_on_connections_and_listeners),
+    trial!(an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code),
+    trial!(an_unknown_service_is_a_getaddrinfo_error_naming_it),
+    trial!(connect_host_timeout_applies_to_each_address),
+    trial!(a_closed_connection_and_listener_refuse_every_call),
+    trial!(std_streams_and_listeners_convert_both_ways),
+    trial!(connect_host_with_the_wrong_family_is_a_clear_error),
+];
+
 fn listen_reports_its_address_and_every_kind_of_connect_reaches_it() {
     for any in loopbacks() {
         let server = listener(&any);
@@ -43,7 +62,6 @@ fn listen_reports_its_address_and_every_kind_of_connect_reaches_it() {
     }
 }
 
-#[test]
 fn connect_host_resolves_localhost_by_port_and_by_service() {
     // Every resolver maps "localhost" to 127.0.0.1; whether it also gives ::1 varies.
     let server = listener(&"127.0.0.1:0".parse().unwrap());
@@ -56,7 +74,6 @@ fn connect_host_resolves_localhost_by_port_and_by_service() {
     }
 }
 
-#[test]
 fn connect_to_a_closed_port_is_refused_with_or_without_a_timeout() {
     for any in loopbacks() {
         let closed = closed_port(&any);
@@ -78,9 +95,8 @@ fn connect_to_a_closed_port_is_refused_with_or_without_a_timeout() {
 }
 
 /// Counts this process's descriptors, so it runs alone in a child process.
-#[test]
 fn connect_times_out_against_a_full_accept_queue_and_leaks_nothing() {
-    const NAME: &str = "connect_times_out_against_a_full_accept_queue_and_leaks_nothing";
+    const NAME: &str = "tcp::connect_times_out_against_a_full_accept_queue_and_leaks_nothing";
     if !is_child(NAME) {
         return run_in_child(NAME);
     }
@@ -97,7 +113,6 @@ fn connect_times_out_against_a_full_accept_queue_and_leaks_nothing() {
     }
 }
 
-#[test]
 fn accept_without_a_client_times_out_never_early() {
     for any in loopbacks() {
         let server = listener(&any);
@@ -122,7 +137,6 @@ fn accept_without_a_client_times_out_never_early() {
     }
 }
 
-#[test]
 fn bytes_flow_both_ways_and_shutdown_gives_eof() {
     for any in loopbacks() {
         let (_server, mut client, mut accepted) = pair(&any);
@@ -155,7 +169,6 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect()
 }
 
-#[test]
 fn eight_mebibytes_arrive_intact() {
     const LEN: usize = 8 << 20;
     for any in loopbacks() {
@@ -182,7 +195,6 @@ fn eight_mebibytes_arrive_intact() {
     }
 }
 
-#[test]
 fn recv_times_out_never_early_and_then_still_reads() {
     for any in loopbacks() {
         let (_server, client, accepted) = pair(&any);
@@ -203,7 +215,6 @@ fn recv_times_out_never_early_and_then_still_reads() {
     }
 }
 
-#[test]
 fn send_times_out_when_the_peer_never_reads() {
     for any in loopbacks() {
         let (_server, client, _never_read) = pair(&any);
@@ -260,7 +271,6 @@ fn assert_tcp_options<S: chapel_socket::AnySocket>(
     assert_eq!(get_sock_opt(socket, IPPROTO_TCP, libc::TCP_QUICKACK).unwrap(), 0);
 }
 
-#[test]
 fn nagle_and_delayed_ack_read_back_on_connections_and_listeners() {
     for any in loopbacks() {
         let (server, client, accepted) = pair(&any);
@@ -270,7 +280,6 @@ fn nagle_and_delayed_ack_read_back_on_connections_and_listeners() {
     }
 }
 
-#[test]
 fn an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code() {
     // `.invalid` never resolves, and a name with spaces is refused by glibc's resolver before
     // it sends any query, so the test stays off the network. A stalled resolver must still
@@ -285,7 +294,6 @@ fn an_unresolvable_host_is_a_getaddrinfo_error_naming_host_and_code() {
     assert!(err.attempts().is_empty());
 }
 
-#[test]
 fn an_unknown_service_is_a_getaddrinfo_error_naming_it() {
     let server = listener(&"127.0.0.1:0".parse().unwrap());
     // A numeric host needs no resolver: only the services database is read.
@@ -311,7 +319,6 @@ fn full_queues_on_one_port() -> Option<([support::FullQueue; 2], u16)> {
     None
 }
 
-#[test]
 fn connect_host_timeout_applies_to_each_address() {
     let (_full, port) = full_queues_on_one_port().expect("no port free on both loopbacks");
     let resolved: Vec<_> = ("localhost", port).to_socket_addrs().unwrap().collect();
@@ -330,7 +337,7 @@ fn connect_host_timeout_applies_to_each_address() {
         }
         assert!(err.to_string().contains(&format!("localhost:{port}")), "{err}");
     } else {
-        println!("localhost resolves to {resolved:?} only, not to both families: testing one address");
+        note!("localhost resolves to {resolved:?} only, not to both families: testing one address");
         assert_eq!(resolved.len(), 1, "{resolved:?}");
         assert_waited(elapsed, timeout, "connect_host over one address");
         // A single failed address is reported as itself, not as a list.
@@ -339,7 +346,6 @@ fn connect_host_timeout_applies_to_each_address() {
     }
 }
 
-#[test]
 fn a_closed_connection_and_listener_refuse_every_call() {
     for any in loopbacks() {
         let (mut server, mut client, _accepted) = pair(&any);
@@ -384,7 +390,6 @@ fn a_closed_connection_and_listener_refuse_every_call() {
     }
 }
 
-#[test]
 fn std_streams_and_listeners_convert_both_ways() {
     for any in loopbacks() {
         // std → chapel: an adopted stream reads, and learns its peer from getpeername.
@@ -427,7 +432,6 @@ fn std_streams_and_listeners_convert_both_ways() {
     }
 }
 
-#[test]
 fn connect_host_with_the_wrong_family_is_a_clear_error() {
     for any in loopbacks() {
         let server = listener(&any);

@@ -1,24 +1,34 @@
-//! Regression tests for the hardening issue: ports that wrap, huge buffers, timeouts that
-//! never mean "for ever" by accident, errors that keep their context. One test per item,
+//! Edge values: ports that wrap, huge buffers, timeouts that never mean "for ever" by
+//! accident, errors that keep their context, IP literals never looked up. One test per edge,
 //! named after what it guards.
 //!
 //! Loopback only, OS-assigned ports; hosts are numeric or refused before any lookup.
 
-mod support;
-
 use std::io::{ErrorKind, Read};
 use std::time::Duration;
 
+use crate::support::trials::{Test, trial};
+use crate::support::{PATIENCE, SLACK, closed_port, listener, loopbacks, pair, timed};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, IpAddr, SO_RCVTIMEO, SOL_SOCKET, Service, Timeout, UdpSocket, bind, connect,
     connect_host, get_peer_name, get_sock_name, listen, set_sock_opt, struct_timeval,
 };
-use support::{PATIENCE, SLACK, closed_port, listener, loopbacks, pair, timed};
 
-/// Item 2: `getaddrinfo` reads "126121" as port 126121 mod 65536, "" and "-0" as port 0.
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(numeric_services_outside_the_port_range_dial_nothing),
+    trial!(huge_receive_lengths_cost_one_datagram),
+    trial!(negative_timeouts_are_past_deadlines_and_nan_is_refused),
+    trial!(connect_to_an_unspecified_address_reports_the_real_peer),
+    trial!(io_errors_keep_the_message_and_the_error_inside),
+    trial!(hostile_text_in_errors_is_escaped_and_capped),
+    trial!(udp_errors_name_the_socket),
+    trial!(ip_literals_with_a_bad_scope_are_not_looked_up),
+];
+
+/// `getaddrinfo` reads "126121" as port 126121 mod 65536, "" and "-0" as port 0.
 /// Each is refused, naming the service, before any lookup, and the listener on the port
 /// it would wrap to sees no connection.
-#[test]
 fn numeric_services_outside_the_port_range_dial_nothing() {
     let server = listener(&"127.0.0.1:0".parse().unwrap());
     let port = server.addr().unwrap().port();
@@ -52,10 +62,9 @@ fn resident_bytes() -> u64 {
     kb.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap() * 1024
 }
 
-/// Item 3: a 2 GiB `buffer_len` used to be allocated and zero-filled before the receive
+/// A 2 GiB `buffer_len` used to be allocated and zero-filled before the receive
 /// (seconds, and 2 GiB of resident memory). Now it costs one datagram's worth, a zero
 /// timeout returns at once, and the largest datagram still arrives whole.
-#[test]
 fn huge_receive_lengths_cost_one_datagram() {
     let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
     bind(&socket, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
@@ -86,10 +95,9 @@ fn huge_receive_lengths_cost_one_datagram() {
     assert!(e.to_string().ends_with("datagram of more than 4 bytes truncated to the 4-byte buffer"), "{e}");
 }
 
-/// Item 4: a negative timeout other than Chapel's indefinite value is a deadline already
+/// A negative timeout other than Chapel's indefinite value is a deadline already
 /// past (try once, then `TimedOut`), never a wait for ever; NaN is refused by every
 /// blocking call before it does anything.
-#[test]
 fn negative_timeouts_are_past_deadlines_and_nan_is_refused() {
     let past: [Timeout; 6] = [
         (-0.001).into(),
@@ -158,9 +166,8 @@ fn negative_timeouts_are_past_deadlines_and_nan_is_refused() {
     }
 }
 
-/// Item 5: after `connect(0.0.0.0:P)` (or `[::]:P`) `addr()` is the peer the kernel
+/// After `connect(0.0.0.0:P)` (or `[::]:P`) `addr()` is the peer the kernel
 /// connected to, as `get_peer_name` says, not the unspecified address.
-#[test]
 fn connect_to_an_unspecified_address_reports_the_real_peer() {
     for (any, unspecified) in loopbacks().into_iter().zip(["0.0.0.0", "::"]) {
         let server = listener(&any);
@@ -188,9 +195,8 @@ fn dial(to: &IpAddr) -> std::io::Result<chapel_socket::TcpConn> {
     Ok(connect(to, PATIENCE)?)
 }
 
-/// Item 6: `?` into `io::Error` used to keep only the errno. Now the message, the kind and
+/// `?` into `io::Error` used to keep only the errno. Now the message, the kind and
 /// the crate's error (errno, op, address) all survive.
-#[test]
 fn io_errors_keep_the_message_and_the_error_inside() {
     let closed_holder = closed_port(&"127.0.0.1:0".parse().unwrap());
     let closed = closed_holder.addr;
@@ -219,9 +225,8 @@ fn io_errors_keep_the_message_and_the_error_inside() {
     assert!(e.get_ref().and_then(|e| e.downcast_ref::<chapel_socket::Error>()).unwrap().is_closed());
 }
 
-/// Item 7: hosts and services reach a message with control characters escaped and at
+/// Hosts and services reach a message with control characters escaped and at
 /// most 256 characters of each, followed by the full length.
-#[test]
 fn hostile_text_in_errors_is_escaped_and_capped() {
     let long_host = format!("\u{1b}[2J{}\0", "h".repeat(100_000));
     let long_service = "9".repeat(100_000);
@@ -245,9 +250,8 @@ fn hostile_text_in_errors_is_escaped_and_capped() {
     assert!(cases[2].to_string().contains("\\u{1b}]0;pwned\\u{7}\\0"), "{}", cases[2]);
 }
 
-/// Item 8: UDP errors name the socket's own address, and the peer where there is one, as
+/// UDP errors name the socket's own address, and the peer where there is one, as
 /// TCP's do.
-#[test]
 fn udp_errors_name_the_socket() {
     for any in loopbacks() {
         let socket = UdpSocket::new(any.family()).unwrap();
@@ -289,9 +293,8 @@ fn udp_errors_name_the_socket() {
     assert!(e.to_string().starts_with("recv on 0.0.0.0:0: timed out"), "{e}");
 }
 
-/// Item 9: a host written as an IP literal is never handed to the resolver as a name: with
+/// A host written as an IP literal is never handed to the resolver as a name: with
 /// a scope that names no interface it is the address parser's error, without a lookup.
-#[test]
 fn ip_literals_with_a_bad_scope_are_not_looked_up() {
     let server = listen(&"[::1]:0".parse().unwrap(), true, 4).unwrap();
     let port = server.addr().unwrap().port();

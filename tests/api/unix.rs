@@ -4,8 +4,6 @@
 //! sockets (stream and datagram, descriptors there and back) and socat's `UNIX-LISTEN` /
 //! `UNIX-CONNECT` in both directions.
 
-mod support;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
@@ -13,37 +11,36 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::support;
+use crate::support::program::Program;
+use crate::support::trials::{PYTHON3, SOCAT, Test, trial};
+use crate::support::{PATIENCE, assert_waited, child_outcome, is_child, open_fds, run_in_child, timed};
 use chapel_socket::{
     INDEFINITE_TIMEOUT, SOL_SOCKET, UnixAddr, UnixDatagram, UnixListener, UnixStream, get_sock_opt_bytes, set_sock_opt,
 };
-use support::program::Program;
-use support::trials::{PYTHON3, SOCAT, trial};
-use support::{PATIENCE, assert_waited, child_outcome, is_child, open_fds, run_in_child, timed};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.
-fn main() {
-    support::trials::run(&[
-        trial!(streams_over_a_path_and_an_abstract_name),
-        trial!(a_stale_socket_file_stays_and_makes_bind_fail_until_removed),
-        trial!(hostile_names_are_errors_before_any_syscall),
-        trial!(timeouts_are_kept_and_never_end_early),
-        trial!(connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left),
-        trial!(datagrams_name_their_sender_and_never_cut_silently),
-        trial!(peer_credentials_are_this_process),
-        trial!(descriptors_pass_close_on_exec_and_keep_working),
-        trial!(passed_descriptors_are_closed_exactly_once),
-        trial!(no_sigpipe_on_unix_sockets),
-        trial!(conversions_with_std_and_owned_fds),
-        trial!(library_client_against_a_python_unix_stream_server, PYTHON3),
-        trial!(python_unix_stream_client_against_a_library_server, PYTHON3),
-        trial!(datagrams_both_ways_with_python, PYTHON3),
-        trial!(a_descriptor_passed_to_python_and_back_stays_usable, PYTHON3),
-        trial!(socat_unix_listen_receives_from_the_library, SOCAT),
-        trial!(socat_unix_connect_sends_to_the_library, SOCAT),
-        trial!(paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them),
-    ]);
-}
+pub const TESTS: &[Test] = &[
+    trial!(streams_over_a_path_and_an_abstract_name),
+    trial!(a_stale_socket_file_stays_and_makes_bind_fail_until_removed),
+    trial!(hostile_names_are_errors_before_any_syscall),
+    trial!(timeouts_are_kept_and_never_end_early),
+    trial!(connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left),
+    trial!(datagrams_name_their_sender_and_never_cut_silently),
+    trial!(peer_credentials_are_this_process),
+    trial!(descriptors_pass_close_on_exec_and_keep_working),
+    trial!(passed_descriptors_are_closed_exactly_once),
+    trial!(no_sigpipe_on_unix_sockets),
+    trial!(conversions_with_std_and_owned_fds),
+    trial!(library_client_against_a_python_unix_stream_server, PYTHON3),
+    trial!(python_unix_stream_client_against_a_library_server, PYTHON3),
+    trial!(datagrams_both_ways_with_python, PYTHON3),
+    trial!(a_descriptor_passed_to_python_and_back_stays_usable, PYTHON3),
+    trial!(socat_unix_listen_receives_from_the_library, SOCAT),
+    trial!(socat_unix_connect_sends_to_the_library, SOCAT),
+    trial!(paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them),
+];
 
 /// The longest any child program may run before the test kills it and fails.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -315,7 +312,7 @@ fn descriptors_pass_close_on_exec_and_keep_working() {
 /// Whether the descriptors passed in each case end up closed, exactly once: in a child, so
 /// counting `/proc/self/fd` sees no other test's sockets.
 fn passed_descriptors_are_closed_exactly_once() {
-    const TEST: &str = "passed_descriptors_are_closed_exactly_once";
+    const TEST: &str = "unix::passed_descriptors_are_closed_exactly_once";
     if !is_child(TEST) {
         return run_in_child(TEST);
     }
@@ -353,11 +350,12 @@ fn passed_descriptors_are_closed_exactly_once() {
 
 /// Sends to a closed peer with SIGPIPE at its default action, in a child: errors, no signal.
 fn no_sigpipe_on_unix_sockets() {
-    const TEST: &str = "no_sigpipe_on_unix_sockets";
+    const TEST: &str = "unix::no_sigpipe_on_unix_sockets";
     if !is_child(TEST) {
         let (status, out) = child_outcome(TEST);
         assert_eq!(status.signal(), None, "killed by a signal:\n{out}");
         assert!(status.success(), "{out}");
+        assert!(out.contains("1 passed"), "the child did not run {TEST}:\n{out}");
         return;
     }
     // SAFETY: restores the default disposition of SIGPIPE; no handler is involved.

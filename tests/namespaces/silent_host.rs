@@ -8,23 +8,20 @@
 //! create the namespace), `unshare` (util-linux) and `ip` (iproute2). Without them it is
 //! reported ignored outside CI, with the reason, and fails under `CI=true`.
 
-mod support;
-
 use std::io::ErrorKind;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::support;
+use crate::support::trials::{IP, MOUNT, ROOT, Test, UNSHARE, trial};
+use crate::support::{assert_waited, timed};
 use chapel_socket::{IPFamily, IpAddr, Timeout, connect, connect_host};
-use support::trials::{IP, MOUNT, ROOT, UNSHARE, trial};
-use support::{assert_waited, timed};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.
-fn main() {
-    support::trials::run(&[trial!(connect_to_a_silent_host_times_out, UNSHARE, IP, MOUNT, ROOT)]);
-}
+pub const TESTS: &[Test] = &[trial!(connect_to_a_silent_host_times_out, UNSHARE, IP, MOUNT, ROOT)];
 
-const TEST: &str = "connect_to_a_silent_host_times_out";
+const TEST: &str = "silent_host::connect_to_a_silent_host_times_out";
 
 /// The silent hosts, and this side's addresses on the veth pair.
 const SILENT_V4: &str = "10.231.0.2";

@@ -10,16 +10,17 @@
 //! (`"65616"`, `"-0"`, `" 80"`, `""`) are drawn on purpose: the crate refuses them before any
 //! lookup, so they dial nothing either.
 //!
-//! Each test holds one lock and checks the process's descriptor count before and after, so
-//! the tests of this binary run one at a time. `PROPTEST_CASES` lowers the case counts (the
+//! Each test checks the process's descriptor count before and after: the binary runs its
+//! tests one at a time, and each of these also holds one lock. `PROPTEST_CASES` lowers the case counts (the
 //! memcheck run uses it).
-
-mod support;
 
 use std::io::ErrorKind;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::support;
+use crate::support::open_fds;
+use crate::support::trials::{Test, trial};
 use chapel_socket::{
     AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, SocketOptions, TcpSocket,
     Timeout, UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
@@ -27,9 +28,33 @@ use chapel_socket::{
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use support::open_fds;
 
-/// Runs `body` alone (one test of this binary at a time) and checks that it left no
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(ip_addr_create_is_total_and_round_trips),
+    trial!(a_scope_id_by_the_loopback_interfaces_name_or_number),
+    trial!(ip_addr_from_str_is_total_and_round_trips),
+    trial!(nul_in_host_or_service_is_an_error_before_any_lookup),
+    trial!(nul_in_host_is_not_a_truncated_lookup),
+    trial!(arbitrary_services_on_loopback_never_panic),
+    trial!(numeric_services_that_are_no_port_dial_nothing),
+    trial!(invalid_names_fail_in_the_resolver),
+    trial!(arbitrary_socket_options_give_an_answer_or_an_error),
+    trial!(option_reads_take_any_buffer_length),
+    trial!(any_f64_timeout_converts_and_behaves),
+    trial!(any_timeval_timeout_converts_and_behaves),
+    trial!(any_duration_timeout_behaves),
+    trial!(any_receive_length_and_flags),
+    trial!(impossible_buffer_lengths_cost_one_datagram),
+    trial!(unusable_readiness_still_times_out),
+    trial!(indefinite_waits_end_when_the_kernel_says_so),
+    trial!(any_integer_timeout_converts_like_seconds),
+    trial!(any_vectored_buffers_arrive_whole_and_in_order),
+    trial!(any_address_for_bind_and_udp_connect),
+    trial!(typed_options_take_any_value),
+];
+
+/// Runs `body` alone (one test of this module at a time) and checks that it left no
 /// descriptor open.
 fn serial(body: impl FnOnce()) {
     static LOCK: Mutex<()> = Mutex::new(());
@@ -66,7 +91,6 @@ fn address_like() -> impl Strategy<Value = String> {
     ]
 }
 
-#[test]
 fn ip_addr_create_is_total_and_round_trips() {
     serial(|| {
         check(2000, (address_like(), any::<u16>(), family()), |(host, port, family)| {
@@ -89,7 +113,6 @@ fn ip_addr_create_is_total_and_round_trips() {
 
 /// A scope id names an interface or gives its number: the loopback's name (whatever this
 /// machine calls it) and its number make the same address, shown with the number.
-#[test]
 fn a_scope_id_by_the_loopback_interfaces_name_or_number() {
     serial(|| {
         let name = support::loopback_interface();
@@ -105,7 +128,6 @@ fn a_scope_id_by_the_loopback_interfaces_name_or_number() {
     });
 }
 
-#[test]
 fn ip_addr_from_str_is_total_and_round_trips() {
     serial(|| {
         check(2000, address_like(), |text| {
@@ -118,7 +140,6 @@ fn ip_addr_from_str_is_total_and_round_trips() {
     });
 }
 
-#[test]
 fn nul_in_host_or_service_is_an_error_before_any_lookup() {
     serial(|| {
         let host_part = "[0-9a-z.:]{0,20}";
@@ -137,7 +158,6 @@ fn nul_in_host_or_service_is_an_error_before_any_lookup() {
 
 /// "127.0.0.1\0evil.example" must not become a lookup of "127.0.0.1": a listener there
 /// sees no connection.
-#[test]
 fn nul_in_host_is_not_a_truncated_lookup() {
     serial(|| {
         let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 4).unwrap();
@@ -176,7 +196,6 @@ fn loopback_host() -> impl Strategy<Value = String> {
     ]
 }
 
-#[test]
 fn arbitrary_services_on_loopback_never_panic() {
     serial(|| {
         let service = prop_oneof!["[a-z0-9+ -]{0,12}", any::<String>()];
@@ -194,7 +213,6 @@ fn arbitrary_services_on_loopback_never_panic() {
 /// Services `getaddrinfo` would read as a number that is no port — above 65535, signed, with
 /// leading blanks, empty — are refused before any lookup, and nothing is dialled: a listener
 /// on the port they would wrap to sees no connection.
-#[test]
 fn numeric_services_that_are_no_port_dial_nothing() {
     serial(|| {
         let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 4).unwrap();
@@ -221,7 +239,6 @@ fn numeric_services_that_are_no_port_dial_nothing() {
 
 /// Names that are no hostnames (a space in them) fail inside the resolver, which refuses
 /// them before asking any DNS server, so no query leaves the machine.
-#[test]
 fn invalid_names_fail_in_the_resolver() {
     serial(|| {
         check(64, ("[a-z0-9]{1,12} [a-z0-9-]{1,8}\\.invalid", family()), |(host, family)| {
@@ -262,7 +279,6 @@ fn poke<S: AnySocket>(socket: &S, level: i32, name: i32, value: &Value, buflen: 
     (set, get_sock_opt(socket, level, name), get_sock_opt_bytes(socket, level, name, buflen))
 }
 
-#[test]
 fn arbitrary_socket_options_give_an_answer_or_an_error() {
     serial(|| {
         let level = prop_oneof![
@@ -317,7 +333,6 @@ fn arbitrary_socket_options_give_an_answer_or_an_error() {
 }
 
 /// A short buffer gets the kernel's truncated answer, a long one exactly the option's size.
-#[test]
 fn option_reads_take_any_buffer_length() {
     serial(|| {
         let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -384,7 +399,6 @@ fn receive_with(timeout: Timeout) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-#[test]
 fn any_f64_timeout_converts_and_behaves() {
     serial(|| {
         let special = prop_oneof![
@@ -419,7 +433,6 @@ fn any_f64_timeout_converts_and_behaves() {
     });
 }
 
-#[test]
 fn any_timeval_timeout_converts_and_behaves() {
     serial(|| {
         let field = prop_oneof![any::<i64>(), -2_000_000..2_000_000i64, Just(i64::MAX), Just(i64::MIN)];
@@ -437,7 +450,6 @@ fn any_timeval_timeout_converts_and_behaves() {
     });
 }
 
-#[test]
 fn any_duration_timeout_behaves() {
     serial(|| {
         let secs = prop_oneof![Just(0u64), Just(u64::MAX), any::<u64>()];
@@ -448,7 +460,6 @@ fn any_duration_timeout_behaves() {
 /// Any buffer length against any datagram length: the datagram, or a truncation error
 /// naming the buffer's length, whatever the flags (a `MSG_TRUNC` among them is not passed
 /// on: the bytes kept are the ones the kernel says it wrote).
-#[test]
 fn any_receive_length_and_flags() {
     serial(|| {
         let socket = UdpSocket::new(IPFamily::IPv6).unwrap();
@@ -478,7 +489,6 @@ fn any_receive_length_and_flags() {
 
 /// Lengths no allocation could give cost one datagram's worth: a zero timeout times out at
 /// once, and a queued datagram comes back whole.
-#[test]
 fn impossible_buffer_lengths_cost_one_datagram() {
     serial(|| {
         let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -498,7 +508,6 @@ fn impossible_buffer_lengths_cost_one_datagram() {
 /// datagram is queued, but `MSG_ERRQUEUE` reads the empty error queue) used to spin for ever
 /// whatever the timeout; it now times out on time. The receive runs on a thread of its own,
 /// so a regression fails here after 10 s instead of hanging the run.
-#[test]
 fn unusable_readiness_still_times_out() {
     serial(|| {
         let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -525,7 +534,6 @@ fn unusable_readiness_still_times_out() {
 /// With an indefinite timeout the call blocks in the kernel, so what ends it there is the
 /// answer: an empty error queue (`MSG_ERRQUEUE` never blocks) and a socket's own
 /// `SO_RCVTIMEO` both come back as `EAGAIN`, never as a wait for ever.
-#[test]
 fn indefinite_waits_end_when_the_kernel_says_so() {
     serial(|| {
         let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
@@ -565,7 +573,6 @@ fn indefinite_waits_end_when_the_kernel_says_so() {
 
 /// Integer seconds follow the `f64` rules: `-1` waits for ever, any other negative value is a
 /// deadline already past, and a non-negative one is that many seconds.
-#[test]
 fn any_integer_timeout_converts_like_seconds() {
     serial(|| {
         let small = prop_oneof![Just(-1i64), Just(0i64), Just(i64::MIN), Just(i64::MAX), -3..3i64, any::<i64>()];
@@ -595,7 +602,6 @@ fn any_integer_timeout_converts_like_seconds() {
 
 /// Any number and shape of buffers, empty ones included, through one vectored send and
 /// vectored receives: the bytes arrive whole and in order.
-#[test]
 fn any_vectored_buffers_arrive_whole_and_in_order() {
     serial(|| {
         let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 1).unwrap();
@@ -634,7 +640,6 @@ fn any_vectored_buffers_arrive_whole_and_in_order() {
 
 /// Any address for an unbound TCP socket's bind and a UDP socket's connect (neither sends
 /// anything): a result or an error, no panic, no descriptor left open.
-#[test]
 fn any_address_for_bind_and_udp_connect() {
     serial(|| {
         check(500, address_like(), |text| {
@@ -677,7 +682,6 @@ fn typed<T: PartialEq + std::fmt::Debug>(
 /// Any count, duration, size or interface index given to the typed options: set and read
 /// back, refused before the kernel when no `int` can carry it, or the kernel's error.
 /// Multicast groups are joined on the loopback interface only.
-#[test]
 fn typed_options_take_any_value() {
     serial(|| {
         let (v4, v6) = (UdpSocket::new(IPFamily::IPv4).unwrap(), UdpSocket::new(IPFamily::IPv6).unwrap());

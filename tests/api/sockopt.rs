@@ -1,18 +1,32 @@
-//! Socket options and the free functions over loopback, IPv4 and IPv6 (issue #4): `int` and
+//! Socket options and the free functions over loopback, IPv4 and IPv6: `int` and
 //! byte-struct options on all three socket kinds, short buffers, unknown options, the null
 //! form, `bind`, `get_sock_name` and `get_peer_name`, and their errors.
-
-mod support;
 
 use std::io::ErrorKind;
 use std::os::fd::OwnedFd;
 
+use crate::support::trials::{Test, trial};
+use crate::support::{PATIENCE, loopbacks, pair};
 use chapel_socket::{
     AnySocket, IPPROTO_TCP, IpAddr, SO_ACCEPTCONN, SO_KEEPALIVE, SO_LINGER, SO_RCVBUF, SO_RCVTIMEO, SO_REUSEADDR,
     SO_SNDBUF, SOL_SOCKET, SockOptValue, TCP_NODELAY, TcpConn, UdpSocket, bind, c_int, get_peer_name, get_sock_name,
     get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, struct_timeval,
 };
-use support::{PATIENCE, loopbacks, pair};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(int_options_round_trip_on_every_socket_kind),
+    trial!(tcp_nodelay_round_trips_on_tcp_and_is_refused_on_udp),
+    trial!(struct_options_round_trip_as_bytes),
+    trial!(short_and_empty_buffers_give_what_the_kernel_wrote),
+    trial!(an_unknown_option_is_enoprotoopt_naming_level_and_option),
+    trial!(the_null_form_reaches_the_kernel),
+    trial!(binding_a_taken_port_without_reuse_is_addr_in_use),
+    trial!(reuse_addr_lets_udp_sockets_share_a_port),
+    trial!(free_functions_on_closed_sockets_are_closed_errors),
+    trial!(get_sock_name_and_get_peer_name_on_connected_sockets),
+    trial!(get_peer_name_after_a_reset_or_without_a_peer_is_not_connected),
+];
 
 /// The three socket kinds on `any`: a listener, a connection, a bound UDP socket; the
 /// listener's peer end is kept open with them.
@@ -42,7 +56,6 @@ macro_rules! on_every_kind {
     };
 }
 
-#[test]
 fn int_options_round_trip_on_every_socket_kind() {
     fn check<S: AnySocket>(socket: &S) {
         for option in [SO_REUSEADDR, SO_KEEPALIVE] {
@@ -64,7 +77,6 @@ fn int_options_round_trip_on_every_socket_kind() {
     on_every_kind!(check);
 }
 
-#[test]
 fn tcp_nodelay_round_trips_on_tcp_and_is_refused_on_udp() {
     for any in loopbacks() {
         let k = kinds(&any);
@@ -98,7 +110,6 @@ fn timeval_bytes(tv: struct_timeval) -> Vec<u8> {
     bytes
 }
 
-#[test]
 fn struct_options_round_trip_as_bytes() {
     fn check<S: AnySocket>(socket: &S) {
         assert_eq!(
@@ -121,7 +132,6 @@ fn struct_options_round_trip_as_bytes() {
     on_every_kind!(check);
 }
 
-#[test]
 fn short_and_empty_buffers_give_what_the_kernel_wrote() {
     fn check<S: AnySocket>(socket: &S) {
         let on = linger(1, 3);
@@ -137,7 +147,6 @@ fn short_and_empty_buffers_give_what_the_kernel_wrote() {
     on_every_kind!(check);
 }
 
-#[test]
 fn an_unknown_option_is_enoprotoopt_naming_level_and_option() {
     const UNKNOWN: c_int = 12345;
     fn check<S: AnySocket>(socket: &S) {
@@ -155,7 +164,6 @@ fn an_unknown_option_is_enoprotoopt_naming_level_and_option() {
     on_every_kind!(check);
 }
 
-#[test]
 fn the_null_form_reaches_the_kernel() {
     fn check<S: AnySocket>(socket: &S) {
         // An int option with optlen 0 is too short: the kernel answers EINVAL.
@@ -171,7 +179,6 @@ fn the_null_form_reaches_the_kernel() {
     on_every_kind!(check);
 }
 
-#[test]
 fn binding_a_taken_port_without_reuse_is_addr_in_use() {
     for any in loopbacks() {
         let first = UdpSocket::new(any.family()).unwrap();
@@ -194,7 +201,6 @@ fn binding_a_taken_port_without_reuse_is_addr_in_use() {
     }
 }
 
-#[test]
 fn reuse_addr_lets_udp_sockets_share_a_port() {
     for any in loopbacks() {
         let first = UdpSocket::new(any.family()).unwrap();
@@ -206,7 +212,6 @@ fn reuse_addr_lets_udp_sockets_share_a_port() {
     }
 }
 
-#[test]
 fn free_functions_on_closed_sockets_are_closed_errors() {
     for any in loopbacks() {
         let mut k = kinds(&any);
@@ -230,7 +235,6 @@ fn free_functions_on_closed_sockets_are_closed_errors() {
     }
 }
 
-#[test]
 fn get_sock_name_and_get_peer_name_on_connected_sockets() {
     for any in loopbacks() {
         let (server, client, accepted) = pair(&any);
@@ -243,7 +247,6 @@ fn get_sock_name_and_get_peer_name_on_connected_sockets() {
     }
 }
 
-#[test]
 fn get_peer_name_after_a_reset_or_without_a_peer_is_not_connected() {
     for any in loopbacks() {
         let (_server, client, accepted) = pair(&any);

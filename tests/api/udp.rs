@@ -1,13 +1,26 @@
-//! UDP over loopback, IPv4 and IPv6 (issue #4): send/recv and send/recvfrom with every
+//! UDP over loopback, IPv4 and IPv6: send/recv and send/recvfrom with every
 //! timeout form, timeouts with no sender, `MSG_PEEK`, truncation, close and conversions.
-
-mod support;
 
 use std::io::ErrorKind;
 use std::time::Duration;
 
+use crate::support::trials::{Test, trial};
+use crate::support::{PATIENCE, assert_waited, loopbacks, timed};
 use chapel_socket::{INDEFINITE_TIMEOUT, IPFamily, IpAddr, Timeout, UdpSocket, bind, get_sock_name, struct_timeval};
-use support::{PATIENCE, assert_waited, loopbacks, timed};
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(send_then_recv_and_recvfrom_with_every_timeout_form),
+    trial!(an_unbound_sender_is_given_a_port_by_its_first_send),
+    trial!(sending_to_a_port_nobody_reads_still_counts_the_bytes),
+    trial!(recv_and_recvfrom_time_out_never_early),
+    trial!(msg_peek_leaves_the_datagram_queued),
+    trial!(an_oversized_datagram_is_reported_by_every_receive),
+    trial!(recv_into_fills_the_callers_buffer),
+    trial!(a_udp_socket_needs_a_family),
+    trial!(a_closed_udp_socket_refuses_every_call),
+    trial!(std_udp_sockets_convert_both_ways),
+];
 
 /// A UDP socket bound to `any` (port 0), so its address is known.
 fn bound(any: &IpAddr) -> UdpSocket {
@@ -26,7 +39,6 @@ fn timeouts() -> [Timeout; 4] {
     ]
 }
 
-#[test]
 fn send_then_recv_and_recvfrom_with_every_timeout_form() {
     for any in loopbacks() {
         let receiver = bound(&any);
@@ -45,7 +57,6 @@ fn send_then_recv_and_recvfrom_with_every_timeout_form() {
     }
 }
 
-#[test]
 fn an_unbound_sender_is_given_a_port_by_its_first_send() {
     for any in loopbacks() {
         let receiver = bound(&any);
@@ -59,7 +70,6 @@ fn an_unbound_sender_is_given_a_port_by_its_first_send() {
     }
 }
 
-#[test]
 fn sending_to_a_port_nobody_reads_still_counts_the_bytes() {
     for any in loopbacks() {
         let never_reads = bound(&any);
@@ -77,7 +87,6 @@ fn sending_to_a_port_nobody_reads_still_counts_the_bytes() {
     }
 }
 
-#[test]
 fn recv_and_recvfrom_time_out_never_early() {
     for any in loopbacks() {
         let socket = bound(&any);
@@ -102,7 +111,6 @@ fn recv_and_recvfrom_time_out_never_early() {
     }
 }
 
-#[test]
 fn msg_peek_leaves_the_datagram_queued() {
     for any in loopbacks() {
         let socket = bound(&any);
@@ -118,7 +126,6 @@ fn msg_peek_leaves_the_datagram_queued() {
     }
 }
 
-#[test]
 fn an_oversized_datagram_is_reported_by_every_receive() {
     let message: Vec<u8> = (0..100).collect();
     for any in loopbacks() {
@@ -157,7 +164,6 @@ fn an_oversized_datagram_is_reported_by_every_receive() {
     }
 }
 
-#[test]
 fn recv_into_fills_the_callers_buffer() {
     for any in loopbacks() {
         let socket = bound(&any);
@@ -172,7 +178,6 @@ fn recv_into_fills_the_callers_buffer() {
     }
 }
 
-#[test]
 fn a_udp_socket_needs_a_family() {
     let err = UdpSocket::new(IPFamily::IPUnspec).unwrap_err();
     assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidInput, "socket"), "{err}");
@@ -180,7 +185,6 @@ fn a_udp_socket_needs_a_family() {
     assert_eq!(UdpSocket::new(IPFamily::IPv6).unwrap().addr().unwrap().to_string(), "[::]:0");
 }
 
-#[test]
 fn a_closed_udp_socket_refuses_every_call() {
     for any in loopbacks() {
         let mut socket = bound(&any);
@@ -206,7 +210,6 @@ fn a_closed_udp_socket_refuses_every_call() {
     }
 }
 
-#[test]
 fn std_udp_sockets_convert_both_ways() {
     for any in loopbacks() {
         let std_socket = std::net::UdpSocket::bind(std::net::SocketAddr::from(any)).unwrap();

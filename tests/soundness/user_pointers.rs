@@ -6,10 +6,20 @@
 
 use std::io::ErrorKind;
 
+use crate::support::trials::{Test, trial};
 use chapel_socket::{
     AnySocket, Error, IPFamily, SO_LINGER, SO_RCVTIMEO, SOL_SOCKET, SockOptValue, UdpSocket, get_sock_opt_bytes,
     listen, set_sock_opt, struct_timeval,
 };
+
+/// The tests, for the binary's `main`.
+pub const TESTS: &[Test] = &[
+    trial!(pointer_carrying_options_are_refused_before_any_syscall),
+    trial!(a_null_value_with_a_length_is_refused_for_every_option),
+    trial!(an_int_still_reaches_the_kernel_for_any_option),
+    trial!(plain_data_options_still_take_their_bytes),
+    trial!(a_length_the_option_does_not_take_is_refused),
+];
 
 /// `IPT_SO_SET_REPLACE` (`<linux/netfilter_ipv4/ip_tables.h>`, `IPT_BASE_CTL`).
 const IPT_SO_SET_REPLACE: i32 = 64;
@@ -80,7 +90,6 @@ fn refuses_pointer_options<S: AnySocket>(socket: &S) {
     }
 }
 
-#[test]
 fn pointer_carrying_options_are_refused_before_any_syscall() {
     let (v4, v6, listener) = sockets();
     refuses_pointer_options(&v4);
@@ -88,7 +97,6 @@ fn pointer_carrying_options_are_refused_before_any_syscall() {
     refuses_pointer_options(&listener);
 }
 
-#[test]
 fn a_null_value_with_a_length_is_refused_for_every_option() {
     let (v4, _, _) = sockets();
     for (level, option) in [(SOL_SOCKET, SO_LINGER), (SOL_SOCKET, libc::SO_BROADCAST), (libc::IPPROTO_IP, libc::IP_TOS)]
@@ -103,7 +111,6 @@ fn a_null_value_with_a_length_is_refused_for_every_option() {
 
 /// An `int` still goes to any option: the kernel answers for itself (here it refuses a value
 /// too short for an `ipt_replace`, or the missing privilege), and reads no pointer from it.
-#[test]
 fn an_int_still_reaches_the_kernel_for_any_option() {
     let (v4, _, _) = sockets();
     let err = set_sock_opt(&v4, libc::IPPROTO_IP, IPT_SO_SET_REPLACE, 0).unwrap_err();
@@ -125,7 +132,6 @@ fn plain_data_round_trips<S: AnySocket>(socket: &S) {
     assert_eq!(get_sock_opt_bytes(socket, SOL_SOCKET, SO_RCVTIMEO, 64).unwrap(), timeout);
 }
 
-#[test]
 fn plain_data_options_still_take_their_bytes() {
     let (v4, v6, listener) = sockets();
     plain_data_round_trips(&v4);
@@ -139,7 +145,6 @@ fn plain_data_options_still_take_their_bytes() {
     set_sock_opt(&v4, SOL_SOCKET, libc::SO_BINDTODEVICE, SockOptValue::Null(0)).unwrap();
 }
 
-#[test]
 fn a_length_the_option_does_not_take_is_refused() {
     let (v4, _, _) = sockets();
     let cases: &[(i32, i32, usize, &str)] = &[
