@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs when it is missing: strace (syscall-contract tests),
 # socat and nc (real peers), valgrind (memcheck run), curl and python3 (real peers), ip
-# (tests/netns.rs: a network namespace with a silent host; unshare and mount come with
+# (tests/namespaces: network namespaces with a silent host and multicast; unshare and mount come with
 # util-linux).
 set -euo pipefail
 need=()

@@ -38,7 +38,7 @@
 //!   (another holder's `SO_RCVTIMEO` or file mode): that call waits on, and the socket is
 //!   not trusted again.
 //!
-//! `try_clone` (on every socket type) makes a handle that
+//! `try_clone` (on every socket type but the unconnected [`TcpSocket`]) makes a handle that
 //! shares the original's record, so clones keep the one-syscall waits. Handing a socket over
 //! ([`OwnedFd`](std::os::fd::OwnedFd), a raw descriptor, a std type) gives it back as the
 //! user left it: the user's own `SO_RCVTIMEO` (none unless set through
@@ -69,7 +69,7 @@ macro_rules! man_links {
 
 mod accept;
 mod addr;
-pub mod consts;
+mod consts;
 mod descriptor;
 mod error;
 mod family;
@@ -88,9 +88,6 @@ mod udp_msg;
 mod unix;
 
 pub use addr::IpAddr;
-/// The C names (`SO_REUSEADDR`, `struct_timeval`…) and Chapel's constants, also at the
-/// crate root, as Chapel has them; listed on the [`consts`] page rather than here.
-#[doc(no_inline)]
 pub use consts::*;
 pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};

@@ -6,9 +6,10 @@ use std::os::fd::{OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::{Sock, Waits, with_timeout};
+use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::sys::MsgFlags;
+use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
 /// Chapel's `tcpConn`: a connected TCP stream, from [`connect`](crate::connect),
@@ -148,8 +149,10 @@ impl TcpConn {
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
         let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            sys::socket::recv(fd, buf, flags)
+        })
+        .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -181,7 +184,7 @@ impl TcpConn {
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
-        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send(fd, buf, flags))
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
             .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
@@ -266,7 +269,7 @@ impl TcpConn {
     pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Peek)?;
         let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| {
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
             sys::socket::recv(fd, buf, flags.with(MsgFlags::PEEK))
         })
         .map_err(|cause| Error::new(Op::Peek, self.target(), cause))
@@ -301,8 +304,10 @@ impl TcpConn {
     pub fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::RecvMsg)?;
         let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::ancillary::recv_vectored(fd, bufs, flags))
-            .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
+        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+            sys::ancillary::recv_vectored(fd, bufs, flags)
+        })
+        .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
     }
 
     /// Writes as much of `bufs`, in order, as fits, with one `sendmsg` (`MSG_NOSIGNAL`: a
@@ -334,7 +339,7 @@ impl TcpConn {
     pub fn send_vectored(&self, bufs: &[io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::SendMsg)?;
         let timeout = timeout.into();
-        with_timeout(fd, Waits::Send, timeout, |flags| {
+        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
             sys::ancillary::send_msg_vectored::<std::net::SocketAddr>(
                 fd,
                 bufs,

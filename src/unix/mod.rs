@@ -25,11 +25,12 @@ pub use stream::UnixStream;
 
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::recv_timer::RecvTimer;
-use crate::sock::{Waits, with_timeout};
+use crate::sock::{Indefinite, with_timeout};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
 use crate::sys::ancillary::{Control, Message};
+use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
 /// Who is at the other end of a Unix socket: the process, user and group the kernel
@@ -100,7 +101,9 @@ fn send_fds(
         control.push_fds(fds).map_err(|e| Cause::Invalid(e.to_string()))?;
     }
     let to = to.map(UnixAddr::name);
-    with_timeout(fd, Waits::Send, timeout, |flags| sys::ancillary::send_msg(fd, buf, &control, to, flags))
+    with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+        sys::ancillary::send_msg(fd, buf, &control, to, flags)
+    })
 }
 
 /// `recvmsg` with room for `max_fds` descriptors, through the wait loop; with `datagram`,
@@ -119,7 +122,7 @@ fn recv_fds(
     let room = sys::ancillary::room_for_fds(max_fds.min(MAX_FDS)) + sys::ancillary::room_for_credentials();
     let trunc = if datagram { MsgFlags::TRUNC } else { MsgFlags::NONE };
     let capacity = buf.len();
-    let (got, from) = with_timeout(fd, Waits::Recv(timer), timeout, |flags| {
+    let (got, from) = with_timeout(fd, Some(timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
         sys::ancillary::recv_msg::<UnixName>(fd, buf, room, flags.with(trunc))
     })?;
     let (mut fds, mut credentials) = (Vec::new(), None);
