@@ -28,6 +28,7 @@ pub const TESTS: &[Test] = &[
     trial!(hand_over_gives_the_socket_back_as_the_user_left_it),
     trial!(a_refused_timeout_is_refused_while_a_call_waits),
     trial!(an_adopted_listener_keeps_its_mode_until_a_timed_accept),
+    trial!(a_value_set_behind_the_crates_back_costs_one_late_receive),
 ];
 
 /// A forked process: runs `child` in it (killed by `SIGALRM` after `limit` seconds, so it
@@ -333,4 +334,36 @@ fn an_adopted_listener_keeps_its_mode_until_a_timed_accept() {
     assert!(nonblocking(server.try_as_fd().unwrap()));
     let back = std::net::TcpListener::try_from(server).unwrap();
     assert!(!nonblocking(std::os::fd::AsFd::as_fd(&back)), "std got a non-blocking listener");
+}
+
+/// The one case the crate cannot see coming: another holder writes a longer `SO_RCVTIMEO`
+/// over the one the crate armed. The receive that is already relying on it ends late, but
+/// its late `EAGAIN` shows another holder, so the socket is trusted no more and the next
+/// receive keeps its timeout.
+fn a_value_set_behind_the_crates_back_costs_one_late_receive() {
+    use std::os::fd::AsRawFd;
+    let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+    bind(&socket, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
+    assert!(socket.recv(16, 0.3).is_err());
+    let longer = libc::timeval { tv_sec: 1, tv_usec: 500_000 };
+    // SAFETY: a live timeval of the size passed, on a descriptor the socket keeps open.
+    let set = unsafe {
+        libc::setsockopt(
+            socket.try_as_fd().unwrap().as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&raw const longer).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0);
+    let (r, took) = timed(|| socket.recv(16, 0.3));
+    assert!(r.is_err_and(|e| timed_out(&e)));
+    assert!(took >= Duration::from_secs(1), "the crate saw the other value coming ({took:?})");
+    for _ in 0..2 {
+        let (r, took) = timed(|| socket.recv(16, 0.3));
+        assert!(r.is_err_and(|e| timed_out(&e)));
+        assert_waited(took, Duration::from_millis(300), "a receive after the late one");
+        assert!(took < Duration::from_secs(1), "still relying on the other value ({took:?})");
+    }
 }
