@@ -3,7 +3,9 @@
 //! function, `opt::set_bytes_unchecked`, behind the public escape hatch
 //! `set_sock_opt_unchecked` (in `sockopt.rs`, the crate's one `unsafe` block outside this
 //! module, as the language needs an `unsafe fn` to call it). It is the ground floor: it
-//! imports nothing of the crate but the C constants of `consts.rs`.
+//! imports nothing of the crate but the C constants of `consts.rs`, and defines no public
+//! item (a public type it serves, such as `ControlMessage`, lives above and converts from a
+//! crate-private twin here).
 //!
 //! The boundary is narrow and typed. What crosses it is `std` types (`SocketAddr`,
 //! `OwnedFd`/`BorrowedFd`, `Instant`, `io::Result`), the option numbers a user passes through
@@ -12,10 +14,9 @@
 //! taking and returning those types.
 
 pub(crate) mod addr;
-pub(crate) mod ancillary;
+pub(crate) mod cmsg;
 pub(crate) mod fd;
 pub(crate) mod fork;
-#[cfg(has_mmsg)]
 pub(crate) mod msg;
 pub(crate) mod opt;
 mod plain_opts;
