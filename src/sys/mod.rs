@@ -22,7 +22,6 @@ pub(crate) mod opt;
 mod plain_opts;
 pub(crate) mod resolve;
 pub(crate) mod socket;
-pub(crate) mod typed_opts;
 pub(crate) mod wait;
 
 use std::io;
