@@ -36,17 +36,20 @@ pub(super) const CLOEXEC: libc::c_int = 0;
 const SCM_PIDFD: libc::c_int = 4;
 
 /// `CMSG_LEN(len)`: a header and `len` bytes of data.
+#[inline]
 fn cmsg_len(len: usize) -> usize {
     // SAFETY: CMSG_LEN is arithmetic on its argument; it reads no memory.
     unsafe { libc::CMSG_LEN(len as libc::c_uint) as usize }
 }
 
 /// `CMSG_LEN(0)`: where a payload starts after its header.
+#[inline]
 fn header_len() -> usize {
     cmsg_len(0)
 }
 
 /// `CMSG_SPACE(len)`: a header, `len` bytes of data and the padding to the next header.
+#[inline]
 pub(super) fn space(len: usize) -> usize {
     // SAFETY: CMSG_SPACE is arithmetic on its argument; it reads no memory.
     unsafe { libc::CMSG_SPACE(len as libc::c_uint) as usize }
@@ -70,6 +73,7 @@ pub(crate) fn room_for_credentials() -> usize {
 /// or `None` when that passes the most every platform's `cmsg_len` and `msg_controllen`
 /// hold (a `c_int`; `CMSG_SPACE` itself takes a `c_uint`, so a longer length would be cut
 /// and the header claim fewer bytes than are written).
+#[inline]
 fn message_end(start: usize, data_len: usize) -> Option<usize> {
     // Leave room for the header and the padding, so CMSG_SPACE's argument never wraps.
     let limit = libc::c_int::MAX as usize - space(0) - size_of::<usize>();
@@ -82,6 +86,7 @@ fn message_end(start: usize, data_len: usize) -> Option<usize> {
 /// The encoder: writes one message of `level` and `kind` carrying `data` at `at` of `buf`
 /// (the header, the data, zeroes up to its `CMSG_SPACE`); returns where the next one starts,
 /// or `None` when it does not fit `buf` or the lengths of the C types ([`message_end`]).
+#[inline]
 fn put(buf: &mut [u8], at: usize, level: i32, kind: i32, data: &[u8]) -> Option<usize> {
     let end = message_end(at, data.len())?;
     let room = buf.get_mut(at..end)?;
@@ -141,6 +146,7 @@ impl Control {
 }
 
 /// A `T` read from the start of `bytes`, when there are enough of them.
+#[inline]
 fn read<T: Payload>(bytes: &[u8]) -> Option<T> {
     // SAFETY: `bytes` holds at least `size_of::<T>()` bytes (checked), the read is unaligned,
     // and every `Payload` is a C struct of integers, valid for any bit pattern.
@@ -182,6 +188,7 @@ pub(super) struct Cmsg<'a> {
 /// than a header ends the walk, and one that claims more than there is has its data cut at
 /// the end of `rest` (and is the last), so descriptors in it are still owned. Reads nothing
 /// outside `rest` and never overflows, whatever the headers claim.
+#[inline]
 pub(super) fn next<'a>(rest: &mut &'a [u8]) -> Option<Cmsg<'a>> {
     let whole = *rest;
     let header: libc::cmsghdr = read(whole)?;
@@ -304,6 +311,7 @@ pub(crate) fn messages(mut control: &[u8]) -> impl Iterator<Item = Message> + '_
 
 /// The next message of `rest`, decoded, `rest` moved past it (see [`messages`]).
 #[cfg(has_mmsg)]
+#[inline]
 pub(crate) fn next_message(rest: &mut &[u8]) -> Option<Message> {
     next(rest).filter(|m| !m.cut).map(decode)
 }
@@ -342,6 +350,7 @@ fn decode(m: Cmsg<'_>) -> Message {
 
 /// `value`'s bytes (a [`Payload`], so all initialised).
 #[cfg(has_mmsg)]
+#[inline]
 fn bytes_of<T: Payload>(value: &T) -> &[u8] {
     // SAFETY: a `Payload` has no padding, so each of its `size_of::<T>()` bytes is
     // initialised; the view borrows `value`.
