@@ -20,8 +20,8 @@ use std::ptr;
 #[cfg(has_mmsg)]
 use std::time::{Duration, SystemTime};
 
-use super::Ucred;
 use super::fd::own;
+use super::{Plain, Ucred};
 
 /// Added to every receive that gives the kernel control space, so a descriptor passed in it
 /// is close-on-exec from the moment it is installed (where the flag is missing,
@@ -147,27 +147,14 @@ impl Control {
 
 /// A `T` read from the start of `bytes`, when there are enough of them.
 #[inline]
-fn read<T: Payload>(bytes: &[u8]) -> Option<T> {
+fn read<T: Plain>(bytes: &[u8]) -> Option<T> {
     // SAFETY: `bytes` holds at least `size_of::<T>()` bytes (checked), the read is unaligned,
-    // and every `Payload` is a C struct of integers, valid for any bit pattern.
+    // and every `Plain` value is integers, valid for any bit pattern.
     (bytes.len() >= size_of::<T>()).then(|| unsafe { ptr::read_unaligned(bytes.as_ptr().cast::<T>()) })
 }
 
-/// The C values read from (and, but for the header, written into) control data: integers
-/// and structs of integers without padding (the sizes are checked below), so every bit
-/// pattern is one, and all their bytes are initialised. Implemented here only.
-trait Payload: Copy {}
-impl Payload for libc::cmsghdr {}
-impl Payload for libc::c_int {}
-impl Payload for u16 {}
-#[cfg(has_so_peercred)]
-impl Payload for libc::ucred {}
-#[cfg(has_mmsg)]
-impl Payload for libc::in_pktinfo {}
-#[cfg(has_mmsg)]
-impl Payload for libc::in6_pktinfo {}
-#[cfg(has_mmsg)]
-impl Payload for libc::timespec {}
+// The structs `encode` writes through `bytes_of` have no padding: their sizes are the sums of
+// their fields' (an `int` and two `in_addr`s; an `in6_addr` and an `unsigned int`).
 #[cfg(has_mmsg)]
 const _: () = assert!(size_of::<libc::in_pktinfo>() == 12 && size_of::<libc::in6_pktinfo>() == 20);
 
@@ -348,12 +335,16 @@ fn decode(m: Cmsg<'_>) -> Message {
     known.unwrap_or(Message::Other { level, kind, len: data.len() })
 }
 
-/// `value`'s bytes (a [`Payload`], so all initialised).
+/// `value`'s bytes.
+///
+/// # Safety
+///
+/// `T` has no padding, so each of its `size_of::<T>()` bytes is initialised.
 #[cfg(has_mmsg)]
 #[inline]
-fn bytes_of<T: Payload>(value: &T) -> &[u8] {
-    // SAFETY: a `Payload` has no padding, so each of its `size_of::<T>()` bytes is
-    // initialised; the view borrows `value`.
+unsafe fn bytes_of<T: Plain>(value: &T) -> &[u8] {
+    // SAFETY: every byte of `value` is initialised (this function's contract); the view
+    // borrows `value`.
     unsafe { std::slice::from_raw_parts(ptr::from_ref(value).cast::<u8>(), size_of::<T>()) }
 }
 
@@ -367,7 +358,7 @@ pub(super) fn encode<M: Copy + Into<Message>>(messages: &[M], buf: &mut [u8]) ->
         let m: Message = m.into();
         let at = used;
         let mut put_value = |level: i32, kind: i32, data: &[u8]| put(buf, at, level, kind, data);
-        let int = |v: u8| libc::c_int::from(v);
+        let int = |v: u8| libc::c_int::from(v).to_ne_bytes();
         let written = match m {
             Message::PacketInfo { addr: IpAddr::V4(a), interface } => {
                 let info = libc::in_pktinfo {
@@ -375,18 +366,20 @@ pub(super) fn encode<M: Copy + Into<Message>>(messages: &[M], buf: &mut [u8]) ->
                     ipi_spec_dst: libc::in_addr { s_addr: u32::from_ne_bytes(a.octets()) },
                     ipi_addr: libc::in_addr { s_addr: 0 },
                 };
-                put_value(libc::IPPROTO_IP, libc::IP_PKTINFO, bytes_of(&info))
+                // SAFETY: an `in_pktinfo` has no padding (its size is asserted above).
+                put_value(libc::IPPROTO_IP, libc::IP_PKTINFO, unsafe { bytes_of(&info) })
             }
             Message::PacketInfo { addr: IpAddr::V6(a), interface } => {
                 let info =
                     libc::in6_pktinfo { ipi6_addr: libc::in6_addr { s6_addr: a.octets() }, ipi6_ifindex: interface };
-                put_value(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, bytes_of(&info))
+                // SAFETY: an `in6_pktinfo` has no padding (its size is asserted above).
+                put_value(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, unsafe { bytes_of(&info) })
             }
-            Message::Ttl(v) => put_value(libc::IPPROTO_IP, libc::IP_TTL, bytes_of(&int(v))),
-            Message::HopLimit(v) => put_value(libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT, bytes_of(&int(v))),
-            Message::Tos(v) => put_value(libc::IPPROTO_IP, libc::IP_TOS, bytes_of(&int(v))),
-            Message::TrafficClass(v) => put_value(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, bytes_of(&int(v))),
-            Message::SegmentSize(v) => put_value(libc::SOL_UDP, libc::UDP_SEGMENT, bytes_of(&v)),
+            Message::Ttl(v) => put_value(libc::IPPROTO_IP, libc::IP_TTL, &int(v)),
+            Message::HopLimit(v) => put_value(libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT, &int(v)),
+            Message::Tos(v) => put_value(libc::IPPROTO_IP, libc::IP_TOS, &int(v)),
+            Message::TrafficClass(v) => put_value(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, &int(v)),
+            Message::SegmentSize(v) => put_value(libc::SOL_UDP, libc::UDP_SEGMENT, &v.to_ne_bytes()),
             Message::Timestamp(_) | Message::Other { .. } => {
                 return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{m:?} cannot be sent")));
             }

@@ -136,6 +136,40 @@ impl MsgFlags {
     }
 }
 
+/// The C values that cross into the kernel or out of it by value, in memory of ours: integers
+/// and structs of integers (`int`, `u16`, `cmsghdr`, `struct linger`, `in_addr`, `ip_mreq`,
+/// `ipv6_mreq`, `timeval`, `timespec`, `ucred`, `in_pktinfo`, `in6_pktinfo`). None holds a
+/// pointer, so the kernel follows nothing in them; each is valid for any bit pattern, so a
+/// zeroed value, one the kernel wrote all or part of, and one read from any bytes is one. The
+/// typed option calls (`opt::set`, `opt::get`) and the control messages' reads (`cmsg`) take
+/// them. Sealed: implemented here only.
+pub(crate) trait Plain: Copy + sealed::Sealed {}
+
+mod sealed {
+    pub(crate) trait Sealed {}
+}
+
+macro_rules! plain_values {
+    ($($t:ty),* $(,)?) => {
+        $(impl sealed::Sealed for $t {}
+        impl Plain for $t {})*
+    };
+}
+plain_values!(
+    libc::c_int,
+    u16,
+    libc::cmsghdr,
+    libc::linger,
+    libc::in_addr,
+    libc::ip_mreq,
+    libc::ipv6_mreq,
+    libc::timeval
+);
+#[cfg(has_so_peercred)]
+plain_values!(libc::ucred);
+#[cfg(has_mmsg)]
+plain_values!(libc::timespec, libc::in_pktinfo, libc::in6_pktinfo);
+
 /// Turns a libc return value into a `Result`, reading `errno` on `-1`.
 #[inline]
 fn cvt<T: PartialEq + From<i8>>(ret: T) -> io::Result<T> {

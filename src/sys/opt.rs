@@ -19,33 +19,13 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr;
 use std::time::Duration;
 
-use super::cvt;
+use super::{Plain, cvt};
 use crate::consts::c_int;
 
 pub(crate) use super::plain_opts::plain;
 
 /// The size of an `int` option.
 pub(super) const INT: usize = size_of::<c_int>();
-
-/// The C values an option is set from or read into by [`set`] and [`get`]: an `int` and
-/// structs of integers, none holding a pointer (so the kernel follows nothing in them), and
-/// each valid for any bit pattern (so a zeroed value, and one the kernel wrote all or part
-/// of, is one). Sealed: implemented here only, for the types listed.
-pub(crate) trait Plain: Copy + sealed::Sealed {}
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-macro_rules! plain_values {
-    ($($t:ty),* $(,)?) => {
-        $(impl sealed::Sealed for $t {}
-        impl Plain for $t {})*
-    };
-}
-plain_values!(c_int, libc::linger, libc::in_addr, libc::ip_mreq, libc::ipv6_mreq, libc::timeval);
-#[cfg(has_so_peercred)]
-plain_values!(libc::ucred);
 
 /// `setsockopt(fd, level, name, value, len)`.
 ///
