@@ -25,12 +25,15 @@ use crate::udp::UdpSocket;
 /// The most datagrams one [`UdpSocket::send_batch`] sends (one `sendmmsg`): their headers,
 /// addresses and control data live on the stack (about 15 KiB), so a batch costs no
 /// allocation.
-pub const SEND_BATCH_MAX: usize = sys::msg::SEND_BATCH_MAX;
+pub const SEND_BATCH_MAX: usize = 64;
 
 /// The most datagrams one [`UdpSocket::recv_batch`] takes: the kernel's own cap on one
 /// `recvmmsg`'s vector (`UIO_MAXIOV`). A [`RecvBatch`] of more slots is refused, as the rest
 /// could never be filled.
-pub const RECV_BATCH_MAX: usize = sys::msg::RECV_BATCH_MAX;
+pub const RECV_BATCH_MAX: usize = 1024;
+
+// The sys layer sizes its arrays and checks its slots by its own copies of the two limits.
+const _: () = assert!(SEND_BATCH_MAX == sys::msg::SEND_BATCH_MAX && RECV_BATCH_MAX == sys::msg::RECV_BATCH_MAX);
 
 /// A control message (`struct cmsghdr` and its payload), typed: what a received datagram
 /// carries once its socket asked for it, or what a send attaches to one datagram.
