@@ -346,7 +346,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// ```
     fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
         let seconds = linger.map(Duration::to_c).transpose().map_err(invalid(Op::SetSockOpt, SOL_SOCKET, SO_LINGER))?;
-        set_with(self, SOL_SOCKET, SO_LINGER, |fd| sys::typed_opts::set_linger(fd, seconds))
+        set_with(self, SOL_SOCKET, SO_LINGER, |fd| sys::opt::set_linger(fd, seconds))
     }
 
     /// What `close` does with data not sent yet (`SO_LINGER`): `None` when it returns at once,
@@ -370,8 +370,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// ```
     fn linger(&self) -> Result<Option<Duration>> {
         let fd = fd_of(self, Op::GetSockOpt)?;
-        let seconds =
-            sys::typed_opts::linger(fd).map_err(Error::os(Op::GetSockOpt, &Target::Opt(SOL_SOCKET, SO_LINGER)))?;
+        let seconds = sys::opt::linger(fd).map_err(Error::os(Op::GetSockOpt, &Target::Opt(SOL_SOCKET, SO_LINGER)))?;
         seconds.map(Duration::from_c).transpose().map_err(invalid(Op::GetSockOpt, SOL_SOCKET, SO_LINGER))
     }
 
@@ -509,9 +508,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn join_multicast_v4(&self, group: &Ipv4Addr, interface: &Ipv4Addr) -> Result<()> {
-        set_with(self, IPPROTO_IP, IP_ADD_MEMBERSHIP, |fd| {
-            sys::typed_opts::set_membership_v4(fd, true, group, interface)
-        })
+        set_with(self, IPPROTO_IP, IP_ADD_MEMBERSHIP, |fd| sys::opt::set_membership_v4(fd, true, group, interface))
     }
 
     /// Leaves the IPv4 multicast group `group` joined on `interface` with
@@ -537,9 +534,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn leave_multicast_v4(&self, group: &Ipv4Addr, interface: &Ipv4Addr) -> Result<()> {
-        set_with(self, IPPROTO_IP, IP_DROP_MEMBERSHIP, |fd| {
-            sys::typed_opts::set_membership_v4(fd, false, group, interface)
-        })
+        set_with(self, IPPROTO_IP, IP_DROP_MEMBERSHIP, |fd| sys::opt::set_membership_v4(fd, false, group, interface))
     }
 
     /// Joins the IPv6 multicast group `group` on the interface of index `interface` (0: the
@@ -565,9 +560,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn join_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> Result<()> {
-        set_with(self, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, |fd| {
-            sys::typed_opts::set_membership_v6(fd, true, group, interface)
-        })
+        set_with(self, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, |fd| sys::opt::set_membership_v6(fd, true, group, interface))
     }
 
     /// Leaves the IPv6 multicast group `group` joined on interface `interface` with
@@ -592,7 +585,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// ```
     fn leave_multicast_v6(&self, group: &Ipv6Addr, interface: u32) -> Result<()> {
         set_with(self, IPPROTO_IPV6, IPV6_DROP_MEMBERSHIP, |fd| {
-            sys::typed_opts::set_membership_v6(fd, false, group, interface)
+            sys::opt::set_membership_v6(fd, false, group, interface)
         })
     }
 
@@ -676,7 +669,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn set_multicast_if_v4(&self, interface: &Ipv4Addr) -> Result<()> {
-        set_with(self, IPPROTO_IP, IP_MULTICAST_IF, |fd| sys::typed_opts::set_multicast_if_v4(fd, interface))
+        set_with(self, IPPROTO_IP, IP_MULTICAST_IF, |fd| sys::opt::set_multicast_if_v4(fd, interface))
     }
 
     /// The address of the interface IPv4 multicast leaves by (`IP_MULTICAST_IF`);
@@ -699,8 +692,7 @@ pub trait SocketOptions: AnySocket + Sized {
     /// ```
     fn multicast_if_v4(&self) -> Result<Ipv4Addr> {
         let fd = fd_of(self, Op::GetSockOpt)?;
-        sys::typed_opts::multicast_if_v4(fd)
-            .map_err(Error::os(Op::GetSockOpt, &Target::Opt(IPPROTO_IP, IP_MULTICAST_IF)))
+        sys::opt::multicast_if_v4(fd).map_err(Error::os(Op::GetSockOpt, &Target::Opt(IPPROTO_IP, IP_MULTICAST_IF)))
     }
 
     int_option!(

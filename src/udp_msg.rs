@@ -16,12 +16,129 @@ use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::{Indefinite, with_timeout};
 use crate::sys;
+use crate::sys::cmsg::{self, Message};
 use crate::sys::msg::{RecvOpt, RecvSlots};
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 use crate::udp::UdpSocket;
 
-pub use crate::sys::msg::{ControlMessage, ControlMessages, RECV_BATCH_MAX, SEND_BATCH_MAX, control_messages};
+/// The most datagrams one [`UdpSocket::send_batch`] sends (one `sendmmsg`): their headers,
+/// addresses and control data live on the stack (about 15 KiB), so a batch costs no
+/// allocation.
+pub const SEND_BATCH_MAX: usize = 64;
+
+/// The most datagrams one [`UdpSocket::recv_batch`] takes: the kernel's own cap on one
+/// `recvmmsg`'s vector (`UIO_MAXIOV`). A [`RecvBatch`] of more slots is refused, as the rest
+/// could never be filled.
+pub const RECV_BATCH_MAX: usize = 1024;
+
+// The sys layer sizes its arrays and checks its slots by its own copies of the two limits.
+const _: () = assert!(SEND_BATCH_MAX == sys::msg::SEND_BATCH_MAX && RECV_BATCH_MAX == sys::msg::RECV_BATCH_MAX);
+
+/// A control message (`struct cmsghdr` and its payload), typed: what a received datagram
+/// carries once its socket asked for it, or what a send attaches to one datagram.
+///
+/// ```
+/// use chapel_socket::ControlMessage;
+/// let ttl = ControlMessage::Ttl(16);
+/// assert_eq!(ttl, ControlMessage::Ttl(16));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ControlMessage {
+    /// `IP_PKTINFO` (IPv4) or `IPV6_PKTINFO` (IPv6). Received: the address the datagram was
+    /// sent to (the header's destination, so a datagram sent to `127.0.0.2` reads
+    /// `127.0.0.2`) and the index of the interface it came in on. Sent: the source address
+    /// to use (unspecified: the kernel's choice) and the outgoing interface (0: the route's).
+    PacketInfo {
+        /// Destination (received) or source (sent) address.
+        addr: StdIpAddr,
+        /// Interface index.
+        interface: u32,
+    },
+    /// `SCM_TIMESTAMPNS`: when the kernel received the datagram (the real-time clock).
+    Timestamp(SystemTime),
+    /// `IP_TTL`: an IPv4 datagram's time to live.
+    Ttl(u8),
+    /// `IPV6_HOPLIMIT`: an IPv6 datagram's hop limit.
+    HopLimit(u8),
+    /// `IP_TOS`: an IPv4 datagram's type-of-service byte (DSCP and ECN).
+    Tos(u8),
+    /// `IPV6_TCLASS`: an IPv6 datagram's traffic class (DSCP and ECN).
+    TrafficClass(u8),
+    /// `UDP_GRO` (received: the size of each datagram coalesced into this one buffer) or
+    /// `UDP_SEGMENT` (sent: cut the buffer into datagrams of this size).
+    SegmentSize(u16),
+    /// A control message this crate does not decode (or one too short for its type): its
+    /// level, type and payload length.
+    Other {
+        /// `cmsg_level`.
+        level: i32,
+        /// `cmsg_type`.
+        kind: i32,
+        /// Payload bytes.
+        len: usize,
+    },
+}
+
+impl From<Message> for ControlMessage {
+    #[inline]
+    fn from(m: Message) -> ControlMessage {
+        match m {
+            Message::PacketInfo { addr, interface } => ControlMessage::PacketInfo { addr, interface },
+            Message::Timestamp(t) => ControlMessage::Timestamp(t),
+            Message::Ttl(v) => ControlMessage::Ttl(v),
+            Message::HopLimit(v) => ControlMessage::HopLimit(v),
+            Message::Tos(v) => ControlMessage::Tos(v),
+            Message::TrafficClass(v) => ControlMessage::TrafficClass(v),
+            Message::SegmentSize(v) => ControlMessage::SegmentSize(v),
+            Message::Other { level, kind, len } => ControlMessage::Other { level, kind, len },
+        }
+    }
+}
+
+impl From<ControlMessage> for Message {
+    #[inline]
+    fn from(m: ControlMessage) -> Message {
+        match m {
+            ControlMessage::PacketInfo { addr, interface } => Message::PacketInfo { addr, interface },
+            ControlMessage::Timestamp(t) => Message::Timestamp(t),
+            ControlMessage::Ttl(v) => Message::Ttl(v),
+            ControlMessage::HopLimit(v) => Message::HopLimit(v),
+            ControlMessage::Tos(v) => Message::Tos(v),
+            ControlMessage::TrafficClass(v) => Message::TrafficClass(v),
+            ControlMessage::SegmentSize(v) => Message::SegmentSize(v),
+            ControlMessage::Other { level, kind, len } => Message::Other { level, kind, len },
+        }
+    }
+}
+
+/// The control messages in `control` (the first `control_len` bytes a receive wrote), in
+/// order. A header that claims more bytes than there are ends the walk, as does one too short
+/// to be a header; nothing outside `control` is read.
+///
+/// ```
+/// use chapel_socket::control_messages;
+/// assert_eq!(control_messages(&[]).count(), 0);
+/// assert_eq!(control_messages(&[0xff; 7]).count(), 0); // shorter than one header
+/// ```
+pub fn control_messages(control: &[u8]) -> ControlMessages<'_> {
+    ControlMessages { rest: control }
+}
+
+/// The iterator [`control_messages`] returns.
+#[derive(Clone, Debug)]
+pub struct ControlMessages<'a> {
+    rest: &'a [u8],
+}
+
+impl Iterator for ControlMessages<'_> {
+    type Item = ControlMessage;
+
+    fn next(&mut self) -> Option<ControlMessage> {
+        cmsg::next_message(&mut self.rest).map(ControlMessage::from)
+    }
+}
 
 /// Control space each slot of a [`RecvBatch::new`] batch has: room for IPv6 packet info (40
 /// bytes), a timestamp (32), hop limit, traffic class and a GRO segment size (24 each), with
@@ -58,7 +175,7 @@ pub struct RecvMeta {
 }
 
 impl RecvMeta {
-    fn new(r: sys::msg::Received, capacity: usize, control: &[u8]) -> RecvMeta {
+    fn new(r: sys::msg::Received<std::net::SocketAddr>, capacity: usize, control: &[u8]) -> RecvMeta {
         let mut meta = RecvMeta {
             full_len: r.len,
             capacity,
@@ -72,14 +189,14 @@ impl RecvMeta {
             tos: None,
             segment_size: None,
         };
-        for m in control_messages(control) {
+        for m in cmsg::messages(control) {
             match m {
-                ControlMessage::PacketInfo { addr, interface } => meta.local = Some((addr, interface)),
-                ControlMessage::Timestamp(t) => meta.timestamp = Some(t),
-                ControlMessage::Ttl(v) | ControlMessage::HopLimit(v) => meta.ttl = Some(v),
-                ControlMessage::Tos(v) | ControlMessage::TrafficClass(v) => meta.tos = Some(v),
-                ControlMessage::SegmentSize(v) => meta.segment_size = Some(v),
-                ControlMessage::Other { .. } => {}
+                Message::PacketInfo { addr, interface } => meta.local = Some((addr, interface)),
+                Message::Timestamp(t) => meta.timestamp = Some(t),
+                Message::Ttl(v) | Message::HopLimit(v) => meta.ttl = Some(v),
+                Message::Tos(v) | Message::TrafficClass(v) => meta.tos = Some(v),
+                Message::SegmentSize(v) => meta.segment_size = Some(v),
+                Message::Other { .. } => {}
             }
         }
         meta
@@ -364,7 +481,7 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvMsg)?;
         let timeout = timeout.into();
         let r = with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-            sys::msg::recv_msg(fd, buf, control, flags)
+            sys::msg::recv_datagram(fd, buf, control, flags)
         })
         .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
         let written = &control[..r.control_len];
@@ -408,7 +525,7 @@ impl UdpSocket {
         let timeout = timeout.into();
         let addr = (*to).into();
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-            sys::msg::send_msg(fd, data, Some(&addr), control, flags)
+            sys::msg::send_datagram(fd, data, Some(&addr), control, flags)
         })
         .map_err(|cause| self.error(Op::SendMsg, Some(*to), input_or_os(cause)))
     }

@@ -3,7 +3,9 @@
 //! function, `opt::set_bytes_unchecked`, behind the public escape hatch
 //! `set_sock_opt_unchecked` (in `sockopt.rs`, the crate's one `unsafe` block outside this
 //! module, as the language needs an `unsafe fn` to call it). It is the ground floor: it
-//! imports nothing of the crate but the C constants of `consts.rs`.
+//! imports nothing of the crate but the C constants of `consts.rs`, and defines no public
+//! item (a public type it serves, such as `ControlMessage`, lives above and converts from a
+//! crate-private twin here).
 //!
 //! The boundary is narrow and typed. What crosses it is `std` types (`SocketAddr`,
 //! `OwnedFd`/`BorrowedFd`, `Instant`, `io::Result`), the option numbers a user passes through
@@ -12,16 +14,14 @@
 //! taking and returning those types.
 
 pub(crate) mod addr;
-pub(crate) mod ancillary;
+pub(crate) mod cmsg;
 pub(crate) mod fd;
 pub(crate) mod fork;
-#[cfg(has_mmsg)]
 pub(crate) mod msg;
 pub(crate) mod opt;
 mod plain_opts;
 pub(crate) mod resolve;
 pub(crate) mod socket;
-pub(crate) mod typed_opts;
 pub(crate) mod wait;
 
 use std::io;
@@ -135,6 +135,40 @@ impl MsgFlags {
         MsgFlags(self.0 | other.0)
     }
 }
+
+/// The C values that cross into the kernel or out of it by value, in memory of ours: integers
+/// and structs of integers (`int`, `u16`, `cmsghdr`, `struct linger`, `in_addr`, `ip_mreq`,
+/// `ipv6_mreq`, `timeval`, `timespec`, `ucred`, `in_pktinfo`, `in6_pktinfo`). None holds a
+/// pointer, so the kernel follows nothing in them; each is valid for any bit pattern, so a
+/// zeroed value, one the kernel wrote all or part of, and one read from any bytes is one. The
+/// typed option calls (`opt::set`, `opt::get`) and the control messages' reads (`cmsg`) take
+/// them. Sealed: implemented here only.
+pub(crate) trait Plain: Copy + sealed::Sealed {}
+
+mod sealed {
+    pub(crate) trait Sealed {}
+}
+
+macro_rules! plain_values {
+    ($($t:ty),* $(,)?) => {
+        $(impl sealed::Sealed for $t {}
+        impl Plain for $t {})*
+    };
+}
+plain_values!(
+    libc::c_int,
+    u16,
+    libc::cmsghdr,
+    libc::linger,
+    libc::in_addr,
+    libc::ip_mreq,
+    libc::ipv6_mreq,
+    libc::timeval
+);
+#[cfg(has_so_peercred)]
+plain_values!(libc::ucred);
+#[cfg(has_mmsg)]
+plain_values!(libc::timespec, libc::in_pktinfo, libc::in6_pktinfo);
 
 /// Turns a libc return value into a `Result`, reading `errno` on `-1`.
 #[inline]

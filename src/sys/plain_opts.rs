@@ -10,7 +10,7 @@ use crate::consts::c_int;
 
 /// An option whose value is plain data, with the lengths its value may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Plain {
+pub(crate) struct PlainOption {
     /// The option's C name, for messages.
     pub(crate) name: &'static str,
     /// The level (`SOL_SOCKET`, `IPPROTO_IP`…).
@@ -23,7 +23,7 @@ pub(crate) struct Plain {
     pub(crate) max: usize,
 }
 
-impl Plain {
+impl PlainOption {
     /// Whether a value of `len` bytes fits the option.
     pub(crate) fn fits(&self, len: usize) -> bool {
         (self.min..=self.max).contains(&len)
@@ -49,12 +49,12 @@ macro_rules! plain {
         plain!($level, $name, size_of::<$t>(), size_of::<$t>())
     };
     ($level:ident, $name:ident, $min:expr, $max:expr) => {
-        Plain { name: stringify!($name), level: libc::$level, option: libc::$name, min: $min, max: $max }
+        PlainOption { name: stringify!($name), level: libc::$level, option: libc::$name, min: $min, max: $max }
     };
 }
 
 /// The plain-data options every platform has.
-const PORTABLE: &[Plain] = &[
+const PORTABLE: &[PlainOption] = &[
     plain!(SOL_SOCKET, SO_DEBUG, int),
     plain!(SOL_SOCKET, SO_REUSEADDR, int),
     plain!(SOL_SOCKET, SO_KEEPALIVE, int),
@@ -90,7 +90,7 @@ const PORTABLE: &[Plain] = &[
 
 /// The plain-data options of Linux (their values are Linux's own).
 #[cfg(has_linux_sockopts)]
-const LINUX: &[Plain] = &[
+const LINUX: &[PlainOption] = &[
     plain!(SOL_SOCKET, SO_REUSEPORT, int),
     plain!(SOL_SOCKET, SO_PRIORITY, int),
     plain!(SOL_SOCKET, SO_NO_CHECK, int),
@@ -151,12 +151,12 @@ const LINUX: &[Plain] = &[
     plain!(IPPROTO_UDP, UDP_GRO, int),
 ];
 #[cfg(not(has_linux_sockopts))]
-const LINUX: &[Plain] = &[];
+const LINUX: &[PlainOption] = &[];
 
 /// The allowlist entry of option (`level`, `option`), if its value is plain data: bytes the
 /// kernel copies in and never follows as a pointer (no pointer is read out of them, none is
 /// kept). Only these options take bytes, or a null value of length 0, through the safe API.
-pub(crate) fn plain(level: c_int, option: c_int) -> Option<Plain> {
+pub(crate) fn plain(level: c_int, option: c_int) -> Option<PlainOption> {
     PORTABLE.iter().chain(LINUX).find(|p| p.level == level && p.option == option).copied()
 }
 
@@ -167,7 +167,7 @@ mod tests {
     #[test]
     fn the_allowlist_is_consistent_and_documented() {
         let doc = include_str!("../sockopt.rs");
-        let all: Vec<Plain> = PORTABLE.iter().chain(LINUX).copied().collect();
+        let all: Vec<PlainOption> = PORTABLE.iter().chain(LINUX).copied().collect();
         for (i, p) in all.iter().enumerate() {
             assert!(p.min <= p.max && p.max <= 40, "{p:?}");
             assert!(!all[..i].iter().any(|q| (q.level, q.option) == (p.level, p.option)), "{p:?} twice");

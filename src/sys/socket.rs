@@ -10,7 +10,8 @@ use super::addr::{KernelAddr, returning_addr};
 use super::fd::own;
 use super::{Domain, MsgFlags, SockType, cvt};
 
-/// Added to every send (here and in `ancillary`'s `sendmsg`) so a closed peer is `EPIPE`, never SIGPIPE.
+/// Added to every send (here and in `msg.rs`: `sendmsg`, `sendmmsg`) so a closed peer is `EPIPE`,
+/// never SIGPIPE.
 #[cfg(has_msg_nosignal)]
 pub(super) const NOSIGNAL: libc::c_int = libc::MSG_NOSIGNAL;
 /// Where `MSG_NOSIGNAL` is missing, `SO_NOSIGPIPE` is set on the socket instead.

@@ -305,7 +305,7 @@ impl TcpConn {
         let fd = self.sock.fd(Op::RecvMsg)?;
         let timeout = timeout.into();
         with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-            sys::ancillary::recv_vectored(fd, bufs, flags)
+            sys::msg::recv_vectored(fd, bufs, flags)
         })
         .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
     }
@@ -340,13 +340,7 @@ impl TcpConn {
         let fd = self.sock.fd(Op::SendMsg)?;
         let timeout = timeout.into();
         with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-            sys::ancillary::send_msg_vectored::<std::net::SocketAddr>(
-                fd,
-                bufs,
-                &sys::ancillary::Control::default(),
-                None,
-                flags,
-            )
+            sys::msg::send_vectored::<std::net::SocketAddr>(fd, bufs, &[], None, flags)
         })
         .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
     }

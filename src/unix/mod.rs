@@ -29,7 +29,7 @@ use crate::sock::{Indefinite, with_timeout};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
-use crate::sys::ancillary::{Control, Message};
+use crate::sys::cmsg::{self, Control};
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 
@@ -102,7 +102,7 @@ fn send_fds(
     }
     let to = to.map(UnixAddr::name);
     with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-        sys::ancillary::send_msg(fd, buf, &control, to, flags)
+        sys::msg::send_msg(fd, buf, control.bytes(), to, flags)
     })
 }
 
@@ -119,20 +119,13 @@ fn recv_fds(
     timeout: Timeout,
     datagram: bool,
 ) -> std::result::Result<(ReceivedFds, Option<UnixName>), Cause> {
-    let room = sys::ancillary::room_for_fds(max_fds.min(MAX_FDS)) + sys::ancillary::room_for_credentials();
+    let room = cmsg::room_for_fds(max_fds.min(MAX_FDS)) + cmsg::room_for_credentials();
     let trunc = if datagram { MsgFlags::TRUNC } else { MsgFlags::NONE };
     let capacity = buf.len();
-    let (got, from) = with_timeout(fd, Some(timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-        sys::ancillary::recv_msg::<UnixName>(fd, buf, room, flags.with(trunc))
+    let (got, passed) = with_timeout(fd, Some(timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+        sys::msg::recv_passing::<UnixName>(fd, buf, room, flags.with(trunc))
     })?;
-    let (mut fds, mut credentials) = (Vec::new(), None);
-    for message in got.messages {
-        match message {
-            Message::Fds(more) => fds.extend(more),
-            Message::Credentials(c) => credentials = Some(Credentials::from(c)),
-            Message::Other { .. } => {}
-        }
-    }
+    let (mut fds, credentials) = (passed.fds, passed.credentials.map(Credentials::from));
     let keep = if got.len > capacity { 0 } else { max_fds.min(fds.len()) };
     let extra = fds.split_off(keep);
     let fds_truncated = got.control_truncated || !extra.is_empty();
@@ -143,7 +136,7 @@ fn recv_fds(
     if got.len > capacity {
         return Err(Cause::Truncated { len: Some(got.len), capacity });
     }
-    Ok((ReceivedFds { len: got.len, fds, fds_truncated, credentials }, from))
+    Ok((ReceivedFds { len: got.len, fds, fds_truncated, credentials }, got.from))
 }
 
 /// `SO_PEERCRED` of `fd`, as an error of `target` when it fails.
