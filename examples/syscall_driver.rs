@@ -894,10 +894,7 @@ fn udp_indefinite_armed_meanwhile(row: &str) -> Setup {
         Ok(_) => Err(std::io::Error::other("the timed receive got a datagram")),
     });
     thread::sleep(Duration::from_millis(300));
-    // The sender is made and dropped inside the measured span: no change in descriptors.
-    let peer = later(Duration::from_millis(1500), move || {
-        UdpSocket::new(IPFamily::IPv4)?.send(b"hello", &to, 1.0).map_err(Into::into)
-    });
+    let peer = hello_later(Duration::from_millis(1500), to)?;
     measure(row, || socket.recv(40, INDEFINITE_TIMEOUT))?;
     join(armer)?;
     join(peer)
