@@ -5,11 +5,11 @@ use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
 
+use crate::addr::IPFamily;
 use crate::addr::IpAddr;
-use crate::family::IPFamily;
+use crate::addr::UnixAddr;
 use crate::sys::resolve::GaiError;
 use crate::timeout::Timeout;
-use crate::unix::UnixAddr;
 
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;

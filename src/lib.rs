@@ -72,7 +72,6 @@ mod addr;
 mod consts;
 mod descriptor;
 mod error;
-mod family;
 mod options;
 mod recv_timer;
 mod sock;
@@ -87,11 +86,10 @@ mod udp;
 mod udp_msg;
 mod unix;
 
-pub use addr::IpAddr;
+pub use addr::{IPFamily, IpAddr, UnixAddr};
 pub use consts::*;
 pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};
-pub use family::IPFamily;
 pub use options::SocketOptions;
 pub use socket::{AnySocket, bind, get_peer_name, get_sock_name};
 pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked};
@@ -103,7 +101,7 @@ pub use udp_msg::{
     ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RECV_BATCH_MAX, RecvBatch, RecvMeta,
     SEND_BATCH_MAX, SendMsg, control_messages,
 };
-pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixAddr, UnixDatagram, UnixListener, UnixStream};
+pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixDatagram, UnixListener, UnixStream};
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}

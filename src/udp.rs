@@ -2,10 +2,10 @@
 
 use std::os::fd::{BorrowedFd, RawFd};
 
+use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::consts::c_int;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::family::IPFamily;
 use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
 use crate::sys::wait::Interest;

@@ -4,9 +4,9 @@ use std::ffi::CString;
 use std::fmt;
 use std::net::SocketAddr;
 
+use crate::addr::IPFamily;
 use crate::addr::{IpAddr, is_literal};
 use crate::error::{Cause, Error, Op, Result, Target, echo};
-use crate::family::IPFamily;
 use crate::sys;
 use crate::sys::{Domain, SockType};
 use crate::tcp::{TcpConn, TcpSocket};

@@ -5,9 +5,9 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, OwnedFd};
 use std::time::Instant;
 
+use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::family::IPFamily;
 use crate::sock::Sock;
 use crate::sys;
 use crate::sys::socket::Progress;

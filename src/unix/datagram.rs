@@ -2,6 +2,7 @@
 
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
+use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sock::{Indefinite, Sock, with_timeout};
 use crate::sys;
@@ -9,7 +10,7 @@ use crate::sys::addr::UnixName;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, UnixAddr, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
 /// `std::os::unix::net::UnixDatagram`. Datagrams are reliable and ordered on one machine;

@@ -4,13 +4,14 @@ use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use crate::accept::Acceptor;
+use crate::addr::UnixAddr;
 use crate::error::{Error, Op, Result, Target};
 use crate::sock::Sock;
 use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{UnixAddr, UnixStream, name_of, target};
+use crate::unix::{UnixStream, name_of, target};
 
 /// A listening Unix-domain stream socket, the counterpart of
 /// [`TcpListener`](crate::TcpListener) and `std::os::unix::net::UnixListener`. Its

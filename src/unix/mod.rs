@@ -11,18 +11,17 @@
 //! (`std::fs::remove_file`) when you know it is stale, or use an abstract name, which
 //! disappears with its socket.
 
-mod addr;
 mod datagram;
 mod listener;
 mod stream;
 
 use std::os::fd::{BorrowedFd, OwnedFd};
 
-pub use addr::UnixAddr;
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
 pub use stream::UnixStream;
 
+use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::recv_timer::RecvTimer;
 use crate::sock::{Indefinite, with_timeout};
@@ -178,7 +177,7 @@ macro_rules! names_and_shutdown {
         /// assert!(a.local_addr()?.is_unnamed());
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
-        pub fn local_addr(&self) -> $crate::error::Result<$crate::unix::UnixAddr> {
+        pub fn local_addr(&self) -> $crate::error::Result<$crate::addr::UnixAddr> {
             use $crate::error::Op;
             $crate::unix::name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
         }
@@ -200,7 +199,7 @@ macro_rules! names_and_shutdown {
         /// assert!(a.peer_addr()?.is_unnamed());
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
-        pub fn peer_addr(&self) -> $crate::error::Result<$crate::unix::UnixAddr> {
+        pub fn peer_addr(&self) -> $crate::error::Result<$crate::addr::UnixAddr> {
             use $crate::error::Op;
             $crate::unix::name_of(self.sock.fd(Op::GetPeerName)?, Op::GetPeerName)
         }

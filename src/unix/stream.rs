@@ -4,6 +4,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::recv_timer::arm_for;
 use crate::sock::{Indefinite, Sock, with_timeout};
@@ -12,7 +13,7 @@ use crate::sys::socket::Progress;
 use crate::sys::wait::{Interest, Pacer};
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, UnixAddr, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
 /// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the

@@ -4,9 +4,9 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::str::FromStr;
 
+use super::IPFamily;
 use crate::consts::{sys_in_addr_t, sys_in6_addr_t};
 use crate::error::{Cause, Error, Op, Result, Target, echo_quoted};
-use crate::family::IPFamily;
 use crate::sys;
 
 /// An IPv4 or IPv6 socket address (Chapel's `ipAddr`). Hosts are numeric only: turning a
