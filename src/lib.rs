@@ -82,8 +82,6 @@ mod sys;
 mod tcp;
 mod timeout;
 mod udp;
-#[cfg(has_mmsg)]
-mod udp_msg;
 mod unix;
 
 pub use addr::{IPFamily, IpAddr, UnixAddr};
@@ -97,7 +95,7 @@ pub use tcp::{Service, TcpConn, TcpListener, TcpSocket, connect, connect_host, l
 pub use timeout::Timeout;
 pub use udp::UdpSocket;
 #[cfg(has_mmsg)]
-pub use udp_msg::{
+pub use udp::{
     ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RECV_BATCH_MAX, RecvBatch, RecvMeta,
     SEND_BATCH_MAX, SendMsg, control_messages,
 };

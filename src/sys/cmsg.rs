@@ -266,7 +266,7 @@ pub(super) fn close_passed(mut control: &[u8]) {
 }
 
 /// A control message of a datagram socket, decoded: the crate-private twin of the public
-/// `ControlMessage` (`udp_msg.rs`), which is made from it one-to-one (same variants, same
+/// `ControlMessage` (`udp/msg.rs`), which is made from it one-to-one (same variants, same
 /// fields, so the same `Debug`), and to it for a send.
 #[cfg(has_mmsg)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,4 +1,7 @@
-//! [`UdpSocket`], Chapel's `udpSocket`.
+//! [`UdpSocket`], Chapel's `udpSocket`; its message and batch I/O in `msg.rs`.
+
+#[cfg(has_mmsg)]
+mod msg;
 
 use std::os::fd::{BorrowedFd, RawFd};
 
@@ -11,6 +14,12 @@ use crate::sys;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
+
+#[cfg(has_mmsg)]
+pub use msg::{
+    ControlMessage, ControlMessages, DEFAULT_CONTROL_LEN, Datagram, RECV_BATCH_MAX, RecvBatch, RecvMeta,
+    SEND_BATCH_MAX, SendMsg, control_messages,
+};
 
 /// Chapel's `udpSocket`: a UDP socket, close-on-exec and blocking. It is unbound until
 /// [`bind`](crate::bind) or its first [`send`](UdpSocket::send), when the kernel gives it a
