@@ -76,7 +76,6 @@ mod options;
 mod recv_timer;
 mod sock;
 mod socket;
-mod sockopt;
 #[allow(unsafe_code)]
 mod sys;
 mod tcp;
@@ -88,9 +87,10 @@ pub use addr::{IPFamily, IpAddr, UnixAddr};
 pub use consts::*;
 pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};
-pub use options::SocketOptions;
+pub use options::{
+    SockOptValue, SocketOptions, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked,
+};
 pub use socket::{AnySocket, bind, get_peer_name, get_sock_name};
-pub use sockopt::{SockOptValue, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked};
 pub use tcp::{Service, TcpConn, TcpListener, TcpSocket, connect, connect_host, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;

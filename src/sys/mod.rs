@@ -1,7 +1,7 @@
 //! The only place that calls libc: every FFI call lives in this module, one file per concern,
 //! each `unsafe` block with a `// SAFETY:` note. Everything it exports is safe to call but one
 //! function, `opt::set_bytes_unchecked`, behind the public escape hatch
-//! `set_sock_opt_unchecked` (in `sockopt.rs`, the crate's one `unsafe` block outside this
+//! `set_sock_opt_unchecked` (in `options/raw.rs`, the crate's one `unsafe` block outside this
 //! module, as the language needs an `unsafe fn` to call it). It is the ground floor: it
 //! imports nothing of the crate but the C constants of `consts.rs`, and defines no public
 //! item (a public type it serves, such as `ControlMessage`, lives above and converts from a

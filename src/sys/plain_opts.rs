@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn the_allowlist_is_consistent_and_documented() {
-        let doc = include_str!("../sockopt.rs");
+        let doc = include_str!("../options/raw.rs");
         let all: Vec<PlainOption> = PORTABLE.iter().chain(LINUX).copied().collect();
         for (i, p) in all.iter().enumerate() {
             assert!(p.min <= p.max && p.max <= 40, "{p:?}");

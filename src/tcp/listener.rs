@@ -185,7 +185,7 @@ impl TcpListener {
         Ok(TcpListener { sock: self.sock.try_clone()?, acceptor: Arc::clone(&self.acceptor) })
     }
 
-    crate::sockopt::tcp_options!("tcpListener", "server");
+    crate::options::tcp_options!("tcpListener", "server");
 }
 
 impl TryFrom<OwnedFd> for TcpListener {

@@ -342,7 +342,7 @@ macro_rules! tcp_options {
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
         pub fn set_nagle(&self, enable: bool) -> Result<()> {
-            crate::sockopt::set_nagle(&self.sock, enable)
+            crate::options::set_nagle(&self.sock, enable)
         }
 
         #[doc = concat!("Chapel's `", $chapel, ".setDelayAck`: `enable` lets the kernel delay ACKs (`TCP_QUICKACK` = 0).")]
@@ -363,7 +363,7 @@ macro_rules! tcp_options {
         /// # Ok::<(), chapel_socket::Error>(())
         /// ```
         pub fn set_delay_ack(&self, enable: bool) -> Result<()> {
-            crate::sockopt::set_delay_ack(&self.sock, enable)
+            crate::options::set_delay_ack(&self.sock, enable)
         }
     };
 }

@@ -5,6 +5,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use super::set_with;
 use crate::consts::{
     IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_MULTICAST_IF, IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP,
     IPPROTO_IPV6, IPPROTO_TCP, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF,
@@ -13,7 +14,6 @@ use crate::consts::{
 };
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::socket::{AnySocket, fd_of};
-use crate::sockopt::set_with;
 use crate::sys;
 
 /// The number of an option this platform lacks: refused as `Unsupported` before any syscall.
