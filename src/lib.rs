@@ -67,14 +67,11 @@ macro_rules! man_links {
     };
 }
 
-mod accept;
 mod addr;
 mod consts;
-mod descriptor;
 mod error;
+mod handle;
 mod options;
-mod recv_timer;
-mod sock;
 mod socket;
 #[allow(unsafe_code)]
 mod sys;
@@ -82,11 +79,12 @@ mod tcp;
 mod timeout;
 mod udp;
 mod unix;
+mod wait;
 
 pub use addr::{IPFamily, IpAddr, UnixAddr};
 pub use consts::*;
-pub use descriptor::{wait_readable, wait_writable};
 pub use error::{Error, Result};
+pub use handle::{wait_readable, wait_writable};
 pub use options::{
     SockOptValue, SocketOptions, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked,
 };

@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use crate::addr::IpAddr;
 use crate::consts::{SO_REUSEADDR, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::handle::Sock;
 use crate::sys;
 use crate::tcp::{TcpConn, TcpListener, TcpSocket};
 use crate::udp::UdpSocket;
@@ -15,7 +15,7 @@ use crate::unix::{UnixDatagram, UnixListener, UnixStream};
 mod sealed {
     /// Gives the crate's free functions the descriptor of any of its socket types.
     pub trait Sealed {
-        fn sock(&self) -> &crate::sock::Sock;
+        fn sock(&self) -> &crate::handle::Sock;
     }
 }
 

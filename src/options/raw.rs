@@ -5,7 +5,7 @@ use std::os::fd::BorrowedFd;
 
 use crate::consts::{IPPROTO_TCP, SO_RCVTIMEO, SOL_SOCKET, TCP_NODELAY, c_int, socklen_t};
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::handle::Sock;
 use crate::socket::{AnySocket, fd_of, sock_of};
 use crate::sys;
 

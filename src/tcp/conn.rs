@@ -6,11 +6,12 @@ use std::os::fd::{OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
+use crate::wait::{Indefinite, with_timeout};
 
 /// Chapel's `tcpConn`: a connected TCP stream, from [`connect`](crate::connect),
 /// [`connect_host`](crate::connect_host) or [`TcpListener::accept`](crate::TcpListener::accept).
@@ -414,7 +415,7 @@ impl TryFrom<OwnedFd> for TcpConn {
     /// then asks `getpeername`. A non-blocking one answers indefinite reads and writes with
     /// `EAGAIN` (`WouldBlock`) instead of waiting; bounded ones work in either mode.
     fn try_from(fd: OwnedFd) -> Result<TcpConn> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
         Ok(TcpConn::new(Sock::adopted(fd), None))
     }
 }

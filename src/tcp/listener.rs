@@ -3,14 +3,14 @@
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
-use crate::accept::Acceptor;
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::Domain;
 use crate::tcp::{TcpConn, TcpSocket};
 use crate::timeout::Timeout;
+use crate::wait::Acceptor;
 
 /// Chapel's `listen`: a TCP socket bound to `address` and listening, with `SO_REUSEADDR` set
 /// to `reuse_addr` (1 or 0; nothing else, no `SO_REUSEPORT`) and a queue of `backlog`
@@ -198,7 +198,7 @@ impl TryFrom<OwnedFd> for TcpListener {
     /// timed one making it non-blocking first (see
     /// [one socket, many holders](crate#one-socket-many-holders)).
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
         let sock = Sock::adopted(fd);
         Ok(TcpListener { sock, acceptor: Arc::default() })
     }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::socket::Progress;
 use crate::sys::wait::{Interest, Pacer};
@@ -286,7 +286,7 @@ impl TryFrom<OwnedFd> for TcpSocket {
     /// `InvalidInput` error naming what it is, the descriptor closed), switching it to non-blocking mode as [`TcpSocket::new`] makes it (one
     /// `ioctl(FIONBIO)`).
     fn try_from(fd: OwnedFd) -> Result<TcpSocket> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Tcp)?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
         sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(TcpSocket { sock: Sock::adopted(fd), nonblocking: true, bound: None })
     }

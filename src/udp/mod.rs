@@ -9,11 +9,12 @@ use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::consts::c_int;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
+use crate::wait::{Indefinite, with_timeout};
 
 #[cfg(has_mmsg)]
 pub use msg::{
@@ -459,7 +460,7 @@ impl TryFrom<std::os::fd::OwnedFd> for UdpSocket {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn try_from(fd: std::os::fd::OwnedFd) -> Result<UdpSocket> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Udp)?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Udp)?;
         Ok(UdpSocket { sock: Sock::adopted(fd) })
     }
 }

@@ -15,12 +15,12 @@ use std::time::SystemTime;
 use super::UdpSocket;
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::{Indefinite, with_timeout};
 use crate::sys;
 use crate::sys::cmsg::{self, Message};
 use crate::sys::msg::{RecvOpt, RecvSlots};
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
+use crate::wait::{Indefinite, with_timeout};
 
 /// The most datagrams one [`UdpSocket::send_batch`] sends (one `sendmmsg`): their headers,
 /// addresses and control data live on the stack (about 15 KiB), so a batch costs no

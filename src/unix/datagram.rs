@@ -4,13 +4,14 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
+use crate::wait::{Indefinite, with_timeout};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
 /// `std::os::unix::net::UnixDatagram`. Datagrams are reliable and ordered on one machine;
@@ -419,7 +420,7 @@ impl TryFrom<OwnedFd> for UnixDatagram {
     /// in `AF_UNIX`; anything else is an `InvalidInput` error naming what it is, the
     /// descriptor closed).
     fn try_from(fd: OwnedFd) -> Result<UnixDatagram> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(SockType::Datagram))?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(SockType::Datagram))?;
         Ok(UnixDatagram { sock: Sock::adopted(fd) })
     }
 }

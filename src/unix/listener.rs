@@ -3,15 +3,15 @@
 use std::os::fd::{AsFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
-use crate::accept::Acceptor;
 use crate::addr::UnixAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::sock::Sock;
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{UnixStream, name_of, target};
+use crate::wait::Acceptor;
 
 /// A listening Unix-domain stream socket, the counterpart of
 /// [`TcpListener`](crate::TcpListener) and `std::os::unix::net::UnixListener`. Its
@@ -198,7 +198,7 @@ impl TryFrom<OwnedFd> for UnixListener {
     /// (anything else is an `InvalidInput` error naming what it is, the descriptor closed),
     /// leaving its mode as it is, as an adopted [`TcpListener`](crate::TcpListener) does.
     fn try_from(fd: OwnedFd) -> Result<UnixListener> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(sys::SockType::Stream))?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(sys::SockType::Stream))?;
         let sock = Sock::adopted(fd);
         Ok(UnixListener { sock, addr: None, acceptor: Arc::default() })
     }

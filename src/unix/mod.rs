@@ -23,14 +23,14 @@ pub use stream::UnixStream;
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::RecvTimer;
-use crate::sock::{Indefinite, with_timeout};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
 use crate::sys::cmsg::{self, Control};
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
+use crate::wait::RecvTimer;
+use crate::wait::{Indefinite, with_timeout};
 
 /// Who is at the other end of a Unix socket: the process, user and group the kernel
 /// recorded when it connected (or made the pair). From

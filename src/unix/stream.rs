@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::arm_for;
-use crate::sock::{Indefinite, Sock, with_timeout};
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::socket::Progress;
 use crate::sys::wait::{Interest, Pacer};
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
+use crate::wait::arm_for;
+use crate::wait::{Indefinite, with_timeout};
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
 /// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the
@@ -456,7 +457,7 @@ impl TryFrom<OwnedFd> for UnixStream {
     /// non-blocking one answers indefinite reads and writes with `WouldBlock` instead of
     /// waiting.
     fn try_from(fd: OwnedFd) -> Result<UnixStream> {
-        let fd = crate::descriptor::adoptable(fd, crate::descriptor::Want::Unix(crate::sys::SockType::Stream))?;
+        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(crate::sys::SockType::Stream))?;
         Ok(UnixStream::new(Sock::adopted(fd), None))
     }
 }

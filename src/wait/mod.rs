@@ -1,116 +1,23 @@
-//! What every socket type shares: an fd that may have been closed, with its `SO_RCVTIMEO`
-//! bookkeeping, and the wait every blocking call with a timeout runs.
+//! The one wait every blocking call with a timeout runs: [`with_timeout`] (sends and
+//! receives) and its try → `ppoll` → retry loop ([`poll_loop`]); the socket's `SO_RCVTIMEO`
+//! record ([`RecvTimer`], `recv_timer.rs`) and listeners' waits ([`Acceptor`], `accept.rs`).
+
+mod accept;
+mod recv_timer;
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::Arc;
+use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
-use crate::consts::{SO_RCVTIMEO, SOL_SOCKET};
-use crate::error::{Cause, Error, Op, Result, Target};
-use crate::recv_timer::{Claim, RecvTimer, arm_for, suits, timeout_nanos};
+pub(crate) use accept::Acceptor;
+use recv_timer::{Claim, suits, timeout_nanos};
+pub(crate) use recv_timer::{RecvTimer, arm_for};
+
+use crate::error::Cause;
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
-
-/// A socket's descriptor, or nothing once `close` has run: a closed socket answers every
-/// call with a "closed" error and never touches its old number again. Every descriptor the
-/// crate creates is put in one at once, so a drop, an error path's clean-up and `close` all
-/// leave through the same single `close(2)` (a plain `OwnedFd` drop would add a debug-build
-/// `fcntl` check before it).
-///
-/// `pub`, not `pub(crate)`, because the sealed trait behind [`AnySocket`](crate::AnySocket)
-/// names it; its module is private, so nothing outside the crate can reach it.
-#[allow(unreachable_pub)]
-pub struct Sock {
-    fd: Option<OwnedFd>,
-    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it: one for the socket and
-    /// all its `try_clone`s, as the kernel keeps one value for all their descriptors.
-    pub(crate) timer: Arc<RecvTimer>,
-}
-
-impl Sock {
-    /// A descriptor this crate just created.
-    pub(crate) fn new(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::new()) }
-    }
-
-    /// A descriptor made elsewhere, whose options this crate does not know and which other
-    /// holders may change at any time.
-    pub(crate) fn adopted(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::adopted()) }
-    }
-
-    /// A second handle to the same socket (one `fcntl(F_DUPFD_CLOEXEC)`) that shares this
-    /// one's bookkeeping, so both keep the one-syscall waits and stay exact.
-    pub(crate) fn try_clone(&self) -> Result<Sock> {
-        let fd = self.fd(Op::TryClone)?;
-        let copy = sys::fd::duplicate(fd).map_err(Error::os(Op::TryClone, &Target::None))?;
-        Ok(Sock { fd: Some(copy), timer: Arc::clone(&self.timer) })
-    }
-
-    /// The descriptor, or the "closed" error for `op`.
-    #[inline]
-    pub(crate) fn fd(&self, op: Op) -> Result<BorrowedFd<'_>> {
-        self.fd.as_ref().map(AsFd::as_fd).ok_or_else(|| Error::new(op, Target::None, Cause::Closed))
-    }
-
-    /// Chapel's `socketFd`: the number, or -1 once closed.
-    #[inline]
-    pub(crate) fn raw(&self) -> RawFd {
-        self.fd.as_ref().map_or(-1, AsRawFd::as_raw_fd)
-    }
-
-    /// Closes the descriptor once; closing again is an error, not a second `close(2)`.
-    pub(crate) fn close(&mut self) -> Result<()> {
-        let fd = self.fd.take().ok_or_else(|| Error::new(Op::Close, Target::None, Cause::Closed))?;
-        sys::fd::close(fd).map_err(|e| Error::new(Op::Close, Target::None, Cause::Os(e)))
-    }
-
-    /// Switches the file to non-blocking mode or back (one `ioctl(FIONBIO)`). A non-blocking
-    /// socket's calls never rely on `SO_RCVTIMEO` (a blocking call would return at once):
-    /// timed ones take the try → `ppoll` → retry path, and indefinite ones answer
-    /// `WouldBlock` at once when nothing is ready (they pass `MSG_DONTWAIT`, so a holder that
-    /// makes the file blocking again cannot change that).
-    pub(crate) fn set_nonblocking(&self, on: bool) -> Result<()> {
-        let fd = self.fd(Op::SetNonblocking)?;
-        sys::fd::set_nonblocking(fd, on).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
-        self.timer.set_nonblocking(on);
-        Ok(())
-    }
-
-    /// Hands the descriptor over, leaving this socket closed (without closing it), with the
-    /// user's own `SO_RCVTIMEO` back in the kernel if the crate had armed its own (one
-    /// `setsockopt`, else none): the new holder gets the socket as the user left it. Handles
-    /// cloned from this one stop relying on the kernel's state.
-    pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
-        let fd = self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))?;
-        self.timer
-            .hand_over(|user| sys::opt::set_recv_timeout(fd.as_fd(), user))
-            .map_err(|e| Error::new(op, Target::Opt(SOL_SOCKET, SO_RCVTIMEO), Cause::Os(e)))?;
-        Ok(fd)
-    }
-}
-
-impl std::fmt::Debug for Sock {
-    /// The descriptor's number, or `closed`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.fd {
-            Some(fd) => write!(f, "{}", fd.as_raw_fd()),
-            None => f.write_str("closed"),
-        }
-    }
-}
-
-impl Drop for Sock {
-    /// One `close(2)`; its error has nowhere to go, as with any drop.
-    fn drop(&mut self) {
-        if let Some(fd) = self.fd.take() {
-            let _ = sys::fd::close(fd);
-        }
-    }
-}
 
 /// What an indefinite wait does when its call answers "would block" (`EAGAIN`).
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! A listener starts non-blocking, so an accept with a connection queued is one `accept4`.
 //! When an accept must wait and no other thread of this process is accepting, it switches the
 //! listener to blocking (one `ioctl`, once) and waits inside `accept4`, timed by the
-//! listener's `SO_RCVTIMEO` the way receives are ([`RecvTimer`](crate::recv_timer)): an
+//! listener's `SO_RCVTIMEO` the way receives are ([`RecvTimer`](super::recv_timer)): an
 //! accept loop then costs one syscall per connection, as std's does. A thread that arrives
 //! while another is accepting switches the listener back to non-blocking (under a mutex, so
 //! the two never disagree about the mode) and takes the try → poll → retry path, so neither
@@ -28,9 +28,9 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
+use super::{Indefinite, Until, poll_loop};
 use crate::error::Cause;
-use crate::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
-use crate::sock::{Indefinite, Until, poll_loop};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::wait::Interest;
