@@ -216,10 +216,11 @@ pub(crate) fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
     Err(Error::new(Op::FromFd, Target::None, cause))
 }
 
-/// `try_as_fd` for each socket type, with an expression making one for its example.
+/// `try_as_fd` for a socket type, with an expression making one for its example; each type
+/// invokes it in its own file, beside its struct.
 macro_rules! try_as_fd {
     ($($ty:ident: $make:literal),* $(,)?) => {$(
-        impl crate::$ty {
+        impl $ty {
             /// The live descriptor, borrowed: hand it to any API that takes `impl AsFd`
             /// (`BorrowedFd` is `AsFd`), or to `poll`/`epoll` through its raw number, all in
             /// safe code. The borrow keeps the socket open (`close` takes `&mut self`).
@@ -241,30 +242,20 @@ macro_rules! try_as_fd {
             /// assert_ne!(copy.as_raw_fd(), socket.try_as_fd()?.as_raw_fd());
             /// # Ok::<(), Box<dyn std::error::Error>>(())
             /// ```
-            pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
-                self.sock.fd(Op::AsFd)
+            pub fn try_as_fd(&self) -> $crate::error::Result<::std::os::fd::BorrowedFd<'_>> {
+                self.sock.fd($crate::error::Op::AsFd)
             }
         }
     )*};
 }
+pub(crate) use try_as_fd;
 
-try_as_fd!(
-    TcpListener: r#"let socket = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;"#,
-    TcpConn: r#"let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
-let socket = chapel_socket::connect(&server.addr()?, 4)?;"#,
-    TcpSocket: "let socket = chapel_socket::TcpSocket::v4()?;",
-    UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;",
-    UnixListener: r#"let name = chapel_socket::UnixAddr::from_abstract(format!("try-as-fd-{}", std::process::id()))?;
-let socket = chapel_socket::UnixListener::bind(&name, 4)?;"#,
-    UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;",
-    UnixDatagram: "let socket = chapel_socket::UnixDatagram::unbound()?;",
-);
-
-/// `set_nonblocking` for the socket types whose sends and receives go through the one wait,
+/// `set_nonblocking` for a socket type whose sends and receives go through the one wait
+/// (invoked in its own file, beside its struct),
 /// with lines making one (`socket`) and a receive on it that finds nothing (`nothing`).
 macro_rules! set_nonblocking {
     ($($ty:ident: $make:literal, $nothing:literal);* $(;)?) => {$(
-        impl crate::$ty {
+        impl $ty {
             /// Switches the socket to non-blocking mode (`true`) or back (one
             /// `ioctl(FIONBIO)`), for an event loop that waits for readiness itself (through
             /// [`try_as_fd`](Self::try_as_fd)).
@@ -293,21 +284,10 @@ macro_rules! set_nonblocking {
             /// socket.set_nonblocking(false)?;
             /// # Ok::<(), Box<dyn std::error::Error>>(())
             /// ```
-            pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+            pub fn set_nonblocking(&self, nonblocking: bool) -> $crate::error::Result<()> {
                 self.sock.set_nonblocking(nonblocking)
             }
         }
     )*};
 }
-
-set_nonblocking!(
-    TcpConn: "let server = chapel_socket::listen(&\"127.0.0.1:0\".parse()?, true, 16)?;
-let socket = chapel_socket::connect(&server.addr()?, 4)?;",
-        "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)";
-    UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;",
-        "socket.recv_into(&mut [0; 8], INDEFINITE_TIMEOUT)";
-    UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;",
-        "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)";
-    UnixDatagram: "let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;",
-        "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)";
-);
+pub(crate) use set_nonblocking;

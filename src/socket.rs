@@ -1,18 +1,15 @@
-//! What works on all three socket types: [`AnySocket`], [`bind`], [`get_sock_name`], and
-//! [`get_peer_name`] for connections.
+//! What works on all three socket types: [`AnySocket`], [`bind`], [`get_sock_name`] (and
+//! [`get_peer_name`](crate::get_peer_name) for connections, in `tcp/conn.rs`).
 
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::BorrowedFd;
 
 use crate::addr::IpAddr;
 use crate::consts::{SO_REUSEADDR, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::sys;
-use crate::tcp::{TcpConn, TcpListener, TcpSocket};
-use crate::udp::UdpSocket;
-use crate::unix::{UnixDatagram, UnixListener, UnixStream};
 
-mod sealed {
+pub(crate) mod sealed {
     /// Gives the crate's free functions the descriptor of any of its socket types.
     pub trait Sealed {
         fn sock(&self) -> &crate::handle::Sock;
@@ -24,30 +21,38 @@ mod sealed {
 /// [`UnixListener`], [`UnixStream`] and [`UnixDatagram`] (for the socket options; `bind`,
 /// `get_sock_name` and `get_peer_name` take IP addresses, so on those they are errors).
 /// Sealed: no other type can implement it.
+///
+/// [`TcpListener`]: crate::TcpListener
+/// [`TcpConn`]: crate::TcpConn
+/// [`UdpSocket`]: crate::UdpSocket
+/// [`UnixListener`]: crate::UnixListener
+/// [`UnixStream`]: crate::UnixStream
+/// [`UnixDatagram`]: crate::UnixDatagram
 pub trait AnySocket: sealed::Sealed {}
 
 /// What every socket type is: one of [`AnySocket`], and `AsRawFd` over its [`Sock`]. A new
-/// socket type (a struct with a `sock: Sock` field) is added to the list below.
+/// socket type (a struct with a `sock: Sock` field) names itself here in its own file,
+/// beside its struct: `crate::socket::socket_types!(Type);`.
 macro_rules! socket_types {
     ($($ty:ty),*) => {$(
-        impl sealed::Sealed for $ty {
-            fn sock(&self) -> &Sock {
+        impl $crate::socket::sealed::Sealed for $ty {
+            fn sock(&self) -> &$crate::handle::Sock {
                 &self.sock
             }
         }
 
-        impl AnySocket for $ty {}
+        impl $crate::socket::AnySocket for $ty {}
 
-        impl AsRawFd for $ty {
+        impl ::std::os::fd::AsRawFd for $ty {
             /// The descriptor, or -1 once closed (as Chapel's `socketFd`).
-            fn as_raw_fd(&self) -> RawFd {
+            fn as_raw_fd(&self) -> ::std::os::fd::RawFd {
                 self.sock.raw()
             }
         }
     )*};
 }
 
-socket_types!(TcpListener, TcpConn, UdpSocket, UnixListener, UnixStream, UnixDatagram, TcpSocket);
+pub(crate) use socket_types;
 
 /// The [`Sock`] inside `socket`.
 pub(crate) fn sock_of<S: AnySocket>(socket: &S) -> &Sock {
@@ -107,27 +112,8 @@ pub fn get_sock_name<S: AnySocket>(socket: &S) -> Result<IpAddr> {
     named(sys::socket::sock_name(fd), Op::GetSockName)
 }
 
-/// Chapel's `getPeerName`: the address of the connection's other end. An unconnected socket
-/// is an `ENOTCONN` error. Syscalls ([contract](crate::syscalls#get_peer_name)): `getpeername` — 1.
-///
-#[doc = man_links!(getpeername(2))]
-///
-/// # Errors
-/// A closed connection; `ENOTCONN` when it is not connected.
-///
-/// ```
-/// use chapel_socket::{connect, get_peer_name, listen, INDEFINITE_TIMEOUT};
-/// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-/// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
-/// assert_eq!(get_peer_name(&conn)?, server.addr()?);
-/// # Ok::<(), chapel_socket::Error>(())
-/// ```
-pub fn get_peer_name(socket: &TcpConn) -> Result<IpAddr> {
-    let fd = fd_of(socket, Op::GetPeerName)?;
-    named(sys::socket::peer_name(fd), Op::GetPeerName)
-}
-
-fn named(found: std::io::Result<Option<std::net::SocketAddr>>, op: Op) -> Result<IpAddr> {
+/// An address-returning call's answer as an [`IpAddr`], its error named after `op`.
+pub(crate) fn named(found: std::io::Result<Option<std::net::SocketAddr>>, op: Op) -> Result<IpAddr> {
     match found {
         Ok(Some(a)) => Ok(a.into()),
         Ok(None) => Err(Error::new(op, Target::None, Cause::Invalid("not an IPv4 or IPv6 socket".into()))),

@@ -41,6 +41,12 @@ pub struct TcpConn {
     peer: Option<IpAddr>,
 }
 
+crate::socket::socket_types!(TcpConn);
+crate::handle::try_as_fd!(TcpConn: r#"let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
+let socket = chapel_socket::connect(&server.addr()?, 4)?;"#);
+crate::handle::set_nonblocking!(TcpConn: "let server = chapel_socket::listen(&\"127.0.0.1:0\".parse()?, true, 16)?;
+let socket = chapel_socket::connect(&server.addr()?, 4)?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
+
 impl TcpConn {
     pub(crate) fn new(sock: Sock, peer: Option<IpAddr>) -> TcpConn {
         TcpConn { sock, peer }
@@ -72,7 +78,7 @@ impl TcpConn {
         self.sock.fd(Op::GetPeerName)?;
         match self.peer {
             Some(peer) => Ok(peer),
-            None => crate::socket::get_peer_name(self),
+            None => get_peer_name(self),
         }
     }
 
@@ -345,6 +351,26 @@ impl TcpConn {
         })
         .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
     }
+}
+
+/// Chapel's `getPeerName`: the address of the connection's other end. An unconnected socket
+/// is an `ENOTCONN` error. Syscalls ([contract](crate::syscalls#get_peer_name)): `getpeername` — 1.
+///
+#[doc = man_links!(getpeername(2))]
+///
+/// # Errors
+/// A closed connection; `ENOTCONN` when it is not connected.
+///
+/// ```
+/// use chapel_socket::{connect, get_peer_name, listen, INDEFINITE_TIMEOUT};
+/// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+/// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+/// assert_eq!(get_peer_name(&conn)?, server.addr()?);
+/// # Ok::<(), chapel_socket::Error>(())
+/// ```
+pub fn get_peer_name(socket: &TcpConn) -> Result<IpAddr> {
+    let fd = crate::socket::fd_of(socket, Op::GetPeerName)?;
+    crate::socket::named(sys::socket::peer_name(fd), Op::GetPeerName)
 }
 
 /// `Read` and `Write` errors are the crate's [`Error`] inside an `io::Error` of the same kind

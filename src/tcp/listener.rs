@@ -60,6 +60,9 @@ pub struct TcpListener {
     acceptor: Arc<Acceptor>,
 }
 
+crate::socket::socket_types!(TcpListener);
+crate::handle::try_as_fd!(TcpListener: r#"let socket = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;"#);
+
 impl TcpListener {
     /// A listener on `sock`, which listens and is non-blocking: how `listen` and
     /// [`TcpSocket::listen`](crate::TcpSocket::listen) make one.

@@ -6,7 +6,7 @@ mod connect;
 mod listener;
 mod socket;
 
-pub use conn::TcpConn;
+pub use conn::{TcpConn, get_peer_name};
 pub use connect::{Service, connect, connect_host};
 pub use listener::{TcpListener, listen};
 pub use socket::TcpSocket;

@@ -49,6 +49,9 @@ pub struct TcpSocket {
     bound: Option<IpAddr>,
 }
 
+crate::socket::socket_types!(TcpSocket);
+crate::handle::try_as_fd!(TcpSocket: "let socket = chapel_socket::TcpSocket::v4()?;");
+
 impl TcpSocket {
     /// A new TCP socket of `family` (IPv4 or IPv6), unbound.
     ///

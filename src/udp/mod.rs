@@ -43,6 +43,10 @@ pub struct UdpSocket {
     pub(crate) sock: Sock,
 }
 
+crate::socket::socket_types!(UdpSocket);
+crate::handle::try_as_fd!(UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;");
+crate::handle::set_nonblocking!(UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;", "socket.recv_into(&mut [0; 8], INDEFINITE_TIMEOUT)");
+
 impl UdpSocket {
     /// Chapel's `udpSocket.init(family)`: a new socket of `family` (IPv4 or IPv6).
     /// Syscalls ([contract](crate::syscalls#udpsocketnew)): `socket(family, SOCK_DGRAM|SOCK_CLOEXEC, 0)` — 1.

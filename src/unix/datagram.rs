@@ -35,6 +35,10 @@ pub struct UnixDatagram {
     pub(crate) sock: Sock,
 }
 
+crate::socket::socket_types!(UnixDatagram);
+crate::handle::try_as_fd!(UnixDatagram: "let socket = chapel_socket::UnixDatagram::unbound()?;");
+crate::handle::set_nonblocking!(UnixDatagram: "let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
+
 impl UnixDatagram {
     fn create(at: &Target) -> Result<UnixDatagram> {
         let fd = sys::socket::socket(Domain::Unix, SockType::Datagram, false).map_err(Error::os(Op::Socket, at))?;

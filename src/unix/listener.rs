@@ -44,6 +44,10 @@ pub struct UnixListener {
     acceptor: Arc<Acceptor>,
 }
 
+crate::socket::socket_types!(UnixListener);
+crate::handle::try_as_fd!(UnixListener: r#"let name = chapel_socket::UnixAddr::from_abstract(format!("try-as-fd-{}", std::process::id()))?;
+let socket = chapel_socket::UnixListener::bind(&name, 4)?;"#);
+
 impl UnixListener {
     /// A stream socket bound to `addr` and listening, with a queue of `backlog` pending
     /// connections. A path must not exist yet: a stale socket file is `AddrInUse` (the crate

@@ -44,6 +44,10 @@ pub struct UnixStream {
     peer: Option<UnixAddr>,
 }
 
+crate::socket::socket_types!(UnixStream);
+crate::handle::try_as_fd!(UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;");
+crate::handle::set_nonblocking!(UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
+
 impl UnixStream {
     pub(crate) fn new(sock: Sock, peer: Option<UnixAddr>) -> UnixStream {
         UnixStream { sock, peer }
