@@ -67,6 +67,16 @@ macro_rules! man_links {
     };
 }
 
+// The crate map, from the ground up (docs/ARCHITECTURE.md draws it, with the rules):
+//   sys/          the only libc calls and all `unsafe`; imports nothing above it but consts.rs
+//   consts.rs  error.rs  timeout.rs  addr/ (ip, unix, family)
+//                 the vocabulary: C names, errors, timeouts, addresses
+//   wait/         the one wait: with_timeout and its poll loop, RecvTimer, listeners' Acceptor
+//   handle.rs     Sock, the fd-or-closed every type holds; try_as_fd, set_nonblocking, wait_readable
+//   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, typed): set/get_sock_opt, SocketOptions
+//   tcp/ udp/ unix/  the socket types, a file each
+// A file imports only from the lines above its own (and from its own folder); the
+// vocabulary's files also name each other.
 mod addr;
 mod consts;
 mod error;

@@ -105,7 +105,7 @@ fn get_value<S: AnySocket, T: IntValue>(s: &S, level: c_int, name: c_int, what: 
     if name == MISSING {
         return Err(missing(Op::GetSockOpt, what));
     }
-    let v = crate::get_sock_opt(s, level, name)?;
+    let v = super::get_sock_opt(s, level, name)?;
     T::from_c(v).map_err(invalid(Op::GetSockOpt, level, name))
 }
 

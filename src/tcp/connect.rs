@@ -250,7 +250,7 @@ mod tests {
 
     /// A listener that never accepts, its queue filled, so one more connect times out; with
     /// the connections that fill it.
-    fn full_listener() -> (IpAddr, Vec<TcpConn>, crate::TcpListener) {
+    fn full_listener() -> (IpAddr, Vec<TcpConn>, crate::tcp::TcpListener) {
         let listener = listen(&"127.0.0.1:0".parse().unwrap(), true, 0).unwrap();
         let address = listener.addr().unwrap();
         let mut queued = Vec::new();
