@@ -1,5 +1,5 @@
-//! The waits of receives and accepts timed by the socket's `SO_RCVTIMEO` (`src/recv_timer.rs`,
-//! `src/accept.rs`): threads sharing one socket each keep their own deadline; an indefinite
+//! The waits of receives and accepts timed by the socket's `SO_RCVTIMEO` (`src/wait/recv_timer.rs`,
+//! `src/wait/accept.rs`): threads sharing one socket each keep their own deadline; an indefinite
 //! call after timed ones waits for ever (or as long as the user's own `SO_RCVTIMEO` says);
 //! readiness a call cannot use costs no CPU; an `EINTR` on every try still ends on time; and
 //! the precision of timeouts from 0.1 ms to 1 s (run with `--nocapture` to see the table).
