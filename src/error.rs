@@ -181,6 +181,11 @@ pub(crate) enum Cause {
     Unsupported(&'static str, Option<io::Error>),
 }
 
+impl From<crate::timeout::NanTimeout> for Cause {
+    fn from(_: crate::timeout::NanTimeout) -> Cause {
+        Cause::Invalid("the timeout is NaN, not a number of seconds".into())
+    }
+}
 impl Error {
     /// Errors are the cold path: kept out of line, so the calls that can fail stay small.
     #[cold]
@@ -413,6 +418,12 @@ mod tests {
 
     fn refused() -> io::Error {
         io::Error::from_raw_os_error(libc::ECONNREFUSED)
+    }
+
+    #[test]
+    fn a_nan_timeout_is_invalid_input_saying_so() {
+        let nan = crate::timeout::Timeout::from(f64::NAN).check().unwrap_err();
+        assert!(matches!(Cause::from(nan), Cause::Invalid(why) if why.contains("NaN")));
     }
 
     #[test]

@@ -189,7 +189,7 @@ pub fn wait_writable(fd: impl AsFd, timeout: impl Into<Timeout>) -> Result<()> {
 /// [`wait_readable`] and [`wait_writable`]: `ppoll` until `fd` is ready for `interest`.
 fn wait_until_ready(fd: BorrowedFd<'_>, interest: Interest, timeout: Timeout) -> Result<()> {
     let target = Target::Fd(fd.as_raw_fd());
-    let timeout = timeout.check().map_err(|cause| Error::new(Op::Poll, target.clone(), cause))?;
+    let timeout = timeout.check().map_err(|nan| Error::new(Op::Poll, target.clone(), nan.into()))?;
     match sys::wait::wait(fd, interest, timeout.deadline()).map_err(Error::os(Op::Poll, &target))? {
         Some(_) => Ok(()),
         None => Err(Error::new(Op::Poll, target, Cause::TimedOut(timeout))),

@@ -68,7 +68,7 @@ macro_rules! man_links {
 }
 
 // The crate map, from the ground up (docs/ARCHITECTURE.md draws it, with the rules):
-//   sys/          the only libc calls and all `unsafe`; imports nothing above it but consts.rs
+//   sys/          the only libc calls and FFI; imports nothing above it but consts.rs
 //   consts.rs  error.rs  timeout.rs  addr/ (ip, unix, family)
 //                 the vocabulary: C names, errors, timeouts, addresses
 //   wait/         the one wait: with_timeout and its poll loop, RecvTimer, listeners' Acceptor

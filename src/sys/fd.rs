@@ -51,26 +51,3 @@ pub(super) fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: FIOCLEX takes no argument and only changes the descriptor's flags.
     cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIOCLEX) }).map(drop)
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::os::fd::{AsFd, AsRawFd};
-
-    fn flags(fd: BorrowedFd<'_>) -> (libc::c_int, libc::c_int) {
-        // SAFETY: F_GETFL/F_GETFD only read the descriptor's flags.
-        unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFL), libc::fcntl(fd.as_raw_fd(), libc::F_GETFD)) }
-    }
-
-    #[test]
-    fn nonblocking_toggles_and_cloexec_is_set() {
-        let sock = crate::sys::socket::socket(crate::sys::Domain::Ipv4, crate::sys::SockType::Stream, false).unwrap();
-        let (fl, fd_flags) = flags(sock.as_fd());
-        assert_eq!((fl & libc::O_NONBLOCK, fd_flags & libc::FD_CLOEXEC), (0, libc::FD_CLOEXEC));
-        set_nonblocking(sock.as_fd(), true).unwrap();
-        assert_ne!(flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
-        set_nonblocking(sock.as_fd(), false).unwrap();
-        assert_eq!(flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
-        close(sock).unwrap();
-    }
-}

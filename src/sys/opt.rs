@@ -22,10 +22,10 @@ use std::time::Duration;
 use super::{Plain, cvt};
 use crate::consts::c_int;
 
+use super::plain_opts::INT;
 pub(crate) use super::plain_opts::plain;
 
 /// The size of an `int` option.
-pub(super) const INT: usize = size_of::<c_int>();
 
 /// `setsockopt(fd, level, name, value, len)`.
 ///

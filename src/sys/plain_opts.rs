@@ -5,7 +5,6 @@
 
 use std::mem::size_of;
 
-use super::opt::INT;
 use crate::consts::c_int;
 
 /// An option whose value is plain data, with the lengths its value may have.
@@ -31,6 +30,8 @@ impl PlainOption {
 }
 
 /// `struct ip_mreqn`: two `struct in_addr` and an interface index.
+/// An `int` option's length.
+pub(super) const INT: usize = size_of::<c_int>();
 const IP_MREQN: usize = 2 * size_of::<libc::in_addr>() + INT;
 /// The kernel's `TCP_CA_NAME_MAX`: a congestion control's name, its NUL included.
 #[cfg(has_linux_sockopts)]

@@ -446,6 +446,23 @@ mod tests {
     use super::*;
     use std::os::fd::AsFd;
 
+    fn fd_flags(fd: BorrowedFd<'_>) -> (libc::c_int, libc::c_int) {
+        // SAFETY: F_GETFL/F_GETFD only read the descriptor's flags.
+        unsafe { (libc::fcntl(fd.as_raw_fd(), libc::F_GETFL), libc::fcntl(fd.as_raw_fd(), libc::F_GETFD)) }
+    }
+
+    #[test]
+    fn nonblocking_toggles_and_cloexec_is_set() {
+        let sock = socket(super::super::Domain::Ipv4, super::super::SockType::Stream, false).unwrap();
+        let (fl, fd_bits) = fd_flags(sock.as_fd());
+        assert_eq!((fl & libc::O_NONBLOCK, fd_bits & libc::FD_CLOEXEC), (0, libc::FD_CLOEXEC));
+        super::super::fd::set_nonblocking(sock.as_fd(), true).unwrap();
+        assert_ne!(fd_flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
+        super::super::fd::set_nonblocking(sock.as_fd(), false).unwrap();
+        assert_eq!(fd_flags(sock.as_fd()).0 & libc::O_NONBLOCK, 0);
+        super::super::fd::close(sock).unwrap();
+    }
+
     /// A UDP socket bound to a free loopback port, and that address.
     fn udp() -> (OwnedFd, std::net::SocketAddr) {
         let fd = socket(Domain::Ipv4, SockType::Datagram, false).unwrap();

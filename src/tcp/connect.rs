@@ -50,7 +50,7 @@ use crate::timeout::Timeout;
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
 pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
-    let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, Target::Addr(*address), cause))?;
+    let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, Target::Addr(*address), nan.into()))?;
     connect_to(*address, timeout)
 }
 
@@ -196,7 +196,7 @@ pub fn connect_host<'a>(
     if let Some(why) = service.refusal() {
         return Err(invalid(why));
     }
-    let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, named.clone(), cause))?;
+    let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, named.clone(), nan.into()))?;
     let numeric = is_literal(host);
     if numeric {
         // Checks the scope and the family too, with the address parser's message.

@@ -228,7 +228,8 @@ impl TcpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn connect(self, address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
-        let timeout = timeout.into().check().map_err(|cause| Error::new(Op::Connect, Target::Addr(*address), cause))?;
+        let timeout =
+            timeout.into().check().map_err(|nan| Error::new(Op::Connect, Target::Addr(*address), nan.into()))?;
         self.connect_checked(*address, timeout)
     }
 
