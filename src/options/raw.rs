@@ -14,7 +14,7 @@ use crate::sys;
 /// `Int` goes to any option. `Bytes` and `Null(0)` go only to the plain-data options listed
 /// in [`set_sock_opt`]'s table; `Null` with a non-zero length goes to none (the kernel would
 /// read from address 0). Anything else is refused before any syscall;
-/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked), whose caller vouches for the
+/// [`set_sock_opt_unchecked`], whose caller vouches for the
 /// bytes, takes any option's.
 ///
 /// ```
@@ -68,7 +68,7 @@ impl<'a> From<&'a Vec<u8>> for SockOptValue<'a> {
 /// option's value may hold a user pointer the kernel writes through (`IPT_SO_SET_REPLACE`
 /// writes its counters to one; `XDP_UMEM_REG` keeps one for the socket's life), which a safe
 /// function must not allow: set those with
-/// [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked), whose caller vouches for them. [`Null`](SockOptValue::Null)
+/// [`set_sock_opt_unchecked`], whose caller vouches for them. [`Null`](SockOptValue::Null)
 /// passes a null pointer with length 0 to the same options (the kernel reads nothing).
 ///
 /// | Level | Options | Bytes |
@@ -144,7 +144,7 @@ pub fn set_sock_opt<'a, S: AnySocket>(
 }
 
 /// `setsockopt(2)` with any bytes, for any option: the escape hatch for the options that
-/// [`set_sock_opt`](crate::set_sock_opt) refuses because their value may hold a pointer.
+/// [`set_sock_opt`] refuses because their value may hold a pointer.
 /// Errors name the level and the option.
 /// Syscalls ([contract](crate::syscalls#set_sock_opt)): `setsockopt` — 1, as for
 /// `set_sock_opt`; no syscall on a closed socket.

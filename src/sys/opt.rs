@@ -9,7 +9,7 @@
 //! allowlist ([`plain`]): options whose value the kernel copies and never follows as a
 //! pointer. Any other option's value may hold a user pointer that the kernel writes through,
 //! then or later (`IPT_SO_SET_REPLACE`'s `counters`, the umem area of `XDP_UMEM_REG`), so its
-//! bytes go only through the `unsafe` [`set_sock_opt_unchecked`].
+//! bytes go only through the `unsafe` [`set_sock_opt_unchecked`](crate::set_sock_opt_unchecked).
 
 use std::ffi::c_void;
 use std::io;
@@ -24,8 +24,6 @@ use crate::consts::c_int;
 
 use super::plain_opts::INT;
 pub(crate) use super::plain_opts::plain;
-
-/// The size of an `int` option.
 
 /// `setsockopt(fd, level, name, value, len)`.
 ///

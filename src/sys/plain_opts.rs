@@ -30,7 +30,7 @@ impl PlainOption {
 }
 
 /// `struct ip_mreqn`: two `struct in_addr` and an interface index.
-/// An `int` option's length.
+/// The size of an `int` option.
 pub(super) const INT: usize = size_of::<c_int>();
 const IP_MREQN: usize = 2 * size_of::<libc::in_addr>() + INT;
 /// The kernel's `TCP_CA_NAME_MAX`: a congestion control's name, its NUL included.

@@ -9,9 +9,8 @@ use crate::error::{Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::sys;
 use crate::sys::MsgFlags;
-use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 /// Chapel's `tcpConn`: a connected TCP stream, from [`connect`](crate::connect),
 /// [`connect_host`](crate::connect_host) or [`TcpListener::accept`](crate::TcpListener::accept).
@@ -156,10 +155,8 @@ impl TcpConn {
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
         let timeout = timeout.into();
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-            sys::socket::recv(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::socket::recv(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -191,7 +188,7 @@ impl TcpConn {
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, buf, flags))
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send(fd, buf, flags))
             .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
@@ -276,7 +273,7 @@ impl TcpConn {
     pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Peek)?;
         let timeout = timeout.into();
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| {
             sys::socket::recv(fd, buf, flags.with(MsgFlags::PEEK))
         })
         .map_err(|cause| Error::new(Op::Peek, self.target(), cause))
@@ -311,10 +308,8 @@ impl TcpConn {
     pub fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::RecvMsg)?;
         let timeout = timeout.into();
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-            sys::msg::recv_vectored(fd, bufs, flags)
-        })
-        .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
+        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::msg::recv_vectored(fd, bufs, flags))
+            .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
     }
 
     /// Writes as much of `bufs`, in order, as fits, with one `sendmsg` (`MSG_NOSIGNAL`: a
@@ -346,7 +341,7 @@ impl TcpConn {
     pub fn send_vectored(&self, bufs: &[io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::SendMsg)?;
         let timeout = timeout.into();
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+        with_timeout(fd, Waits::Send, timeout, |flags| {
             sys::msg::send_vectored::<std::net::SocketAddr>(fd, bufs, &[], None, flags)
         })
         .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))

@@ -11,10 +11,9 @@ use crate::consts::c_int;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::sys;
-use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 #[cfg(has_mmsg)]
 pub use msg::{
@@ -266,10 +265,8 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
         let to = std::net::SocketAddr::from(*address);
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-            sys::socket::send_to(fd, data, &to, flags)
-        })
-        .map_err(|cause| self.error(Op::Send, Some(*address), cause))
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send_to(fd, data, &to, flags))
+            .map_err(|cause| self.error(Op::Send, Some(*address), cause))
     }
 
     /// `recvfrom` without allocating: the datagram goes into `buf`; returns its length and
@@ -405,12 +402,12 @@ impl UdpSocket {
         flags: MsgFlags,
         mut call: impl FnMut(MsgFlags) -> std::io::Result<T>,
     ) -> std::result::Result<T, Cause> {
-        let (timer, interest) = match flags.reads_error_queue() {
-            false => (Some(&*self.sock.timer), Interest::Read),
-            true => (None, Interest::Error),
+        let waits = match flags.reads_error_queue() {
+            false => Waits::Recv(&self.sock.timer),
+            true => Waits::ErrQueue,
         };
         let flags = flags.with(MsgFlags::TRUNC);
-        with_timeout(fd, timer, interest, timeout, Indefinite::Blocks, |wait| call(flags.with(wait)))
+        with_timeout(fd, waits, timeout, |wait| call(flags.with(wait)))
     }
 
     /// The sender a receive reported, or the error for one that is not IPv4/IPv6.
@@ -584,7 +581,7 @@ impl UdpSocket {
     pub fn send_connected(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| sys::socket::send(fd, data, flags))
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send(fd, data, flags))
             .map_err(|cause| self.error(Op::Send, None, cause))
     }
 }

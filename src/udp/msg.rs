@@ -18,9 +18,8 @@ use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sys;
 use crate::sys::cmsg::{self, Message};
 use crate::sys::msg::{RecvOpt, RecvSlots};
-use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 /// The most datagrams one [`UdpSocket::send_batch`] sends (one `sendmmsg`): their headers,
 /// addresses and control data live on the stack (about 15 KiB), so a batch costs no
@@ -480,7 +479,7 @@ impl UdpSocket {
     pub fn recv_msg(&self, buf: &mut [u8], control: &mut [u8], timeout: impl Into<Timeout>) -> Result<RecvMeta> {
         let fd = self.sock.fd(Op::RecvMsg)?;
         let timeout = timeout.into();
-        let r = with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+        let r = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| {
             sys::msg::recv_datagram(fd, buf, control, flags)
         })
         .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
@@ -524,10 +523,8 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::SendMsg)?;
         let timeout = timeout.into();
         let addr = (*to).into();
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-            sys::msg::send_datagram(fd, data, Some(&addr), control, flags)
-        })
-        .map_err(|cause| self.error(Op::SendMsg, Some(*to), input_or_os(cause)))
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::msg::send_datagram(fd, data, Some(&addr), control, flags))
+            .map_err(|cause| self.error(Op::SendMsg, Some(*to), input_or_os(cause)))
     }
 
     /// Receives up to `batch.capacity()` datagrams in one `recvmmsg`: waits at most `timeout`
@@ -568,10 +565,8 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::RecvMmsg)?;
         let slots = &mut batch.slots;
         let timeout = timeout.into();
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
-            slots.recv(fd, flags)
-        })
-        .map_err(|cause| self.error(Op::RecvMmsg, None, cause))
+        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| slots.recv(fd, flags))
+            .map_err(|cause| self.error(Op::RecvMmsg, None, cause))
     }
 
     /// Sends up to [`SEND_BATCH_MAX`] datagrams of `msgs` in one `sendmmsg`, waiting at most
@@ -603,7 +598,7 @@ impl UdpSocket {
         let fd = self.sock.fd(Op::SendMmsg)?;
         let timeout = timeout.into();
         let Some(first) = msgs.first() else { return Ok(0) };
-        with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
+        with_timeout(fd, Waits::Send, timeout, |flags| {
             sys::msg::send_mmsg(fd, msgs.len(), |i| (msgs[i].data, Some(msgs[i].to.into()), msgs[i].control), flags)
         })
         .map_err(|cause| self.error(Op::SendMmsg, Some(first.to), input_or_os(cause)))

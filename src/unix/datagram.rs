@@ -7,11 +7,10 @@ use crate::error::{Cause, Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::sys;
 use crate::sys::addr::UnixName;
-use crate::sys::wait::Interest;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
 /// `std::os::unix::net::UnixDatagram`. Datagrams are reliable and ordered on one machine;
@@ -174,10 +173,8 @@ impl UnixDatagram {
     /// ```
     pub fn send_to(&self, data: &[u8], addr: &UnixAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::send_to(fd, data, addr.name(), flags)
-        })
-        .map_err(|cause| Error::new(Op::Send, Target::Unix(addr.clone()), cause))
+        with_timeout(fd, Waits::Send, timeout.into(), |flags| sys::socket::send_to(fd, data, addr.name(), flags))
+            .map_err(|cause| Error::new(Op::Send, Target::Unix(addr.clone()), cause))
     }
 
     /// Sends `data` as one datagram to the connected peer, waiting at most `timeout` for room.
@@ -198,10 +195,8 @@ impl UnixDatagram {
     /// ```
     pub fn send(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::send(fd, data, flags)
-        })
-        .map_err(|cause| Error::new(Op::Send, Target::None, cause))
+        with_timeout(fd, Waits::Send, timeout.into(), |flags| sys::socket::send(fd, data, flags))
+            .map_err(|cause| Error::new(Op::Send, Target::None, cause))
     }
 
     /// One datagram into `buf`, waiting at most `timeout`; returns its length. A longer one
@@ -230,11 +225,10 @@ impl UnixDatagram {
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
         let capacity = buf.len();
-        let len =
-            with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-                sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
-            })
-            .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
+        let len = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |dontwait| {
+            sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
+        })
+        .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
         if len > capacity {
             return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len: Some(len), capacity }));
         }
@@ -266,11 +260,10 @@ impl UnixDatagram {
     pub fn recv_from(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<(usize, UnixAddr)> {
         let fd = self.sock.fd(Op::RecvFrom)?;
         let capacity = buf.len();
-        let (len, from) =
-            with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |dontwait| {
-                sys::socket::recv_from::<UnixName>(fd, buf, dontwait.with(MsgFlags::TRUNC))
-            })
-            .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
+        let (len, from) = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |dontwait| {
+            sys::socket::recv_from::<UnixName>(fd, buf, dontwait.with(MsgFlags::TRUNC))
+        })
+        .map_err(|cause| Error::new(Op::RecvFrom, Target::None, cause))?;
         let from = UnixAddr::from_kernel(from.unwrap_or(UnixName::Unnamed));
         if len > capacity {
             return Err(Error::new(Op::RecvFrom, target(Some(&from)), Cause::Truncated { len: Some(len), capacity }));

@@ -27,10 +27,9 @@ use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
 use crate::sys::cmsg::{self, Control};
-use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
 use crate::wait::RecvTimer;
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 /// Who is at the other end of a Unix socket: the process, user and group the kernel
 /// recorded when it connected (or made the pair). From
@@ -100,9 +99,7 @@ fn send_fds(
         control.push_fds(fds).map_err(|e| Cause::Invalid(e.to_string()))?;
     }
     let to = to.map(UnixAddr::name);
-    with_timeout(fd, None, Interest::Write, timeout, Indefinite::Blocks, |flags| {
-        sys::msg::send_msg(fd, buf, control.bytes(), to, flags)
-    })
+    with_timeout(fd, Waits::Send, timeout, |flags| sys::msg::send_msg(fd, buf, control.bytes(), to, flags))
 }
 
 /// `recvmsg` with room for `max_fds` descriptors, through the wait loop; with `datagram`,
@@ -121,7 +118,7 @@ fn recv_fds(
     let room = cmsg::room_for_fds(max_fds.min(MAX_FDS)) + cmsg::room_for_credentials();
     let trunc = if datagram { MsgFlags::TRUNC } else { MsgFlags::NONE };
     let capacity = buf.len();
-    let (got, passed) = with_timeout(fd, Some(timer), Interest::Read, timeout, Indefinite::Blocks, |flags| {
+    let (got, passed) = with_timeout(fd, Waits::Recv(timer), timeout, |flags| {
         sys::msg::recv_passing::<UnixName>(fd, buf, room, flags.with(trunc))
     })?;
     let (mut fds, credentials) = (passed.fds, passed.credentials.map(Credentials::from));

@@ -9,12 +9,12 @@ use crate::error::{Cause, Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::sys;
 use crate::sys::socket::Progress;
-use crate::sys::wait::{Interest, Pacer};
+use crate::sys::wait::Pacer;
 use crate::sys::{Domain, SockType};
 use crate::timeout::Timeout;
 use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
 use crate::wait::arm_for;
-use crate::wait::{Indefinite, with_timeout};
+use crate::wait::{Waits, with_timeout};
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
 /// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the
@@ -153,10 +153,8 @@ impl UnixStream {
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Recv)?;
-        with_timeout(fd, Some(&self.sock.timer), Interest::Read, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::recv(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |flags| sys::socket::recv(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -184,10 +182,8 @@ impl UnixStream {
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, None, Interest::Write, timeout.into(), Indefinite::Blocks, |flags| {
-            sys::socket::send(fd, buf, flags)
-        })
-        .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+        with_timeout(fd, Waits::Send, timeout.into(), |flags| sys::socket::send(fd, buf, flags))
+            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
     }
 
     /// Sends `buf` with the descriptors `fds` (`SCM_RIGHTS`): the peer receives its own

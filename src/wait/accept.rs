@@ -29,7 +29,7 @@ use std::os::fd::BorrowedFd;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
-use super::{Indefinite, Until, poll_loop};
+use super::{Indefinite, Start, Until, Waiter, poll_loop};
 use crate::error::Cause;
 use crate::sys;
 use crate::sys::MsgFlags;
@@ -79,7 +79,7 @@ impl Acceptor {
             return self.shared(fd, timeout, until, accept);
         }
         let Some(claim) = timer.claim() else {
-            return self.poll_path(fd, until, false, accept);
+            return self.poll_path(fd, until, Start::Try, accept);
         };
         let want = timeout.duration().map(arm_for);
         if !self.mode().blocking {
@@ -94,14 +94,14 @@ impl Acceptor {
             // A timeout that cannot be armed, or another caller polling: wait on the poll path.
             if want == Some(None) || !self.switch_to_blocking(fd).map_err(Cause::Os)? {
                 drop(claim);
-                return self.poll_path(fd, until, true, accept);
+                return self.poll_path(fd, until, Start::Wait, accept);
             }
         } else if want == Some(None) {
             // Blocking, and the timeout cannot be armed: a blocking accept4 would wait as
             // long as SO_RCVTIMEO holds (an earlier call's timeout, or for ever), so try and
             // wait on the poll path, which makes the listener non-blocking first.
             drop(claim);
-            return self.poll_path(fd, until, false, accept);
+            return self.poll_path(fd, until, Start::Try, accept);
         }
         match want {
             None => claim.restore_user(fd).map_err(Cause::Os)?,
@@ -116,8 +116,7 @@ impl Acceptor {
                 // SO_RCVTIMEO ran out short of the deadline, a poller switched the mode, or a
                 // signal came: wait for what is left. The claim is kept, so the mode stays
                 // as it is unless a poller arrives, and then a retry cannot block.
-                let result =
-                    poll_loop(fd, Interest::Read, until, Indefinite::Polls, true, MsgFlags::NONE, |_| accept());
+                let result = poll_loop(listening(fd), until, Start::Wait, MsgFlags::NONE, |_| accept());
                 drop(claim);
                 result
             }
@@ -154,7 +153,7 @@ impl Acceptor {
             mode.set = true;
             mode.blocking = false;
         }
-        poll_loop(fd, Interest::Read, until, Indefinite::Polls, false, MsgFlags::NONE, |_| accept())
+        poll_loop(listening(fd), until, Start::Try, MsgFlags::NONE, |_| accept())
     }
 
     /// Gives the listener the blocking mode a std user expects, for a hand-over (one `ioctl`;
@@ -174,7 +173,7 @@ impl Acceptor {
         &self,
         fd: BorrowedFd<'_>,
         until: Until,
-        wait_first: bool,
+        start: Start,
         mut accept: impl FnMut() -> io::Result<T>,
     ) -> Result<T, Cause> {
         {
@@ -185,8 +184,13 @@ impl Acceptor {
             }
             mode.pollers += 1;
         }
-        let result = poll_loop(fd, Interest::Read, until, Indefinite::Polls, wait_first, MsgFlags::NONE, |_| accept());
+        let result = poll_loop(listening(fd), until, start, MsgFlags::NONE, |_| accept());
         self.mode().pollers -= 1;
         result
     }
+}
+
+/// A listener's wait: readable means a connection is queued, and `EAGAIN` only "not yet".
+fn listening(fd: BorrowedFd<'_>) -> Waiter<'_> {
+    Waiter { fd, interest: Interest::Read, indefinite: Indefinite::Polls }
 }

@@ -23,10 +23,40 @@ use crate::timeout::Timeout;
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Indefinite {
     /// The descriptor blocks, so `EAGAIN` comes from the socket's own `SO_RCVTIMEO` /
-    /// `SO_SNDTIMEO` (or an adopted non-blocking descriptor): it is the answer, as in C.
+    /// `SO_SNDTIMEO`, or a non-blocking mode: it is the answer, as in C (a receive first asks
+    /// whose it is: see [`blocked_until_users`]).
     Blocks,
     /// `EAGAIN` only means "not yet" (a listener): wait for readiness.
     Polls,
+}
+
+/// What a call waits for, and so how it may wait.
+#[derive(Clone, Copy)]
+pub(crate) enum Waits<'t> {
+    /// A send: room to write (`POLLOUT`). The crate never times sends in the kernel.
+    Send,
+    /// A receive: data (`POLLIN`), timed by the socket's `SO_RCVTIMEO` where it can be.
+    Recv(&'t RecvTimer),
+    /// A receive from the error queue: it never blocks, and `POLLERR` says it is ready.
+    ErrQueue,
+}
+
+/// What every step of a wait needs, carried as one value: the descriptor, the readiness it
+/// waits for, and what `EAGAIN` means to an indefinite call.
+#[derive(Clone, Copy)]
+pub(crate) struct Waiter<'fd> {
+    pub(crate) fd: BorrowedFd<'fd>,
+    pub(crate) interest: Interest,
+    pub(crate) indefinite: Indefinite,
+}
+
+/// How the try → wait → retry loop begins.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// With a try.
+    Try,
+    /// With a wait: the caller has just tried.
+    Wait,
 }
 
 /// How long a call may still wait: until `deadline` (`None`: for ever), and what to report
@@ -50,6 +80,11 @@ impl Until {
         Until { deadline: timeout.duration().and_then(|d| started.checked_add(d)), timeout: Some(timeout) }
     }
 
+    /// No deadline, ending as `EAGAIN` would (never, unless the user's own value bounds it).
+    fn never() -> Until {
+        Until { deadline: None, timeout: None }
+    }
+
     #[inline]
     pub(crate) fn passed(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
@@ -66,12 +101,12 @@ impl Until {
 /// Runs a send or receive `call` (given the flags to add) until it succeeds, fails, or
 /// `timeout` runs out. `EINTR` never escapes, and no wait ends before the timeout.
 ///
-/// A receive passes its socket's `timer`: while no other thread relies on it, the receive
-/// waits inside one blocking call, timed by an `SO_RCVTIMEO` armed a margin short of the
-/// timeout (re-armed only when the timeout changes), and finishes any remainder with an exact
-/// wait — one syscall per receive in steady state. Otherwise, and for sends, the call is tried
-/// with `MSG_DONTWAIT` and, when it would block, the descriptor is polled for `interest` and
-/// the call tried again.
+/// A receive ([`Waits::Recv`]) passes its socket's timer: while no other thread relies on it,
+/// the receive waits inside one blocking call, timed by an `SO_RCVTIMEO` armed a margin short
+/// of the timeout (re-armed only when the timeout changes), and finishes any remainder with an
+/// exact wait — one syscall per receive in steady state. Otherwise, and for sends, the call is
+/// tried with `MSG_DONTWAIT` and, when it would block, the descriptor is polled and the call
+/// tried again.
 ///
 /// This front holds the steady states, inlined into every caller; everything else is out of
 /// line in [`waiting`]:
@@ -83,17 +118,16 @@ impl Until {
 #[inline]
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
-    timer: Option<&RecvTimer>,
-    interest: Interest,
+    waits: Waits<'_>,
     timeout: Timeout,
-    indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timeout = timeout.check()?;
-    match (timeout.duration(), timer) {
+    let w = Waiter { fd, interest: waits.interest(), indefinite: Indefinite::Blocks };
+    match (timeout.duration(), waits) {
         // An indefinite send: `EAGAIN` is the answer (the user's SO_SNDTIMEO, or a
         // non-blocking descriptor), as in C.
-        (None, None) if indefinite == Indefinite::Blocks => match call(MsgFlags::NONE) {
+        (None, Waits::Send | Waits::ErrQueue) => match call(MsgFlags::NONE) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             done => return done.map_err(Cause::Os),
         },
@@ -101,64 +135,71 @@ pub(crate) fn with_timeout<T>(
         // another thread arms meanwhile can only make this call answer `EAGAIN`, and then
         // the wait below takes over and blocks again. An `EAGAIN` that nothing of the crate's
         // explains is another holder's doing.
-        (None, Some(timer)) if indefinite == Indefinite::Blocks => {
+        (None, Waits::Recv(timer)) => {
             if let Some(arms) = timer.quiet() {
                 match call(MsgFlags::NONE) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock && timer.armed_since(arms) => {}
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        return another_holder(fd, timer, interest, call);
-                    }
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return another_holder(w, timer, call),
                     done => return done.map_err(Cause::Os),
                 }
             }
         }
-        (Some(_), None) => return tried_then_polled(fd, interest, timeout, indefinite, call),
+        (Some(_), Waits::Send | Waits::ErrQueue) => return tried_then_polled(w, timeout, call),
         // A timed receive on a socket that holds the value armed for this very timeout.
-        (Some(duration), Some(timer)) => {
+        (Some(duration), Waits::Recv(timer)) => {
             let nanos = timeout_nanos(duration);
             if let Some(claim) = timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
                 let started = Instant::now();
                 return match call(MsgFlags::NONE) {
                     Ok(v) => Ok(v),
-                    Err(e) => kernel_timed_out(fd, claim, e, started, timeout, interest, indefinite, &mut call),
+                    Err(e) => kernel_timed_out(w, claim, e, started, timeout, &mut call),
                 };
             }
         }
-        _ => {}
     }
-    waiting(fd, timer, interest, timeout, indefinite, call)
+    waiting(w, waits, timeout, call)
+}
+
+impl Waits<'_> {
+    /// The readiness a wait for this kind of call polls for.
+    #[inline]
+    fn interest(self) -> Interest {
+        match self {
+            Waits::Send => Interest::Write,
+            Waits::Recv(_) => Interest::Read,
+            Waits::ErrQueue => Interest::Error,
+        }
+    }
 }
 
 /// [`with_timeout`] past its steady states: kept out of line, so they inline into every
 /// caller.
 #[inline(never)]
 fn waiting<T>(
-    fd: BorrowedFd<'_>,
-    timer: Option<&RecvTimer>,
-    interest: Interest,
+    w: Waiter<'_>,
+    waits: Waits<'_>,
     timeout: Timeout,
-    indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let timer = match timer {
-        Some(timer) if timer.is_poll_only() && timeout.is_indefinite() => {
-            return indefinite_unrelied(fd, timer, interest, call);
+    let timer = match waits {
+        Waits::Recv(timer) if timer.is_poll_only() && timeout.is_indefinite() => {
+            return indefinite_unrelied(w, timer, call);
         }
-        Some(timer) if !timer.is_poll_only() => timer,
-        _ => return tried_then_polled(fd, interest, timeout, indefinite, call),
+        Waits::Recv(timer) if !timer.is_poll_only() => timer,
+        _ => return tried_then_polled(w, timeout, call),
     };
-    match kernel_timed(fd, timer, timeout, interest, indefinite, &mut call) {
+    match kernel_timed(w, timer, timeout, &mut call) {
         Next::Done(result) => result,
-        Next::TryFirst => poll_loop(fd, interest, Until::new(timeout), indefinite, false, MsgFlags::DONTWAIT, call),
+        Next::TryFirst => poll_loop(w, Until::new(timeout), Start::Try, MsgFlags::DONTWAIT, call),
         Next::Busy if timeout.is_indefinite() => {
             // Other calls rely on an SO_RCVTIMEO of the crate's: poll instead of blocking,
             // bounded by the user's own value as a blocking call would have been.
             let user = timer.user_value().flatten();
             let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
-            poll_loop(fd, interest, until, Indefinite::Polls, false, MsgFlags::DONTWAIT, call)
+            poll_loop(Waiter { indefinite: Indefinite::Polls, ..w }, until, Start::Try, MsgFlags::DONTWAIT, call)
         }
-        Next::Busy => poll_loop(fd, interest, Until::new(timeout), indefinite, false, MsgFlags::DONTWAIT, call),
+        Next::Busy => poll_loop(w, Until::new(timeout), Start::Try, MsgFlags::DONTWAIT, call),
     }
 }
 
@@ -169,21 +210,21 @@ fn waiting<T>(
 /// descriptor), as in C.
 #[inline]
 fn tried_then_polled<T>(
-    fd: BorrowedFd<'_>,
-    interest: Interest,
+    w: Waiter<'_>,
     timeout: Timeout,
-    indefinite: Indefinite,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let flags = if timeout.is_indefinite() { MsgFlags::NONE } else { MsgFlags::DONTWAIT };
     match call(flags) {
         Ok(v) => Ok(v),
         Err(e)
-            if e.kind() == io::ErrorKind::WouldBlock && timeout.is_indefinite() && indefinite == Indefinite::Blocks =>
+            if e.kind() == io::ErrorKind::WouldBlock
+                && timeout.is_indefinite()
+                && w.indefinite == Indefinite::Blocks =>
         {
             Err(Cause::Os(e))
         }
-        Err(e) if is_retry(&e) => poll_loop(fd, interest, Until::new(timeout), indefinite, true, flags, call),
+        Err(e) if is_retry(&e) => poll_loop(w, Until::new(timeout), Start::Wait, flags, call),
         Err(e) => Err(Cause::Os(e)),
     }
 }
@@ -202,11 +243,9 @@ enum Next<T> {
 /// One receive timed by the kernel's `SO_RCVTIMEO`: sharing what is armed when it serves this
 /// call, else arming under an exclusive claim (and then sharing it).
 fn kernel_timed<T>(
-    fd: BorrowedFd<'_>,
+    w: Waiter<'_>,
     timer: &RecvTimer,
     timeout: Timeout,
-    interest: Interest,
-    indefinite: Indefinite,
     call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> Next<T> {
     let Some(duration) = timeout.duration() else {
@@ -215,7 +254,7 @@ fn kernel_timed<T>(
             Some(claim) => claim,
             None => {
                 let Some(mut claim) = timer.claim() else { return Next::Busy };
-                if let Err(e) = claim.restore_user(fd) {
+                if let Err(e) = claim.restore_user(w.fd) {
                     return Next::Done(Err(Cause::Os(e)));
                 }
                 claim.downgrade();
@@ -233,9 +272,7 @@ fn kernel_timed<T>(
         drop(claim);
         return Next::Done(match result {
             Ok(v) => Ok(v),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                blocked_until_users(fd, timer, interest, started, e, call)
-            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked_until_users(w, timer, started, e, call),
             Err(e) => Err(Cause::Os(e)),
         });
     };
@@ -252,10 +289,9 @@ fn kernel_timed<T>(
                     Err(e) if is_retry(&e) => {}
                     Err(e) => return Next::Done(Err(Cause::Os(e))),
                 }
-                if claim.arm(fd, want, timeout_nanos(duration)).is_err() {
+                if claim.arm(w.fd, want, timeout_nanos(duration)).is_err() {
                     drop(claim);
-                    let until = Until::new(timeout);
-                    return Next::Done(poll_loop(fd, interest, until, indefinite, true, MsgFlags::DONTWAIT, call));
+                    return Next::Done(poll_loop(w, Until::new(timeout), Start::Wait, MsgFlags::DONTWAIT, call));
                 }
             }
             claim.downgrade();
@@ -265,7 +301,7 @@ fn kernel_timed<T>(
     let started = Instant::now();
     Next::Done(match call(MsgFlags::NONE) {
         Ok(v) => Ok(v),
-        Err(e) => kernel_timed_out(fd, claim, e, started, timeout, interest, indefinite, call),
+        Err(e) => kernel_timed_out(w, claim, e, started, timeout, call),
     })
 }
 
@@ -274,15 +310,12 @@ fn kernel_timed<T>(
 /// what is left, and the retry.
 #[cold]
 #[inline(never)]
-#[allow(clippy::too_many_arguments)]
 fn kernel_timed_out<T>(
-    fd: BorrowedFd<'_>,
+    w: Waiter<'_>,
     claim: Claim<'_>,
     e: io::Error,
     started: Instant,
     timeout: Timeout,
-    interest: Interest,
-    indefinite: Indefinite,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     match e.kind() {
@@ -301,7 +334,7 @@ fn kernel_timed_out<T>(
         _ => return Err(Cause::Os(e)),
     }
     drop(claim);
-    poll_loop(fd, interest, Until::since(started, timeout), indefinite, true, MsgFlags::DONTWAIT, call)
+    poll_loop(w, Until::since(started, timeout), Start::Wait, MsgFlags::DONTWAIT, call)
 }
 
 /// How far past twice what it armed an `EAGAIN` must come to show another holder's value (a
@@ -316,9 +349,8 @@ const FAR_PAST: Duration = Duration::from_millis(100);
 #[cold]
 #[inline(never)]
 fn indefinite_unrelied<T>(
-    fd: BorrowedFd<'_>,
+    w: Waiter<'_>,
     timer: &RecvTimer,
-    interest: Interest,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let flags = if timer.is_nonblocking() { MsgFlags::DONTWAIT } else { MsgFlags::NONE };
@@ -327,7 +359,7 @@ fn indefinite_unrelied<T>(
         match call(flags) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && flags == MsgFlags::NONE => {
-                return blocked_until_users(fd, timer, interest, started, e, call);
+                return blocked_until_users(w, timer, started, e, call);
             }
             done => return done.map_err(Cause::Os),
         }
@@ -342,9 +374,8 @@ fn indefinite_unrelied<T>(
 #[cold]
 #[inline(never)]
 fn blocked_until_users<T>(
-    fd: BorrowedFd<'_>,
+    w: Waiter<'_>,
     timer: &RecvTimer,
-    interest: Interest,
     started: Instant,
     e: io::Error,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
@@ -357,7 +388,7 @@ fn blocked_until_users<T>(
     }
     timer.distrust();
     let until = Until { deadline: user.and_then(|d| started.checked_add(d)), timeout: None };
-    poll_loop(fd, interest, until, Indefinite::Polls, true, MsgFlags::DONTWAIT, call)
+    poll_loop(Waiter { indefinite: Indefinite::Polls, ..w }, until, Start::Wait, MsgFlags::DONTWAIT, call)
 }
 
 /// An indefinite receive on a quiet socket (no timeout in the kernel of the crate's or the
@@ -366,13 +397,12 @@ fn blocked_until_users<T>(
 #[cold]
 #[inline(never)]
 fn another_holder<T>(
-    fd: BorrowedFd<'_>,
+    w: Waiter<'_>,
     timer: &RecvTimer,
-    interest: Interest,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     timer.distrust();
-    poll_loop(fd, interest, Until { deadline: None, timeout: None }, Indefinite::Polls, true, MsgFlags::DONTWAIT, call)
+    poll_loop(Waiter { indefinite: Indefinite::Polls, ..w }, Until::never(), Start::Wait, MsgFlags::DONTWAIT, call)
 }
 
 /// `EAGAIN` or `EINTR`: try again after a wait.
@@ -386,7 +416,7 @@ const AT_ONCE: Duration = Duration::from_micros(50);
 const MAX_BACKOFF: Duration = Duration::from_millis(10);
 
 /// The try → wait → retry loop: `call` with `flags`, and on `EAGAIN` or `EINTR` a wait for
-/// `interest` until `until`; `wait_first` skips the first try (it was just made).
+/// `w.interest` until `until`, beginning as `start` says.
 ///
 /// A wait that wakes at once and whose retry still finds nothing is woken by readiness the
 /// call cannot use (a datagram under `MSG_ERRQUEUE`, an error-queue entry under a plain
@@ -395,25 +425,24 @@ const MAX_BACKOFF: Duration = Duration::from_millis(10);
 #[cold]
 #[inline(never)]
 pub(crate) fn poll_loop<T>(
-    fd: BorrowedFd<'_>,
-    interest: Interest,
+    w: Waiter<'_>,
     until: Until,
-    indefinite: Indefinite,
-    mut wait_first: bool,
+    start: Start,
     flags: MsgFlags,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let mut woke_at_once = false;
     let mut useless = 0u32;
+    let mut tries = start == Start::Try;
     loop {
-        if !wait_first {
+        if tries {
             match call(flags) {
                 Ok(v) => return Ok(v),
                 Err(e)
                     if e.kind() == io::ErrorKind::WouldBlock
                         && flags == MsgFlags::NONE
                         && until.deadline.is_none()
-                        && indefinite == Indefinite::Blocks =>
+                        && w.indefinite == Indefinite::Blocks =>
                 {
                     return Err(Cause::Os(e));
                 }
@@ -423,7 +452,7 @@ pub(crate) fn poll_loop<T>(
                 Err(e) => return Err(Cause::Os(e)),
             }
         }
-        wait_first = false;
+        tries = true;
         // One clock read serves the deadline check and the start of the wait.
         let asked = Instant::now();
         if until.deadline.is_some_and(|d| asked >= d) {
@@ -436,7 +465,7 @@ pub(crate) fn poll_loop<T>(
             woke_at_once = true;
             continue;
         }
-        match sys::wait::wait(fd, interest, until.deadline).map_err(Cause::Os)? {
+        match sys::wait::wait(w.fd, w.interest, until.deadline).map_err(Cause::Os)? {
             None => return Err(until.expired()),
             Some(_) => woke_at_once = asked.elapsed() < AT_ONCE,
         }

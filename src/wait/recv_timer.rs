@@ -43,7 +43,34 @@ const EXCLUSIVE: usize = usize::MAX;
 /// `epoch`: never trusted (adopted, handed over, or another holder seen).
 const UNTRUSTED: u64 = u64::MAX;
 
-/// Per-socket `SO_RCVTIMEO` bookkeeping; see the module's documentation.
+/// Per-socket `SO_RCVTIMEO` bookkeeping (one for a socket and its clones); see the module's
+/// documentation.
+///
+/// **The invariant.** While the timer is [trusted](RecvTimer::trusted), `armed` (with
+/// `armed_for`) says what the kernel's `SO_RCVTIMEO` holds: [`USERS`], the user's own value
+/// (`user`, unless `user_pending` says it still waits to be applied), or microseconds the
+/// crate armed. Who writes what:
+/// - `armed`, `armed_for`, and the kernel's value itself: only a call holding the exclusive
+///   claim (`users` == [`EXCLUSIVE`]), or [`hand_over`](RecvTimer::hand_over) once no call
+///   holds any; so a call that holds a share relies on a value nobody changes under it.
+/// - `user`, `user_pending`: [`set_user`](RecvTimer::set_user), under the claim when it can
+///   take it, else leaving the value pending for the next claim.
+/// - `arms`: counted up by [`Claim::arm`] before each `setsockopt`, read by a receive that
+///   blocked without a share (see [`quiet`](RecvTimer::quiet)).
+/// - `nonblocking`: the user's `set_nonblocking`; `epoch`: set at creation, then only ever
+///   to [`UNTRUSTED`] ([`distrust`](RecvTimer::distrust)).
+///
+/// **Why the orderings suffice.** Taking a claim or a share is a `SeqCst` read-modify-write
+/// of `users`, and dropping one a `Release` store or decrement, so everything a claim wrote
+/// (`armed`, `armed_for`, the user's value) is seen by whoever takes the next claim or share;
+/// those fields can then be `Relaxed`. Trust is read with `SeqCst` after the claim or share is
+/// taken, and `hand_over` distrusts with `SeqCst` before it counts `users`: of the two, one
+/// sees the other (a call sees the distrust and relies on nothing, or the hand-over sees the
+/// call and leaves the kernel alone). The fork count needs no ordering: a fork copies the
+/// memory of the thread that forks, after its handler has run. `arms` is
+/// `Release`/`Acquire`, so a receive that reads it after its call sees an arm made before
+/// the kernel could have applied it. The two sentinels are `u64::MAX` for two different
+/// fields: [`USERS`] in `armed`, [`UNKNOWN`] in `user`.
 #[derive(Debug)]
 pub(crate) struct RecvTimer {
     /// How many calls rely on what the kernel holds now, or [`EXCLUSIVE`].
