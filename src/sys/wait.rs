@@ -105,11 +105,26 @@ impl Pacer {
     }
 }
 
-/// One `ppoll`/`poll` of `fds` that ends by `deadline`; the number of ready descriptors.
+/// Waits longer than this end in two polls when nothing comes: see [`first_part`].
+const SPLIT_PAST: Duration = Duration::from_millis(200);
+
+/// What to ask the kernel for when `left` remains: all of it, or for a long wait, all but a
+/// five-hundredth. The kernel lets a poll's timer fire late by a thousandth of what it asks
+/// (up to 100 ms; Linux's `select_estimate_accuracy`), 1 ms on a 1 s wait. Asked short, the
+/// first poll ends before the deadline even with that slack, and [`wait`]'s loop asks again
+/// for the few milliseconds left, whose slack is the thread's default 50 µs: a timed-out
+/// wait of any length overshoots by tens of microseconds, at the cost of a second poll on
+/// waits past [`SPLIT_PAST`] that time out.
+fn first_part(left: Duration) -> Duration {
+    if left > SPLIT_PAST { left - left / 500 } else { left }
+}
+
+/// One `ppoll`/`poll` of `fds` that ends by `deadline` (or earlier, see [`first_part`]); the
+/// number of ready descriptors.
 #[cfg(has_ppoll)]
 fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
     let ts = deadline.map(|d| {
-        let left = d.saturating_duration_since(Instant::now());
+        let left = first_part(d.saturating_duration_since(Instant::now()));
         // Seconds beyond `time_t` are for ever in practice; cap rather than wrap.
         let tv_sec = libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX);
         libc::timespec { tv_sec, tv_nsec: left.subsec_nanos().into() }
@@ -124,7 +139,7 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result
 /// One `poll` of `fds` that ends by `deadline`, in whole milliseconds rounded up.
 #[cfg(not(has_ppoll))]
 fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
-    let ms = deadline.map_or(-1, |d| poll_ms(d.saturating_duration_since(Instant::now())));
+    let ms = deadline.map_or(-1, |d| poll_ms(first_part(d.saturating_duration_since(Instant::now()))));
     // SAFETY: `fds` is a valid array of `fds.len()` pollfds that outlives the call.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
     super::cvt(n).map(|n| n as usize)
@@ -158,6 +173,16 @@ pub(crate) fn tick() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_waits_ask_short_of_their_slack() {
+        assert_eq!(first_part(Duration::from_millis(200)), Duration::from_millis(200));
+        let second = Duration::from_secs(1);
+        let asked = first_part(second);
+        // The kernel may add a thousandth of what it is asked: still short of the deadline.
+        assert!(asked + asked / 1000 < second, "{asked:?}");
+        assert_eq!(second - asked, Duration::from_millis(2));
+    }
 
     #[cfg(not(has_ppoll))]
     #[test]
