@@ -78,7 +78,7 @@ macro_rules! man_links {
 // A file imports only from the lines above its own (and from its own folder); the
 // vocabulary's files also name each other.
 mod addr;
-mod consts;
+pub mod consts;
 mod error;
 mod handle;
 mod options;
@@ -92,6 +92,9 @@ mod unix;
 mod wait;
 
 pub use addr::{IPFamily, IpAddr, UnixAddr};
+/// The C names (`SO_REUSEADDR`, `struct_timeval`…) and Chapel's constants, also at the
+/// crate root, as Chapel has them; listed on the [`consts`] page rather than here.
+#[doc(no_inline)]
 pub use consts::*;
 pub use error::{Error, Result};
 pub use handle::{wait_readable, wait_writable};
