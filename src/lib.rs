@@ -38,7 +38,7 @@
 //!   (another holder's `SO_RCVTIMEO` or file mode): that call waits on, and the socket is
 //!   not trusted again.
 //!
-//! `try_clone` (on every socket type but the unconnected [`TcpSocket`]) makes a handle that
+//! `try_clone` (on every socket type) makes a handle that
 //! shares the original's record, so clones keep the one-syscall waits. Handing a socket over
 //! ([`OwnedFd`](std::os::fd::OwnedFd), a raw descriptor, a std type) gives it back as the
 //! user left it: the user's own `SO_RCVTIMEO` (none unless set through

@@ -167,6 +167,30 @@ impl TcpSocket {
         crate::socket::get_sock_name(self)
     }
 
+    /// A second handle to this socket, as socket2's `Socket::try_clone`: its own descriptor
+    /// (one `fcntl(F_DUPFD_CLOEXEC)`) sharing this handle's record of the socket, as every
+    /// type's `try_clone` does (see [one socket, many holders](crate#one-socket-many-holders)).
+    /// Both name one socket: once one listens or connects, the other's `listen` or `connect`
+    /// is the kernel's error (`EINVAL`, `EISCONN`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// use chapel_socket::TcpSocket;
+    /// let socket = TcpSocket::v4()?;
+    /// let clone = socket.try_clone()?;
+    /// assert_eq!(clone.local_addr()?, socket.local_addr()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<TcpSocket> {
+        Ok(TcpSocket { sock: self.sock.try_clone()?, nonblocking: self.nonblocking, bound: self.bound })
+    }
+
     /// Listens with a queue of `backlog` pending connections: the [`TcpListener`] Chapel's
     /// [`listen`](crate::listen) returns (non-blocking inside, close-on-exec). Unbound, the
     /// kernel binds it to a free port on every address first.
