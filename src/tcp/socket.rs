@@ -171,7 +171,9 @@ impl TcpSocket {
     /// (one `fcntl(F_DUPFD_CLOEXEC)`) sharing this handle's record of the socket, as every
     /// type's `try_clone` does (see [one socket, many holders](crate#one-socket-many-holders)).
     /// Both name one socket: once one listens or connects, the other's `listen` or `connect`
-    /// is the kernel's error (`EINVAL`, `EISCONN`).
+    /// is the kernel's error (`EISCONN`), made at once. Handing one over ends what the other
+    /// may trust of the file's mode: its connect with a timeout then makes sure of it first
+    /// (one `ioctl` more).
     ///
     /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
     ///
@@ -262,8 +264,10 @@ impl TcpSocket {
         let at = Target::Addr(address);
         let to = SocketAddr::from(address);
         let fd = self.sock.fd(Op::Connect)?;
-        if !self.nonblocking && !timeout.is_indefinite() {
-            // Not reached: a bounded connect's socket is made non-blocking.
+        // What `nonblocking` remembers holds only while no one else holds the socket (an
+        // adopted or cloned one may have changed mode): else a bounded connect makes sure.
+        let known_nonblocking = self.nonblocking && self.sock.timer.trusted();
+        if !known_nonblocking && !timeout.is_indefinite() {
             sys::fd::set_nonblocking(fd, true).map_err(Error::os(Op::SetNonblocking, &at))?;
         }
         let switched = self.nonblocking || !timeout.is_indefinite();

@@ -29,6 +29,7 @@ pub const TESTS: &[Test] = &[
     trial!(a_refused_timeout_is_refused_while_a_call_waits),
     trial!(an_adopted_listener_keeps_its_mode_until_a_timed_accept),
     trial!(a_value_set_behind_the_crates_back_costs_one_late_receive),
+    trial!(a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over),
 ];
 
 /// A forked process: runs `child` in it (killed by `SIGALRM` after `limit` seconds, so it
@@ -366,4 +367,18 @@ fn a_value_set_behind_the_crates_back_costs_one_late_receive() {
         assert_waited(took, Duration::from_millis(300), "a receive after the late one");
         assert!(took < Duration::from_secs(1), "still relying on the other value ({took:?})");
     }
+}
+
+/// Two handles of one unconnected `TcpSocket`: handing one over makes the file blocking, and
+/// the other's timed connect (to a full queue, so it must wait) still ends at its timeout.
+fn a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over() {
+    let any: chapel_socket::IpAddr = "127.0.0.1:0".parse().unwrap();
+    let full = crate::support::full_queue(&any);
+    let socket = chapel_socket::TcpSocket::v4().unwrap();
+    let clone = socket.try_clone().unwrap();
+    let handed = std::os::fd::OwnedFd::try_from(socket).unwrap();
+    assert!(!nonblocking(std::os::fd::AsFd::as_fd(&handed)), "the hand-over left it non-blocking");
+    let (r, took) = timed(|| clone.connect(&full.addr(), 0.5));
+    assert!(r.is_err_and(|e| timed_out(&e)));
+    assert_waited(took, Duration::from_millis(500), "the clone's connect");
 }
