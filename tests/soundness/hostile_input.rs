@@ -15,11 +15,10 @@
 //! memcheck run uses it).
 
 use std::io::ErrorKind;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::support;
-use crate::support::open_fds;
+use crate::support::serial;
 use crate::support::trials::{Test, trial};
 use chapel_socket::{
     AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, SocketOptions, TcpSocket,
@@ -53,16 +52,6 @@ pub const TESTS: &[Test] = &[
     trial!(any_address_for_bind_and_udp_connect),
     trial!(typed_options_take_any_value),
 ];
-
-/// Runs `body` alone (one test of this module at a time) and checks that it left no
-/// descriptor open.
-fn serial(body: impl FnOnce()) {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let _alone = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let before = open_fds();
-    body();
-    assert_eq!(open_fds(), before, "descriptors left open");
-}
 
 /// Checks `test` on `cases` inputs from `strategy` (fewer when `PROPTEST_CASES` says so).
 fn check<S: Strategy>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)

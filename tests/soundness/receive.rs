@@ -8,10 +8,10 @@
 
 use std::io::ErrorKind;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::support::trials::{Test, trial};
+use crate::support::{open_fds, serial};
 use chapel_socket::{
     Error, IPFamily, IpAddr, RECV_BATCH_MAX, RecvBatch, SOL_SOCKET, TcpConn, TcpListener, TcpSocket, UdpSocket,
     UnixDatagram, UnixListener, UnixStream, bind, connect, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
@@ -44,23 +44,8 @@ fn pair(any: &IpAddr) -> (TcpListener, TcpConn, TcpConn) {
     (server, client, accepted)
 }
 
-/// How many descriptors this process has open (Linux's `/proc/self/fd`).
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
-}
-
 /// The sentinel a freed allocation is filled with.
 const SENTINEL: u8 = 0x5a;
-
-/// Runs `body` alone (one test of this module at a time) and checks that it left no
-/// descriptor open.
-fn serial(body: impl FnOnce()) {
-    static LOCK: Mutex<()> = Mutex::new(());
-    let _alone = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let before = open_fds();
-    body();
-    assert_eq!(open_fds(), before, "descriptors left open");
-}
 
 /// Frees a `len`-byte allocation full of [`SENTINEL`], so the next allocation of that size
 /// is likely to reuse it as it is.

@@ -236,6 +236,16 @@ pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
 }
 
+/// Runs `body` alone (one such body at a time in the process) and checks that it left no
+/// descriptor open.
+pub fn serial(body: impl FnOnce()) {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _alone = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let before = open_fds();
+    body();
+    assert_eq!(open_fds(), before, "descriptors left open");
+}
+
 /// Resets SIGPIPE to its default (killing) action, as a plain C program has it. Rust's
 /// runtime and the test harness ignore it, which would hide a write that raises it, so the
 /// tests that look for one call this in a child process ([`run_in_child`]).
