@@ -19,10 +19,11 @@ pub struct Row {
     pub fds: i64,
 }
 
-/// An expected call, or `…`: any number of calls.
+/// An expected call, a call that may be absent (`?call`), or `…`: any number of calls.
 #[derive(Debug)]
 pub enum Step {
     Call(Call),
+    Maybe(Call),
     Any,
 }
 
@@ -69,7 +70,10 @@ fn parse_row(id: &str, cells: &[String]) -> Result<Row, String> {
 fn step(text: &str) -> Result<Step, String> {
     match text {
         "…" => Ok(Step::Any),
-        _ => call::parse(text).map(Step::Call),
+        _ => match text.strip_prefix('?') {
+            Some(call) => call::parse(call).map(Step::Maybe),
+            None => call::parse(text).map(Step::Call),
+        },
     }
 }
 
@@ -107,6 +111,7 @@ pub fn check(expected: &[Step], actual: &[Call]) -> Result<(), String> {
         .iter()
         .map(|s| match s {
             Step::Call(c) => format!("  {c}"),
+            Step::Maybe(c) => format!("  ?{c}"),
             Step::Any => "  …".into(),
         })
         .collect();
@@ -120,12 +125,16 @@ fn matches(expected: &[Step], actual: &[Call], names: &Names) -> bool {
     match expected.split_first() {
         None => actual.is_empty(),
         Some((Step::Any, rest)) => (0..=actual.len()).any(|skip| matches(rest, &actual[skip..], names)),
-        Some((Step::Call(want), rest)) => {
-            let Some((got, tail)) = actual.split_first() else { return false };
-            let mut names = names.clone();
-            call_matches(want, got, &mut names) && matches(rest, tail, &names)
-        }
+        Some((Step::Call(want), rest)) => one_call(want, rest, actual, names),
+        Some((Step::Maybe(want), rest)) => matches(rest, actual, names) || one_call(want, rest, actual, names),
     }
+}
+
+/// Whether `actual` starts with `want` and its tail matches `rest`.
+fn one_call(want: &Call, rest: &[Step], actual: &[Call], names: &Names) -> bool {
+    let Some((got, tail)) = actual.split_first() else { return false };
+    let mut names = names.clone();
+    call_matches(want, got, &mut names) && matches(rest, tail, &names)
 }
 
 fn call_matches(want: &Call, got: &Call, names: &mut Names) -> bool {

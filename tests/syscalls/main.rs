@@ -242,6 +242,21 @@ fn the_checker_rejects_any_change_to_a_row() {
     let mut closed_twice = good.to_vec();
     closed_twice.extend(["close(4) = 0", "close(4) = -1 EBADF (Bad file descriptor)"]);
     assert!(check(&closed_twice).is_err(), "extra closes");
+    a_maybe_step_is_one_call_or_none();
+}
+
+/// A `?call` step matches that call or nothing, never two of it or another call.
+fn a_maybe_step_is_one_call_or_none() {
+    let rows = contract::rows("| `x` | path | | `listen(fd, 1) = 0` → `?close(fd) = 0` | ok | 0 |\n").unwrap();
+    let check = |lines: &[&str]| {
+        let calls: Vec<_> = lines.iter().map(|l| call::canonical(call::parse(l).unwrap())).collect();
+        contract::check(&rows[0].steps, &calls)
+    };
+    check(&["listen(4, 1) = 0", "close(4) = 0"]).unwrap();
+    check(&["listen(4, 1) = 0"]).unwrap();
+    assert!(check(&["listen(4, 1) = 0", "close(4) = 0", "close(4) = 0"]).is_err(), "twice");
+    assert!(check(&["listen(4, 1) = 0", "close(5) = 0"]).is_err(), "another descriptor");
+    assert!(check(&["listen(4, 1) = 0", "shutdown(4, SHUT_WR) = 0"]).is_err(), "another call");
 }
 
 fn the_contract_parser_rejects_malformed_rows() {
