@@ -22,6 +22,8 @@ cargo fmt --check
 
 step doc
 RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps
+# The private items too: the internal docs link to each other, and a broken link there is as wrong.
+RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --document-private-items
 
 step "runtime dependencies"
 deps=$(cargo tree -e normal --prefix none --format '{p}' | awk '{print $1}' | sort -u | tr '\n' ' ')

@@ -1,4 +1,4 @@
-//! TCP: [`listen`] and [`TcpListener`], [`connect`] / [`connect_host`] and [`TcpConn`], and
+//! TCP: [`listen`] and [`TcpListener`], [`connect()`] / [`connect_host`] and [`TcpConn`], and
 //! [`TcpSocket`], the unbound socket they are built on.
 
 mod conn;
