@@ -21,6 +21,25 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # Where things are
+//!
+//! - **Addresses**: [`IpAddr`] (Chapel's `ipAddr`), [`IPFamily`], [`UnixAddr`].
+//! - **TCP**: [`listen`] → [`TcpListener`] → [`accept`](TcpListener::accept) → [`TcpConn`];
+//!   [`connect()`], [`connect_host`]; [`TcpSocket`] to set options before `bind`/`connect`.
+//! - **UDP**: [`UdpSocket`], with message and batch I/O ([`RecvBatch`], [`ControlMessage`]).
+//! - **Unix-domain**: [`UnixListener`], [`UnixStream`], [`UnixDatagram`], descriptor passing
+//!   and [`Credentials`].
+//! - **Options**: Chapel's raw [`set_sock_opt`] / [`get_sock_opt`] on any socket, and typed
+//!   ones by level ([`SocketOptions`]).
+//! - **Timeouts and errors**: [`Timeout`] (what every blocking call takes), [`Error`] (names the
+//!   operation, the address and the OS error).
+//! - **Constants**: the C names and Chapel's constants, on the [`consts`] page (also at the
+//!   crate root, as Chapel has them). [`consts::Ipv4Addr`] there is Chapel's
+//!   `ipv4Addr`, a C `in_addr_t`, not [`std::net::Ipv4Addr`].
+//! - **Pages**: [`chapel`] maps each Chapel item to its counterpart and says where the crate
+//!   differs; [`syscalls`] is the syscall contract of every operation; [`from_std`] is a guide
+//!   for `std::net` users.
+//!
 //! # One socket, many holders
 //!
 //! A timed receive or accept waits inside one blocking syscall, timed by an `SO_RCVTIMEO`
@@ -111,6 +130,9 @@ pub use udp::{
     SEND_BATCH_MAX, SendMsg, control_messages,
 };
 pub use unix::{Credentials, MAX_FDS, ReceivedFds, UnixDatagram, UnixListener, UnixStream};
+
+#[doc = include_str!("../docs/CHAPEL.md")]
+pub mod chapel {}
 
 #[doc = include_str!("../docs/SYSCALLS.md")]
 pub mod syscalls {}
