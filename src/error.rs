@@ -14,7 +14,9 @@ use crate::timeout::Timeout;
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A failed socket operation.
+/// A failed socket operation: which operation ([`op`](Error::op)), on what (an address, a
+/// Unix name, an option), and why (the OS error, a resolver code, or invalid input, before
+/// any syscall). Its methods read what it holds and make no syscall.
 ///
 /// ```
 /// use chapel_socket::{connect, IpAddr, IPFamily, INDEFINITE_TIMEOUT};

@@ -23,7 +23,7 @@ use crate::consts::struct_timeval;
 ///
 /// Zero means "try once, never wait": it never turns into "for ever". A wait never ends
 /// before its timeout (waits are to the nanosecond, with `ppoll`), and a call interrupted by
-/// a signal resumes with the time that is left.
+/// a signal resumes with the time that is left. Its own methods make no syscall.
 ///
 /// ```
 /// use chapel_socket::{struct_timeval, Timeout};

@@ -14,7 +14,7 @@ use crate::sys;
 ///
 /// It converts both ways with [`std::net::SocketAddr`], prints as `127.0.0.1:8000` or
 /// `[::1]:8000`, and parses back from that form. IPv6 scope ids (`fe80::1%lo`, `fe80::1%2`)
-/// are kept and printed by number.
+/// are kept and printed by number. Nothing here makes a syscall.
 ///
 /// ```
 /// use chapel_socket::{IpAddr, IPFamily};

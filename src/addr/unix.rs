@@ -16,7 +16,8 @@ use crate::sys::addr::{NameError, UnixName};
 /// Every `UnixAddr` fits the kernel's `sun_path`: a path of at most 107 bytes on Linux
 /// (108 less its terminating NUL), without NUL bytes and not empty; an abstract name of at
 /// most 107 bytes (any bytes, NULs included). The constructors check this and fail with an
-/// `InvalidInput` error that says why (for a long path, its length and the limit).
+/// `InvalidInput` error that says why (for a long path, its length and the limit). Nothing
+/// here makes a syscall.
 ///
 /// It prints unambiguously, and parses back from what it prints ([`FromStr`]):
 ///

@@ -146,6 +146,7 @@ pub const DEFAULT_CONTROL_LEN: usize = 192;
 
 /// What came with one received datagram: its length, sender, truncation, and what its
 /// control data said (each `None` unless the socket asked for it and the kernel sent it).
+/// Read from the receive's own buffers: its methods make no syscall.
 ///
 /// ```
 /// use chapel_socket::{bind, IPFamily, UdpSocket};
@@ -275,7 +276,8 @@ impl RecvMeta {
 
 /// Buffers for [`UdpSocket::recv_batch`]: room for `capacity` datagrams of up to
 /// `datagram_len` bytes each, with their senders and control data. Allocated once, reused by
-/// every receive, so a batch costs no allocation per datagram.
+/// every receive, so a batch costs no allocation per datagram. Its own methods make no
+/// syscall: they allocate (`new`) or read what the last receive wrote.
 ///
 /// ```
 /// use chapel_socket::{bind, IPFamily, RecvBatch, SendMsg, UdpSocket};
@@ -376,7 +378,7 @@ impl RecvBatch {
 }
 
 /// One datagram of a [`RecvBatch`]: its bytes (cut to the batch's datagram length),
-/// what came with it, and its raw control data.
+/// what came with it, and its raw control data. Its methods make no syscall.
 #[derive(Clone, Copy, Debug)]
 pub struct Datagram<'a> {
     data: &'a [u8],
@@ -402,7 +404,7 @@ impl<'a> Datagram<'a> {
 }
 
 /// One datagram for [`UdpSocket::send_batch`]: its bytes, where it goes, and control
-/// messages for it alone.
+/// messages for it alone. Building one makes no syscall.
 ///
 /// ```
 /// use chapel_socket::{ControlMessage, SendMsg};
