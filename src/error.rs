@@ -29,7 +29,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// assert!(err.to_string().starts_with("connect to 127.0.0.1:1: "));
 /// # Ok::<(), chapel_socket::Error>(())
 /// ```
-#[derive(Debug)]
+///
+/// Its `Debug` names the kind and the message, as `std::io::Error`'s does, so a `main` that
+/// returns `Result<(), Box<dyn Error>>` prints
+/// `Error { op: "connect", kind: ConnectionRefused, code: 111, message: "connect to 127.0.0.1:1: Connection refused (os error 111)" }`.
 pub struct Error(Box<Inner>);
 
 /// What an [`Error`] holds, boxed so a `Result` of the crate stays two words wide on the paths
@@ -299,6 +302,22 @@ impl Error {
     }
 }
 
+impl fmt::Debug for Error {
+    /// `Error { op: "connect", kind: ConnectionRefused, code: 111, message: "connect to …" }`:
+    /// what a program that returns the error from `main` prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("op", &self.op()).field("kind", &self.kind());
+        if let Some(code) = self.raw_os_error() {
+            d.field("code", &code);
+        }
+        if let Some(code) = self.gai_code() {
+            d.field("gai_code", &code);
+        }
+        d.field("message", &self.to_string()).finish()
+    }
+}
+
 impl fmt::Display for Error {
     /// `connect to 127.0.0.1:1: Connection refused (os error 111)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -317,7 +336,12 @@ impl fmt::Display for Error {
         f.write_str(": ")?;
         match &self.0.cause {
             Cause::Os(e) => write!(f, "{e}"),
-            Cause::Resolve(g) => write!(f, "{} (EAI code {})", g.message, g.code),
+            Cause::Resolve(g) => match g.errno {
+                Some(errno) => {
+                    write!(f, "{} (EAI code {}): {}", g.message, g.code, io::Error::from_raw_os_error(errno))
+                }
+                None => write!(f, "{} (EAI code {})", g.message, g.code),
+            },
             Cause::TimedOut(t) => write!(f, "timed out after {t}"),
             Cause::Closed => f.write_str("the socket is closed"),
             Cause::Invalid(why) => f.write_str(why),
@@ -470,6 +494,32 @@ mod tests {
         let system = GaiError::from_code(libc::EAI_SYSTEM, Some(libc::EMFILE));
         let e = Error::new(Op::GetAddrInfo, Target::Host("h:1".into()), Cause::Resolve(system));
         assert_eq!(e.raw_os_error(), Some(libc::EMFILE));
+        let emfile = io::Error::from_raw_os_error(libc::EMFILE);
+        assert!(e.to_string().ends_with(&format!("(EAI code {}): {emfile}", libc::EAI_SYSTEM)), "{e}");
+    }
+
+    #[test]
+    fn debug_names_the_kind_and_the_message() {
+        let e = Error::new(Op::Connect, at("127.0.0.1:1"), Cause::Os(refused()));
+        assert_eq!(
+            format!("{e:?}"),
+            format!(
+                "Error {{ op: \"connect\", kind: ConnectionRefused, code: {}, message: \"connect to 127.0.0.1:1: {}\" }}",
+                libc::ECONNREFUSED,
+                refused()
+            )
+        );
+        let e = Error::new(Op::Accept, at("[::1]:80"), Cause::TimedOut(Timeout::from(0.5)));
+        assert_eq!(
+            format!("{e:?}"),
+            "Error { op: \"accept\", kind: TimedOut, message: \"accept on [::1]:80: timed out after 500ms\" }"
+        );
+        let gai = GaiError::from_code(libc::EAI_NONAME, None);
+        let e = Error::new(Op::GetAddrInfo, Target::Host("h:1".into()), Cause::Resolve(gai));
+        assert!(
+            format!("{e:?}").contains(&format!("kind: NotFound, gai_code: {}, message: ", libc::EAI_NONAME)),
+            "{e:?}"
+        );
     }
 
     #[test]

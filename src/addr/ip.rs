@@ -145,6 +145,21 @@ pub(crate) fn is_literal(host: &str) -> bool {
     ip.parse::<Ipv4Addr>().is_ok() || ip.parse::<Ipv6Addr>().is_ok()
 }
 
+/// Whether `host` is numeric the way `inet_aton` reads numbers (`127.1`, `0x7f.1`,
+/// `2130706433`, `1.2.3`: its last label all digits, or `0x` and hex digits) without being an
+/// IP literal. `getaddrinfo` would dial such a host at an address nobody wrote (`1.2.3` is
+/// 1.2.0.3), while [`IpAddr::create`] refuses it; no name has an all-numeric last label, so
+/// refusing it loses no host.
+pub(crate) fn is_numeric_but_not_literal(host: &str) -> bool {
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    let numeric = match hex {
+        Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()),
+    };
+    numeric && !is_literal(host)
+}
+
 impl Default for IpAddr {
     /// `127.0.0.1:8000`, the defaults of Chapel's `ipAddr.create`.
     fn default() -> IpAddr {
@@ -171,13 +186,28 @@ impl FromStr for IpAddr {
     /// # use chapel_socket::IpAddr;
     /// assert_eq!("10.0.0.1:53".parse::<IpAddr>()?.port(), 53);
     /// assert!("10.0.0.1".parse::<IpAddr>().is_err());
+    /// let err = "::1:80".parse::<IpAddr>().unwrap_err();
+    /// assert!(err.to_string().ends_with("an IPv6 host goes in brackets, as in [::1]:80"));
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn from_str(text: &str) -> Result<IpAddr> {
         let bad = |why: &str| Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()));
         let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
-        let port = port.parse::<u16>().map_err(|_| bad("the port is not a number from 0 to 65535"))?;
-        match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+        if bracketed.is_none() && host.contains(':') {
+            let address = host.split_once('%').map_or(host, |(address, _scope)| address);
+            let example = match address.parse::<Ipv6Addr>() {
+                Ok(_) if port.bytes().all(|b| b.is_ascii_digit()) => format!("[{host}]:{port}"),
+                _ => "[::1]:80".into(),
+            };
+            return Err(bad(&format!("an IPv6 host goes in brackets, as in {example}")));
+        }
+        let port = match port.bytes().all(|b| b.is_ascii_digit()) {
+            true => port.parse::<u16>().ok(),
+            false => None,
+        };
+        let port = port.ok_or_else(|| bad("the port is not a number from 0 to 65535"))?;
+        match bracketed {
             Some(v6) => IpAddr::create(v6, port, IPFamily::IPv6),
             None => IpAddr::create(host, port, IPFamily::IPv4),
         }
@@ -240,6 +270,31 @@ mod tests {
         assert_eq!(SocketAddr::from(by_name).to_string(), by_name.to_string());
         let err = IpAddr::create("fe80::1%no-such-if0", 7, IPFamily::IPv6).unwrap_err();
         assert!(err.to_string().contains("no-such-if0"), "{err}");
+    }
+
+    #[test]
+    fn parsing_says_how_to_write_an_ipv6_host_and_takes_only_digits_for_a_port() {
+        let says = |text: &str| text.parse::<IpAddr>().unwrap_err().to_string();
+        assert!(says("::1:80").ends_with("an IPv6 host goes in brackets, as in [::1]:80"), "{}", says("::1:80"));
+        assert!(says("fe80::1%2:9").ends_with("as in [fe80::1%2]:9"), "{}", says("fe80::1%2:9"));
+        assert!(says("::1").ends_with("as in [::1]:80"), "{}", says("::1"));
+        assert!(says("::1:x").ends_with("as in [::1]:80"), "{}", says("::1:x"));
+        for port in ["+80", "-0", " 80", "80 ", "", "65536", "0x50"] {
+            let text = format!("127.0.0.1:{port}");
+            assert!(says(&text).ends_with("the port is not a number from 0 to 65535"), "{text}: {}", says(&text));
+        }
+        assert_eq!("127.0.0.1:080".parse::<IpAddr>().unwrap().port(), 80);
+        assert_eq!("[::1]:65535".parse::<IpAddr>().unwrap().port(), 65535);
+    }
+
+    #[test]
+    fn numbers_inet_aton_would_read_are_not_literals() {
+        for host in ["127.1", "0x7f.1", "0X7F.0.0.1", "2130706433", "1.2.3", "0x", "127.0.0.01", "1.2.3.4.5"] {
+            assert!(is_numeric_but_not_literal(host), "{host}");
+        }
+        for host in ["127.0.0.1", "::1", "fe80::1%lo", "localhost", "a.b", "host1", "1.2.3.x", "10.0.0.1e", ""] {
+            assert!(!is_numeric_but_not_literal(host), "{host}");
+        }
     }
 
     #[test]

@@ -10,5 +10,5 @@ mod unix;
 
 pub use family::IPFamily;
 pub use ip::IpAddr;
-pub(crate) use ip::is_literal;
+pub(crate) use ip::{is_literal, is_numeric_but_not_literal};
 pub use unix::UnixAddr;

@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use crate::addr::IPFamily;
-use crate::addr::{IpAddr, is_literal};
+use crate::addr::{IpAddr, is_literal, is_numeric_but_not_literal};
 use crate::error::{Cause, Error, Op, Result, Target, echo};
 use crate::sys;
 use crate::sys::{Domain, SockType};
@@ -155,7 +155,9 @@ impl fmt::Display for Service<'_> {
 /// database. A host written as an IP literal is never looked up as a name: with an unknown
 /// scope (`fe80::1%bogus`) it is an error, not a resolver query. A service that is empty or
 /// a number outside 0–65535 (`"65536"`, `"-0"`, `" 80"`) is an error before any lookup:
-/// `getaddrinfo` would wrap it into some other port. A resolver failure is an error of op `"getaddrinfo"` with its `EAI_*` code
+/// `getaddrinfo` would wrap it into some other port. So is a numeric host that is not a whole
+/// address (`"127.1"`, `"0x7f.1"`, `"2130706433"`, `"1.2.3"`, which `getaddrinfo` reads as
+/// 127.0.0.1 and 1.2.0.3): hosts and ports follow [`IpAddr`]'s grammar everywhere. A resolver failure is an error of op `"getaddrinfo"` with its `EAI_*` code
 /// ([`Error::gai_code`]); when every address fails, the error lists each address with its
 /// own error ([`Error::attempts`]) — Chapel says "Can't resolve address" for both.
 ///
@@ -166,7 +168,7 @@ impl fmt::Display for Service<'_> {
 ///
 /// # Errors
 /// `InvalidInput`, before any lookup or syscall: a host or service with a NUL byte, an empty
-/// service or a numeric one that is not a port, a NaN timeout, an IP literal that does not
+/// service or a numeric one that is not a port, a numeric host that is not a whole address, a NaN timeout, an IP literal that does not
 /// parse (unknown scope) or is of the other family. A resolver failure (op `getaddrinfo`,
 /// [`Error::gai_code`]); the one address's error, or, when several were tried, an error
 /// listing each ([`Error::attempts`]). Messages repeat the host and service with control
@@ -195,6 +197,9 @@ pub fn connect_host<'a>(
     let c_service = CString::new(service.to_string()).map_err(|_| invalid("the service contains a NUL byte"))?;
     if let Some(why) = service.refusal() {
         return Err(invalid(why));
+    }
+    if is_numeric_but_not_literal(host) {
+        return Err(invalid("a numeric host must be a whole IPv4 or IPv6 address (as 127.0.0.1), not a short form"));
     }
     let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, named.clone(), nan.into()))?;
     let numeric = is_literal(host);

@@ -17,6 +17,7 @@ use chapel_socket::{
 /// The tests, for the binary's `main`.
 pub const TESTS: &[Test] = &[
     trial!(numeric_services_outside_the_port_range_dial_nothing),
+    trial!(short_numeric_hosts_dial_nothing),
     trial!(huge_receive_lengths_cost_one_datagram),
     trial!(negative_timeouts_are_past_deadlines_and_nan_is_refused),
     trial!(connect_to_an_unspecified_address_reports_the_real_peer),
@@ -52,6 +53,28 @@ fn numeric_services_outside_the_port_range_dial_nothing() {
     // Plain digits with leading zeros are still the port they say.
     let padded = format!("000{port}");
     let conn = connect_host("127.0.0.1", padded.as_str(), IPFamily::IPv4, PATIENCE).unwrap();
+    assert_eq!(conn.addr().unwrap(), server.addr().unwrap());
+}
+
+/// `getaddrinfo` reads "127.1", "0x7f.1" and "2130706433" as 127.0.0.1 (and "1.2.3" as
+/// 1.2.0.3), where `IpAddr` refuses them: `connect_host` refuses them too, naming the host,
+/// and the listener on 127.0.0.1 sees no connection. A host:port with a sign in the port is
+/// refused by the parser as the service "+80" is by `connect_host`.
+fn short_numeric_hosts_dial_nothing() {
+    let server = listener(&"127.0.0.1:0".parse().unwrap());
+    let port = server.addr().unwrap().port();
+    for host in ["127.1", "0x7f.1", "0x7f000001", "2130706433", "127.0.1", "017700000001"] {
+        for family in [IPFamily::IPv4, IPFamily::IPUnspec] {
+            let e = connect_host(host, port, family, PATIENCE).unwrap_err();
+            assert_eq!((e.op(), e.kind(), e.gai_code()), ("connect", ErrorKind::InvalidInput, None), "{e}");
+            assert!(e.to_string().starts_with(&format!("connect {host}:{port}: a numeric host")), "{e}");
+        }
+        assert!(IpAddr::create(host, port, IPFamily::IPv4).is_err(), "{host}");
+    }
+    assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut, "a short form was dialled");
+    let e = format!("127.0.0.1:+{port}").parse::<IpAddr>().unwrap_err();
+    assert!(e.to_string().ends_with("the port is not a number from 0 to 65535"), "{e}");
+    let conn = connect_host("127.0.0.1", port, IPFamily::IPv4, PATIENCE).unwrap();
     assert_eq!(conn.addr().unwrap(), server.addr().unwrap());
 }
 
