@@ -13,11 +13,12 @@ use crate::sys::addr::{NameError, UnixName};
 /// namespace, or none (an unnamed socket: one end of a [`pair`](crate::UnixStream::pair), or
 /// a socket that never bound).
 ///
-/// Every `UnixAddr` fits the kernel's `sun_path`: a path of at most 107 bytes on Linux
-/// (108 less its terminating NUL), without NUL bytes and not empty; an abstract name of at
-/// most 107 bytes (any bytes, NULs included). The constructors check this and fail with an
-/// `InvalidInput` error that says why (for a long path, its length and the limit). Nothing
-/// here makes a syscall.
+/// Every `UnixAddr` fits the kernel's `sun_path`: a path of at most 108 bytes on Linux (all
+/// of `sun_path`: Linux takes a path that fills it without a terminating NUL, and reports a
+/// peer bound so with all 108), without NUL bytes and not empty; an abstract name of at most
+/// 107 bytes (any bytes, NULs included; `sun_path` less the leading NUL). The constructors
+/// check this and fail with an `InvalidInput` error that says why (for a long path, its length
+/// and the limit). Nothing here makes a syscall.
 ///
 /// It prints unambiguously, and parses back from what it prints ([`FromStr`]):
 ///
@@ -294,7 +295,8 @@ impl TryFrom<&UnixAddr> for std::os::unix::net::SocketAddr {
     /// This address as `std`'s, for `std::os::unix::net`'s `bind_addr`/`connect_addr`.
     ///
     /// # Errors
-    /// An unnamed address (`std` cannot make one).
+    /// An unnamed address, or a path of all 108 bytes (`std` makes neither: it keeps room for
+    /// a path's NUL).
     fn try_from(addr: &UnixAddr) -> Result<std::os::unix::net::SocketAddr> {
         let made = match &addr.0 {
             UnixName::Path(_) => {
@@ -338,7 +340,7 @@ mod tests {
 
     #[test]
     fn errors_say_why() {
-        let max = crate::sys::addr::UNIX_NAME_MAX;
+        let max = crate::sys::addr::UNIX_PATH_MAX;
         let err = UnixAddr::from_path("x".repeat(max + 1)).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -348,8 +350,13 @@ mod tests {
         let err = UnixAddr::from_path("/a\0").unwrap_err();
         assert!(err.to_string().ends_with("a NUL byte at offset 2"), "{err}");
         assert!(UnixAddr::from_path("").unwrap_err().to_string().ends_with("is empty"));
-        let err = UnixAddr::from_abstract(vec![0; max + 1]).unwrap_err();
-        assert!(err.to_string().contains("abstract name is"), "{err}");
+        let err = UnixAddr::from_abstract(vec![0; max]).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with(&format!("abstract name is {max} bytes long; sun_path takes at most {}", max - 1)),
+            "{err}"
+        );
+        assert!(UnixAddr::from_abstract(vec![0; max - 1]).is_ok());
     }
 
     #[test]

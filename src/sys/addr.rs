@@ -66,9 +66,10 @@ impl RawAddr {
         // SAFETY: `sockaddr_un` is a C struct of integers, for which all zeroes is valid.
         let mut un: libc::sockaddr_un = unsafe { mem::zeroed() };
         un.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        // A path that fills `sun_path` goes without its NUL, as Linux takes it.
         let (skip, bytes, nul) = match name {
             UnixName::Unnamed => (0, &[][..], 0),
-            UnixName::Path(path) => (0, &path[..], 1),
+            UnixName::Path(path) => (0, &path[..], usize::from(path.len() < un.sun_path.len())),
             UnixName::Abstract(name) => (1, &name[..], 0),
         };
         // `UnixName::check` refused these already; this is the boundary's own guarantee.
@@ -109,8 +110,8 @@ pub(crate) enum UnixName {
 /// Why a name cannot be a Unix socket's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum NameError {
-    /// The name is `len` bytes; `sun_path` holds at most `max` (a path also needs its NUL,
-    /// an abstract name its leading NUL byte).
+    /// The name is `len` bytes; `sun_path` holds at most `max` ([`UNIX_PATH_MAX`] for a
+    /// path, [`UNIX_ABSTRACT_MAX`] for an abstract name).
     TooLong { len: usize, max: usize },
     /// A path with a NUL byte at this offset (the kernel would cut it there).
     Nul(usize),
@@ -118,13 +119,17 @@ pub(crate) enum NameError {
     Empty,
 }
 
-/// The most bytes a path or an abstract name may have: `sun_path` less one byte (the path's
-/// terminating NUL, or the abstract name's leading one).
-pub(crate) const UNIX_NAME_MAX: usize = {
+/// The most bytes a path may have: all of `sun_path` (108 on Linux). Linux binds and
+/// connects to a path that fills it without a terminating NUL, and reports such a peer's name
+/// so; one limit for what is made here and what the kernel hands back.
+pub(crate) const UNIX_PATH_MAX: usize = {
     // SAFETY: all zeroes is a valid `sockaddr_un`; only the array's length is read.
     let un: libc::sockaddr_un = unsafe { mem::zeroed() };
-    un.sun_path.len() - 1
+    un.sun_path.len()
 };
+
+/// The most bytes an abstract name may have: `sun_path` less its leading NUL byte.
+pub(crate) const UNIX_ABSTRACT_MAX: usize = UNIX_PATH_MAX - 1;
 
 impl UnixName {
     pub(crate) fn check(&self) -> Result<(), NameError> {
@@ -139,8 +144,9 @@ impl UnixName {
         if let Some(at) = bytes.iter().position(|&b| b == 0).filter(|_| is_path) {
             return Err(NameError::Nul(at));
         }
-        if bytes.len() > UNIX_NAME_MAX {
-            return Err(NameError::TooLong { len: bytes.len(), max: UNIX_NAME_MAX });
+        let max = if is_path { UNIX_PATH_MAX } else { UNIX_ABSTRACT_MAX };
+        if bytes.len() > max {
+            return Err(NameError::TooLong { len: bytes.len(), max });
         }
         Ok(())
     }
@@ -337,31 +343,33 @@ mod tests {
     #[test]
     fn unix_names_round_trip_with_exact_lengths() {
         let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
-        let longest = vec![b'p'; UNIX_NAME_MAX];
         for name in [
             UnixName::Unnamed,
             UnixName::Path(b"/tmp/x.sock".to_vec()),
-            UnixName::Path(longest.clone()),
+            UnixName::Path(vec![b'p'; UNIX_PATH_MAX - 1]),
+            UnixName::Path(vec![b'p'; UNIX_PATH_MAX]),
             UnixName::Abstract(Vec::new()),
             UnixName::Abstract(b"a\0b\xff".to_vec()),
-            UnixName::Abstract(longest.clone()),
+            UnixName::Abstract(vec![b'p'; UNIX_ABSTRACT_MAX]),
         ] {
             assert_eq!(name.check(), Ok(()), "{name:?}");
             assert_eq!(unix_round_trip(&name), Some(name.clone()));
         }
         // A path carries its NUL; an abstract name its leading NUL and nothing after.
         assert_eq!(RawAddr::unix(&UnixName::Path(b"/a".to_vec())).unwrap().len() as usize, offset + 3);
+        // A path that fills sun_path has no room for its NUL, and needs none.
+        let full = RawAddr::unix(&UnixName::Path(vec![b'p'; UNIX_PATH_MAX])).unwrap();
+        assert_eq!(full.len() as usize, mem::size_of::<libc::sockaddr_un>());
         assert_eq!(RawAddr::unix(&UnixName::Abstract(b"ab".to_vec())).unwrap().len() as usize, offset + 3);
         assert_eq!(RawAddr::unix(&UnixName::Unnamed).unwrap().len() as usize, offset);
     }
 
     #[test]
     fn unix_names_that_do_not_fit_are_refused() {
-        let too_long = vec![b'p'; UNIX_NAME_MAX + 1];
-        let max = UNIX_NAME_MAX;
+        let (path, name) = (UNIX_PATH_MAX, UNIX_ABSTRACT_MAX);
         for (name, why) in [
-            (UnixName::Path(too_long.clone()), NameError::TooLong { len: max + 1, max }),
-            (UnixName::Abstract(too_long), NameError::TooLong { len: max + 1, max }),
+            (UnixName::Path(vec![b'p'; path + 1]), NameError::TooLong { len: path + 1, max: path }),
+            (UnixName::Abstract(vec![b'p'; name + 1]), NameError::TooLong { len: name + 1, max: name }),
             (UnixName::Path(b"/tmp/a\0b".to_vec()), NameError::Nul(6)),
             (UnixName::Path(Vec::new()), NameError::Empty),
         ] {
@@ -381,13 +389,15 @@ mod tests {
         let family_only = RawAddr::unix(&UnixName::Unnamed).unwrap();
         assert_eq!(to_unix_name(&family_only.addr, family_only.len), Some(UnixName::Unnamed));
         // A path the kernel wrote without a NUL, filling sun_path, is read to its end.
-        let mut full = RawAddr::unix(&UnixName::Path(vec![b'q'; UNIX_NAME_MAX])).unwrap();
+        let mut full = RawAddr::unix(&UnixName::Path(vec![b'q'; UNIX_ABSTRACT_MAX])).unwrap();
         // SAFETY: `full` was built as a `sockaddr_un`.
-        unsafe { full.addr.un.sun_path[UNIX_NAME_MAX] = b'r' as libc::c_char };
+        unsafe { full.addr.un.sun_path[UNIX_ABSTRACT_MAX] = b'r' as libc::c_char };
         let whole = mem::size_of::<libc::sockaddr_un>() as libc::socklen_t;
-        let mut expected = vec![b'q'; UNIX_NAME_MAX];
+        let mut expected = vec![b'q'; UNIX_ABSTRACT_MAX];
         expected.push(b'r');
-        assert_eq!(to_unix_name(&full.addr, whole), Some(UnixName::Path(expected)));
+        let name = UnixName::Path(expected);
+        assert_eq!(name.check(), Ok(()), "what the kernel reports is a name the crate can hold");
+        assert_eq!(to_unix_name(&full.addr, whole), Some(name));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub const TESTS: &[Test] = &[
     trial!(streams_over_a_path_and_an_abstract_name),
     trial!(a_stale_socket_file_stays_and_makes_bind_fail_until_removed),
     trial!(hostile_names_are_errors_before_any_syscall),
+    trial!(a_sender_with_a_108_byte_path_is_a_name_like_any_other),
     trial!(timeouts_are_kept_and_never_end_early),
     trial!(connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left),
     trial!(datagrams_name_their_sender_and_never_cut_silently),
@@ -155,8 +156,9 @@ fn once_forks_are_done<T, E>(mut attempt: impl FnMut() -> Result<T, E>) -> Resul
 }
 
 fn hostile_names_are_errors_before_any_syscall() {
-    let max = 107;
-    // Exactly sun_path less the NUL fits; one more byte does not, and the error says so.
+    let max = 108;
+    // A path that fills sun_path (Linux needs no NUL after it) fits; one more byte does not,
+    // and the error says so.
     let dir = TempDir::new("long");
     let base = dir.0.to_str().unwrap().len() + 1;
     assert!(base < max, "the temp dir's path is too long for this test");
@@ -175,10 +177,11 @@ fn hostile_names_are_errors_before_any_syscall() {
     let err = UnixAddr::from_path("/tmp/evil\0/../../etc/passwd").unwrap_err();
     assert!(err.to_string().contains("NUL byte at offset 9"), "{err}");
     assert!(UnixAddr::from_path("").is_err());
-    assert!(UnixAddr::from_abstract(vec![7u8; max + 1]).is_err());
-    // The longest abstract name, NULs and all, binds and reads back as it was.
+    assert!(UnixAddr::from_abstract(vec![7u8; max]).is_err());
+    // The longest abstract name (sun_path less its leading NUL), NULs and all, binds and
+    // reads back as it was.
     let mut name = format!("\0chapel-test-{}-{}", std::process::id(), suffix()).into_bytes();
-    name.resize(max, 1);
+    name.resize(max - 1, 1);
     let addr = UnixAddr::from_abstract(&name).unwrap();
     let socket = UnixDatagram::bind(&addr).unwrap();
     assert_eq!(socket.local_addr().unwrap().as_abstract_name(), Some(&name[..]));
@@ -189,6 +192,26 @@ fn hostile_names_are_errors_before_any_syscall() {
     let tricky = UnixAddr::from_abstract("a\nb\\x41").unwrap();
     assert_eq!(tricky.to_string(), "@a\\x0ab\\\\x41");
     assert_ne!(tricky.to_string(), UnixAddr::from_abstract("a\nbA").unwrap().to_string());
+}
+
+/// A peer bound to a path that fills all 108 bytes of sun_path (no NUL, which Linux takes)
+/// comes back from `recv_from` as that path: a `UnixAddr` the crate can hold, print, parse
+/// back and send to. One limit for names made here and names the kernel reports.
+fn a_sender_with_a_108_byte_path_is_a_name_like_any_other() {
+    let dir = TempDir::new("full");
+    let base = dir.0.to_str().unwrap().len() + 1;
+    let full = dir.path(&"s".repeat(108 - base));
+    assert_eq!(full.as_os_str().len(), 108);
+    let receiver = UnixDatagram::bind(&UnixAddr::from_path(dir.path("r")).unwrap()).unwrap();
+    let sender = UnixDatagram::bind(&UnixAddr::from_path(&full).unwrap()).unwrap();
+    assert_eq!(sender.local_addr().unwrap().as_pathname(), Some(full.as_path()));
+    sender.send_to(b"hi", &receiver.local_addr().unwrap(), PATIENCE).unwrap();
+    let mut buf = [0; 8];
+    let (n, from) = receiver.recv_from(&mut buf, PATIENCE).unwrap();
+    assert_eq!((&buf[..n], from.as_pathname()), (&b"hi"[..], Some(full.as_path())));
+    assert_eq!(from.to_string().parse::<UnixAddr>().unwrap(), from);
+    receiver.send_to(b"back", &from, PATIENCE).unwrap();
+    assert_eq!(sender.recv(&mut buf, PATIENCE).unwrap(), 4);
 }
 
 fn timeouts_are_kept_and_never_end_early() {
