@@ -50,6 +50,18 @@ const ROWS: &[(&str, Run)] = &[
     ("accept/zero-after-wait", accept_zero_after_wait),
     ("accept/closed", accept_closed),
     ("accept/nan", |row| on_listener(row, |server| server.accept(f64::NAN))),
+    ("accept/user-nonblocking", |row| {
+        let server = server()?;
+        server.set_nonblocking(true)?;
+        measure(row, || server.accept(Timeout::INDEFINITE))
+    }),
+    ("accept/user-nonblocking-wait", accept_user_nonblocking_wait),
+    ("listener.incoming", |row| {
+        let server = server()?;
+        let _client = TcpStream::connect(std::net::SocketAddr::from(server.addr()?))?;
+        measure(row, || server.incoming().next().expect("incoming never ends"))
+    }),
+    ("listener.set_nonblocking", |row| on_listener(row, |server| server.set_nonblocking(true))),
     ("listener.addr", |row| on_listener(row, TcpListener::addr)),
     ("listener.set_nagle", |row| on_listener(row, |server| server.set_nagle(false))),
     ("listener.set_delay_ack", |row| on_listener(row, |server| server.set_delay_ack(false))),
@@ -590,6 +602,18 @@ fn accept_later(row: &str, delay: Duration, timeout: Timeout) -> Setup {
     let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
     let peer = later(delay, move || client.connect(&at).map(|()| client));
     measure(row, || server.accept(timeout))?;
+    join(peer)
+}
+
+/// On a listener the user made non-blocking, accepts with 4 s a peer that connects after
+/// `PEER_DELAY`: the listener stays non-blocking, so the accept polls.
+fn accept_user_nonblocking_wait(row: &str) -> Setup {
+    let server = server()?;
+    server.set_nonblocking(true)?;
+    let at = std::net::SocketAddr::from(server.addr()?).into();
+    let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let peer = later(PEER_DELAY, move || client.connect(&at).map(|()| client));
+    measure(row, || server.accept(4.0))?;
     join(peer)
 }
 

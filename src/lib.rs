@@ -120,7 +120,7 @@ pub use handle::{wait_readable, wait_writable};
 pub use options::{
     SockOptValue, SocketOptions, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked,
 };
-pub use socket::{AnySocket, bind, get_sock_name};
+pub use socket::{AnySocket, Incoming, bind, get_sock_name};
 pub use tcp::{Service, TcpConn, TcpListener, TcpSocket, connect, connect_host, get_peer_name, listen};
 pub use timeout::Timeout;
 pub use udp::UdpSocket;

@@ -1,5 +1,6 @@
 //! What works on all three socket types: [`AnySocket`], [`bind`], [`get_sock_name`] (and
-//! [`get_peer_name`](crate::get_peer_name) for connections, in `tcp/conn.rs`).
+//! [`get_peer_name`](crate::get_peer_name) for connections, in `tcp/conn.rs`); and on both
+//! listener types, [`Incoming`].
 
 use std::os::fd::BorrowedFd;
 
@@ -118,5 +119,25 @@ pub(crate) fn named(found: std::io::Result<Option<std::net::SocketAddr>>, op: Op
         Ok(Some(a)) => Ok(a.into()),
         Ok(None) => Err(Error::new(op, Target::None, Cause::Invalid("not an IPv4 or IPv6 socket".into()))),
         Err(e) => Err(Error::new(op, Target::None, Cause::Os(e))),
+    }
+}
+
+/// The connections a listener accepts, one [`accept`](crate::TcpListener::accept) with
+/// [`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT) per item: what
+/// [`TcpListener::incoming`](crate::TcpListener::incoming) and
+/// [`UnixListener::incoming`](crate::UnixListener::incoming) return. It never ends by itself;
+/// each item is a connection or that accept's error.
+#[derive(Debug)]
+pub struct Incoming<'a, L> {
+    listener: &'a L,
+}
+
+impl<'a, L> Incoming<'a, L> {
+    pub(crate) fn new(listener: &'a L) -> Incoming<'a, L> {
+        Incoming { listener }
+    }
+
+    pub(crate) fn listener(&self) -> &'a L {
+        self.listener
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
 use crate::handle::Sock;
+use crate::socket::Incoming;
 use crate::sys;
 use crate::sys::Domain;
 use crate::tcp::{TcpConn, TcpSocket};
@@ -112,6 +113,59 @@ impl TcpListener {
             Ok((conn, peer)) => Ok(TcpConn::new(Sock::new(conn), peer.map(IpAddr::from))),
             Err(cause) => Err(named(cause)),
         }
+    }
+
+    /// Beyond Chapel, as std's `TcpListener::set_nonblocking`: `true` makes the listener
+    /// non-blocking and keeps it so, for an event loop that waits for readiness itself
+    /// (through [`try_as_fd`](Self::try_as_fd)). An indefinite accept
+    /// ([`INDEFINITE_TIMEOUT`](crate::INDEFINITE_TIMEOUT), [`incoming`](Self::incoming)) is then
+    /// one `accept4`, and a `WouldBlock` error when nothing is queued; an accept with a
+    /// timeout still waits for it, polling. `false` makes it blocking again and gives the mode
+    /// back to the accepts, which switch it as they need.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcplisteneraccept)): `ioctl(FIONBIO)` — 1 (none
+    /// for `false` while another thread's accept is polling: the listener stays non-blocking
+    /// for it).
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed listener; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::{listen, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// server.set_nonblocking(true)?;
+    /// assert_eq!(server.accept(INDEFINITE_TIMEOUT).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(server.accept(0.01).unwrap_err().kind(), ErrorKind::TimedOut);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        let fd = self.sock.fd(Op::SetNonblocking)?;
+        self.acceptor.set_nonblocking(fd, nonblocking).map_err(Error::os(Op::SetNonblocking, &Target::None))
+    }
+
+    /// Beyond Chapel, as std's `TcpListener::incoming`: an endless iterator of
+    /// [`accept`](Self::accept)`(INDEFINITE_TIMEOUT)`, each item a connection or the error of
+    /// that accept (a server loop decides whether an error such as `EMFILE` ends it).
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcplisteneraccept)): those of each `accept`.
+    ///
+    /// # Errors
+    /// Each item is `accept`'s result; on a closed listener every item is the "closed" error.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let _client = connect(&server.addr()?, 4)?;
+    /// for conn in server.incoming().take(1) {
+    ///     assert_eq!(conn?.addr()?.host(), "127.0.0.1");
+    /// }
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn incoming(&self) -> Incoming<'_, TcpListener> {
+        Incoming::new(self)
     }
 
     /// Chapel's `tcpListener.addr`: the address it is bound to, with the port the kernel
@@ -237,5 +291,13 @@ impl TryFrom<TcpListener> for std::net::TcpListener {
     /// See `TryFrom<TcpListener> for OwnedFd`.
     fn try_from(listener: TcpListener) -> Result<std::net::TcpListener> {
         OwnedFd::try_from(listener).map(std::net::TcpListener::from)
+    }
+}
+
+impl Iterator for Incoming<'_, TcpListener> {
+    type Item = Result<TcpConn>;
+
+    fn next(&mut self) -> Option<Result<TcpConn>> {
+        Some(self.listener().accept(crate::timeout::Timeout::INDEFINITE))
     }
 }

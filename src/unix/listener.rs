@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::addr::UnixAddr;
 use crate::error::{Error, Op, Result, Target};
 use crate::handle::Sock;
+use crate::socket::Incoming;
 use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::{Domain, SockType};
@@ -115,6 +116,56 @@ impl UnixListener {
             Ok((conn, peer)) => Ok(UnixStream::new(Sock::new(conn), peer.map(UnixAddr::from_kernel))),
             Err(cause) => Err(named(cause)),
         }
+    }
+
+    /// As std's `UnixListener::set_nonblocking`: `true` makes the listener non-blocking and
+    /// keeps it so, for an event loop that waits for readiness itself (through
+    /// [`try_as_fd`](Self::try_as_fd)). An indefinite accept (and [`incoming`](Self::incoming))
+    /// is then one `accept4`, and a `WouldBlock` error when nothing is queued; an accept with
+    /// a timeout still waits for it, polling. `false` makes it blocking again and gives the
+    /// mode back to the accepts, which switch it as they need.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixlisteneraccept)): `ioctl(FIONBIO)` — 1 (none
+    /// for `false` while another thread's accept is polling).
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed listener; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixListener, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// let name = UnixAddr::from_abstract(format!("chapel-doc-nonblocking-{}", std::process::id()))?;
+    /// let server = UnixListener::bind(&name, 16)?;
+    /// server.set_nonblocking(true)?;
+    /// assert_eq!(server.accept(INDEFINITE_TIMEOUT).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        let fd = self.sock.fd(Op::SetNonblocking)?;
+        self.acceptor.set_nonblocking(fd, nonblocking).map_err(Error::os(Op::SetNonblocking, &Target::None))
+    }
+
+    /// As std's `UnixListener::incoming`: an endless iterator of
+    /// [`accept`](Self::accept)`(INDEFINITE_TIMEOUT)`, each item a connection or the error of
+    /// that accept.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixlisteneraccept)): those of each `accept`.
+    ///
+    /// # Errors
+    /// Each item is `accept`'s result; on a closed listener every item is the "closed" error.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixListener, UnixStream};
+    /// let name = UnixAddr::from_abstract(format!("chapel-doc-incoming-{}", std::process::id()))?;
+    /// let server = UnixListener::bind(&name, 16)?;
+    /// let _client = UnixStream::connect(&name, 4)?;
+    /// assert_eq!(server.incoming().take(1).filter_map(Result::ok).count(), 1);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn incoming(&self) -> Incoming<'_, UnixListener> {
+        Incoming::new(self)
     }
 
     /// The name it is bound to (`getsockname`, 1 syscall).
@@ -236,5 +287,13 @@ impl TryFrom<UnixListener> for std::os::unix::net::UnixListener {
     /// See `TryFrom<UnixListener> for OwnedFd`.
     fn try_from(listener: UnixListener) -> Result<std::os::unix::net::UnixListener> {
         OwnedFd::try_from(listener).map(std::os::unix::net::UnixListener::from)
+    }
+}
+
+impl Iterator for Incoming<'_, UnixListener> {
+    type Item = Result<UnixStream>;
+
+    fn next(&mut self) -> Option<Result<UnixStream>> {
+        Some(self.listener().accept(crate::timeout::Timeout::INDEFINITE))
     }
 }

@@ -26,6 +26,7 @@
 
 use std::io;
 use std::os::fd::BorrowedFd;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
@@ -40,6 +41,11 @@ use crate::timeout::Timeout;
 #[derive(Debug, Default)]
 pub(crate) struct Acceptor {
     mode: Mutex<Mode>,
+    /// The user made the listener non-blocking (`set_nonblocking(true)`): an indefinite
+    /// accept is one try, and the crate never switches the listener to blocking. Written
+    /// under `mode`'s lock; read without it, since a call that reads it stale behaves as if it
+    /// had started before the switch.
+    user_nonblocking: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +62,24 @@ struct Mode {
 impl Acceptor {
     /// The acceptor of a listener the crate made, non-blocking.
     pub(crate) fn made() -> Acceptor {
-        Acceptor { mode: Mutex::new(Mode { set: true, blocking: false, pollers: 0 }) }
+        Acceptor { mode: Mutex::new(Mode { set: true, blocking: false, pollers: 0 }), user_nonblocking: false.into() }
+    }
+
+    /// The user's `set_nonblocking`: `true` makes the listener non-blocking (one `ioctl`) and
+    /// keeps it so, for an event loop: an indefinite accept is then one `accept4`, and
+    /// `WouldBlock` when nothing is queued; a timed accept still waits, polling. `false` makes
+    /// it blocking again (one `ioctl`) and gives the mode back to the accepts, which switch
+    /// it as they need; while another thread's accept is polling, the listener stays
+    /// non-blocking (that accept's retry must not block) and no `ioctl` is made.
+    pub(crate) fn set_nonblocking(&self, fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
+        let mut mode = self.mode();
+        if on || mode.pollers == 0 {
+            sys::fd::set_nonblocking(fd, on)?;
+            mode.set = true;
+            mode.blocking = !on;
+        }
+        self.user_nonblocking.store(on, Ordering::Relaxed);
+        Ok(())
     }
 
     fn mode(&self) -> MutexGuard<'_, Mode> {
@@ -75,6 +98,9 @@ impl Acceptor {
     ) -> Result<T, Cause> {
         let timeout = timeout.check()?;
         let until = Until::new(timeout);
+        if self.user_nonblocking.load(Ordering::Relaxed) && (timeout.is_indefinite() || timer.trusted()) {
+            return self.nonblocking(fd, timeout, until, accept);
+        }
         if !timer.trusted() {
             return self.shared(fd, timeout, until, accept);
         }
@@ -124,11 +150,33 @@ impl Acceptor {
         }
     }
 
-    /// Switches the listener to blocking unless a caller is on the poll path; whether it is
-    /// blocking now.
+    /// An accept on a listener the user made non-blocking: an indefinite one is one try (a
+    /// signal's `EINTR` tried again), a timed one polls for its deadline.
+    #[cold]
+    #[inline(never)]
+    fn nonblocking<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        timeout: Timeout,
+        until: Until,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        if !timeout.is_indefinite() {
+            return self.poll_path(fd, until, Start::Try, accept);
+        }
+        loop {
+            match accept() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return result.map_err(Cause::Os),
+            }
+        }
+    }
+
+    /// Switches the listener to blocking unless a caller is on the poll path or the user made
+    /// it non-blocking; whether it is blocking now.
     fn switch_to_blocking(&self, fd: BorrowedFd<'_>) -> io::Result<bool> {
         let mut mode = self.mode();
-        if mode.pollers > 0 {
+        if mode.pollers > 0 || self.user_nonblocking.load(Ordering::Relaxed) {
             return Ok(false);
         }
         sys::fd::set_nonblocking(fd, false)?;
@@ -157,11 +205,12 @@ impl Acceptor {
     }
 
     /// Gives the listener the blocking mode a std user expects, for a hand-over (one `ioctl`;
-    /// none when the crate never set the mode, or knows it blocks already); `trusted` says
-    /// whether what this acceptor remembers of the mode is true.
+    /// none when the crate never set the mode, or knows it blocks already, or the user made it
+    /// non-blocking, which it stays); `trusted` says whether what this acceptor remembers of
+    /// the mode is true.
     pub(crate) fn hand_over(&self, fd: BorrowedFd<'_>, trusted: bool) -> io::Result<()> {
         let mut mode = self.mode();
-        if mode.set && !(trusted && mode.blocking) {
+        if mode.set && !(trusted && mode.blocking) && !self.user_nonblocking.load(Ordering::Relaxed) {
             sys::fd::set_nonblocking(fd, false)?;
             mode.blocking = true;
         }

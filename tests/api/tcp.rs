@@ -37,6 +37,7 @@ pub const TESTS: &[Test] = &[
     trial!(a_closed_connection_and_listener_refuse_every_call),
     trial!(std_streams_and_listeners_convert_both_ways),
     trial!(connect_host_with_the_wrong_family_is_a_clear_error),
+    trial!(a_listener_the_user_makes_non_blocking_stays_so_and_incoming_accepts),
 ];
 
 fn listen_reports_its_address_and_every_kind_of_connect_reaches_it() {
@@ -451,5 +452,67 @@ fn connect_host_with_the_wrong_family_is_a_clear_error() {
             assert!(text.contains(&addr.host()) && text.contains(&other.to_string()), "{text}");
         }
         assert_eq!(server.accept(0.0).unwrap_err().kind(), ErrorKind::TimedOut, "nothing connected");
+    }
+}
+
+/// std's `TcpListener::set_nonblocking` and `incoming`: non-blocking, an indefinite accept is
+/// `WouldBlock` at once, a timed one still waits its whole timeout (never early) and takes a
+/// connection that comes meanwhile; the mode survives a hand-over to std; `false` brings
+/// back waiting accepts; `incoming` yields each connection, and on a closed listener the
+/// "closed" error.
+fn a_listener_the_user_makes_non_blocking_stays_so_and_incoming_accepts() {
+    let nonblocking = support::is_nonblocking;
+    for any in loopbacks() {
+        let server = listener(&any);
+        server.set_nonblocking(true).unwrap();
+        let (err, took) = timed(|| server.accept(INDEFINITE_TIMEOUT).unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err}");
+        assert!(
+            took < Duration::from_secs_f64(PATIENCE),
+            "an indefinite accept on a non-blocking listener waited {took:?}"
+        );
+        let timeout = Duration::from_millis(150);
+        let (err, took) = timed(|| server.accept(timeout).unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+        assert_waited(took, timeout, "a timed accept on a non-blocking listener");
+        assert!(nonblocking(server.try_as_fd().unwrap()), "a timed accept switched it to blocking");
+        let at = server.addr().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let client = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            let conn = connect(&at, PATIENCE).unwrap();
+            rx.recv().unwrap();
+            drop(conn);
+        });
+        let conn = server.accept(PATIENCE).unwrap();
+        assert!(nonblocking(server.try_as_fd().unwrap()), "an accept that waited switched it to blocking");
+        tx.send(()).unwrap();
+        client.join().unwrap();
+        drop(conn);
+        // Handed over, it is as the user left it: non-blocking.
+        let std_listener = std::net::TcpListener::try_from(server.try_clone().unwrap()).unwrap();
+        assert_eq!(std_listener.accept().map(|_| ()).unwrap_err().kind(), ErrorKind::WouldBlock);
+        drop(std_listener);
+        // Back to blocking: an indefinite accept waits for the connection.
+        let server = listener(&any);
+        server.set_nonblocking(true).unwrap();
+        server.set_nonblocking(false).unwrap();
+        assert!(!nonblocking(server.try_as_fd().unwrap()), "set_nonblocking(false) left it non-blocking");
+        let at = server.addr().unwrap();
+        let client = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            connect(&at, PATIENCE).unwrap()
+        });
+        let conn = server.accept(INDEFINITE_TIMEOUT).unwrap();
+        let _peer = client.join().unwrap();
+        drop(conn);
+        // incoming: one connection per item, in order.
+        let clients: Vec<TcpConn> = (0..3).map(|_| connect(&at, PATIENCE).unwrap()).collect();
+        let ports: Vec<u16> = clients.iter().map(|c| get_sock_name(c).unwrap().port()).collect();
+        let accepted: Vec<u16> = server.incoming().take(3).map(|c| c.unwrap().addr().unwrap().port()).collect();
+        assert_eq!(accepted, ports);
+        let mut closed = listener(&any);
+        closed.close().unwrap();
+        assert!(closed.incoming().take(2).all(|item| item.is_err_and(|e| e.is_closed())));
     }
 }

@@ -27,6 +27,7 @@ pub const TESTS: &[Test] = &[
     trial!(hostile_names_are_errors_before_any_syscall),
     trial!(a_sender_with_a_108_byte_path_is_a_name_like_any_other),
     trial!(timeouts_are_kept_and_never_end_early),
+    trial!(a_non_blocking_listener_and_incoming),
     trial!(connect_to_a_full_queue_waits_in_the_kernel_for_the_time_left),
     trial!(datagrams_name_their_sender_and_never_cut_silently),
     trial!(peer_credentials_are_this_process),
@@ -212,6 +213,33 @@ fn a_sender_with_a_108_byte_path_is_a_name_like_any_other() {
     assert_eq!(from.to_string().parse::<UnixAddr>().unwrap(), from);
     receiver.send_to(b"back", &from, PATIENCE).unwrap();
     assert_eq!(sender.recv(&mut buf, PATIENCE).unwrap(), 4);
+}
+
+/// As std's `UnixListener::set_nonblocking` and `incoming`: non-blocking, an indefinite
+/// accept is `WouldBlock` at once and a timed one waits its whole timeout; `incoming` yields
+/// the queued connections in order.
+fn a_non_blocking_listener_and_incoming() {
+    let name = abstract_name("nonblocking");
+    let server = UnixListener::bind(&name, 16).unwrap();
+    server.set_nonblocking(true).unwrap();
+    assert!(support::is_nonblocking(server.try_as_fd().unwrap()));
+    let err = server.accept(INDEFINITE_TIMEOUT).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err}");
+    let timeout = Duration::from_millis(120);
+    let (err, took) = timed(|| server.accept(timeout).unwrap_err());
+    assert_eq!(err.kind(), ErrorKind::TimedOut, "{err}");
+    assert_waited(took, timeout, "a timed accept on a non-blocking Unix listener");
+    let mut clients: Vec<UnixStream> = (0..3).map(|_| UnixStream::connect(&name, PATIENCE).unwrap()).collect();
+    for (i, conn) in server.incoming().take(3).enumerate() {
+        conn.unwrap().send(&[i as u8], PATIENCE).unwrap();
+    }
+    for (i, client) in clients.iter_mut().enumerate() {
+        let mut byte = [0xff];
+        assert_eq!(client.recv(&mut byte, PATIENCE).unwrap(), 1);
+        assert_eq!(byte[0], i as u8, "incoming took the connections out of order");
+    }
+    server.set_nonblocking(false).unwrap();
+    assert!(!support::is_nonblocking(server.try_as_fd().unwrap()));
 }
 
 fn timeouts_are_kept_and_never_end_early() {

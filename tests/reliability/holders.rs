@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use crate::support::trials::{Test, trial};
 use crate::support::{
-    PATIENCE, SLACK, assert_waited, duration_of_timeval, is_child, listener, loopbacks, pair, run_in_child, timed,
-    timeval_bytes,
+    PATIENCE, SLACK, assert_waited, duration_of_timeval, is_child, is_nonblocking, listener, loopbacks, pair,
+    run_in_child, timed, timeval_bytes,
 };
 use chapel_socket::{
     INDEFINITE_TIMEOUT, IPFamily, SO_RCVTIMEO, SOL_SOCKET, TcpConn, TcpListener, UdpSocket, bind, get_sock_opt_bytes,
@@ -306,35 +306,26 @@ fn a_refused_timeout_is_refused_while_a_call_waits() {
     assert_eq!(duration_of_timeval(&value), Duration::ZERO, "the refused value was never applied");
 }
 
-/// `O_NONBLOCK` of a descriptor's open file.
-fn nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> bool {
-    use std::os::fd::AsRawFd;
-    // SAFETY: F_GETFL only reads the file's flags.
-    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
-    assert!(flags >= 0);
-    flags & libc::O_NONBLOCK != 0
-}
-
 /// Adopting a listener leaves its mode alone; only a timed accept makes it non-blocking (the
 /// one change the crate makes to a shared socket), and the hand-over back to std undoes it.
 fn an_adopted_listener_keeps_its_mode_until_a_timed_accept() {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = std_listener.local_addr().unwrap();
     let server = TcpListener::try_from(std_listener).unwrap();
-    assert!(!nonblocking(server.try_as_fd().unwrap()), "adoption changed the mode");
+    assert!(!is_nonblocking(server.try_as_fd().unwrap()), "adoption changed the mode");
     let client = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(200));
         std::net::TcpStream::connect(addr).unwrap()
     });
     let _conn = server.accept(INDEFINITE_TIMEOUT).unwrap();
     let _client = client.join().unwrap();
-    assert!(!nonblocking(server.try_as_fd().unwrap()), "an indefinite accept changed the mode");
+    assert!(!is_nonblocking(server.try_as_fd().unwrap()), "an indefinite accept changed the mode");
     let (r, took) = timed(|| server.accept(0.1));
     assert!(r.is_err_and(|e| timed_out(&e)));
     assert_waited(took, Duration::from_millis(100), "a timed accept on an adopted listener");
-    assert!(nonblocking(server.try_as_fd().unwrap()));
+    assert!(is_nonblocking(server.try_as_fd().unwrap()));
     let back = std::net::TcpListener::try_from(server).unwrap();
-    assert!(!nonblocking(std::os::fd::AsFd::as_fd(&back)), "std got a non-blocking listener");
+    assert!(!is_nonblocking(std::os::fd::AsFd::as_fd(&back)), "std got a non-blocking listener");
 }
 
 /// The one case the crate cannot see coming: another holder writes a longer `SO_RCVTIMEO`
@@ -377,7 +368,7 @@ fn a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over() {
     let socket = chapel_socket::TcpSocket::v4().unwrap();
     let clone = socket.try_clone().unwrap();
     let handed = std::os::fd::OwnedFd::try_from(socket).unwrap();
-    assert!(!nonblocking(std::os::fd::AsFd::as_fd(&handed)), "the hand-over left it non-blocking");
+    assert!(!is_nonblocking(std::os::fd::AsFd::as_fd(&handed)), "the hand-over left it non-blocking");
     let (r, took) = timed(|| clone.connect(&full.addr(), 0.5));
     assert!(r.is_err_and(|e| timed_out(&e)));
     assert_waited(took, Duration::from_millis(500), "the clone's connect");

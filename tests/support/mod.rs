@@ -372,3 +372,12 @@ pub fn duration_of_timeval(bytes: &[u8]) -> Duration {
     let usec = libc::suseconds_t::from_ne_bytes(bytes[half..].try_into().unwrap());
     Duration::from_secs(sec as u64) + Duration::from_micros(usec as u64)
 }
+
+/// `O_NONBLOCK` of a descriptor's open file (`fcntl(F_GETFL)`).
+pub fn is_nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_GETFL only reads the file's flags.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL): {}", std::io::Error::last_os_error());
+    flags & libc::O_NONBLOCK != 0
+}
