@@ -69,6 +69,36 @@
 //! (over `SCM_RIGHTS`, or inherited by a child made without `fork`) writing `SO_RCVTIMEO`.
 //! An early `EAGAIN` still heals; a value that makes a wait longer holds it past its
 //! timeout.
+//!
+//! # Descriptors
+//!
+//! Every socket type holds its descriptor the same way, with the same calls on it:
+//!
+//! - `close` closes it (one `close(2)`) and reports the kernel's answer. The socket stays,
+//!   closed: every later call, `close` included, is a "closed" error
+//!   ([`Error::is_closed`]) that makes no syscall, never a second `close(2)` of a number that
+//!   may be another file's by then. Dropping a socket closes it too, once.
+//! - `socket_fd` (and `AsRawFd`) is the number, or -1 once closed, as Chapel's `socketFd`.
+//! - `try_as_fd` lends the live descriptor to any API that takes `impl AsFd` (`poll`, `epoll`,
+//!   a duplicate), in safe code: a `BorrowedFd` for as long as the socket is borrowed (so
+//!   `close`, which takes `&mut self`, cannot run meanwhile), or the "closed" error. There is
+//!   no `AsFd` impl, whose `as_fd` could neither fail nor give a closed socket's number.
+//! - `try_clone` is a second handle to the same socket, its own descriptor (one
+//!   `fcntl(F_DUPFD_CLOEXEC)`) sharing the original's record of `SO_RCVTIMEO` and the file
+//!   mode, so calls on either keep the one-syscall waits and their exact timeouts (see above).
+//! - `set_nonblocking` (on the connected and datagram types; one `ioctl(FIONBIO)`) puts the
+//!   socket in the mode an event loop drives, which waits for readiness itself through
+//!   `try_as_fd`. An indefinite call ([`INDEFINITE_TIMEOUT`], and `Read`/`Write`) then never
+//!   waits: when nothing is ready it is a `WouldBlock` error at once. A call with a timeout
+//!   still waits for it, never relying on `SO_RCVTIMEO` (a non-blocking call ignores it): it
+//!   tries with `MSG_DONTWAIT`, and on `EAGAIN` polls for what is left and tries again; a zero
+//!   timeout is one try, then `TimedOut`. Back in blocking mode, timed receives wait inside
+//!   one blocking call again.
+//! - Descriptors go in and out only fallibly. `TryFrom<OwnedFd>` (and `TryFrom` of the
+//!   matching `std` type) asks the kernel what the descriptor is and refuses, closing it, one
+//!   that is not the type's kind of socket; `TryFrom<…> for OwnedFd` (and for the `std` type)
+//!   hands it over, or is the "closed" error. There is no `IntoRawFd`: a closed socket has no
+//!   number to give.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -91,7 +121,8 @@ macro_rules! man_links {
 //   consts.rs  error.rs  timeout.rs  addr/ (ip, unix, family)
 //                 the vocabulary: C names, errors, timeouts, addresses
 //   wait/         the one wait: with_timeout and its poll loop, RecvTimer, listeners' Acceptor
-//   handle.rs     Sock, the fd-or-closed every type holds; try_as_fd, set_nonblocking, wait_readable
+//   handle/       Sock, the fd-or-closed every type holds, and the I/O the types share (io.rs);
+//                 wait_readable, wait_writable
 //   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, typed): set/get_sock_opt, SocketOptions
 //   tcp/ udp/ unix/  the socket types, a file each
 // A file imports only from the lines above its own (and from its own folder); the

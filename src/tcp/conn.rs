@@ -2,11 +2,11 @@
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::os::fd::{OwnedFd, RawFd};
+use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::timeout::Timeout;
@@ -41,10 +41,6 @@ pub struct TcpConn {
 }
 
 crate::socket::socket_types!(TcpConn);
-crate::handle::try_as_fd!(TcpConn: r#"let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
-let socket = chapel_socket::connect(&server.addr()?, 4)?;"#);
-crate::handle::set_nonblocking!(TcpConn: "let server = chapel_socket::listen(&\"127.0.0.1:0\".parse()?, true, 16)?;
-let socket = chapel_socket::connect(&server.addr()?, 4)?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
 
 impl TcpConn {
     pub(crate) fn new(sock: Sock, peer: Option<IpAddr>) -> TcpConn {
@@ -81,7 +77,8 @@ impl TcpConn {
         }
     }
 
-    /// Chapel's `tcpConn.socketFd`: the descriptor, or -1 once closed.
+    /// Chapel's `tcpConn.socketFd`: the descriptor, or -1 once closed (see
+    /// [descriptors](crate#descriptors)).
     ///
     /// ```
     /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
@@ -93,10 +90,8 @@ impl TcpConn {
         self.sock.raw()
     }
 
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
+    /// A second handle to this connection, as std's `try_clone`, sharing its record of the
+    /// socket (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
     ///
@@ -153,10 +148,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Recv)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        self.sock.recv(Op::Recv, MsgFlags::NONE, buf, timeout.into(), || self.target())
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -186,10 +178,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Send)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+        self.sock.send(buf, timeout.into(), || self.target())
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
@@ -213,12 +202,11 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn shutdown(&self, how: Shutdown) -> Result<()> {
-        let fd = self.sock.fd(Op::Shutdown)?;
-        sys::socket::shutdown(fd, how).map_err(Error::os(Op::Shutdown, &self.target()))
+        self.sock.shutdown(how, || self.target())
     }
 
-    /// Closes the descriptor (one `close`), reporting the kernel's answer. Every later call,
-    /// `close` included, is a "closed" error that makes no syscall.
+    /// Closes the descriptor (one `close`), reporting the kernel's answer; every later call
+    /// is a "closed" error that makes no syscall (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
@@ -242,8 +230,56 @@ impl TcpConn {
     }
 }
 
-/// Beyond Chapel: looking at data without taking it, and I/O over several buffers at once.
+/// Beyond Chapel: the descriptor in the mode an event loop drives, looking at data without
+/// taking it, and I/O over several buffers at once.
 impl TcpConn {
+    /// Switches the connection to non-blocking mode (`true`) or back, for an event loop:
+    /// indefinite calls (and `Read`/`Write`) then answer `WouldBlock` at once when nothing is
+    /// ready, timed ones still wait their timeout (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ioctl(FIONBIO)` — 1.
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed connection; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::INDEFINITE_TIMEOUT;
+    /// use std::io::ErrorKind;
+    /// let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = chapel_socket::connect(&server.addr()?, 4)?;
+    /// conn.set_nonblocking(true)?;
+    /// assert_eq!(conn.recv(&mut [0; 8], INDEFINITE_TIMEOUT).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// conn.set_nonblocking(false)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        self.sock.set_nonblocking(nonblocking)
+    }
+
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code; the
+    /// borrow keeps the connection open (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed connection (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let server = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = chapel_socket::connect(&server.addr()?, 4)?;
+    /// assert_eq!(conn.try_as_fd()?.as_raw_fd(), conn.socket_fd());
+    /// // Any std API that takes a descriptor: a duplicate, here.
+    /// let copy = conn.try_as_fd()?.try_clone_to_owned()?;
+    /// assert_ne!(copy.as_raw_fd(), conn.socket_fd());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
     /// Reads what has arrived into `buf` like [`recv`](TcpConn::recv), waiting at most
     /// `timeout` for the first byte, but leaves it queued (`MSG_PEEK`): the next read returns
     /// the same bytes. `Ok(0)` is end of stream.
@@ -271,12 +307,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Peek)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| {
-            sys::socket::recv(fd, buf, flags.with(MsgFlags::PEEK))
-        })
-        .map_err(|cause| Error::new(Op::Peek, self.target(), cause))
+        self.sock.recv(Op::Peek, MsgFlags::PEEK, buf, timeout.into(), || self.target())
     }
 
     /// Reads what has arrived into `bufs`, filling each in turn, with one `recvmsg`, waiting
@@ -436,8 +467,7 @@ impl TryFrom<OwnedFd> for TcpConn {
     /// then asks `getpeername`. A non-blocking one answers indefinite reads and writes with
     /// `EAGAIN` (`WouldBlock`) instead of waiting; bounded ones work in either mode.
     fn try_from(fd: OwnedFd) -> Result<TcpConn> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
-        Ok(TcpConn::new(Sock::adopted(fd), None))
+        Ok(TcpConn::new(Sock::adopt(fd, Want::Tcp)?, None))
     }
 }
 
@@ -455,7 +485,7 @@ impl TryFrom<TcpConn> for OwnedFd {
 
     /// The descriptor, unless the connection was closed.
     fn try_from(mut conn: TcpConn) -> Result<OwnedFd> {
-        conn.sock.take(Op::IntoFd)
+        conn.sock.take()
     }
 }
 

@@ -1,11 +1,11 @@
 //! [`listen`] and [`TcpListener`].
 
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use crate::addr::IpAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::socket::Incoming;
 use crate::sys;
 use crate::sys::Domain;
@@ -62,7 +62,6 @@ pub struct TcpListener {
 }
 
 crate::socket::socket_types!(TcpListener);
-crate::handle::try_as_fd!(TcpListener: r#"let socket = chapel_socket::listen(&"127.0.0.1:0".parse()?, true, 16)?;"#);
 
 impl TcpListener {
     /// A listener on `sock`, which listens and is non-blocking: how `listen` and
@@ -186,8 +185,8 @@ impl TcpListener {
         crate::socket::get_sock_name(self)
     }
 
-    /// Chapel's `tcpListener.close`: closes the descriptor (one `close`). Every later call
-    /// on this listener, `close` included, is a "closed" error that makes no syscall.
+    /// Chapel's `tcpListener.close`: closes the descriptor (one `close`); every later call is
+    /// a "closed" error that makes no syscall (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
@@ -220,10 +219,30 @@ impl TcpListener {
         self.sock.raw()
     }
 
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. The clones accept side by side, as threads sharing one listener do. See [one socket, many holders](crate#one-socket-many-holders).
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd` (an event loop
+    /// waiting for connections, say), in safe code; the borrow keeps the listener open (see
+    /// [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed listener (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, wait_readable};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let _client = connect(&server.addr()?, 4)?;
+    /// wait_readable(server.try_as_fd()?, 4)?; // a connection is queued
+    /// server.accept(0)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// A second handle to this listener, as std's `try_clone`, sharing its record of the
+    /// socket (see [descriptors](crate#descriptors)): the clones accept side by side, as
+    /// threads sharing one listener do.
     ///
     /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
     ///
@@ -255,9 +274,7 @@ impl TryFrom<OwnedFd> for TcpListener {
     /// timed one making it non-blocking first (see
     /// [one socket, many holders](crate#one-socket-many-holders)).
     fn try_from(fd: OwnedFd) -> Result<TcpListener> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
-        let sock = Sock::adopted(fd);
-        Ok(TcpListener { sock, acceptor: Arc::default() })
+        Ok(TcpListener { sock: Sock::adopt(fd, Want::Tcp)?, acceptor: Arc::default() })
     }
 }
 
@@ -270,7 +287,7 @@ impl TryFrom<TcpListener> for OwnedFd {
     /// has none to give.
     fn try_from(mut listener: TcpListener) -> Result<OwnedFd> {
         let trusted = listener.sock.timer.trusted();
-        let fd = listener.sock.take(Op::IntoFd)?;
+        let fd = listener.sock.take()?;
         listener.acceptor.hand_over(fd.as_fd(), trusted).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(fd)
     }

@@ -2,13 +2,13 @@
 //! before `bind` or `connect` are set.
 
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::Instant;
 
 use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::socket::Progress;
 use crate::sys::wait::{Interest, Pacer};
@@ -50,7 +50,6 @@ pub struct TcpSocket {
 }
 
 crate::socket::socket_types!(TcpSocket);
-crate::handle::try_as_fd!(TcpSocket: "let socket = chapel_socket::TcpSocket::v4()?;");
 
 impl TcpSocket {
     /// A new TCP socket of `family` (IPv4 or IPv6), unbound.
@@ -167,9 +166,28 @@ impl TcpSocket {
         crate::socket::get_sock_name(self)
     }
 
-    /// A second handle to this socket, as socket2's `Socket::try_clone`: its own descriptor
-    /// (one `fcntl(F_DUPFD_CLOEXEC)`) sharing this handle's record of the socket, as every
-    /// type's `try_clone` does (see [one socket, many holders](crate#one-socket-many-holders)).
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code (see
+    /// [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// None for a `TcpSocket`, which cannot be closed (`listen` and `connect` take it); the
+    /// `Result` is every type's.
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let socket = chapel_socket::TcpSocket::v4()?;
+    /// let copy = socket.try_as_fd()?.try_clone_to_owned()?;
+    /// assert_ne!(copy.as_raw_fd(), socket.try_as_fd()?.as_raw_fd());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// A second handle to this socket, as socket2's `Socket::try_clone`, sharing its record of
+    /// the socket (see [descriptors](crate#descriptors)).
     /// Both name one socket: once one listens or connects, the other's `listen` or `connect`
     /// is the kernel's error (`EISCONN`), made at once. Handing one over ends what the other
     /// may trust of the file's mode: its connect with a timeout then makes sure of it first
@@ -318,9 +336,10 @@ impl TryFrom<OwnedFd> for TcpSocket {
     /// `InvalidInput` error naming what it is, the descriptor closed), switching it to non-blocking mode as [`TcpSocket::new`] makes it (one
     /// `ioctl(FIONBIO)`).
     fn try_from(fd: OwnedFd) -> Result<TcpSocket> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Tcp)?;
-        sys::fd::set_nonblocking(fd.as_fd(), true).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
-        Ok(TcpSocket { sock: Sock::adopted(fd), nonblocking: true, bound: None })
+        let sock = Sock::adopt(fd, Want::Tcp)?;
+        sys::fd::set_nonblocking(sock.fd(Op::SetNonblocking)?, true)
+            .map_err(Error::os(Op::SetNonblocking, &Target::None))?;
+        Ok(TcpSocket { sock, nonblocking: true, bound: None })
     }
 }
 
@@ -330,7 +349,7 @@ impl TryFrom<TcpSocket> for OwnedFd {
     /// Hands the descriptor over in blocking mode, as sockets usually are (one
     /// `ioctl(FIONBIO)`).
     fn try_from(mut socket: TcpSocket) -> Result<OwnedFd> {
-        let fd = socket.sock.take(Op::IntoFd)?;
+        let fd = socket.sock.take()?;
         if socket.nonblocking {
             sys::fd::set_nonblocking(fd.as_fd(), false).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         }

@@ -9,7 +9,7 @@ use crate::addr::IPFamily;
 use crate::addr::IpAddr;
 use crate::consts::c_int;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
@@ -43,8 +43,6 @@ pub struct UdpSocket {
 }
 
 crate::socket::socket_types!(UdpSocket);
-crate::handle::try_as_fd!(UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;");
-crate::handle::set_nonblocking!(UdpSocket: "let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;", "socket.recv_into(&mut [0; 8], INDEFINITE_TIMEOUT)");
 
 impl UdpSocket {
     /// Chapel's `udpSocket.init(family)`: a new socket of `family` (IPv4 or IPv6).
@@ -74,8 +72,83 @@ impl UdpSocket {
         Ok(UdpSocket { sock: Sock::new(fd) })
     }
 
+    /// A second handle to this socket, as std's `try_clone`, sharing its record of the
+    /// socket (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UdpSocket> {
+        Ok(UdpSocket { sock: self.sock.try_clone()? })
+    }
+
+    /// Chapel's `udpSocket.socketFd`: the descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket};
+    /// assert!(UdpSocket::new(IPFamily::IPv4)?.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code; the
+    /// borrow keeps the socket open (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed socket (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use chapel_socket::{wait_writable, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// wait_writable(socket.try_as_fd()?, 1)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// Switches the socket to non-blocking mode (`true`) or back, for an event loop:
+    /// indefinite calls then answer `WouldBlock` at once when nothing is ready, timed ones
+    /// still wait their timeout (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ioctl(FIONBIO)` — 1.
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, UdpSocket, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// socket.set_nonblocking(true)?;
+    /// let err = socket.recv_into(&mut [0; 8], INDEFINITE_TIMEOUT).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    /// socket.set_nonblocking(false)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        self.sock.set_nonblocking(nonblocking)
+    }
+
     /// Chapel's `udpSocket.close`: one `close`; later calls are "closed" errors that make no
-    /// syscall (Chapel's own code closes twice; this never does).
+    /// syscall (Chapel's own code closes twice; this never does; see
+    /// [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#close-and-drop)): `close` — 1.
     ///
@@ -94,39 +167,6 @@ impl UdpSocket {
     /// ```
     pub fn close(&mut self) -> Result<()> {
         self.sock.close()
-    }
-
-    /// Chapel's `udpSocket.socketFd`: the descriptor, or -1 once closed.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// assert!(UdpSocket::new(IPFamily::IPv4)?.socket_fd() >= 0);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn socket_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
-
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
-    ///
-    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
-    ///
-    #[doc = man_links!(fcntl(2))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
-    ///
-    /// ```
-    /// let socket = chapel_socket::UdpSocket::new(chapel_socket::IPFamily::IPv4)?;
-    /// let clone = socket.try_clone()?;
-    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn try_clone(&self) -> Result<UdpSocket> {
-        Ok(UdpSocket { sock: self.sock.try_clone()? })
     }
 
     /// The socket's own address (`getsockname`, 1 syscall): port 0 until it is bound.
@@ -356,16 +396,7 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv_into(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Recv)?;
-        let timeout = timeout.into();
-        let capacity = buf.len();
-        let len = self
-            .wait(fd, timeout, MsgFlags::NONE, |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| self.error(Op::Recv, None, cause))?;
-        if len > capacity {
-            return Err(self.error(Op::Recv, None, Cause::Truncated { len: Some(len), capacity }));
-        }
-        Ok(len)
+        self.sock.recv_datagram(buf, timeout.into(), || self.target(None))
     }
 
     /// [`recv_from_into`](UdpSocket::recv_from_into) under `MSG_PEEK`: the socket may have a
@@ -426,14 +457,20 @@ impl UdpSocket {
     #[cold]
     #[inline(never)]
     pub(crate) fn error(&self, op: Op, peer: Option<IpAddr>, cause: Cause) -> Error {
-        let local = crate::socket::get_sock_name(self).ok();
-        let target = match (local, peer) {
+        Error::new(op, self.target(peer), cause)
+    }
+
+    /// The target of this socket's errors: its own address (one `getsockname`, on error paths
+    /// only) and `peer` when there is one.
+    #[cold]
+    #[inline(never)]
+    fn target(&self, peer: Option<IpAddr>) -> Target {
+        match (crate::socket::get_sock_name(self).ok(), peer) {
             (Some(local), Some(peer)) => Target::Between { local, peer },
             (Some(local), None) => Target::Local(local),
             (None, Some(peer)) => Target::Addr(peer),
             (None, None) => Target::None,
-        };
-        Error::new(op, target, cause)
+        }
     }
 }
 
@@ -461,8 +498,7 @@ impl TryFrom<std::os::fd::OwnedFd> for UdpSocket {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn try_from(fd: std::os::fd::OwnedFd) -> Result<UdpSocket> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Udp)?;
-        Ok(UdpSocket { sock: Sock::adopted(fd) })
+        Ok(UdpSocket { sock: Sock::adopt(fd, Want::Udp)? })
     }
 }
 
@@ -480,7 +516,7 @@ impl TryFrom<UdpSocket> for std::os::fd::OwnedFd {
 
     /// The descriptor, unless the socket was closed.
     fn try_from(mut socket: UdpSocket) -> Result<std::os::fd::OwnedFd> {
-        socket.sock.take(Op::IntoFd)
+        socket.sock.take()
     }
 }
 
@@ -579,9 +615,6 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send_connected(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Send)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send(fd, data, flags))
-            .map_err(|cause| self.error(Op::Send, None, cause))
+        self.sock.send(data, timeout.into(), || self.target(None))
     }
 }

@@ -4,12 +4,12 @@ use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_fds, target};
 use crate::wait::{Waits, with_timeout};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
@@ -35,19 +35,11 @@ pub struct UnixDatagram {
 }
 
 crate::socket::socket_types!(UnixDatagram);
-crate::handle::try_as_fd!(UnixDatagram: "let socket = chapel_socket::UnixDatagram::unbound()?;");
-crate::handle::set_nonblocking!(UnixDatagram: "let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
 
 impl UnixDatagram {
     fn create(at: &Target) -> Result<UnixDatagram> {
         let fd = sys::socket::socket(Domain::Unix, SockType::Datagram, false).map_err(Error::os(Op::Socket, at))?;
         Ok(UnixDatagram { sock: Sock::new(fd) })
-    }
-
-    /// The target of its errors that name no address of the call's own: none, as a datagram
-    /// socket's peer is per call.
-    fn target(&self) -> Target {
-        Target::None
     }
 
     /// A datagram socket bound to `addr` (a path must not exist yet; see [`UnixAddr`]).
@@ -114,6 +106,26 @@ impl UnixDatagram {
     pub fn pair() -> Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = sys::socket::socketpair(SockType::Datagram).map_err(Error::os(Op::SocketPair, &Target::None))?;
         Ok((UnixDatagram { sock: Sock::new(a) }, UnixDatagram { sock: Sock::new(b) }))
+    }
+
+    /// A second handle to this socket, as std's `try_clone`, sharing its record of the
+    /// socket (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UnixDatagram> {
+        Ok(UnixDatagram { sock: self.sock.try_clone()? })
     }
 
     /// Sets the default destination, and receives only from it (`connect`, 1 syscall).
@@ -194,9 +206,7 @@ impl UnixDatagram {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, Waits::Send, timeout.into(), |flags| sys::socket::send(fd, data, flags))
-            .map_err(|cause| Error::new(Op::Send, Target::None, cause))
+        self.sock.send(data, timeout.into(), || Target::None)
     }
 
     /// One datagram into `buf`, waiting at most `timeout`; returns its length. A longer one
@@ -223,16 +233,7 @@ impl UnixDatagram {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Recv)?;
-        let capacity = buf.len();
-        let len = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |dontwait| {
-            sys::socket::recv(fd, buf, dontwait.with(MsgFlags::TRUNC))
-        })
-        .map_err(|cause| Error::new(Op::Recv, Target::None, cause))?;
-        if len > capacity {
-            return Err(Error::new(Op::Recv, Target::None, Cause::Truncated { len: Some(len), capacity }));
-        }
-        Ok(len)
+        self.sock.recv_datagram(buf, timeout.into(), || Target::None)
     }
 
     /// One datagram into `buf` and its sender's name (unnamed for an unbound sender),
@@ -353,10 +354,127 @@ impl UnixDatagram {
         peer_credentials(self.sock.fd(Op::GetPeerCred)?, Target::None)
     }
 
-    crate::unix::names_and_shutdown!("socket", "UnixDatagram");
+    /// This socket's own name (`getsockname`): unnamed unless it was bound.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
+    ///
+    #[doc = man_links!(getsockname(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.local_addr()?.is_unnamed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn local_addr(&self) -> Result<UnixAddr> {
+        name_of(&self.sock, Op::GetSockName)
+    }
+
+    /// The connected peer's name (`getpeername`): the one [`connect`](UnixDatagram::connect)
+    /// took; unnamed for the other end of a pair.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
+    ///
+    #[doc = man_links!(getpeername(2))]
+    ///
+    /// # Errors
+    /// A closed socket; `ENOTCONN` when it is not connected.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// assert!(a.peer_addr()?.is_unnamed());
+    /// let lone = UnixDatagram::unbound()?;
+    /// assert_eq!(lone.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peer_addr(&self) -> Result<UnixAddr> {
+        name_of(&self.sock, Op::GetPeerName)
+    }
+
+    /// Shuts down receiving, sending or both (`shutdown(2)`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
+    ///
+    #[doc = man_links!(shutdown(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// use std::net::Shutdown;
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.shutdown(Shutdown::Write)?;
+    /// assert_eq!(a.send(b"x", 1.0).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn shutdown(&self, how: std::net::Shutdown) -> Result<()> {
+        self.sock.shutdown(how, || Target::None)
+    }
+
+    /// The descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// assert!(UnixDatagram::unbound()?.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code; the
+    /// borrow keeps the socket open (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed socket (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// use std::os::fd::AsRawFd;
+    /// let mut socket = UnixDatagram::unbound()?;
+    /// assert_eq!(socket.try_as_fd()?.as_raw_fd(), socket.socket_fd());
+    /// socket.close()?;
+    /// assert!(socket.try_as_fd().unwrap_err().is_closed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// Switches the socket to non-blocking mode (`true`) or back, for an event loop:
+    /// indefinite calls then answer `WouldBlock` at once when nothing is ready, timed ones
+    /// still wait their timeout (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ioctl(FIONBIO)` — 1.
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixDatagram, INDEFINITE_TIMEOUT};
+    /// use std::io::ErrorKind;
+    /// let (socket, _peer) = UnixDatagram::pair()?;
+    /// socket.set_nonblocking(true)?;
+    /// let err = socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::WouldBlock);
+    /// socket.set_nonblocking(false)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        self.sock.set_nonblocking(nonblocking)
+    }
 
     /// Closes the descriptor (one `close`); later calls are "closed" errors that make no
-    /// syscall.
+    /// syscall (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#unix-close-and-drop)): `close` — 1.
     ///
@@ -375,39 +493,6 @@ impl UnixDatagram {
     pub fn close(&mut self) -> Result<()> {
         self.sock.close()
     }
-
-    /// The descriptor, or -1 once closed.
-    ///
-    /// ```
-    /// use chapel_socket::UnixDatagram;
-    /// assert!(UnixDatagram::unbound()?.socket_fd() >= 0);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn socket_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
-
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
-    ///
-    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
-    ///
-    #[doc = man_links!(fcntl(2))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
-    ///
-    /// ```
-    /// let (socket, _peer) = chapel_socket::UnixDatagram::pair()?;
-    /// let clone = socket.try_clone()?;
-    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn try_clone(&self) -> Result<UnixDatagram> {
-        Ok(UnixDatagram { sock: self.sock.try_clone()? })
-    }
 }
 
 impl TryFrom<OwnedFd> for UnixDatagram {
@@ -417,8 +502,7 @@ impl TryFrom<OwnedFd> for UnixDatagram {
     /// in `AF_UNIX`; anything else is an `InvalidInput` error naming what it is, the
     /// descriptor closed).
     fn try_from(fd: OwnedFd) -> Result<UnixDatagram> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(SockType::Datagram))?;
-        Ok(UnixDatagram { sock: Sock::adopted(fd) })
+        Ok(UnixDatagram { sock: Sock::adopt(fd, Want::Unix(SockType::Datagram))? })
     }
 }
 
@@ -436,7 +520,7 @@ impl TryFrom<UnixDatagram> for OwnedFd {
 
     /// The descriptor, unless the socket was closed.
     fn try_from(mut socket: UnixDatagram) -> Result<OwnedFd> {
-        socket.sock.take(Op::IntoFd)
+        socket.sock.take()
     }
 }
 

@@ -1,11 +1,11 @@
 //! [`UnixListener`], a listening Unix-domain stream socket.
 
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
 
 use crate::addr::UnixAddr;
 use crate::error::{Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::socket::Incoming;
 use crate::sys;
 use crate::sys::addr::UnixName;
@@ -46,8 +46,6 @@ pub struct UnixListener {
 }
 
 crate::socket::socket_types!(UnixListener);
-crate::handle::try_as_fd!(UnixListener: r#"let name = chapel_socket::UnixAddr::from_abstract(format!("try-as-fd-{}", std::process::id()))?;
-let socket = chapel_socket::UnixListener::bind(&name, 4)?;"#);
 
 impl UnixListener {
     /// A stream socket bound to `addr` and listening, with a queue of `backlog` pending
@@ -184,11 +182,11 @@ impl UnixListener {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn local_addr(&self) -> Result<UnixAddr> {
-        name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
+        name_of(&self.sock, Op::GetSockName)
     }
 
-    /// Closes the descriptor (one `close`); the socket file, if any, stays. Every later call,
-    /// `close` included, is a "closed" error that makes no syscall.
+    /// Closes the descriptor (one `close`); the socket file, if any, stays. Every later call is
+    /// a "closed" error that makes no syscall (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#unix-close-and-drop)): `close` — 1.
     ///
@@ -222,10 +220,30 @@ impl UnixListener {
         self.sock.raw()
     }
 
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. The clones accept side by side, as threads sharing one listener do. See [one socket, many holders](crate#one-socket-many-holders).
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code; the
+    /// borrow keeps the listener open (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed listener (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use chapel_socket::{wait_readable, UnixAddr, UnixListener};
+    /// use std::io::ErrorKind;
+    /// let name = UnixAddr::from_abstract(format!("chapel-doc-as-fd-{}", std::process::id()))?;
+    /// let server = UnixListener::bind(&name, 4)?;
+    /// let nothing = wait_readable(server.try_as_fd()?, 0.01).unwrap_err();
+    /// assert_eq!(nothing.kind(), ErrorKind::TimedOut); // no connection queued
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// A second handle to this listener, as std's `try_clone`, sharing its record of the
+    /// socket (see [descriptors](crate#descriptors)): the clones accept side by side, as
+    /// threads sharing one listener do.
     ///
     /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
     ///
@@ -253,9 +271,7 @@ impl TryFrom<OwnedFd> for UnixListener {
     /// (anything else is an `InvalidInput` error naming what it is, the descriptor closed),
     /// leaving its mode as it is, as an adopted [`TcpListener`](crate::TcpListener) does.
     fn try_from(fd: OwnedFd) -> Result<UnixListener> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(sys::SockType::Stream))?;
-        let sock = Sock::adopted(fd);
-        Ok(UnixListener { sock, addr: None, acceptor: Arc::default() })
+        Ok(UnixListener { sock: Sock::adopt(fd, Want::Unix(SockType::Stream))?, addr: None, acceptor: Arc::default() })
     }
 }
 
@@ -266,7 +282,7 @@ impl TryFrom<UnixListener> for OwnedFd {
     /// [`TcpListener`](crate::TcpListener)'s is; a closed listener has none to give.
     fn try_from(mut listener: UnixListener) -> Result<OwnedFd> {
         let trusted = listener.sock.timer.trusted();
-        let fd = listener.sock.take(Op::IntoFd)?;
+        let fd = listener.sock.take()?;
         listener.acceptor.hand_over(fd.as_fd(), trusted).map_err(Error::os(Op::SetNonblocking, &Target::None))?;
         Ok(fd)
     }

@@ -23,6 +23,7 @@ pub use stream::UnixStream;
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
+use crate::handle::Sock;
 use crate::sys;
 use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
@@ -140,8 +141,10 @@ fn peer_credentials(fd: BorrowedFd<'_>, target: Target) -> Result<Credentials> {
     sys::opt::peer_credentials(fd).map(Credentials::from).map_err(|e| Error::new(Op::GetPeerCred, target, Cause::Os(e)))
 }
 
-/// `getsockname` or `getpeername` of a Unix socket, as a [`UnixAddr`].
-fn name_of(fd: BorrowedFd<'_>, op: Op) -> Result<UnixAddr> {
+/// `getsockname` or `getpeername` of a Unix socket, as a [`UnixAddr`]: the `local_addr` and
+/// `peer_addr` of every Unix type.
+fn name_of(sock: &Sock, op: Op) -> Result<UnixAddr> {
+    let fd = sock.fd(op)?;
     let found = match op {
         Op::GetPeerName => sys::socket::peer_name::<UnixName>(fd),
         _ => sys::socket::sock_name::<UnixName>(fd),
@@ -152,77 +155,3 @@ fn name_of(fd: BorrowedFd<'_>, op: Op) -> Result<UnixAddr> {
         Err(e) => Err(Error::new(op, Target::None, Cause::Os(e))),
     }
 }
-
-/// `local_addr`, `peer_addr` and `shutdown` for a Unix socket type that has `pair()` (a
-/// `sock: Sock` field, and a `target(&self) -> Target` method: its errors' target): `$what`
-/// names it in the docs ("socket", "stream"), `$ty` is its name for the doc examples.
-macro_rules! names_and_shutdown {
-    ($what:literal, $ty:literal) => {
-        #[doc = concat!("This ", $what, "'s own name (`getsockname`, 1 syscall): unnamed unless it was bound; a")]
-        /// stream accepted by a listener has the listener's name.
-        ///
-        /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
-        ///
-        #[doc = man_links!(getsockname(2))]
-        ///
-        /// # Errors
-        #[doc = concat!("A closed ", $what, "; the kernel's error.")]
-        ///
-        /// ```
-        #[doc = concat!("use chapel_socket::", $ty, ";")]
-        #[doc = concat!("let (a, _b) = ", $ty, "::pair()?;")]
-        /// assert!(a.local_addr()?.is_unnamed());
-        /// # Ok::<(), chapel_socket::Error>(())
-        /// ```
-        pub fn local_addr(&self) -> $crate::error::Result<$crate::addr::UnixAddr> {
-            use $crate::error::Op;
-            $crate::unix::name_of(self.sock.fd(Op::GetSockName)?, Op::GetSockName)
-        }
-
-        /// The connected peer's name (`getpeername`, 1 syscall): the listener's for a stream
-        /// that connected to one; unnamed for the other end of a pair, and for most accepted
-        /// streams (clients rarely bind).
-        ///
-        /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
-        ///
-        #[doc = man_links!(getpeername(2))]
-        ///
-        /// # Errors
-        #[doc = concat!("A closed ", $what, "; `ENOTCONN` when it is not connected.")]
-        ///
-        /// ```
-        #[doc = concat!("use chapel_socket::", $ty, ";")]
-        #[doc = concat!("let (a, _b) = ", $ty, "::pair()?;")]
-        /// assert!(a.peer_addr()?.is_unnamed());
-        /// # Ok::<(), chapel_socket::Error>(())
-        /// ```
-        pub fn peer_addr(&self) -> $crate::error::Result<$crate::addr::UnixAddr> {
-            use $crate::error::Op;
-            $crate::unix::name_of(self.sock.fd(Op::GetPeerName)?, Op::GetPeerName)
-        }
-
-        /// Shuts down receiving, sending or both (`shutdown(2)`, 1 syscall).
-        ///
-        /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
-        ///
-        #[doc = man_links!(shutdown(2))]
-        ///
-        /// # Errors
-        #[doc = concat!("A closed ", $what, "; the kernel's error.")]
-        ///
-        /// ```
-        #[doc = concat!("use chapel_socket::", $ty, ";")]
-        /// use std::net::Shutdown;
-        #[doc = concat!("let (a, _b) = ", $ty, "::pair()?;")]
-        /// a.shutdown(Shutdown::Write)?;
-        /// assert_eq!(a.send(b"x", 1.0).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
-        /// # Ok::<(), chapel_socket::Error>(())
-        /// ```
-        pub fn shutdown(&self, how: std::net::Shutdown) -> $crate::error::Result<()> {
-            use $crate::error::{Cause, Error, Op};
-            let fd = self.sock.fd(Op::Shutdown)?;
-            $crate::sys::socket::shutdown(fd, how).map_err(|e| Error::new(Op::Shutdown, self.target(), Cause::Os(e)))
-        }
-    };
-}
-pub(crate) use names_and_shutdown;

@@ -6,15 +6,14 @@ use std::time::{Duration, Instant};
 
 use crate::addr::UnixAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::handle::Sock;
+use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::socket::Progress;
 use crate::sys::wait::Pacer;
-use crate::sys::{Domain, SockType};
+use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_fds, target};
 use crate::wait::arm_for;
-use crate::wait::{Waits, with_timeout};
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
 /// [`pair`](UnixStream::pair) or [`UnixListener::accept`](crate::UnixListener::accept): the
@@ -45,8 +44,6 @@ pub struct UnixStream {
 }
 
 crate::socket::socket_types!(UnixStream);
-crate::handle::try_as_fd!(UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;");
-crate::handle::set_nonblocking!(UnixStream: "let (socket, _peer) = chapel_socket::UnixStream::pair()?;", "socket.recv(&mut [0; 8], INDEFINITE_TIMEOUT)");
 
 impl UnixStream {
     pub(crate) fn new(sock: Sock, peer: Option<UnixAddr>) -> UnixStream {
@@ -128,6 +125,26 @@ impl UnixStream {
         Ok((UnixStream::new(Sock::new(a), unnamed()), UnixStream::new(Sock::new(b), unnamed())))
     }
 
+    /// A second handle to this stream, as std's `try_clone`, sharing its record of the socket
+    /// (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
+    ///
+    #[doc = man_links!(fcntl(2))]
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
+    ///
+    /// ```
+    /// let (socket, _peer) = chapel_socket::UnixStream::pair()?;
+    /// let clone = socket.try_clone()?;
+    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<UnixStream> {
+        Ok(UnixStream { sock: self.sock.try_clone()?, peer: self.peer.clone() })
+    }
+
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
     /// first byte; `Ok(0)` is end of stream.
     ///
@@ -152,9 +169,7 @@ impl UnixStream {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Recv)?;
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |flags| sys::socket::recv(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Recv, self.target(), cause))
+        self.sock.recv(Op::Recv, MsgFlags::NONE, buf, timeout.into(), || self.target())
     }
 
     /// Writes as much of `buf` as fits, waiting at most `timeout` for room; returns how much
@@ -181,9 +196,7 @@ impl UnixStream {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::Send)?;
-        with_timeout(fd, Waits::Send, timeout.into(), |flags| sys::socket::send(fd, buf, flags))
-            .map_err(|cause| Error::new(Op::Send, self.target(), cause))
+        self.sock.send(buf, timeout.into(), || self.target())
     }
 
     /// Sends `buf` with the descriptors `fds` (`SCM_RIGHTS`): the peer receives its own
@@ -280,10 +293,128 @@ impl UnixStream {
         peer_credentials(self.sock.fd(Op::GetPeerCred)?, self.target())
     }
 
-    crate::unix::names_and_shutdown!("stream", "UnixStream");
+    /// This stream's own name (`getsockname`): unnamed unless it was bound; a stream accepted
+    /// by a listener has the listener's name.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getsockname` — 1.
+    ///
+    #[doc = man_links!(getsockname(2))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert!(a.local_addr()?.is_unnamed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn local_addr(&self) -> Result<UnixAddr> {
+        name_of(&self.sock, Op::GetSockName)
+    }
 
-    /// Closes the descriptor (one `close`). Every later call, `close` included, is a "closed"
-    /// error that makes no syscall.
+    /// The connected peer's name (`getpeername`): the listener's for a stream that connected
+    /// to one; unnamed for the other end of a pair, and for most accepted streams (clients
+    /// rarely bind).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-addresses)): `getpeername` — 1.
+    ///
+    #[doc = man_links!(getpeername(2))]
+    ///
+    /// # Errors
+    /// A closed stream; `ENOTCONN` when it is not connected.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixListener, UnixStream};
+    /// let name = UnixAddr::from_abstract(format!("chapel-doc-peer-{}", std::process::id()))?;
+    /// let server = UnixListener::bind(&name, 4)?;
+    /// assert_eq!(UnixStream::connect(&name, 1)?.peer_addr()?, name);
+    /// assert!(server.accept(1)?.peer_addr()?.is_unnamed());
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peer_addr(&self) -> Result<UnixAddr> {
+        name_of(&self.sock, Op::GetPeerName)
+    }
+
+    /// Shuts down receiving, sending or both (`shutdown(2)`); the descriptor stays open until
+    /// `close` or drop.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstreamshutdown)): `shutdown` — 1.
+    ///
+    #[doc = man_links!(shutdown(2))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::net::Shutdown;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.shutdown(Shutdown::Write)?;
+    /// assert_eq!(a.send(b"x", 1.0).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    /// assert_eq!(b.recv(&mut [0; 8], 1.0)?, 0); // end of stream
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn shutdown(&self, how: std::net::Shutdown) -> Result<()> {
+        self.sock.shutdown(how, || self.target())
+    }
+
+    /// The descriptor, or -1 once closed.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// assert!(UnixStream::pair()?.0.socket_fd() >= 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn socket_fd(&self) -> RawFd {
+        self.sock.raw()
+    }
+
+    /// The live descriptor, borrowed, for any API that takes `impl AsFd`, in safe code; the
+    /// borrow keeps the stream open (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
+    ///
+    /// # Errors
+    /// A closed stream (the "closed" error), never a panic.
+    ///
+    /// ```
+    /// use chapel_socket::{wait_readable, UnixStream};
+    /// let (a, b) = UnixStream::pair()?;
+    /// b.send(b"x", 1)?;
+    /// wait_readable(a.try_as_fd()?, 1)?;
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn try_as_fd(&self) -> Result<BorrowedFd<'_>> {
+        self.sock.fd(Op::AsFd)
+    }
+
+    /// Switches the stream to non-blocking mode (`true`) or back, for an event loop:
+    /// indefinite calls (and `Read`/`Write`) then answer `WouldBlock` at once when nothing is
+    /// ready, timed ones still wait their timeout (see [descriptors](crate#descriptors)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ioctl(FIONBIO)` — 1.
+    ///
+    #[doc = man_links!(ioctl(2))]
+    ///
+    /// # Errors
+    /// A closed stream; the kernel's error from `ioctl`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::{ErrorKind, Read};
+    /// let (mut a, _b) = UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// assert_eq!(a.read(&mut [0; 8]).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// a.set_nonblocking(false)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_nonblocking(&self, nonblocking: bool) -> Result<()> {
+        self.sock.set_nonblocking(nonblocking)
+    }
+
+    /// Closes the descriptor (one `close`); every later call is a "closed" error that makes
+    /// no syscall (see [descriptors](crate#descriptors)).
     ///
     /// Syscalls ([contract](crate::syscalls#unix-close-and-drop)): `close` — 1.
     ///
@@ -302,39 +433,6 @@ impl UnixStream {
     /// ```
     pub fn close(&mut self) -> Result<()> {
         self.sock.close()
-    }
-
-    /// The descriptor, or -1 once closed.
-    ///
-    /// ```
-    /// use chapel_socket::UnixStream;
-    /// assert!(UnixStream::pair()?.0.socket_fd() >= 0);
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn socket_fd(&self) -> RawFd {
-        self.sock.raw()
-    }
-
-    /// A second handle to this socket, as std's `try_clone`: its own descriptor for the same
-    /// socket (one `fcntl(F_DUPFD_CLOEXEC)`), sharing this handle's record of `SO_RCVTIMEO`
-    /// and the file mode, so calls on either keep the one-syscall waits and their exact
-    /// timeouts. See [one socket, many holders](crate#one-socket-many-holders).
-    ///
-    /// Syscalls ([contract](crate::syscalls#one-socket-many-holders)): `fcntl(F_DUPFD_CLOEXEC)` — 1.
-    ///
-    #[doc = man_links!(fcntl(2))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error (`EMFILE` when the descriptor table is full).
-    ///
-    /// ```
-    /// let (socket, _peer) = chapel_socket::UnixStream::pair()?;
-    /// let clone = socket.try_clone()?;
-    /// assert_ne!(clone.socket_fd(), socket.socket_fd());
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn try_clone(&self) -> Result<UnixStream> {
-        Ok(UnixStream { sock: self.sock.try_clone()?, peer: self.peer.clone() })
     }
 }
 
@@ -457,8 +555,7 @@ impl TryFrom<OwnedFd> for UnixStream {
     /// non-blocking one answers indefinite reads and writes with `WouldBlock` instead of
     /// waiting.
     fn try_from(fd: OwnedFd) -> Result<UnixStream> {
-        let fd = crate::handle::adoptable(fd, crate::handle::Want::Unix(crate::sys::SockType::Stream))?;
-        Ok(UnixStream::new(Sock::adopted(fd), None))
+        Ok(UnixStream::new(Sock::adopt(fd, Want::Unix(SockType::Stream))?, None))
     }
 }
 
@@ -476,7 +573,7 @@ impl TryFrom<UnixStream> for OwnedFd {
 
     /// The descriptor, unless the stream was closed.
     fn try_from(mut stream: UnixStream) -> Result<OwnedFd> {
-        stream.sock.take(Op::IntoFd)
+        stream.sock.take()
     }
 }
 

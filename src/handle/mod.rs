@@ -1,11 +1,16 @@
 //! The handle every socket type holds: [`Sock`], a descriptor that may have been closed,
-//! with its `SO_RCVTIMEO` bookkeeping; and what all the types do with their descriptor.
+//! with its `SO_RCVTIMEO` bookkeeping; what every type does with its descriptor; and, in
+//! `io.rs`, the sends and receives the types share.
 //!
-//! Descriptor interop with no unchecked code at the caller's: [`try_as_fd`](crate::TcpConn::try_as_fd) on every
-//! socket type lends the live descriptor to any `AsFd` API, and
-//! [`set_nonblocking`](crate::TcpConn::set_nonblocking) on the connected and datagram types
-//! puts a socket in the mode event loops drive. [`wait_readable`] and [`wait_writable`] wait
-//! for any descriptor, a socket or not, in safe code.
+//! What the types share is written once, here, and each type's public method is a short
+//! forward with its own doc: `close` ([`Sock::close`]), `socket_fd` ([`Sock::raw`]),
+//! `try_as_fd` ([`Sock::fd`] for `Op::AsFd`), `try_clone` ([`Sock::try_clone`], the type adding
+//! what else it holds), `set_nonblocking` on the connected and datagram types
+//! ([`Sock::set_nonblocking`]), adoption (`TryFrom<OwnedFd>`: [`Sock::adopt`]) and hand-over
+//! (`TryFrom<…> for OwnedFd`: [`Sock::take`]); `recv`, `send` and `shutdown` in `io.rs`.
+//! What these calls mean to a user, the same for every type, is stated once in the crate
+//! doc's "Descriptors" section, which the methods' docs link to. [`wait_readable`] and
+//! [`wait_writable`] wait for any descriptor, a socket or not, in safe code.
 //!
 //! There is no `AsFd` impl: a socket here can be closed and still exist (Chapel's `close()`
 //! leaves the record alive), and `AsFd::as_fd` can neither fail nor hand out a closed
@@ -16,7 +21,7 @@
 //! Descriptors go in and out only fallibly. In, every type's `TryFrom<OwnedFd>` (and
 //! `TryFrom` of the matching `std` type, whose own `From<OwnedFd>` takes any descriptor)
 //! first checks with the kernel that the descriptor is that type's kind of socket
-//! ([`adoptable`]): a receive relies on the answers of the protocol it reads from. Out,
+//! ([`Sock::adopt`]): a receive relies on the answers of the protocol it reads from. Out,
 //! `TryFrom<…> for OwnedFd`, which a closed socket answers with the "closed" error. There is
 //! no `IntoRawFd` (and so no `FromRawFd` to pair it): a closed socket has no descriptor, and
 //! the trait's -1 would reach generic code that hands it to `OwnedFd::from_raw_fd`.
@@ -26,6 +31,8 @@
 //! let (conn, _peer) = chapel_socket::UnixStream::pair().unwrap();
 //! let raw = conn.into_raw_fd();
 //! ```
+
+mod io;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
@@ -60,10 +67,15 @@ impl Sock {
         Sock { fd: Some(fd), timer: Arc::new(RecvTimer::new()) }
     }
 
-    /// A descriptor made elsewhere, whose options this crate does not know and which other
-    /// holders may change at any time.
-    pub(crate) fn adopted(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::adopted()) }
+    /// A descriptor made elsewhere, once the kernel says it is `want`'s kind of socket
+    /// ([`adoptable`]): its options this crate does not know, and other holders may change
+    /// them at any time.
+    ///
+    /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `getsockopt` — 3 (2 where the
+    /// platform has no `SO_PROTOCOL`).
+    pub(crate) fn adopt(fd: OwnedFd, want: Want) -> Result<Sock> {
+        let fd = adoptable(fd, want)?;
+        Ok(Sock { fd: Some(fd), timer: Arc::new(RecvTimer::adopted()) })
     }
 
     /// A second handle to the same socket (one `fcntl(F_DUPFD_CLOEXEC)`) that shares this
@@ -108,11 +120,11 @@ impl Sock {
     /// user's own `SO_RCVTIMEO` back in the kernel if the crate had armed its own (one
     /// `setsockopt`, else none): the new holder gets the socket as the user left it. Handles
     /// cloned from this one stop relying on the kernel's state.
-    pub(crate) fn take(&mut self, op: Op) -> Result<OwnedFd> {
-        let fd = self.fd.take().ok_or_else(|| Error::new(op, Target::None, Cause::Closed))?;
+    pub(crate) fn take(&mut self) -> Result<OwnedFd> {
+        let fd = self.fd.take().ok_or_else(|| Error::new(Op::IntoFd, Target::None, Cause::Closed))?;
         self.timer
             .hand_over(|user| sys::opt::set_recv_timeout(fd.as_fd(), user))
-            .map_err(|e| Error::new(op, Target::Opt(SOL_SOCKET, SO_RCVTIMEO), Cause::Os(e)))?;
+            .map_err(|e| Error::new(Op::IntoFd, Target::Opt(SOL_SOCKET, SO_RCVTIMEO), Cause::Os(e)))?;
         Ok(fd)
     }
 }
@@ -196,15 +208,12 @@ fn wait_until_ready(fd: BorrowedFd<'_>, interest: Interest, timeout: Timeout) ->
     }
 }
 
-/// The first step of every adoption (`TryFrom<OwnedFd>` and the `std` conversions): `fd`
-/// back when the kernel says it is `want`'s kind of socket (`SO_DOMAIN`, `SO_TYPE`,
-/// `SO_PROTOCOL`), otherwise an `InvalidInput` error naming what it is, the descriptor
-/// closed. A receive relies on what it reads from: a TCP stream taken for a UDP socket would
-/// have `MSG_TRUNC` discard its bytes, a Unix socket taken for one could pass it descriptors.
-///
-/// Syscalls ([contract](crate::syscalls#descriptor-interop)): `getsockopt` — 3 (2 where the
-/// platform has no `SO_PROTOCOL`).
-pub(crate) fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
+/// The first step of every adoption ([`Sock::adopt`]): `fd` back when the kernel says it is
+/// `want`'s kind of socket (`SO_DOMAIN`, `SO_TYPE`, `SO_PROTOCOL`), otherwise an
+/// `InvalidInput` error naming what it is, the descriptor closed. A receive relies on what it
+/// reads from: a TCP stream taken for a UDP socket would have `MSG_TRUNC` discard its bytes, a
+/// Unix socket taken for one could pass it descriptors.
+fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
     let cause = match crate::sys::socket::check_kind(fd.as_fd(), want) {
         Ok(()) => return Ok(fd),
         Err(e) if e.raw_os_error().is_none() => Cause::Invalid(e.to_string()),
@@ -215,79 +224,3 @@ pub(crate) fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
     let _ = crate::sys::fd::close(fd);
     Err(Error::new(Op::FromFd, Target::None, cause))
 }
-
-/// `try_as_fd` for a socket type, with an expression making one for its example; each type
-/// invokes it in its own file, beside its struct.
-macro_rules! try_as_fd {
-    ($($ty:ident: $make:literal),* $(,)?) => {$(
-        impl $ty {
-            /// The live descriptor, borrowed: hand it to any API that takes `impl AsFd`
-            /// (`BorrowedFd` is `AsFd`), or to `poll`/`epoll` through its raw number, all in
-            /// safe code. The borrow keeps the socket open (`close` takes `&mut self`).
-            ///
-            /// Syscalls ([contract](crate::syscalls#descriptor-interop)): none.
-            ///
-            /// # Errors
-            /// A closed socket (the "closed" error), never a panic.
-            ///
-            /// ```
-            /// use std::os::fd::{AsFd, AsRawFd};
-            #[doc = $make]
-            /// fn lend(fd: impl AsFd) -> i32 {
-            ///     fd.as_fd().as_raw_fd()
-            /// }
-            /// assert!(lend(socket.try_as_fd()?) >= 0);
-            /// // Any std API that takes a descriptor: a duplicate, here.
-            /// let copy = socket.try_as_fd()?.try_clone_to_owned()?;
-            /// assert_ne!(copy.as_raw_fd(), socket.try_as_fd()?.as_raw_fd());
-            /// # Ok::<(), Box<dyn std::error::Error>>(())
-            /// ```
-            pub fn try_as_fd(&self) -> $crate::error::Result<::std::os::fd::BorrowedFd<'_>> {
-                self.sock.fd($crate::error::Op::AsFd)
-            }
-        }
-    )*};
-}
-pub(crate) use try_as_fd;
-
-/// `set_nonblocking` for a socket type whose sends and receives go through the one wait
-/// (invoked in its own file, beside its struct),
-/// with lines making one (`socket`) and a receive on it that finds nothing (`nothing`).
-macro_rules! set_nonblocking {
-    ($($ty:ident: $make:literal, $nothing:literal);* $(;)?) => {$(
-        impl $ty {
-            /// Switches the socket to non-blocking mode (`true`) or back (one
-            /// `ioctl(FIONBIO)`), for an event loop that waits for readiness itself (through
-            /// [`try_as_fd`](Self::try_as_fd)).
-            ///
-            /// On a non-blocking socket an indefinite call (`INDEFINITE_TIMEOUT`, and
-            /// `Read`/`Write`) never waits: when nothing is ready it is a `WouldBlock` error at
-            /// once, what an event loop expects. A call with a timeout still waits for it,
-            /// never relying on `SO_RCVTIMEO` (a non-blocking call ignores it): it tries with
-            /// `MSG_DONTWAIT`, and on `EAGAIN` polls for what is left and tries again. A zero
-            /// timeout is one try, then `TimedOut`. Back in blocking mode, timed receives
-            /// wait inside one blocking call again.
-            ///
-            /// Syscalls ([contract](crate::syscalls#descriptor-interop)): `ioctl(FIONBIO)` — 1.
-            ///
-            #[doc = man_links!(ioctl(2))]
-            ///
-            /// # Errors
-            /// A closed socket; the kernel's error from `ioctl`.
-            ///
-            /// ```
-            /// use chapel_socket::INDEFINITE_TIMEOUT;
-            /// use std::io::ErrorKind;
-            #[doc = $make]
-            /// socket.set_nonblocking(true)?;
-            #[doc = concat!("assert_eq!(", $nothing, ".unwrap_err().kind(), ErrorKind::WouldBlock);")]
-            /// socket.set_nonblocking(false)?;
-            /// # Ok::<(), Box<dyn std::error::Error>>(())
-            /// ```
-            pub fn set_nonblocking(&self, nonblocking: bool) -> $crate::error::Result<()> {
-                self.sock.set_nonblocking(nonblocking)
-            }
-        }
-    )*};
-}
-pub(crate) use set_nonblocking;
