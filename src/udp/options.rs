@@ -449,7 +449,8 @@ impl UdpSocket {
     }
 
     /// Asks the kernel to report each received datagram's TOS byte (IPv4, `IP_RECVTOS`) or
-    /// traffic class (IPv6, `IPV6_RECVTCLASS`); read it with [`RecvMeta::tos`](crate::RecvMeta::tos).
+    /// traffic class (IPv6, `IPV6_RECVTCLASS`); read it with
+    /// [`RecvMeta::tos`](crate::RecvMeta::tos).
     ///
     /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
     /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
@@ -489,8 +490,9 @@ impl UdpSocket {
     }
 
     /// UDP receive offload (`UDP_GRO`): the kernel may coalesce datagrams of one flow into
-    /// one buffer, reporting their size in [`RecvMeta::segment_size`](crate::RecvMeta::segment_size); receive buffers then
-    /// need room for several datagrams (64 KiB covers any).
+    /// one buffer, reporting their size in
+    /// [`RecvMeta::segment_size`](crate::RecvMeta::segment_size); receive buffers then need
+    /// room for several datagrams (64 KiB covers any).
     ///
     /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `setsockopt` — 1.
     ///
@@ -591,8 +593,8 @@ impl UdpSocket {
 #[cfg(has_mmsg)]
 const GSO: &str = "UDP segmentation offload (UDP_SEGMENT)";
 
-#[cfg(has_mmsg)]
 /// `ENOPROTOOPT` for an offload option means the kernel does not have it.
+#[cfg(has_mmsg)]
 fn unsupported(op: Op, level: i32, name: i32, what: &'static str, e: std::io::Error) -> Error {
     let cause = if sys::msg::is_no_such_option(&e) { Cause::Unsupported(what, Some(e)) } else { Cause::Os(e) };
     Error::new(op, Target::Opt(level, name), cause)
