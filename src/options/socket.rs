@@ -49,8 +49,11 @@ const SO_REUSEPORT: crate::consts::c_int = super::value::MISSING;
 /// ```
 pub trait SocketOptions: AnySocket + Sized {
     /// Turns keep-alive probes on an idle connection on or off (`SO_KEEPALIVE`); their timing
-    /// is [`TcpOptions`](crate::TcpOptions)' `set_keepalive_idle`, `set_keepalive_interval`
-    /// and `set_keepalive_count`. A listener passes it on to the connections it accepts.
+    /// is [`TcpOptions`](crate::TcpOptions)'
+    /// [`set_keepalive_idle`](crate::TcpOptions::set_keepalive_idle),
+    /// [`set_keepalive_interval`](crate::TcpOptions::set_keepalive_interval) and
+    /// [`set_keepalive_count`](crate::TcpOptions::set_keepalive_count). A listener passes it on
+    /// to the connections it accepts.
     ///
     /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
     /// `setsockopt(SOL_SOCKET, SO_KEEPALIVE)` — 1; none on a closed socket.
