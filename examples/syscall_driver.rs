@@ -18,13 +18,13 @@ use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use chapel_socket::SocketOptions;
 use chapel_socket::{
     ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
     SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
     UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect, connect_host, get_peer_name,
     get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, wait_readable, wait_writable,
 };
+use chapel_socket::{IpOptions, SocketOptions, TcpOptions};
 
 /// What a row does: its setup, then `measure(row, …)` of the operation.
 type Run = fn(&str) -> Setup;

@@ -132,8 +132,9 @@ pub const INDEFINITE_TIMEOUT: struct_timeval = struct_timeval { tv_sec: -1, tv_u
 /// Chapel's `backlogDefault`: `min(SOMAXCONN, 128)`.
 pub const BACKLOG_DEFAULT: u16 = if SOMAXCONN <= 128 { SOMAXCONN as u16 } else { 128 };
 
-// Beyond Chapel: the option levels and names behind the typed options
-// ([`SocketOptions`](crate::SocketOptions)), for `set_sock_opt` / `get_sock_opt` without libc.
+// Beyond Chapel: the option levels and names behind the typed options (`SocketOptions`,
+// `IpOptions`, `TcpOptions`, `UdpSocket`'s multicast), for `set_sock_opt` / `get_sock_opt`
+// without libc.
 
 /// The IPv4 option level.
 pub const IPPROTO_IP: c_int = libc::IPPROTO_IP;

@@ -123,7 +123,8 @@ macro_rules! man_links {
 //   wait/         the one wait: with_timeout and its poll loop, RecvTimer, listeners' Acceptor
 //   handle/       Sock, the fd-or-closed every type holds, and the I/O the types share (io.rs);
 //                 wait_readable, wait_writable
-//   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, typed): set/get_sock_opt, SocketOptions
+//   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, value, socket, ip, tcp): set/get_sock_opt,
+//                 SocketOptions, IpOptions, TcpOptions
 //   tcp/ udp/ unix/  the socket types, a file each
 // A file imports only from the lines above its own (and from its own folder); the
 // vocabulary's files also name each other.
@@ -149,7 +150,8 @@ pub use consts::*;
 pub use error::{Error, Result};
 pub use handle::{wait_readable, wait_writable};
 pub use options::{
-    SockOptValue, SocketOptions, get_sock_opt, get_sock_opt_bytes, set_sock_opt, set_sock_opt_unchecked,
+    IpOptions, SockOptValue, SocketOptions, TcpOptions, get_sock_opt, get_sock_opt_bytes, set_sock_opt,
+    set_sock_opt_unchecked,
 };
 pub use socket::{AnySocket, Incoming, bind, get_sock_name};
 pub use tcp::{Service, TcpConn, TcpListener, TcpSocket, connect, connect_host, get_peer_name, listen};

@@ -1,11 +1,10 @@
 //! Chapel's `setSockOpt` / `getSockOpt`: raw `(level, optname, value)` access to socket
-//! options, and the typed setters behind `set_nagle` / `set_delay_ack`.
+//! options, and [`set_with`], the one `setsockopt` error path every typed option shares.
 
 use std::os::fd::BorrowedFd;
 
-use crate::consts::{IPPROTO_TCP, SO_RCVTIMEO, SOL_SOCKET, TCP_NODELAY, c_int, socklen_t};
+use crate::consts::{SO_RCVTIMEO, SOL_SOCKET, c_int, socklen_t};
 use crate::error::{Cause, Error, Op, Result, Target};
-use crate::handle::Sock;
 use crate::socket::{AnySocket, fd_of, sock_of};
 use crate::sys;
 
@@ -296,78 +295,6 @@ pub fn get_sock_opt_bytes<S: AnySocket>(socket: &S, level: c_int, optname: c_int
     }
     sys::opt::get_bytes(fd, level, optname, buflen.into()).map_err(get_error(level, optname))
 }
-
-/// Nagle's algorithm on (`TCP_NODELAY` = 0) or off.
-pub(crate) fn set_nagle(sock: &Sock, enable: bool) -> Result<()> {
-    set_tcp(sock, TCP_NODELAY, !enable)
-}
-
-/// Delayed ACKs on (`TCP_QUICKACK` = 0) or off; `ENOPROTOOPT` where the option is missing.
-pub(crate) fn set_delay_ack(sock: &Sock, enable: bool) -> Result<()> {
-    #[cfg(has_tcp_quickack)]
-    return set_tcp(sock, crate::consts::TCP_QUICKACK, !enable);
-    #[cfg(not(has_tcp_quickack))]
-    {
-        let _ = (sock.fd(Op::SetSockOpt)?, enable);
-        Err(Error::os(Op::SetSockOpt, &Target::None)(sys::opt::unsupported()))
-    }
-}
-
-fn set_tcp(sock: &Sock, optname: c_int, on: bool) -> Result<()> {
-    let fd = sock.fd(Op::SetSockOpt)?;
-    sys::opt::set_int(fd, IPPROTO_TCP, optname, on.into())
-        .map_err(Error::os(Op::SetSockOpt, &Target::Opt(IPPROTO_TCP, optname)))
-}
-
-/// `set_nagle` and `set_delay_ack`, Chapel's `setNagle` / `setDelayAck`, for a TCP socket
-/// type: `$chapel` is Chapel's name of the type, `$make` an expression that makes one in the
-/// doc examples (with `server`, a listener, in scope).
-macro_rules! tcp_options {
-    ($chapel:literal, $make:literal) => {
-        #[doc = concat!("Chapel's `", $chapel, ".setNagle`: `enable` turns Nagle's algorithm on (`TCP_NODELAY` = 0);")]
-        /// for a listener, Linux passes the setting on to the connections it accepts.
-        ///
-        /// Syscalls ([contract](crate::syscalls#set_nagle)): `setsockopt` — 1.
-        #[doc = man_links!(setsockopt(2), tcp(7))]
-        ///
-        /// # Errors
-        /// A closed socket; the kernel's error from `setsockopt`.
-        ///
-        /// ```
-        /// use chapel_socket::{connect, get_sock_opt, listen, INDEFINITE_TIMEOUT, IPPROTO_TCP, TCP_NODELAY};
-        /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-        #[doc = concat!("let socket = ", $make, ";")]
-        /// socket.set_nagle(false)?;
-        /// assert_eq!(get_sock_opt(&socket, IPPROTO_TCP, TCP_NODELAY)?, 1);
-        /// # Ok::<(), chapel_socket::Error>(())
-        /// ```
-        pub fn set_nagle(&self, enable: bool) -> Result<()> {
-            crate::options::set_nagle(&self.sock, enable)
-        }
-
-        #[doc = concat!("Chapel's `", $chapel, ".setDelayAck`: `enable` lets the kernel delay ACKs (`TCP_QUICKACK` = 0).")]
-        /// Linux leaves quick-ack mode by itself over time, so reading it back later may differ.
-        ///
-        /// Syscalls ([contract](crate::syscalls#set_delay_ack)): `setsockopt` — 1.
-        #[doc = man_links!(setsockopt(2), tcp(7))]
-        ///
-        /// # Errors
-        /// A closed socket; the kernel's error from `setsockopt`; `ENOPROTOOPT` where the
-        /// platform has no `TCP_QUICKACK` (only Linux has it).
-        ///
-        /// ```
-        /// use chapel_socket::{connect, listen, INDEFINITE_TIMEOUT};
-        /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
-        #[doc = concat!("let socket = ", $make, ";")]
-        /// socket.set_delay_ack(false)?;
-        /// # Ok::<(), chapel_socket::Error>(())
-        /// ```
-        pub fn set_delay_ack(&self, enable: bool) -> Result<()> {
-            crate::options::set_delay_ack(&self.sock, enable)
-        }
-    };
-}
-pub(crate) use tcp_options;
 
 #[cfg(test)]
 #[allow(unsafe_code)]

@@ -111,8 +111,6 @@ impl TcpConn {
         Ok(TcpConn { sock: self.sock.try_clone()?, peer: self.peer })
     }
 
-    crate::options::tcp_options!("tcpConn", "connect(&server.addr()?, INDEFINITE_TIMEOUT)?");
-
     /// Reads what has arrived, up to `buf.len()` bytes, waiting at most `timeout` for the
     /// first byte; `Ok(0)` is end of stream.
     ///

@@ -260,8 +260,6 @@ impl TcpListener {
     pub fn try_clone(&self) -> Result<TcpListener> {
         Ok(TcpListener { sock: self.sock.try_clone()?, acceptor: Arc::clone(&self.acceptor) })
     }
-
-    crate::options::tcp_options!("tcpListener", "server");
 }
 
 impl TryFrom<OwnedFd> for TcpListener {

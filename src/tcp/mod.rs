@@ -4,6 +4,7 @@
 mod conn;
 mod connect;
 mod listener;
+mod options;
 mod socket;
 
 pub use conn::{TcpConn, get_peer_name};

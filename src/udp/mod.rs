@@ -1,7 +1,9 @@
-//! [`UdpSocket`], Chapel's `udpSocket`; its message and batch I/O in `msg.rs`.
+//! [`UdpSocket`], Chapel's `udpSocket`; its message and batch I/O in `msg.rs`, its options
+//! (the IP level, multicast, the receive switches) in `options.rs`.
 
 #[cfg(has_mmsg)]
 mod msg;
+mod options;
 
 use std::os::fd::{BorrowedFd, RawFd};
 

@@ -1,7 +1,8 @@
 //! Message and batch I/O on [`UdpSocket`]: `recvmsg`/`sendmsg` with control data (the local
 //! destination address, kernel timestamps, TTL/hop limit, TOS/traffic class), batches of
-//! datagrams in one `recvmmsg`/`sendmmsg`, and UDP segmentation/receive offload. Linux only
-//! (`has_mmsg`).
+//! datagrams in one `recvmmsg`/`sendmmsg`, with UDP segmentation/receive offload's segment
+//! sizes. Linux only (`has_mmsg`). The switches that ask the kernel for the control data
+//! (`set_recv_pktinfo`…, `set_gro`, `set_segment_size`) are in `options.rs`.
 //!
 //! Batch timeouts: a batch receive waits at most its timeout for the *first* datagram, then
 //! takes what is already queued, up to the batch's capacity, and returns; it never waits for a
@@ -17,7 +18,7 @@ use crate::addr::IpAddr;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sys;
 use crate::sys::cmsg::{self, Message};
-use crate::sys::msg::{RecvOpt, RecvSlots};
+use crate::sys::msg::RecvSlots;
 use crate::timeout::Timeout;
 use crate::wait::{Waits, with_timeout};
 
@@ -605,194 +606,4 @@ impl UdpSocket {
         })
         .map_err(|cause| self.error(Op::SendMmsg, Some(first.to), input_or_os(cause)))
     }
-
-    /// Asks the kernel to report each received datagram's destination address and incoming
-    /// interface (`IPV6_RECVPKTINFO` on an IPv6 socket, `IP_PKTINFO` on an IPv4 one); read it
-    /// with [`RecvMeta::local_addr`].
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): IPv6 — one `setsockopt`;
-    /// IPv4 — `setsockopt(IPV6_RECVPKTINFO) → ENOPROTOOPT`, `setsockopt(IP_PKTINFO)`: the
-    /// socket's family is not stored, and the IPv6 option is the one an IPv4 socket refuses.
-    ///
-    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error from `setsockopt`.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_pktinfo(true)?;
-    /// UdpSocket::new(IPFamily::IPv6)?.set_recv_pktinfo(true)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_recv_pktinfo(&self, on: bool) -> Result<()> {
-        self.set_recv_opt(RecvOpt::PacketInfo, on)
-    }
-
-    /// Asks the kernel to report each received datagram's TTL (IPv4, `IP_RECVTTL`) or hop
-    /// limit (IPv6, `IPV6_RECVHOPLIMIT`); read it with [`RecvMeta::ttl`].
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
-    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
-    ///
-    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error from `setsockopt`.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// UdpSocket::new(IPFamily::IPv6)?.set_recv_ttl(true)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_recv_ttl(&self, on: bool) -> Result<()> {
-        self.set_recv_opt(RecvOpt::Ttl, on)
-    }
-
-    /// Asks the kernel to report each received datagram's TOS byte (IPv4, `IP_RECVTOS`) or
-    /// traffic class (IPv6, `IPV6_RECVTCLASS`); read it with [`RecvMeta::tos`].
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
-    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
-    ///
-    #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error from `setsockopt`.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_tos(true)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_recv_tos(&self, on: bool) -> Result<()> {
-        self.set_recv_opt(RecvOpt::Tos, on)
-    }
-
-    /// Asks the kernel to timestamp each received datagram (`SO_TIMESTAMPNS`, nanoseconds,
-    /// the real-time clock); read it with [`RecvMeta::timestamp`].
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): `setsockopt` — 1.
-    ///
-    #[doc = man_links!(setsockopt(2), socket(7))]
-    ///
-    /// # Errors
-    /// A closed socket; the kernel's error from `setsockopt`.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// UdpSocket::new(IPFamily::IPv4)?.set_recv_timestamp(true)?;
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_recv_timestamp(&self, on: bool) -> Result<()> {
-        let (level, name) = sys::msg::TIMESTAMPNS;
-        self.set_int(level, name, on.into(), None)
-    }
-
-    /// UDP receive offload (`UDP_GRO`): the kernel may coalesce datagrams of one flow into
-    /// one buffer, reporting their size in [`RecvMeta::segment_size`]; receive buffers then
-    /// need room for several datagrams (64 KiB covers any).
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `setsockopt` — 1.
-    ///
-    #[doc = man_links!(setsockopt(2), udp(7))]
-    ///
-    /// # Errors
-    /// `Unsupported` when the kernel has no `UDP_GRO` (before Linux 5.0; its `ENOPROTOOPT` is
-    /// the error's source); a closed socket; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
-    /// match socket.set_gro(true) {
-    ///     Ok(()) => {}
-    ///     Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::Unsupported),
-    /// }
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_gro(&self, on: bool) -> Result<()> {
-        let (level, name) = sys::msg::UDP_GRO;
-        self.set_int(level, name, on.into(), Some("UDP receive offload (UDP_GRO)"))
-    }
-
-    /// UDP segmentation offload (`UDP_SEGMENT`) for every send of this socket: a send of
-    /// more than `size` bytes leaves as datagrams of `size` bytes (the last may be shorter),
-    /// cut by the kernel or the NIC. 0 turns it off. For one send only, attach a
-    /// [`ControlMessage::SegmentSize`] instead.
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `setsockopt` — 1.
-    ///
-    #[doc = man_links!(setsockopt(2), udp(7))]
-    ///
-    /// # Errors
-    /// `Unsupported` when the kernel has no `UDP_SEGMENT` (before Linux 4.18); a closed
-    /// socket; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
-    /// if socket.set_segment_size(1200).is_ok() {
-    ///     assert_eq!(socket.segment_size()?, 1200);
-    /// }
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn set_segment_size(&self, size: u16) -> Result<()> {
-        let (level, name) = sys::msg::UDP_SEGMENT;
-        self.set_int(level, name, size.into(), Some(GSO))
-    }
-
-    /// The socket's `UDP_SEGMENT` size (0: off). Also the way to ask whether the kernel has
-    /// segmentation offload at all: an older one answers `Unsupported`, and would silently
-    /// ignore a [`ControlMessage::SegmentSize`] on a send.
-    ///
-    /// Syscalls ([contract](crate::syscalls#udp-segmentation-offload)): `getsockopt` — 1.
-    ///
-    #[doc = man_links!(getsockopt(2), udp(7))]
-    ///
-    /// # Errors
-    /// `Unsupported` when the kernel has no `UDP_SEGMENT`; a closed socket; the kernel's error.
-    ///
-    /// ```
-    /// use chapel_socket::{IPFamily, UdpSocket};
-    /// let gso = UdpSocket::new(IPFamily::IPv4)?.segment_size().is_ok();
-    /// println!("UDP segmentation offload: {gso}");
-    /// # Ok::<(), chapel_socket::Error>(())
-    /// ```
-    pub fn segment_size(&self) -> Result<u16> {
-        let (level, name) = sys::msg::UDP_SEGMENT;
-        let fd = self.sock.fd(Op::GetSockOpt)?;
-        let value = sys::opt::get_int(fd, level, name).map_err(|e| unsupported(Op::GetSockOpt, level, name, GSO, e))?;
-        u16::try_from(value).map_err(|_| {
-            Error::new(Op::GetSockOpt, Target::Opt(level, name), Cause::Invalid(format!("segment size {value}")))
-        })
-    }
-
-    /// One of the family-dependent receive options: IPv6's first, IPv4's when the socket
-    /// refuses that with `ENOPROTOOPT`.
-    fn set_recv_opt(&self, opt: RecvOpt, on: bool) -> Result<()> {
-        let fd = self.sock.fd(Op::SetSockOpt)?;
-        let [(l6, n6), (l4, n4)] = opt.options();
-        match sys::opt::set_int(fd, l6, n6, on.into()) {
-            Err(e) if sys::msg::is_no_such_option(&e) => {
-                sys::opt::set_int(fd, l4, n4, on.into()).map_err(Error::os(Op::SetSockOpt, &Target::Opt(l4, n4)))
-            }
-            other => other.map_err(Error::os(Op::SetSockOpt, &Target::Opt(l6, n6))),
-        }
-    }
-
-    fn set_int(&self, level: i32, name: i32, value: i32, feature: Option<&'static str>) -> Result<()> {
-        let fd = self.sock.fd(Op::SetSockOpt)?;
-        sys::opt::set_int(fd, level, name, value).map_err(|e| match feature {
-            Some(what) => unsupported(Op::SetSockOpt, level, name, what, e),
-            None => Error::new(Op::SetSockOpt, Target::Opt(level, name), Cause::Os(e)),
-        })
-    }
-}
-
-const GSO: &str = "UDP segmentation offload (UDP_SEGMENT)";
-
-/// `ENOPROTOOPT` for an offload option means the kernel does not have it.
-fn unsupported(op: Op, level: i32, name: i32, what: &'static str, e: std::io::Error) -> Error {
-    let cause = if sys::msg::is_no_such_option(&e) { Cause::Unsupported(what, Some(e)) } else { Cause::Os(e) };
-    Error::new(op, Target::Opt(level, name), cause)
 }

@@ -1,10 +1,12 @@
-//! The typed options ([`SocketOptions`]) on loopback, IPv4 and IPv6: each one set and read
-//! back on the socket types it applies to, the kernel's own error on those it does not,
-//! values refused before any syscall, closed sockets, and multicast membership on the
-//! loopback interface. Delivery to a multicast group is in `tests/namespaces/multicast.rs`, inside a
+//! The typed options ([`SocketOptions`], [`IpOptions`], [`TcpOptions`] and `UdpSocket`'s
+//! multicast) on loopback, IPv4 and IPv6: which socket types have which level, each option
+//! set and read back on the types that have it, the kernel's own error where the level does
+//! not apply (the other family; raw options of a level the type lacks), values refused
+//! before any syscall, closed sockets, and multicast membership on the loopback interface. Delivery to a multicast group is in `tests/namespaces/multicast.rs`, inside a
 //! network namespace of its own.
 
 use std::io::ErrorKind;
+use std::marker::PhantomData;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
@@ -12,20 +14,67 @@ use crate::support;
 use crate::support::trials::{Test, trial};
 use crate::support::{loopbacks, pair};
 use chapel_socket::{
-    EINVAL, ENOPROTOOPT, EOPNOTSUPP, IPFamily, IPPROTO_IP, IPPROTO_TCP, IpAddr, SOL_SOCKET, SocketOptions, TCP_NODELAY,
-    UdpSocket, UnixDatagram, UnixListener, UnixStream, bind, get_sock_opt,
+    EINVAL, ENOPROTOOPT, EOPNOTSUPP, IP_TTL, IPFamily, IPPROTO_IP, IPPROTO_TCP, IpAddr, IpOptions, SOL_SOCKET,
+    SocketOptions, TCP_NODELAY, TcpConn, TcpListener, TcpOptions, TcpSocket, UdpSocket, UnixDatagram, UnixListener,
+    UnixStream, bind, get_sock_opt, set_sock_opt,
 };
 
 /// The tests, for the binary's `main`.
 pub const TESTS: &[Test] = &[
+    trial!(each_level_is_on_the_types_it_applies_to_only),
     trial!(every_option_reads_back_what_was_set_on_tcp_sockets),
     trial!(every_option_reads_back_what_was_set_on_udp_sockets),
+    trial!(an_unbound_tcp_socket_has_the_tcp_options_and_set_nagle),
     trial!(unix_sockets_have_the_socket_level_options),
     trial!(options_a_socket_lacks_are_the_kernels_error),
     trial!(values_no_int_can_carry_are_refused_before_the_kernel),
     trial!(a_closed_socket_refuses_every_option_without_a_syscall),
     trial!(multicast_membership_on_the_loopback_interface),
 ];
+
+/// Whether `T` has each option level, asked at compile time: a method of `Probe<T>`'s
+/// inherent impl bounded by a level's trait is a candidate only when `T` implements that
+/// trait, and then wins over the `Lacks` trait's method of the same name, which says no.
+struct Probe<T>(PhantomData<T>);
+
+trait Lacks {
+    fn socket(&self) -> bool {
+        false
+    }
+    fn ip(&self) -> bool {
+        false
+    }
+    fn tcp(&self) -> bool {
+        false
+    }
+}
+
+impl<T> Lacks for Probe<T> {}
+
+impl<T: SocketOptions> Probe<T> {
+    fn socket(&self) -> bool {
+        true
+    }
+}
+
+impl<T: IpOptions> Probe<T> {
+    fn ip(&self) -> bool {
+        true
+    }
+}
+
+impl<T: TcpOptions> Probe<T> {
+    fn tcp(&self) -> bool {
+        true
+    }
+}
+
+/// `(SOL_SOCKET, IP, TCP)`: which levels of typed options `$ty` has.
+macro_rules! levels {
+    ($ty:ty) => {
+        (Probe::<$ty>(PhantomData).socket(), Probe::<$ty>(PhantomData).ip(), Probe::<$ty>(PhantomData).tcp())
+    };
+}
 
 /// The loopback interface's index for IPv6 multicast.
 fn loopback_index() -> u32 {
@@ -74,7 +123,7 @@ fn socket_level<S: SocketOptions>(socket: &S, ip: bool) {
 }
 
 /// The IP-level options of `family`'s sockets, set and read back.
-fn ip_level<S: SocketOptions>(socket: &S, family: IPFamily) {
+fn ip_level<S: IpOptions>(socket: &S, family: IPFamily) {
     match family {
         IPFamily::IPv4 => {
             socket.set_ttl(17).unwrap();
@@ -90,6 +139,22 @@ fn ip_level<S: SocketOptions>(socket: &S, family: IPFamily) {
             assert_eq!(e.raw_os_error(), Some(EINVAL), "{e}");
         }
     }
+}
+
+fn each_level_is_on_the_types_it_applies_to_only() {
+    assert_eq!(levels!(TcpSocket), (true, true, true));
+    assert_eq!(levels!(TcpListener), (true, true, true));
+    assert_eq!(levels!(TcpConn), (true, true, true));
+    assert_eq!(levels!(UdpSocket), (true, true, false), "UDP has no TCP options");
+    for (name, levels) in [
+        ("UnixListener", levels!(UnixListener)),
+        ("UnixStream", levels!(UnixStream)),
+        ("UnixDatagram", levels!(UnixDatagram)),
+    ] {
+        assert_eq!(levels, (true, false, false), "{name} speaks no IP");
+    }
+    // The probe can say no: a type that is no socket has no level.
+    assert_eq!(levels!(u8), (false, false, false));
 }
 
 fn every_option_reads_back_what_was_set_on_tcp_sockets() {
@@ -162,6 +227,43 @@ fn every_option_reads_back_what_was_set_on_udp_sockets() {
     }
 }
 
+fn an_unbound_tcp_socket_has_the_tcp_options_and_set_nagle() {
+    for family in [IPFamily::IPv4, IPFamily::IPv6] {
+        let socket = TcpSocket::new(family).unwrap();
+        assert!(socket.nagle().unwrap(), "Nagle is on by default");
+        for nagle in [false, true, false] {
+            socket.set_nagle(nagle).unwrap();
+            assert_eq!(socket.nagle().unwrap(), nagle);
+            assert_eq!(get_sock_opt(&socket, IPPROTO_TCP, TCP_NODELAY).unwrap(), i32::from(!nagle));
+        }
+        socket.set_keepalive_idle(Duration::from_secs(40)).unwrap();
+        assert_eq!(socket.keepalive_idle().unwrap(), Duration::from_secs(40));
+        socket.set_keepalive_count(5).unwrap();
+        assert_eq!(socket.keepalive_count().unwrap(), 5);
+        socket_level(&socket, true);
+        if family == IPFamily::IPv4 {
+            socket.set_ttl(21).unwrap();
+            assert_eq!(socket.ttl().unwrap(), 21);
+        } else {
+            socket.set_hop_limit_v6(22).unwrap();
+            assert_eq!(socket.hop_limit_v6().unwrap(), 22);
+            socket.set_only_v6(true).unwrap();
+            assert!(socket.only_v6().unwrap());
+        }
+        // What was set before listening is the listener's, and its connections'.
+        let mut socket = socket;
+        let any: IpAddr = if family == IPFamily::IPv4 { "127.0.0.1:0" } else { "[::1]:0" }.parse().unwrap();
+        socket.bind(&any).unwrap();
+        let listener = socket.listen(4).unwrap();
+        assert!(!listener.nagle().unwrap());
+        assert_eq!(listener.keepalive_idle().unwrap(), Duration::from_secs(40));
+        let client = TcpSocket::new(family).unwrap();
+        client.set_nagle(false).unwrap();
+        let conn = client.connect(&listener.addr().unwrap(), support::PATIENCE).unwrap();
+        assert!(!conn.nagle().unwrap());
+    }
+}
+
 fn unix_sockets_have_the_socket_level_options() {
     let dir = std::env::temp_dir().join(format!("chapel-socket-options-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -173,27 +275,31 @@ fn unix_sockets_have_the_socket_level_options() {
     socket_level(&d, false);
     listener.set_send_buffer_size(32 * 1024).unwrap();
     assert!(listener.send_buffer_size().unwrap() >= 32 * 1024);
-    // IP and TCP options are not theirs: the kernel's error, naming the option.
-    let e = a.set_ttl(5).unwrap_err();
+    // IP and TCP options are not theirs (the types have no `IpOptions`, `TcpOptions`): asked
+    // raw, they are the kernel's error, naming the option.
+    let e = set_sock_opt(&a, IPPROTO_IP, IP_TTL, 5).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(EOPNOTSUPP), "{e}");
-    assert!(e.to_string().contains(&format!("(level {IPPROTO_IP}, option {})", chapel_socket::IP_TTL)), "{e}");
-    assert_eq!(a.nagle().unwrap_err().raw_os_error(), Some(EOPNOTSUPP));
+    assert!(e.to_string().contains(&format!("(level {IPPROTO_IP}, option {IP_TTL})")), "{e}");
+    assert_eq!(get_sock_opt(&a, IPPROTO_TCP, TCP_NODELAY).unwrap_err().raw_os_error(), Some(EOPNOTSUPP));
     drop(listener);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn options_a_socket_lacks_are_the_kernels_error() {
     let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
+    let tcp4 = TcpSocket::v4().unwrap();
     for e in [
         v4.set_hop_limit_v6(5).unwrap_err(),
         v4.set_multicast_loop_v6(true).unwrap_err(),
         v4.join_multicast_v6(&"ff15::9".parse().unwrap(), 0).unwrap_err(),
-        v4.set_keepalive_idle(Duration::from_secs(5)).unwrap_err(),
+        tcp4.set_hop_limit_v6(5).unwrap_err(),
+        tcp4.set_only_v6(true).unwrap_err(),
     ] {
         assert_eq!(e.raw_os_error(), Some(ENOPROTOOPT), "{e}");
         assert!(e.to_string().starts_with("setsockopt (level "), "{e}");
     }
-    let e = v4.nagle().unwrap_err();
+    // A TCP option on UDP is no method of `UdpSocket`; asked raw, it is the kernel's error.
+    let e = get_sock_opt(&v4, IPPROTO_TCP, TCP_NODELAY).unwrap_err();
     assert_eq!(e.raw_os_error(), Some(EOPNOTSUPP), "{e}");
     assert!(e.to_string().starts_with(&format!("getsockopt (level {IPPROTO_TCP}, option {TCP_NODELAY}): ")), "{e}");
     // Values out of the option's range: the kernel's EINVAL.
@@ -213,13 +319,14 @@ fn options_a_socket_lacks_are_the_kernels_error() {
 
 fn values_no_int_can_carry_are_refused_before_the_kernel() {
     let socket = UdpSocket::new(IPFamily::IPv6).unwrap();
+    let tcp = TcpSocket::v6().unwrap();
     let huge = u32::try_from(i32::MAX).unwrap() + 1;
     for e in [
         socket.set_ttl(huge).unwrap_err(),
         socket.set_hop_limit_v6(u32::MAX).unwrap_err(),
-        socket.set_keepalive_idle(Duration::MAX).unwrap_err(),
-        socket.set_keepalive_interval(Duration::from_secs(u64::from(huge))).unwrap_err(),
-        socket.set_keepalive_count(huge).unwrap_err(),
+        tcp.set_keepalive_idle(Duration::MAX).unwrap_err(),
+        tcp.set_keepalive_interval(Duration::from_secs(u64::from(huge))).unwrap_err(),
+        tcp.set_keepalive_count(huge).unwrap_err(),
         socket.set_linger(Some(Duration::MAX)).unwrap_err(),
         socket.set_multicast_if_v6(u32::MAX).unwrap_err(),
         socket.set_multicast_hop_limit_v6(huge).unwrap_err(),
@@ -229,6 +336,7 @@ fn values_no_int_can_carry_are_refused_before_the_kernel() {
     }
     // What was set before stays.
     assert_eq!(socket.linger().unwrap(), None);
+    assert!(tcp.keepalive_count().unwrap() < huge);
     // A buffer size beyond an int is asked as i32::MAX, which the kernel caps.
     socket.set_send_buffer_size(usize::MAX).unwrap();
     assert!(socket.send_buffer_size().unwrap() > 0);
@@ -239,12 +347,18 @@ fn a_closed_socket_refuses_every_option_without_a_syscall() {
     socket.close().unwrap();
     let group = Ipv4Addr::new(239, 255, 0, 1);
     let group6: Ipv6Addr = "ff15::1".parse().unwrap();
+    let (_listener, mut conn, _accepted) = pair(&"127.0.0.1:0".parse().unwrap());
+    conn.close().unwrap();
     let errors = [
         socket.set_keepalive(true).err(),
         socket.keepalive().err(),
-        socket.set_keepalive_idle(Duration::from_secs(1)).err(),
-        socket.keepalive_interval().err(),
-        socket.nagle().err(),
+        conn.set_keepalive_idle(Duration::from_secs(1)).err(),
+        conn.keepalive_interval().err(),
+        conn.set_keepalive_count(1).err(),
+        conn.nagle().err(),
+        conn.set_nagle(false).err(),
+        conn.set_delay_ack(false).err(),
+        conn.set_ttl(1).err(),
         socket.set_linger(None).err(),
         socket.linger().err(),
         socket.set_send_buffer_size(1).err(),

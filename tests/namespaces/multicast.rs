@@ -14,7 +14,7 @@ use std::process::Command;
 
 use crate::support;
 use crate::support::trials::{IP, ROOT, Test, UNSHARE, trial};
-use chapel_socket::{IPFamily, IpAddr, SocketOptions, UdpSocket, bind};
+use chapel_socket::{IPFamily, IpAddr, UdpSocket, bind};
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
 /// test is ignored, with the reason, or fails under `CI=true`.

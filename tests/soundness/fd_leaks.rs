@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use crate::support::trials::{Test, note, trial};
 use crate::support::{ClosedPort, FullQueue, closed_port, full_queue, open_fds};
 use chapel_socket::{
-    IPFamily, IpAddr, SO_LINGER, SOL_SOCKET, SocketOptions, TcpConn, TcpListener, TcpSocket, UdpSocket, bind, connect,
-    connect_host, get_sock_opt, listen, set_sock_opt,
+    IPFamily, IpAddr, IpOptions, SO_LINGER, SOL_SOCKET, SocketOptions, TcpConn, TcpListener, TcpOptions, TcpSocket,
+    UdpSocket, bind, connect, connect_host, get_sock_opt, listen, set_sock_opt,
 };
 
 /// The tests, for the binary's `main`.

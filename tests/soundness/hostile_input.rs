@@ -21,9 +21,9 @@ use crate::support;
 use crate::support::serial;
 use crate::support::trials::{Test, trial};
 use chapel_socket::{
-    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, SocketOptions, TcpSocket,
-    Timeout, UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt,
-    struct_timeval,
+    AnySocket, IPFamily, IPPROTO_TCP, IpAddr, IpOptions, SO_LINGER, SO_RCVBUF, SOL_SOCKET, SockOptValue, SocketOptions,
+    TcpOptions, TcpSocket, Timeout, UdpSocket, bind, connect, connect_host, get_sock_opt, get_sock_opt_bytes, listen,
+    set_sock_opt, struct_timeval,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
