@@ -134,14 +134,24 @@ fn ipv6_only_off_takes_ipv4_as_mapped_and_on_shares_the_port() {
     assert_eq!(taken.bind(&v4).unwrap_err().kind(), ErrorKind::AddrInUse);
     drop((client, dual));
 
-    // V6ONLY on: the IPv6 wildcard and an IPv4 listener share one port.
-    let mut socket = TcpSocket::v6().unwrap();
-    set_sock_opt(&socket, IPPROTO_IPV6, IPV6_V6ONLY, 1).unwrap();
-    socket.bind(&"[::]:0".parse().unwrap()).unwrap();
-    let six = socket.listen(16).unwrap();
-    let port = six.addr().unwrap().port();
+    // V6ONLY on: the IPv6 wildcard and an IPv4 listener share one port. The kernel picks
+    // the IPv6 port without looking at IPv4, so a connection of another test running
+    // meanwhile may hold 127.0.0.1 on that port number: then try another (a few times).
+    let (six, four, port) = (0..20)
+        .find_map(|_| {
+            let mut socket = TcpSocket::v6().unwrap();
+            set_sock_opt(&socket, IPPROTO_IPV6, IPV6_V6ONLY, 1).unwrap();
+            socket.bind(&"[::]:0".parse().unwrap()).unwrap();
+            let six = socket.listen(16).unwrap();
+            let port = six.addr().unwrap().port();
+            match listen(&IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap(), false, 16) {
+                Ok(four) => Some((six, four, port)),
+                Err(e) if e.kind() == ErrorKind::AddrInUse => None,
+                Err(e) => panic!("{e}"),
+            }
+        })
+        .expect("20 IPv6 ports, each taken on 127.0.0.1 by another socket");
     let v4 = IpAddr::create("127.0.0.1", port, IPFamily::IPv4).unwrap();
-    let four = listen(&v4, false, 16).unwrap();
     let _a = connect(&v4, PATIENCE).unwrap();
     assert_eq!(four.accept(PATIENCE).unwrap().addr().unwrap().family(), IPFamily::IPv4);
     let _b = connect(&IpAddr::create("::1", port, IPFamily::IPv6).unwrap(), PATIENCE).unwrap();
