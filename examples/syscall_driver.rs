@@ -173,6 +173,14 @@ const ROWS: &[(&str, Run)] = &[
     }),
     ("udp.set_recv_ttl", |row| on_udp(row, |socket| socket.set_recv_ttl(true))),
     ("udp.set_recv_tos", |row| on_udp(row, |socket| socket.set_recv_tos(true))),
+    ("udp.set_recv_ttl/ipv6", |row| {
+        let socket = UdpSocket::new(IPFamily::IPv6)?;
+        measure(row, || socket.set_recv_ttl(true))
+    }),
+    ("udp.set_recv_tos/ipv6", |row| {
+        let socket = UdpSocket::new(IPFamily::IPv6)?;
+        measure(row, || socket.set_recv_tos(true))
+    }),
     ("udp.set_recv_timestamp", |row| on_udp(row, |socket| socket.set_recv_timestamp(true))),
     ("udp.set_gro", |row| on_udp(row, |socket| socket.set_gro(true))),
     ("udp.set_gro/unsupported", |row| on_udp(row, |socket| socket.set_gro(true))),

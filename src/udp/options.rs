@@ -430,9 +430,12 @@ impl UdpSocket {
 
     /// Asks the kernel to report each received datagram's TTL (IPv4, `IP_RECVTTL`) or hop
     /// limit (IPv6, `IPV6_RECVHOPLIMIT`); read it with [`RecvMeta::ttl`](crate::RecvMeta::ttl).
+    /// An IPv6 socket gets both, so the IPv4 datagrams a dual-stack socket receives report
+    /// their TTL too.
     ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
-    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): IPv6 —
+    /// `setsockopt(IPV6_RECVHOPLIMIT)`, `setsockopt(IP_RECVTTL)`; IPv4 —
+    /// `setsockopt(IPV6_RECVHOPLIMIT) → ENOPROTOOPT`, `setsockopt(IP_RECVTTL)`.
     ///
     #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
     ///
@@ -450,10 +453,12 @@ impl UdpSocket {
 
     /// Asks the kernel to report each received datagram's TOS byte (IPv4, `IP_RECVTOS`) or
     /// traffic class (IPv6, `IPV6_RECVTCLASS`); read it with
-    /// [`RecvMeta::tos`](crate::RecvMeta::tos).
+    /// [`RecvMeta::tos`](crate::RecvMeta::tos). An IPv6 socket gets both, so the IPv4
+    /// datagrams a dual-stack socket receives report their TOS byte (and ECN bits) too.
     ///
-    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): as
-    /// [`set_recv_pktinfo`](UdpSocket::set_recv_pktinfo).
+    /// Syscalls ([contract](crate::syscalls#udp-receive-options)): IPv6 —
+    /// `setsockopt(IPV6_RECVTCLASS)`, `setsockopt(IP_RECVTOS)`; IPv4 —
+    /// `setsockopt(IPV6_RECVTCLASS) → ENOPROTOOPT`, `setsockopt(IP_RECVTOS)`.
     ///
     #[doc = man_links!(setsockopt(2), ip(7), ipv6(7))]
     ///
@@ -570,13 +575,19 @@ impl UdpSocket {
 
     /// One of the family-dependent receive options: IPv6's first, IPv4's when the socket
     /// refuses that with `ENOPROTOOPT`.
+    /// Sets `opt`'s IPv6 option, or on an IPv4 socket (which refuses it) its IPv4 one. On an
+    /// IPv6 socket the TTL and TOS switches set the IPv4 option too: a dual-stack socket
+    /// receives IPv4 datagrams, whose TTL and TOS the kernel reports as IPv4 control messages
+    /// only when the IPv4 option is on (an IPv4 datagram's packet info comes as
+    /// `IPV6_PKTINFO`, with a mapped address, without it).
     fn set_recv_opt(&self, opt: RecvOpt, on: bool) -> Result<()> {
         let fd = self.sock.fd(Op::SetSockOpt)?;
         let [(l6, n6), (l4, n4)] = opt.options();
+        let set_v4 =
+            || sys::opt::set_int(fd, l4, n4, on.into()).map_err(Error::os(Op::SetSockOpt, &Target::Opt(l4, n4)));
         match sys::opt::set_int(fd, l6, n6, on.into()) {
-            Err(e) if sys::msg::is_no_such_option(&e) => {
-                sys::opt::set_int(fd, l4, n4, on.into()).map_err(Error::os(Op::SetSockOpt, &Target::Opt(l4, n4)))
-            }
+            Err(e) if sys::msg::is_no_such_option(&e) => set_v4(),
+            Ok(()) if opt != RecvOpt::PacketInfo => set_v4(),
             other => other.map_err(Error::os(Op::SetSockOpt, &Target::Opt(l6, n6))),
         }
     }

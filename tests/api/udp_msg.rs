@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use crate::support::trials::{Test, note, trial};
 use crate::support::{PATIENCE, SLACK, assert_waited, loopbacks, timed};
 use chapel_socket::{
-    ControlMessage, IPFamily, IpAddr, RECV_BATCH_MAX, RecvBatch, SEND_BATCH_MAX, SendMsg, UdpSocket, bind,
-    control_messages,
+    ControlMessage, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RECV_BATCH_MAX, RecvBatch, SEND_BATCH_MAX, SendMsg,
+    UdpSocket, bind, control_messages, set_sock_opt,
 };
 
 /// The tests, for the binary's `main`.
@@ -19,6 +19,7 @@ pub const TESTS: &[Test] = &[
     trial!(a_source_address_can_be_chosen_per_datagram),
     trial!(timestamps_increase_and_are_close_to_the_clock),
     trial!(ttl_and_tos_are_reported_and_can_be_set_per_datagram),
+    trial!(a_dual_stack_socket_reports_ipv4_datagrams_ttl_and_tos),
     trial!(a_batch_of_32_round_trips_in_order_with_each_senders_address),
     trial!(a_timed_batch_receive_with_nothing_queued_times_out_on_time),
     trial!(a_batch_waits_for_the_first_datagram_only_then_takes_what_is_queued),
@@ -110,6 +111,35 @@ fn timestamps_increase_and_are_close_to_the_clock() {
         assert!(stamps[0] + slack >= before, "{:?} before {before:?}", stamps[0]);
         assert!(stamps[4] <= after + slack, "{:?} after {after:?}", stamps[4]);
     }
+}
+
+/// An IPv6 socket bound to `[::]` receives IPv4 datagrams too; with the TTL and TOS switches
+/// on, those report their TTL and TOS byte (ECN bits included) as IPv6 datagrams report hop
+/// limit and traffic class.
+fn a_dual_stack_socket_reports_ipv4_datagrams_ttl_and_tos() {
+    let dual = UdpSocket::new(IPFamily::IPv6).unwrap();
+    set_sock_opt(&dual, IPPROTO_IPV6, IPV6_V6ONLY, 0).unwrap();
+    bind(&dual, &"[::]:0".parse().unwrap(), true).unwrap();
+    dual.set_recv_ttl(true).unwrap();
+    dual.set_recv_tos(true).unwrap();
+    let to = IpAddr::create("127.0.0.1", dual.addr().unwrap().port(), IPFamily::IPv4).unwrap();
+    let client = bound(&"127.0.0.1:0".parse().unwrap());
+    client.send_msg(b"four", &to, &[ControlMessage::Ttl(7), ControlMessage::Tos(0x2a)], PATIENCE).unwrap();
+    let meta = dual.recv_msg(&mut [0; 8], &mut [0; 128], PATIENCE).unwrap();
+    assert_eq!(meta.from().map(|a| a.host()), Some("::ffff:127.0.0.1".into()));
+    assert_eq!((meta.ttl(), meta.tos()), (Some(7), Some(0x2a)), "an IPv4 datagram on a dual-stack socket");
+    let six = IpAddr::create("::1", to.port(), IPFamily::IPv6).unwrap();
+    let client6 = bound(&"[::1]:0".parse().unwrap());
+    client6
+        .send_msg(b"six", &six, &[ControlMessage::HopLimit(9), ControlMessage::TrafficClass(0x28)], PATIENCE)
+        .unwrap();
+    let meta = dual.recv_msg(&mut [0; 8], &mut [0; 128], PATIENCE).unwrap();
+    assert_eq!((meta.ttl(), meta.tos()), (Some(9), Some(0x28)), "an IPv6 datagram");
+    dual.set_recv_ttl(false).unwrap();
+    dual.set_recv_tos(false).unwrap();
+    client.send(b"four", &to, PATIENCE).unwrap();
+    let meta = dual.recv_msg(&mut [0; 8], &mut [0; 128], PATIENCE).unwrap();
+    assert_eq!((meta.ttl(), meta.tos(), meta.control_len()), (None, None, 0), "both switched off");
 }
 
 fn ttl_and_tos_are_reported_and_can_be_set_per_datagram() {
