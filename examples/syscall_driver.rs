@@ -517,6 +517,23 @@ const ROWS: &[(&str, Run)] = &[
     ("options.set_hop_limit_v6", |row| on_udp6(row, |socket| socket.set_hop_limit_v6(7))),
     ("options.set_hop_limit_v6/ipv4", |row| on_udp(row, |socket| socket.set_hop_limit_v6(7))),
     ("options.set_only_v6", |row| on_udp6(row, |socket| socket.set_only_v6(true))),
+    ("options.set_tos", |row| on_udp(row, |socket| socket.set_tos(0xb8))),
+    ("options.tos", |row| on_udp(row, |socket| socket.tos())),
+    ("options.set_tclass_v6", |row| on_udp6(row, |socket| socket.set_tclass_v6(0x28))),
+    ("options.set_tcp_user_timeout", |row| {
+        on_conn(row, |conn| conn.set_tcp_user_timeout(Some(Duration::from_millis(2500))))
+    }),
+    ("options.set_tcp_user_timeout/too-long", |row| {
+        on_conn(row, |conn| conn.set_tcp_user_timeout(Some(Duration::MAX)))
+    }),
+    ("options.tcp_user_timeout", |row| on_conn(row, |conn| conn.tcp_user_timeout())),
+    ("options.set_tcp_cork", |row| on_conn(row, |conn| conn.set_tcp_cork(true))),
+    ("options.set_mss", |row| on_conn(row, |conn| conn.set_mss(1200))),
+    ("options.mss", |row| on_conn(row, |conn| conn.mss())),
+    ("options.set_passcred", |row| {
+        let (socket, _peer) = UnixStream::pair()?;
+        measure(row, || socket.set_passcred(true))
+    }),
     ("options.closed", |row| {
         let mut socket = udp()?;
         socket.close()?;

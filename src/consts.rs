@@ -166,6 +166,18 @@ pub const IPV6_MULTICAST_LOOP: c_int = libc::IPV6_MULTICAST_LOOP;
 pub const IPV6_ADD_MEMBERSHIP: c_int = libc::IPV6_ADD_MEMBERSHIP;
 /// Leaves an IPv6 multicast group (a `struct ipv6_mreq`, set as bytes; `IPV6_LEAVE_GROUP`).
 pub const IPV6_DROP_MEMBERSHIP: c_int = libc::IPV6_DROP_MEMBERSHIP;
+/// The traffic class (DSCP and ECN) of the IPv6 packets a socket sends (Linux).
+#[cfg(has_linux_sockopts)]
+pub const IPV6_TCLASS: c_int = libc::IPV6_TCLASS;
+/// The largest segment a TCP connection sends (the MSS), in bytes.
+pub const TCP_MAXSEG: c_int = libc::TCP_MAXSEG;
+/// Holds back partial TCP segments until uncorked (Linux).
+#[cfg(has_linux_sockopts)]
+pub const TCP_CORK: c_int = libc::TCP_CORK;
+/// How long sent data may stay unacknowledged before the connection is dropped, in
+/// milliseconds (Linux).
+#[cfg(has_linux_sockopts)]
+pub const TCP_USER_TIMEOUT: c_int = libc::TCP_USER_TIMEOUT;
 /// Receives the sender's credentials with each message on a Unix socket (Linux).
 #[cfg(has_so_peercred)]
 pub const SO_PASSCRED: c_int = libc::SO_PASSCRED;

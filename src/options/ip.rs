@@ -6,7 +6,12 @@
 //! [typed socket options](crate::syscalls#typed-socket-options).
 
 use super::value::{get_value, set_value};
-use crate::consts::{IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IPV6_V6ONLY};
+use crate::consts::{IP_TOS, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_UNICAST_HOPS, IPV6_V6ONLY};
+
+#[cfg(has_linux_sockopts)]
+use crate::consts::IPV6_TCLASS;
+#[cfg(not(has_linux_sockopts))]
+const IPV6_TCLASS: crate::consts::c_int = super::value::MISSING;
 use crate::error::Result;
 use crate::socket::AnySocket;
 
@@ -171,5 +176,86 @@ pub trait IpOptions: AnySocket + Sized {
     /// ```
     fn only_v6(&self) -> Result<bool> {
         get_value(self, IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY")
+    }
+
+    /// The type-of-service byte of the IPv4 packets the socket sends (`IP_TOS`): DSCP in the
+    /// upper six bits, ECN in the lower two (which the kernel keeps for itself on TCP) —
+    /// socket2's `set_tos`. On an IPv6 socket it is
+    /// [`set_tclass_v6`](IpOptions::set_tclass_v6).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(IPPROTO_IP, IP_TOS)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `InvalidInput`, with no syscall, for a value above `i32::MAX`; the
+    /// kernel's error from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, IpOptions, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// socket.set_tos(0xb8)?; // DSCP EF
+    /// assert_eq!(socket.tos()?, 0xb8);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_tos(&self, tos: u32) -> Result<()> {
+        set_value(self, IPPROTO_IP, IP_TOS, "IP_TOS", tos)
+    }
+
+    /// The type-of-service byte of the IPv4 packets the socket sends (`IP_TOS`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(IPPROTO_IP, IP_TOS)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `getsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, IpOptions, UdpSocket};
+    /// assert_eq!(UdpSocket::new(IPFamily::IPv4)?.tos()?, 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn tos(&self) -> Result<u32> {
+        get_value(self, IPPROTO_IP, IP_TOS, "IP_TOS")
+    }
+
+    /// The traffic class of the IPv6 packets the socket sends (`IPV6_TCLASS`): DSCP and ECN,
+    /// as IPv4's TOS byte, 0 to 255 (-1 sets the kernel's default, 0) — socket2's
+    /// `set_tclass_v6`; an IPv4 socket answers `ENOPROTOOPT`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(IPPROTO_IPV6, IPV6_TCLASS)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `InvalidInput`, with no syscall, for a value above `i32::MAX`;
+    /// `Unsupported` where the platform has no `IPV6_TCLASS`; `EINVAL` from the kernel above
+    /// 255; `ENOPROTOOPT` from an IPv4 socket.
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, IpOptions, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv6)?;
+    /// socket.set_tclass_v6(0x28)?;
+    /// assert_eq!(socket.tclass_v6()?, 0x28);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_tclass_v6(&self, tclass: u32) -> Result<()> {
+        set_value(self, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS", tclass)
+    }
+
+    /// The traffic class of the IPv6 packets the socket sends (`IPV6_TCLASS`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(IPPROTO_IPV6, IPV6_TCLASS)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `IPV6_TCLASS`; the kernel's
+    /// error from `getsockopt` (`ENOPROTOOPT` from an IPv4 socket).
+    ///
+    /// ```
+    /// use chapel_socket::{IPFamily, IpOptions, TcpSocket};
+    /// assert_eq!(TcpSocket::new(IPFamily::IPv6)?.tclass_v6()?, 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn tclass_v6(&self) -> Result<u32> {
+        get_value(self, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS")
     }
 }

@@ -12,6 +12,10 @@ use crate::error::{Error, Op, Result, Target};
 use crate::socket::{AnySocket, fd_of};
 use crate::sys;
 
+#[cfg(has_so_peercred)]
+use crate::consts::SO_PASSCRED;
+#[cfg(not(has_so_peercred))]
+const SO_PASSCRED: crate::consts::c_int = super::value::MISSING;
 #[cfg(has_so_reuseport)]
 use crate::consts::SO_REUSEPORT;
 #[cfg(not(has_so_reuseport))]
@@ -307,6 +311,50 @@ pub trait SocketOptions: AnySocket + Sized {
     /// ```
     fn broadcast(&self) -> Result<bool> {
         get_value(self, SOL_SOCKET, SO_BROADCAST, "SO_BROADCAST")
+    }
+
+    /// Asks the kernel to attach the sender's credentials (`SCM_CREDENTIALS`: pid, uid, gid)
+    /// to each message a Unix-domain socket receives (`SO_PASSCRED`); the descriptor-passing
+    /// receives report them (the [`credentials`](crate::ReceivedFds::credentials) of
+    /// [`ReceivedFds`](crate::ReceivedFds)) —
+    /// socket2's `set_passcred`. It is a Unix-domain (and netlink) option: recent kernels
+    /// refuse it on an IP socket (`EOPNOTSUPP`), older ones take it and ignore it.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(SOL_SOCKET, SO_PASSCRED)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `SO_PASSCRED`, or from the
+    /// kernel on an IP socket (`EOPNOTSUPP`); the kernel's other errors from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{SocketOptions, UnixDatagram};
+    /// let (a, _b) = UnixDatagram::pair()?;
+    /// a.set_passcred(true)?;
+    /// assert!(a.passcred()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_passcred(&self, on: bool) -> Result<()> {
+        set_value(self, SOL_SOCKET, SO_PASSCRED, "SO_PASSCRED", on)
+    }
+
+    /// Whether received messages carry the sender's credentials (`SO_PASSCRED`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(SOL_SOCKET, SO_PASSCRED)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `SO_PASSCRED`; the kernel's
+    /// error from `getsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{SocketOptions, UnixStream};
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert!(!a.passcred()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn passcred(&self) -> Result<bool> {
+        get_value(self, SOL_SOCKET, SO_PASSCRED, "SO_PASSCRED")
     }
 }
 

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use super::value::{get_value, set_value};
-use crate::consts::{IPPROTO_TCP, TCP_NODELAY, c_int};
+use super::value::{Millis, get_value, set_value};
+use crate::consts::{IPPROTO_TCP, TCP_MAXSEG, TCP_NODELAY, c_int};
 use crate::error::{Error, Op, Result, Target};
 use crate::handle::Sock;
 use crate::socket::AnySocket;
@@ -24,6 +24,12 @@ const TCP_KEEPIDLE: c_int = super::value::MISSING;
 const TCP_KEEPINTVL: c_int = super::value::MISSING;
 #[cfg(not(has_tcp_keepidle))]
 const TCP_KEEPCNT: c_int = super::value::MISSING;
+#[cfg(has_linux_sockopts)]
+use crate::consts::{TCP_CORK, TCP_USER_TIMEOUT};
+#[cfg(not(has_linux_sockopts))]
+const TCP_CORK: c_int = super::value::MISSING;
+#[cfg(not(has_linux_sockopts))]
+const TCP_USER_TIMEOUT: c_int = super::value::MISSING;
 
 /// The TCP-level options (`IPPROTO_TCP`) of [`TcpSocket`](crate::TcpSocket),
 /// [`TcpListener`](crate::TcpListener) and [`TcpConn`](crate::TcpConn): the keep-alive timing,
@@ -213,6 +219,134 @@ pub trait TcpOptions: AnySocket + Sized {
     /// ```
     fn nagle(&self) -> Result<bool> {
         get_value(self, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY").map(|nodelay: bool| !nodelay)
+    }
+
+    /// How long data sent may stay unacknowledged before the kernel drops the connection
+    /// (`TCP_USER_TIMEOUT`), in whole milliseconds (a part of one counts as one more);
+    /// `None` is the system's default (the retransmission limits decide) — socket2's
+    /// `set_tcp_user_timeout`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(IPPROTO_TCP, TCP_USER_TIMEOUT)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `InvalidInput`, with no syscall, for more milliseconds than an `int`
+    /// holds; `Unsupported` where the platform has no `TCP_USER_TIMEOUT`; the kernel's error
+    /// from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{TcpOptions, TcpSocket};
+    /// use std::time::Duration;
+    /// let socket = TcpSocket::v4()?;
+    /// socket.set_tcp_user_timeout(Some(Duration::from_secs(10)))?;
+    /// assert_eq!(socket.tcp_user_timeout()?, Some(Duration::from_secs(10)));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_tcp_user_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        set_value(self, IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", Millis(timeout))
+    }
+
+    /// How long data sent may stay unacknowledged before the kernel drops the connection
+    /// (`TCP_USER_TIMEOUT`); `None` for the system's default.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(IPPROTO_TCP, TCP_USER_TIMEOUT)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `TCP_USER_TIMEOUT`; the
+    /// kernel's error from `getsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{TcpOptions, TcpSocket};
+    /// assert_eq!(TcpSocket::v6()?.tcp_user_timeout()?, None);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn tcp_user_timeout(&self) -> Result<Option<Duration>> {
+        get_value(self, IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT").map(|Millis(t)| t)
+    }
+
+    /// Corks the connection (`TCP_CORK`): while on, the kernel sends only full segments,
+    /// holding back a partial one (for at most 200 ms); turning it off sends what is held —
+    /// socket2's `set_tcp_cork`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(IPPROTO_TCP, TCP_CORK)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `TCP_CORK`; the kernel's error
+    /// from `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, TcpOptions, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// conn.set_tcp_cork(true)?;
+    /// assert!(conn.tcp_cork()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_tcp_cork(&self, cork: bool) -> Result<()> {
+        set_value(self, IPPROTO_TCP, TCP_CORK, "TCP_CORK", cork)
+    }
+
+    /// Whether the connection is corked (`TCP_CORK`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(IPPROTO_TCP, TCP_CORK)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `Unsupported` where the platform has no `TCP_CORK`; the kernel's error
+    /// from `getsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{TcpOptions, TcpSocket};
+    /// assert!(!TcpSocket::v4()?.tcp_cork()?);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn tcp_cork(&self) -> Result<bool> {
+        get_value(self, IPPROTO_TCP, TCP_CORK, "TCP_CORK")
+    }
+
+    /// Caps the segments the connection sends (`TCP_MAXSEG`, the MSS), in bytes; set before
+    /// connecting, it is also what the handshake announces. Linux takes 88 to 32767 —
+    /// socket2's `set_mss`.
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `setsockopt(IPPROTO_TCP, TCP_MAXSEG)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; `InvalidInput`, with no syscall, for a value above `i32::MAX`;
+    /// `EINVAL` from the kernel outside its range; the kernel's other errors from
+    /// `setsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{TcpOptions, TcpSocket};
+    /// let socket = TcpSocket::v4()?;
+    /// socket.set_mss(1200)?;
+    /// assert_eq!(socket.mss()?, 1200);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn set_mss(&self, mss: u32) -> Result<()> {
+        set_value(self, IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG", mss)
+    }
+
+    /// The largest segment the connection sends (`TCP_MAXSEG`): on a connection, what the
+    /// path and the peer allow; before connecting, what was set (or a default of 536).
+    ///
+    /// Syscalls ([contract](crate::syscalls#typed-socket-options)):
+    /// `getsockopt(IPPROTO_TCP, TCP_MAXSEG)` — 1; none on a closed socket.
+    ///
+    /// # Errors
+    /// A closed socket; the kernel's error from `getsockopt`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen, TcpOptions, INDEFINITE_TIMEOUT};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let conn = connect(&server.addr()?, INDEFINITE_TIMEOUT)?;
+    /// assert!(conn.mss()? > 0);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    fn mss(&self) -> Result<u32> {
+        get_value(self, IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG")
     }
 }
 

@@ -61,6 +61,26 @@ impl IntValue for Duration {
     }
 }
 
+/// A time in whole milliseconds, a part of one rounded up (so the kernel never waits less);
+/// `None` is 0, the option's "the system's default".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Millis(pub(crate) Option<Duration>);
+
+impl IntValue for Millis {
+    fn to_c(self) -> std::result::Result<c_int, String> {
+        let Some(d) = self.0 else { return Ok(0) };
+        let ms = d.as_millis().saturating_add(u128::from(d.subsec_nanos() % 1_000_000 > 0));
+        c_int::try_from(ms).map_err(|_| format!("{d:?} is more milliseconds than the option's int can hold"))
+    }
+    fn from_c(v: c_int) -> std::result::Result<Millis, String> {
+        match u64::try_from(v) {
+            Ok(0) => Ok(Millis(None)),
+            Ok(ms) => Ok(Millis(Some(Duration::from_millis(ms)))),
+            Err(_) => Err(format!("the kernel answered {v}, not a duration")),
+        }
+    }
+}
+
 /// The `InvalidInput` error of `op` on option (`level`, `name`), before any syscall.
 pub(super) fn invalid(op: Op, level: c_int, name: c_int) -> impl FnOnce(String) -> Error {
     move |why| Error::new(op, Target::Opt(level, name), Cause::Invalid(why))
@@ -100,6 +120,18 @@ pub(crate) fn get_value<S: AnySocket, T: IntValue>(s: &S, level: c_int, name: c_
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn milliseconds_round_up_and_none_is_zero() {
+        assert_eq!(Millis(None).to_c(), Ok(0));
+        assert_eq!(Millis(Some(Duration::from_nanos(1))).to_c(), Ok(1));
+        assert_eq!(Millis(Some(Duration::from_micros(2500))).to_c(), Ok(3));
+        assert_eq!(Millis(Some(Duration::from_secs(30))).to_c(), Ok(30_000));
+        assert!(Millis(Some(Duration::from_millis(c_int::MAX as u64 + 1))).to_c().is_err());
+        assert_eq!(Millis::from_c(0), Ok(Millis(None)));
+        assert_eq!(Millis::from_c(1500), Ok(Millis(Some(Duration::from_millis(1500)))));
+        assert!(Millis::from_c(-1).is_err());
+    }
 
     #[test]
     fn durations_are_whole_seconds_rounded_up() {

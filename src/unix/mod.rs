@@ -70,8 +70,8 @@ pub struct ReceivedFds {
     /// More descriptors came than `max_fds` had room for: those that did not fit were
     /// closed (by the kernel) and are not in `fds`.
     pub fds_truncated: bool,
-    /// The sender's credentials, when this socket asked the kernel for them by setting
-    /// [`SO_PASSCRED`](crate::SO_PASSCRED) (`set_sock_opt(&socket, SOL_SOCKET, SO_PASSCRED, 1)`; Linux).
+    /// The sender's credentials, when this socket asked the kernel for them with
+    /// [`set_passcred`](crate::SocketOptions::set_passcred) (`SO_PASSCRED`; Linux).
     pub credentials: Option<Credentials>,
 }
 

@@ -30,6 +30,7 @@ pub const TESTS: &[Test] = &[
     trial!(values_no_int_can_carry_are_refused_before_the_kernel),
     trial!(a_closed_socket_refuses_every_option_without_a_syscall),
     trial!(multicast_membership_on_the_loopback_interface),
+    trial!(tos_tclass_user_timeout_cork_mss_and_passcred_set_read_back_and_act),
 ];
 
 /// Whether `T` has each option level, asked at compile time: a method of `Probe<T>`'s
@@ -408,4 +409,70 @@ fn multicast_membership_on_the_loopback_interface() {
     // SOL_SOCKET options take the same path as the others: the level is in the message.
     let e = v6.set_linger(Some(Duration::MAX)).unwrap_err();
     assert!(e.to_string().contains(&format!("(level {SOL_SOCKET}, ")), "{e}");
+}
+
+/// The options std's and socket2's users set through raw numbers until now: each reads back
+/// what was set, the kernel's refusals stay its own, values no `int` carries are refused
+/// first, and the ones a peer can see act: a datagram carries the TOS byte or traffic class
+/// set on its sender, a connection made with a smaller MSS sends no larger segments, and a
+/// Unix socket with `SO_PASSCRED` gets its peer's credentials.
+fn tos_tclass_user_timeout_cork_mss_and_passcred_set_read_back_and_act() {
+    // TOS / traffic class, read back and carried by a datagram.
+    let v4 = UdpSocket::new(IPFamily::IPv4).unwrap();
+    bind(&v4, &"127.0.0.1:0".parse().unwrap(), true).unwrap();
+    assert_eq!(v4.tos().unwrap(), 0);
+    v4.set_tos(0xb8).unwrap();
+    assert_eq!(v4.tos().unwrap(), 0xb8);
+    let err = v4.set_tclass_v6(0x28).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(ENOPROTOOPT), "{err}");
+    assert_eq!(v4.set_tos(u32::MAX).unwrap_err().kind(), ErrorKind::InvalidInput);
+    let v6 = UdpSocket::new(IPFamily::IPv6).unwrap();
+    bind(&v6, &"[::1]:0".parse().unwrap(), true).unwrap();
+    v6.set_tclass_v6(0x28).unwrap();
+    assert_eq!(v6.tclass_v6().unwrap(), 0x28);
+    assert_eq!(v6.set_tclass_v6(256).unwrap_err().raw_os_error(), Some(EINVAL));
+    #[cfg(target_os = "linux")]
+    for (sender, receiver) in [(&v4, bound_udp("127.0.0.1:0")), (&v6, bound_udp("[::1]:0"))] {
+        receiver.set_recv_tos(true).unwrap();
+        sender.send(b"marked", &receiver.addr().unwrap(), support::PATIENCE).unwrap();
+        let meta = receiver.recv_msg(&mut [0; 8], &mut [0; 128], support::PATIENCE).unwrap();
+        let want = if sender.addr().unwrap().family() == IPFamily::IPv4 { 0xb8 } else { 0x28 };
+        assert_eq!(meta.tos(), Some(want), "the datagram's TOS byte or traffic class");
+    }
+
+    // TCP user timeout, cork, MSS.
+    let socket = TcpSocket::v4().unwrap();
+    assert_eq!(socket.tcp_user_timeout().unwrap(), None);
+    socket.set_tcp_user_timeout(Some(Duration::from_micros(2_500_100))).unwrap();
+    assert_eq!(socket.tcp_user_timeout().unwrap(), Some(Duration::from_millis(2501)), "rounded up");
+    socket.set_tcp_user_timeout(None).unwrap();
+    assert_eq!(socket.tcp_user_timeout().unwrap(), None);
+    let err = socket.set_tcp_user_timeout(Some(Duration::from_secs(u64::MAX))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(!socket.tcp_cork().unwrap());
+    socket.set_tcp_cork(true).unwrap();
+    assert!(socket.tcp_cork().unwrap());
+    socket.set_mss(1000).unwrap();
+    assert_eq!(socket.mss().unwrap(), 1000);
+    assert_eq!(socket.set_mss(10).unwrap_err().raw_os_error(), Some(EINVAL), "below the kernel's minimum");
+    let server = chapel_socket::listen(&"127.0.0.1:0".parse().unwrap(), true, 4).unwrap();
+    socket.set_tcp_cork(false).unwrap();
+    let conn = socket.connect(&server.addr().unwrap(), support::PATIENCE).unwrap();
+    assert!(conn.mss().unwrap() <= 1000, "a connection made with MSS 1000 sends {}", conn.mss().unwrap());
+
+    // SO_PASSCRED: the peer's credentials come with each message.
+    let (a, b) = UnixDatagram::pair().unwrap();
+    assert!(!b.passcred().unwrap());
+    b.set_passcred(true).unwrap();
+    assert!(b.passcred().unwrap());
+    a.send(b"who", support::PATIENCE).unwrap();
+    let got = b.recv_with_fds(&mut [0; 8], 0, support::PATIENCE).unwrap();
+    let creds = got.credentials.expect("credentials with SO_PASSCRED on");
+    assert_eq!(creds.pid, std::process::id() as i32);
+}
+
+fn bound_udp(at: &str) -> UdpSocket {
+    let socket = UdpSocket::new(if at.starts_with('[') { IPFamily::IPv6 } else { IPFamily::IPv4 }).unwrap();
+    bind(&socket, &at.parse().unwrap(), true).unwrap();
+    socket
 }
