@@ -27,6 +27,15 @@ pub use msg::{
 /// [`bind`](crate::bind) or its first [`send`](UdpSocket::send), when the kernel gives it a
 /// free port (Chapel's "bound to any available port" is that). Dropping it closes it.
 ///
+/// Its [`send`](UdpSocket::send), [`recv`](UdpSocket::recv) and
+/// [`recvfrom`](UdpSocket::recvfrom) are Chapel's, not std's: `send` names the destination
+/// (std's `send_to`), `recv` and `recvfrom` take a length and return a new `Vec`. The
+/// buffer-filling receives std users know are [`recv_into`](UdpSocket::recv_into) (std's
+/// `recv` on a connected socket) and [`recv_from_into`](UdpSocket::recv_from_into) (std's
+/// `recv_from`); a connected socket sends with [`send_connected`](UdpSocket::send_connected)
+/// (std's `send`). Every one takes a timeout. The `std::net` → crate table is the
+/// [`from_std`](crate::from_std) page.
+///
 /// ```
 /// use chapel_socket::{bind, get_sock_name, IpAddr, IPFamily, UdpSocket, INDEFINITE_TIMEOUT};
 /// let receiver = UdpSocket::new(IPFamily::IPv4)?;
