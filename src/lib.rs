@@ -94,9 +94,12 @@ macro_rules! man_links {
 //   handle.rs     Sock, the fd-or-closed every type holds; try_as_fd, set_nonblocking, wait_readable
 //   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, typed): set/get_sock_opt, SocketOptions
 //   tcp/ udp/ unix/  the socket types, a file each
+//   audit.rs      (feature `audit`) the public face of sys/audit.rs, the record of every call
 // A file imports only from the lines above its own (and from its own folder); the
 // vocabulary's files also name each other.
 mod addr;
+#[cfg(feature = "audit")]
+pub mod audit;
 pub mod consts;
 mod error;
 mod handle;
