@@ -13,32 +13,10 @@
 //! value leaves this module. A new syscall gets one safe function in the file of its concern,
 //! taking and returning those types.
 
-/// Reports a call just made, `audit!("name", &result, |a| a.raw(fd)…)`, to the in-process
-/// record (`audit.rs`, feature `audit`): after the call, once `result` (an `io::Result`,
-/// `errno` read) is in hand, and only when someone records. Without the feature it expands to
-/// nothing, so each call site is the bare libc call.
-#[cfg(feature = "audit")]
-macro_rules! audit {
-    ($name:literal, $result:expr, |$a:ident| $args:expr) => {
-        if $crate::sys::audit::wanted() {
-            $crate::sys::audit::made(
-                $name,
-                $crate::sys::audit::result_of($result),
-                |$a: &mut $crate::sys::audit::Args| {
-                    $args;
-                },
-            );
-        }
-    };
-}
-#[cfg(not(feature = "audit"))]
-macro_rules! audit {
-    ($($call:tt)*) => {};
-}
-
-pub(crate) mod addr;
-#[cfg(feature = "audit")]
+// First: its `audit!` macro serves every file below.
+#[macro_use]
 pub(crate) mod audit;
+pub(crate) mod addr;
 pub(crate) mod cmsg;
 pub(crate) mod fd;
 pub(crate) mod fork;

@@ -1,12 +1,5 @@
-//! The in-process record of the crate's syscalls (feature `audit`): every call site in `sys/`
-//! reports its call here through `audit!` (`sys/mod.rs`) once it has returned and its result
-//! (with `errno`) is in hand, so nothing here can change what the caller sees. A call is kept
-//! when this thread has an open record ([`record`]) or a sink is set ([`set_sink`]); its
-//! arguments are then decoded, after the call, the way `strace` prints them, so a record line
-//! reads as a line of `strace` would (and `tests/syscalls` parses both with one parser).
-//!
-//! The public face is `crate::audit` (`Trace`, `Call`, `record`, `set_sink`), which wraps the
-//! crate-private [`Record`] here.
+//! The recorder (feature `audit`): what `audit!` reports is kept here, decoded as `strace`
+//! prints it, for the thread's open records and the sink.
 
 use std::cell::{Cell, RefCell};
 use std::fmt::{self, Display, Write};
@@ -16,7 +9,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::addr::SockAddr;
+use crate::sys::addr::SockAddr;
 
 /// How many bytes of a buffer a record shows, as `strace`'s default `-s 32`; a longer one
 /// ends in `...` after the closing quote.
@@ -525,7 +518,7 @@ unsafe fn msghdr(t: &mut String, msg: &libc::msghdr, len: Option<usize>, sent: b
         let mut rest = unsafe { std::slice::from_raw_parts(msg.msg_control.cast::<u8>(), controllen) };
         t.push_str(", msg_control=[");
         let mut first = true;
-        while let Some(m) = super::cmsg::next(&mut rest) {
+        while let Some(m) = crate::sys::cmsg::next(&mut rest) {
             let sep = if first { "" } else { ", " };
             first = false;
             let _ = write!(t, "{sep}{{cmsg_level={}, cmsg_type={}, cmsg_data=", level_name(m.level), m.kind);
@@ -637,7 +630,7 @@ fn level_name(level: i32) -> String {
 
 /// An option's C name: those of the plain-data allowlist, and those the crate reads.
 fn option_name(level: i32, name: i32) -> String {
-    if let Some(p) = super::plain_opts::plain(level, name) {
+    if let Some(p) = crate::sys::plain_opts::plain(level, name) {
         return p.name.into();
     }
     let read: &[(i32, i32, &str)] = &[
@@ -777,7 +770,7 @@ mod tests {
         assert_eq!(sock_type(libc::SOCK_STREAM | libc::SOCK_CLOEXEC), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(flag_names(0, MSG_FLAGS), "0");
         assert_eq!(flag_names(libc::MSG_DONTWAIT | 0x200, MSG_FLAGS), "MSG_DONTWAIT|0x200");
-        let raw = super::super::addr::RawAddr::new(&"127.0.0.1:80".parse().unwrap());
+        let raw = crate::sys::addr::RawAddr::new(&"127.0.0.1:80".parse().unwrap());
         // SAFETY: `raw` holds `raw.len()` bytes of a sockaddr.
         let bytes = unsafe { std::slice::from_raw_parts(raw.as_ptr().cast::<u8>(), raw.len() as usize) };
         let mut a = Args { text: String::new(), tail: String::new() };
