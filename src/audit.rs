@@ -32,6 +32,24 @@
 //! println!("{trace}"); // one line per call
 //! # Ok::<(), chapel_socket::Error>(())
 //! ```
+//!
+//! A test of your own program (the README's):
+//!
+//! ```
+//! use chapel_socket::{audit, connect, listen};
+//!
+//! # fn main() { connecting_makes_four_syscalls_and_leaves_the_socket_blocking() }
+//! fn connecting_makes_four_syscalls_and_leaves_the_socket_blocking() {
+//!     let server = listen(&"127.0.0.1:0".parse().unwrap(), true, 16).unwrap();
+//!     let addr = server.addr().unwrap();
+//!     let (conn, trace) = audit::record(|| connect(&addr, 2.0));
+//!     conn.unwrap();
+//!     assert_eq!(trace.names(), ["socket", "connect", "ppoll", "ioctl"], "{trace}");
+//!     let last = &trace.calls()[3];
+//!     assert!(last.to_string().starts_with("ioctl("), "{last}");
+//!     assert_eq!(last.result(), Ok(0));
+//! }
+//! ```
 
 use std::fmt;
 use std::sync::Arc;
