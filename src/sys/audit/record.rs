@@ -485,6 +485,9 @@ unsafe fn msghdr(t: &mut String, msg: &libc::msghdr, len: Option<usize>, sent: b
     t.push_str("{msg_name=");
     if msg.msg_name.is_null() {
         t.push_str("NULL");
+    } else if msg.msg_namelen == 0 {
+        // Room the kernel wrote no name into: as `strace`, the pointer.
+        let _ = write!(t, "{:p}", msg.msg_name);
     } else {
         let n = (msg.msg_namelen as usize).min(size_of::<SockAddr>());
         // SAFETY: the name is valid for reads of `msg_namelen` bytes (the caller's), cut to
@@ -521,13 +524,37 @@ unsafe fn msghdr(t: &mut String, msg: &libc::msghdr, len: Option<usize>, sent: b
         while let Some(m) = crate::sys::cmsg::next(&mut rest) {
             let sep = if first { "" } else { ", " };
             first = false;
-            let _ = write!(t, "{sep}{{cmsg_level={}, cmsg_type={}, cmsg_data=", level_name(m.level), m.kind);
-            quote(t, m.data);
+            let _ = write!(
+                t,
+                "{sep}{{cmsg_level={}, cmsg_type={}, cmsg_data=",
+                level_name(m.level),
+                cmsg_type(m.level, m.kind)
+            );
+            if (m.level, m.kind) == (libc::SOL_SOCKET, libc::SCM_RIGHTS) {
+                let fds: Vec<String> =
+                    m.data.chunks_exact(4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]).to_string()).collect();
+                let _ = write!(t, "[{}]", fds.join(", "));
+            } else {
+                quote(t, m.data);
+            }
             t.push('}');
         }
         t.push(']');
     }
     let _ = write!(t, ", msg_controllen={controllen}, msg_flags={}}}", flag_names(msg.msg_flags, MSG_FLAGS));
+}
+
+/// A control message's type: `SCM_RIGHTS`…, the IP ones by their option's name.
+fn cmsg_type(level: i32, kind: i32) -> String {
+    match (level, kind) {
+        (libc::SOL_SOCKET, libc::SCM_RIGHTS) => "SCM_RIGHTS".into(),
+        #[cfg(has_so_peercred)]
+        (libc::SOL_SOCKET, libc::SCM_CREDENTIALS) => "SCM_CREDENTIALS".into(),
+        #[cfg(has_mmsg)]
+        (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => "SCM_TIMESTAMPNS".into(),
+        (libc::SOL_SOCKET, other) => other.to_string(),
+        _ => option_name(level, kind),
+    }
 }
 
 /// `AF_INET`…, or the number.
@@ -779,5 +806,7 @@ mod tests {
         let mut t = String::new();
         option_value(&mut t, libc::SOL_SOCKET, libc::SO_ERROR, &libc::ECONNREFUSED.to_ne_bytes());
         assert_eq!(t, "[ECONNREFUSED]");
+        assert_eq!(cmsg_type(libc::SOL_SOCKET, libc::SCM_RIGHTS), "SCM_RIGHTS");
+        assert_eq!(cmsg_type(libc::IPPROTO_IP, libc::IP_TTL), "IP_TTL");
     }
 }
