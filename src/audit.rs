@@ -30,6 +30,8 @@
 //!     let _: Result<i64, i32> = call.result(); // the return value, or the errno
 //! }
 //! println!("{trace}"); // one line per call
+//! audit::set_sink(Some(|call: &audit::Call| eprintln!("{call}"))); // every thread, as they happen
+//! # audit::set_sink(None::<fn(&audit::Call)>);
 //! # Ok::<(), chapel_socket::Error>(())
 //! ```
 //!
