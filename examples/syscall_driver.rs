@@ -10,11 +10,17 @@
 //! `outcome closed <op>`, and `fds <change>`: how the count of open descriptors in
 //! `/proc/self/fd` changed across the operation. `syscall_driver --list` prints every row:
 //! the names in [`ROWS`], which `tests/syscalls` checks against the document's.
+//!
+//! `syscall_driver --in-process <row>` (built with `--features audit`) also records the
+//! operation's calls with `chapel_socket::audit::record` and prints each after the others,
+//! as a `call <line>` line in `strace`'s syntax; `syscall_driver --features` prints `audit`
+//! when the driver was built with it (so `tests/syscalls` knows which driver it has).
 
 use std::io::{IoSlice, IoSliceMut, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -581,10 +587,26 @@ const LINGER_ABORT: [u8; 8] = {
     [on[0], on[1], on[2], on[3], seconds[0], seconds[1], seconds[2], seconds[3]]
 };
 
+/// `--in-process`: record the operation's calls in-process too, and print them.
+static IN_PROCESS: AtomicBool = AtomicBool::new(false);
+
 fn main() {
-    let row = std::env::args().nth(1).unwrap_or_default();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--in-process") {
+        if !cfg!(feature = "audit") {
+            eprintln!("syscall_driver: --in-process needs the driver built with --features audit");
+            std::process::exit(2);
+        }
+        IN_PROCESS.store(true, Ordering::Relaxed);
+        args.remove(0);
+    }
+    let row = args.first().cloned().unwrap_or_default();
     if row == "--list" {
         ROWS.iter().for_each(|(name, _)| println!("{name}"));
+        return;
+    }
+    if row == "--features" {
+        println!("{}", if cfg!(feature = "audit") { "audit" } else { "" });
         return;
     }
     let Some((_, run)) = ROWS.iter().find(|(name, _)| *name == row) else {
@@ -1048,7 +1070,7 @@ fn measure<T, E: Outcome>(row: &str, op: impl FnOnce() -> std::result::Result<T,
     let (begin, end) = (format!("BEGIN {row}"), format!("END {row}"));
     let before = open_fds();
     marker(&begin);
-    let result = op();
+    let (result, calls) = recorded(op);
     marker(&end);
     let after = open_fds();
     match &result {
@@ -1056,7 +1078,25 @@ fn measure<T, E: Outcome>(row: &str, op: impl FnOnce() -> std::result::Result<T,
         Err(e) => println!("outcome {}", e.outcome()),
     }
     println!("fds {:+}", after as i64 - before as i64);
+    calls.iter().for_each(|call| println!("call {call}"));
     Ok(())
+}
+
+/// Runs `op`, recording its calls in-process under `--in-process`.
+#[cfg(feature = "audit")]
+fn recorded<T>(op: impl FnOnce() -> T) -> (T, Vec<chapel_socket::audit::Call>) {
+    if IN_PROCESS.load(Ordering::Relaxed) {
+        let (value, trace) = chapel_socket::audit::record(op);
+        (value, trace.calls().to_vec())
+    } else {
+        (op(), Vec::new())
+    }
+}
+
+/// Runs `op` (`--in-process` is refused without the feature).
+#[cfg(not(feature = "audit"))]
+fn recorded<T>(op: impl FnOnce() -> T) -> (T, Vec<String>) {
+    (op(), Vec::new())
 }
 
 /// How a failed operation is reported on the `outcome` line.

@@ -126,9 +126,12 @@ macro_rules! man_links {
 //   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, value, socket, ip, tcp): set/get_sock_opt,
 //                 SocketOptions, IpOptions, TcpOptions
 //   tcp/ udp/ unix/  the socket types, a file each
+//   audit.rs      (feature `audit`) the public face of sys/audit.rs, the record of every call
 // A file imports only from the lines above its own (and from its own folder); the
 // vocabulary's files also name each other.
 mod addr;
+#[cfg(feature = "audit")]
+pub mod audit;
 pub mod consts;
 mod error;
 mod handle;

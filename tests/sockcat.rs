@@ -41,6 +41,7 @@ fn main() {
         trial!(bracketed_ipv6_is_taken_as_printed),
         trial!(n_refuses_names_and_takes_numbers),
         trial!(connect_to_a_closed_port_fails_with_one_line_naming_the_address),
+        trial!(trace_prints_the_crates_syscalls_as_strace_does_or_says_how_to_get_them),
         trial!(an_unresolvable_host_is_a_resolver_error),
         trial!(listen_on_a_taken_port_fails),
         trial!(s_and_p_set_the_source_a_python_server_sees, PYTHON3),
@@ -466,6 +467,34 @@ fn connect_to_a_closed_port_fails_with_one_line_naming_the_address() {
             )]
         );
         assert!(done.stdout.is_empty());
+    }
+}
+
+/// `--trace` (built with `--features audit`): each call the crate makes on stderr, in
+/// `strace`'s syntax, before sockcat's own line; without the feature, a usage error saying
+/// how to get it.
+fn trace_prints_the_crates_syscalls_as_strace_does_or_says_how_to_get_them() {
+    let (_held, port) = closed_port();
+    let port = port.to_string();
+    let done = run(&["--trace", "-n", "127.0.0.1", &port]);
+    if cfg!(feature = "audit") {
+        assert_eq!(done.status.code(), Some(1), "{:?}", done.stderr);
+        let expected = [
+            "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_IP) = 3".to_string(),
+            format!(
+                "connect(3, {{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr(\"127.0.0.1\")}}, 16) = -1 ECONNREFUSED"
+            ),
+            "close(3) = 0".to_string(),
+            format!("sockcat: connect to 127.0.0.1:{port}: "),
+        ];
+        assert_eq!(done.stderr.len(), expected.len(), "{:?}", done.stderr);
+        for (line, start) in done.stderr.iter().zip(&expected) {
+            assert!(line.starts_with(start.as_str()), "{line:?} is not {start:?}…; stderr: {:?}", done.stderr);
+        }
+    } else {
+        assert_eq!(done.status.code(), Some(2));
+        assert_eq!(done.stderr.len(), 1, "{:?}", done.stderr);
+        assert!(done.stderr[0].contains("--features audit"), "{:?}", done.stderr);
     }
 }
 

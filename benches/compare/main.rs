@@ -10,6 +10,9 @@
 //! threads run on any CPU (see `pin` for why the default is one).
 //! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts);
 //! `--only WORKLOAD` runs the full method on that workload alone.
+//! `--audit` (built with `--features audit`) sets a sink that takes every call chapel-socket
+//! makes and drops it, so each of its calls is recorded (decoded, as `chapel_socket::audit`
+//! shows it): the feature's cost per call, against the same run without the feature.
 
 mod cbase;
 mod clock;
@@ -71,6 +74,7 @@ struct Options {
     quick: bool,
     csv: Option<PathBuf>,
     only: Option<Workload>,
+    audit: bool,
 }
 
 fn main() -> ExitCode {
@@ -78,7 +82,7 @@ fn main() -> ExitCode {
     if let Some(at) = args.iter().position(|a| a == "--count") {
         return count_mode(&args[at + 1..]);
     }
-    let mut options = Options { quick: false, csv: None, only: None };
+    let mut options = Options { quick: false, csv: None, only: None, audit: false };
     let mut pinned = true;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -86,6 +90,11 @@ fn main() -> ExitCode {
             "--quick" => options.quick = true,
             "--csv" => options.csv = it.next().map(PathBuf::from),
             "--no-pin" => pinned = false,
+            "--audit" if cfg!(feature = "audit") => options.audit = true,
+            "--audit" => {
+                eprintln!("compare: --audit needs the bench built with --features audit");
+                return ExitCode::from(2);
+            }
             "--only" => match it.next().and_then(|w| Workload::parse(w)) {
                 Some(w) => options.only = Some(w),
                 None => {
@@ -97,7 +106,7 @@ fn main() -> ExitCode {
             "--bench" => {}
             other => {
                 eprintln!(
-                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD)"
+                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD, --audit)"
                 );
                 return ExitCode::from(2);
             }
@@ -107,6 +116,9 @@ fn main() -> ExitCode {
         return code;
     }
     watchdog(if options.quick { Duration::from_secs(120) } else { Duration::from_secs(420) });
+    if options.audit {
+        record_every_call();
+    }
     match run_all(&options) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -116,6 +128,18 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// `--audit`: every call chapel-socket makes is recorded and given to a sink that drops it.
+#[cfg(feature = "audit")]
+fn record_every_call() {
+    chapel_socket::audit::set_sink(Some(|call: &chapel_socket::audit::Call| {
+        std::hint::black_box(call);
+    }));
+}
+
+/// Without the feature `--audit` is refused on the command line.
+#[cfg(not(feature = "audit"))]
+fn record_every_call() {}
 
 /// Ends the process if a blocked peer would otherwise hang it (a lost datagram, a bug).
 fn watchdog(limit: Duration) {
@@ -178,7 +202,8 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let rounds = if options.quick { 1 } else { ROUNDS };
     let placement = pin::current().map_or("unpinned".to_string(), |cpu| format!("pinned to CPU {cpu}"));
     let mode = if options.quick { "quick" } else { "full" };
-    println!("# chapel-socket compare ({mode} mode, {placement}): {}", machine());
+    let audit = if options.audit { ", audit: every chapel-socket call recorded" } else { "" };
+    println!("# chapel-socket compare ({mode} mode{audit}, {placement}): {}", machine());
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;

@@ -92,6 +92,15 @@ impl RawAddr {
         (&raw const self.addr).cast()
     }
 
+    /// The address's bytes, as the kernel reads them.
+    #[cfg(feature = "audit")]
+    pub(super) fn bytes(&self) -> &[u8] {
+        // SAFETY: `len` is the size of the member written (`sockaddr_in`, `sockaddr_in6`: all
+        // fields, no padding) or a prefix of a zeroed `sockaddr_un`, so its bytes are
+        // initialised; they are borrowed as long as `self`.
+        unsafe { std::slice::from_raw_parts(self.as_ptr().cast::<u8>(), self.len as usize) }
+    }
+
     pub(super) fn len(&self) -> libc::socklen_t {
         self.len
     }
@@ -212,7 +221,13 @@ pub(super) fn family_of(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<libc::c_i
     // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
     let mut returned = Returned { addr: unsafe { mem::zeroed() }, len: socklen::<SockAddr>() };
     // SAFETY: `returned.addr` has room for `returned.len` bytes, both live locals.
-    super::cvt(unsafe { libc::getsockname(fd.as_raw_fd(), (&raw mut returned.addr).cast(), &mut returned.len) })?;
+    let named =
+        super::cvt(unsafe { libc::getsockname(fd.as_raw_fd(), (&raw mut returned.addr).cast(), &mut returned.len) });
+    audit!("getsockname", &named, |a| {
+        // SAFETY: the kernel wrote `returned.len` bytes of address (cut to its room).
+        unsafe { a.raw(fd.as_raw_fd()).addr_out(named.is_ok(), (&raw const returned.addr).cast(), returned.len) }
+    });
+    named?;
     // SAFETY: every member starts with its family field (the common initial sequence), and
     // the union was zeroed, so reading it is defined whatever the kernel wrote.
     Ok(libc::c_int::from(unsafe { returned.addr.v4.sin_family }))
@@ -282,6 +297,7 @@ pub(crate) fn interface_index(name: &str) -> Option<u32> {
     let name = CString::new(name).ok()?;
     // SAFETY: `name` is a valid NUL-terminated string that outlives the call.
     let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    audit!("if_nametoindex", &Ok::<_, io::Error>(index), |a| a.bytes(name.as_bytes()));
     (index != 0).then_some(index)
 }
 

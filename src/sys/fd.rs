@@ -21,7 +21,9 @@ pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
     let raw = fd.into_raw_fd();
     // SAFETY: `raw` came out of an `OwnedFd`, so it is open and ours; after this call nothing
     // refers to it again.
-    match cvt(unsafe { libc::close(raw) }) {
+    let closed = cvt(unsafe { libc::close(raw) });
+    audit!("close", &closed, |a| a.raw(raw));
+    match closed {
         Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(()),
         other => other.map(drop),
     }
@@ -32,7 +34,9 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let mut value: libc::c_int = on.into();
     // SAFETY: FIONBIO reads one `int` through the pointer, which points at a live local.
-    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO, &mut value) }).map(drop)
+    let set = cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO, &mut value) });
+    audit!("ioctl", &set, |a| a.raw(fd.as_raw_fd()).raw("FIONBIO").raw(format_args!("[{value}]")));
+    set.map(drop)
 }
 
 /// A second descriptor for the same open socket, close-on-exec (one
@@ -40,7 +44,9 @@ pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
 pub(crate) fn duplicate(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     use std::os::fd::AsRawFd;
     // SAFETY: F_DUPFD_CLOEXEC only reads the descriptor and returns a new one, or -1.
-    let new = cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) })?;
+    let new = cvt(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD_CLOEXEC, 0) });
+    audit!("fcntl", &new, |a| a.raw(fd.as_raw_fd()).raw("F_DUPFD_CLOEXEC").raw(0));
+    let new = new?;
     Ok(own(new))
 }
 
@@ -49,5 +55,7 @@ pub(crate) fn duplicate(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
 pub(super) fn set_cloexec(fd: BorrowedFd<'_>) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     // SAFETY: FIOCLEX takes no argument and only changes the descriptor's flags.
-    cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIOCLEX) }).map(drop)
+    let set = cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIOCLEX) });
+    audit!("ioctl", &set, |a| a.raw(fd.as_raw_fd()).raw("FIOCLEX"));
+    set.map(drop)
 }

@@ -13,6 +13,9 @@
 //! value leaves this module. A new syscall gets one safe function in the file of its concern,
 //! taking and returning those types.
 
+// First: its `audit!` macro serves every file below.
+#[macro_use]
+pub(crate) mod audit;
 pub(crate) mod addr;
 pub(crate) mod cmsg;
 pub(crate) mod fd;

@@ -137,8 +137,12 @@ pub(crate) fn send_vectored<A: KernelAddr>(
     // SAFETY: every pointer in `msg` points at live memory of the length beside it (the
     // buffers through the `iovec` array, the address, the control bytes), none of which the
     // kernel writes.
-    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags.0 | NOSIGNAL) };
-    cvt(n).map(|n| n as usize)
+    let n = cvt(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags.0 | NOSIGNAL) });
+    audit!("sendmsg", &n, |a| {
+        // SAFETY: as above; the buffers are the caller's initialised bytes.
+        unsafe { a.raw(fd.as_raw_fd()).msghdr(&msg, None, true) }.msg_flags(flags.0 | NOSIGNAL)
+    });
+    n.map(|n| n as usize)
 }
 
 /// `recvmsg(fd, {NULL, [bufs…], no control}, flags)`: a stream's bytes scattered over the
@@ -152,8 +156,17 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [io::IoSliceMut<'_>],
     msg.msg_iovlen = len as _;
     // SAFETY: `msg` points at `len` iovecs, each over a live, exclusively borrowed buffer of
     // the length it states; there is no name and no control space for the kernel to write.
-    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0) };
-    cvt(n).map(|n| n as usize)
+    let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0) });
+    audit!("recvmsg", &n, |a| {
+        let a = a.raw(fd.as_raw_fd());
+        match n {
+            // SAFETY: as above; the buffers are initialised (`IoSliceMut` is over `&mut [u8]`).
+            Ok(n) => unsafe { a.msghdr(&msg, Some(n as usize), false) },
+            Err(_) => a.ptr(&msg),
+        }
+        .msg_flags(flags.0)
+    });
+    n.map(|n| n as usize)
 }
 
 /// `recvmsg(fd, {&from, [buf], control}, flags | MSG_CMSG_CLOEXEC)`: the one receive with
@@ -175,7 +188,17 @@ fn recv_msg<A: KernelAddr>(
         // SAFETY: every pointer in `msg` points at live, writable memory of the length beside
         // it (`buf` through `iov`, the address room, `control`), exclusively borrowed across
         // the call.
-        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0 | cmsg::CLOEXEC) })? as usize;
+        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0 | cmsg::CLOEXEC) });
+        audit!("recvmsg", &n, |a| {
+            let a = a.raw(fd.as_raw_fd());
+            match n {
+                // SAFETY: as above; `buf` and `control` are initialised memory.
+                Ok(n) => unsafe { a.msghdr(&msg, Some(n as usize), false) },
+                Err(_) => a.ptr(&msg),
+            }
+            .msg_flags(flags.0 | cmsg::CLOEXEC)
+        });
+        let n = n? as usize;
         // SAFETY: as above.
         unsafe { *addr_len = msg.msg_namelen };
         let got = received(&msg, n, None, room);
@@ -353,7 +376,20 @@ impl RecvSlots {
         // exclusively borrowed across the call; the timeout is null.
         let n = cvt(unsafe {
             libc::recvmmsg(fd.as_raw_fd(), self.hdrs.as_mut_ptr(), vlen as libc::c_uint, flags as _, ptr::null_mut())
-        })?;
+        });
+        audit!("recvmmsg", &n, |a| {
+            let a = a.raw(fd.as_raw_fd());
+            match n {
+                // SAFETY: the first `n` headers point at their own slots, all initialised
+                // (zero-filled at allocation), and the kernel set each one's `msg_len`.
+                Ok(n) => unsafe { a.mmsghdrs(&self.hdrs[..n as usize], false) },
+                Err(_) => a.ptr(self.hdrs.as_ptr()),
+            }
+            .raw(vlen)
+            .msg_flags(flags)
+            .raw("NULL")
+        });
+        let n = n?;
         self.filled = n as usize;
         for (i, hdr) in self.hdrs[..self.filled].iter().enumerate() {
             // `size_t` on glibc, `socklen_t` on musl; cut to the slot's space, as `received`.
@@ -413,8 +449,12 @@ pub(crate) fn send_mmsg<'m, M: Copy + Into<cmsg::Message> + 'm>(
     // SAFETY: each of the first `n` headers points at its own address (or null), one iovec
     // over the caller's data (borrowed for `'m`, outliving the call) and its own control
     // bytes, all live across the call; the kernel reads them and writes only `msg_len`.
-    let sent =
-        cvt(unsafe { libc::sendmmsg(fd.as_raw_fd(), hdrs.as_mut_ptr(), n as libc::c_uint, flags.0 | NOSIGNAL) })?;
+    let sent = cvt(unsafe { libc::sendmmsg(fd.as_raw_fd(), hdrs.as_mut_ptr(), n as libc::c_uint, flags.0 | NOSIGNAL) });
+    audit!("sendmmsg", &sent, |a| {
+        // SAFETY: as above: the first `n` headers point at live, initialised data.
+        unsafe { a.raw(fd.as_raw_fd()).mmsghdrs(&hdrs[..n], true) }.raw(n).msg_flags(flags.0 | NOSIGNAL)
+    });
+    let sent = sent?;
     Ok(sent as usize)
 }
 

@@ -40,7 +40,13 @@ unsafe fn set_raw(
     len: libc::socklen_t,
 ) -> io::Result<()> {
     // SAFETY: forwarded from this function's contract; the descriptor is borrowed, so open.
-    cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value, len) }).map(drop)
+    let set = cvt(unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, value, len) });
+    audit!("setsockopt", &set, |a| {
+        // SAFETY: `value` is null or valid for reads of `len` bytes (this function's contract).
+        let bytes = (!value.is_null()).then(|| unsafe { std::slice::from_raw_parts(value.cast::<u8>(), len as usize) });
+        a.raw(fd.as_raw_fd()).option(level, name).option_value(level, name, bytes).raw(len)
+    });
+    set.map(drop)
 }
 
 /// An `int` option, for any (`level`, `name`).
@@ -209,7 +215,21 @@ fn get_partial<T: Plain>(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::R
     let mut len = size_of::<T>() as libc::socklen_t;
     // SAFETY: `value` is valid for writes of `len` bytes (its size) and `len` is a live local;
     // whatever bytes the kernel writes, a `Plain` value stays valid.
-    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, ptr::from_mut(&mut value).cast(), &mut len) })?;
+    let got = cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, ptr::from_mut(&mut value).cast(), &mut len) });
+    audit!("getsockopt", &got, |a| {
+        let a = a.raw(fd.as_raw_fd()).option(level, name);
+        match got {
+            Ok(_) => {
+                // SAFETY: `value` is a `Plain` value (integers, no padding), so each of its
+                // bytes is initialised; `len` is cut to its size.
+                let bytes = unsafe { std::slice::from_raw_parts(ptr::from_ref(&value).cast::<u8>(), size_of::<T>()) };
+                a.option_value(level, name, Some(&bytes[..(len as usize).min(size_of::<T>())]))
+                    .raw(super::audit::in_out(size_of::<T>(), len as usize))
+            }
+            Err(_) => a.ptr(&value).raw(format_args!("[{}]", size_of::<T>())),
+        }
+    });
+    got?;
     Ok((value, (len as usize).min(size_of::<T>())))
 }
 
@@ -252,7 +272,17 @@ pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize
     let mut buf = vec![0u8; buflen];
     let mut len = libc::socklen_t::try_from(buflen).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `buf` is valid for writes of `len` bytes and `len` is a live local.
-    cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) })?;
+    let got = cvt(unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) });
+    audit!("getsockopt", &got, |a| {
+        let a = a.raw(fd.as_raw_fd()).option(level, name);
+        match got {
+            Ok(_) => a
+                .option_value(level, name, Some(&buf[..(len as usize).min(buflen)]))
+                .raw(super::audit::in_out(buflen, len as usize)),
+            Err(_) => a.ptr(buf.as_ptr()).raw(format_args!("[{buflen}]")),
+        }
+    });
+    got?;
     // The rule for every length over memory the kernel writes (ARCHITECTURE.md): an `optlen`
     // past the buffer given is not believed. `truncate` never lengthens, so such a reply keeps
     // `buflen` bytes, all zero-filled before the call.

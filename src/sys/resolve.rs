@@ -68,8 +68,20 @@ pub(crate) fn resolve(q: &Query<'_>) -> Result<Vec<std::net::SocketAddr>, GaiErr
     let code = unsafe { libc::getaddrinfo(q.host.as_ptr(), q.service.as_ptr(), &hints, &mut list) };
     if code != 0 {
         let errno = (code == libc::EAI_SYSTEM).then(|| io::Error::last_os_error().raw_os_error()).flatten();
-        return Err(GaiError { code, errno, message: gai_message(code) });
+        let message = gai_message(code);
+        audit!("getaddrinfo", &Ok::<_, io::Error>(code), |a| {
+            a.bytes(q.host.to_bytes()).bytes(q.service.to_bytes()).hints(&hints).ptr(&list).tail(format_args!(
+                " {} ({message}{})",
+                super::audit::gai_name(code),
+                errno.map_or(String::new(), |e| format!(": {}", super::audit::errno_name(e)))
+            ))
+        });
+        return Err(GaiError { code, errno, message });
     }
+    // SAFETY: the list getaddrinfo returned is alive until it is freed below.
+    audit!("getaddrinfo", &Ok::<_, io::Error>(code), |a| unsafe {
+        a.bytes(q.host.to_bytes()).bytes(q.service.to_bytes()).hints(&hints).addrinfo(list)
+    });
     let mut out = Vec::new();
     let mut node = list;
     while !node.is_null() {

@@ -31,13 +31,17 @@ pub(crate) fn socket(domain: Domain, ty: SockType, nonblocking: bool) -> io::Res
     {
         let ty = ty.raw() | libc::SOCK_CLOEXEC | if nonblocking { libc::SOCK_NONBLOCK } else { 0 };
         // SAFETY: plain integer arguments; the result is checked before it is owned.
-        cvt(unsafe { libc::socket(domain.raw(), ty, 0) }).map(own)
+        let fd = cvt(unsafe { libc::socket(domain.raw(), ty, 0) });
+        audit!("socket", &fd, |a| a.socket(domain.raw(), ty, 0));
+        fd.map(own)
     }
     #[cfg(not(has_accept4))]
     {
         use std::os::fd::AsFd;
         // SAFETY: plain integer arguments; the result is checked before it is owned.
-        let fd = cvt(unsafe { libc::socket(domain.raw(), ty.raw(), 0) }).map(own)?;
+        let fd = cvt(unsafe { libc::socket(domain.raw(), ty.raw(), 0) });
+        audit!("socket", &fd, |a| a.socket(domain.raw(), ty.raw(), 0));
+        let fd = fd.map(own)?;
         super::fd::set_cloexec(fd.as_fd())?;
         if nonblocking {
             super::fd::set_nonblocking(fd.as_fd(), true)?;
@@ -56,7 +60,12 @@ pub(crate) fn socketpair(ty: SockType) -> io::Result<(OwnedFd, OwnedFd)> {
     #[cfg(not(has_accept4))]
     let ty = ty.raw();
     // SAFETY: `fds` has room for the two descriptors the call writes; each is owned at once.
-    cvt(unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) })?;
+    let made = cvt(unsafe { libc::socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()) });
+    audit!("socketpair", &made, |a| {
+        let a = a.socket(libc::AF_UNIX, ty, 0);
+        if made.is_ok() { a.raw(format_args!("[{}, {}]", fds[0], fds[1])) } else { a.ptr(fds.as_ptr()) }
+    });
+    made?;
     let pair = (own(fds[0]), own(fds[1]));
     #[cfg(not(has_accept4))]
     {
@@ -73,12 +82,16 @@ pub(crate) fn socketpair(ty: SockType) -> io::Result<(OwnedFd, OwnedFd)> {
 pub(crate) fn bind<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<()> {
     let raw = addr.to_raw()?;
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
-    cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }).map(drop)
+    let bound = cvt(unsafe { libc::bind(fd.as_raw_fd(), raw.as_ptr(), raw.len()) });
+    audit!("bind", &bound, |a| a.raw(fd.as_raw_fd()).addr_in(raw.bytes()));
+    bound.map(drop)
 }
 
 pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
     // SAFETY: plain integer arguments.
-    cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(drop)
+    let listening = cvt(unsafe { libc::listen(fd.as_raw_fd(), backlog) });
+    audit!("listen", &listening, |a| a.raw(fd.as_raw_fd()).raw(backlog));
+    listening.map(drop)
 }
 
 /// `accept4(fd, &addr, &len, SOCK_CLOEXEC)`: the new socket is blocking whatever the
@@ -87,11 +100,22 @@ pub(crate) fn accept<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, 
     let (conn, peer) = returning_addr(|addr, len| {
         #[cfg(has_accept4)]
         // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
-        let ret = unsafe { libc::accept4(fd.as_raw_fd(), addr, len, libc::SOCK_CLOEXEC) };
+        let ret = cvt(unsafe { libc::accept4(fd.as_raw_fd(), addr, len, libc::SOCK_CLOEXEC) });
+        #[cfg(has_accept4)]
+        audit!("accept4", &ret, |a| {
+            // SAFETY: the kernel wrote `*len` bytes of address at `addr` (cut to its room),
+            // and `len` is the helper's live length.
+            unsafe { a.raw(fd.as_raw_fd()).addr_out(ret.is_ok(), addr, *len) }
+                .raw(super::audit::accept_flags(libc::SOCK_CLOEXEC))
+        });
         #[cfg(not(has_accept4))]
         // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
-        let ret = unsafe { libc::accept(fd.as_raw_fd(), addr, len) };
-        cvt(ret).map(own)
+        let ret = cvt(unsafe { libc::accept(fd.as_raw_fd(), addr, len) });
+        #[cfg(not(has_accept4))]
+        // SAFETY: the kernel wrote `*len` bytes of address at `addr` (cut to its room), and
+        // `len` is the helper's live length.
+        audit!("accept", &ret, |a| unsafe { a.raw(fd.as_raw_fd()).addr_out(ret.is_ok(), addr, *len) });
+        ret.map(own)
     })?;
     #[cfg(not(has_accept4))]
     {
@@ -117,7 +141,9 @@ pub(crate) enum Progress {
 pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<Progress> {
     let raw = addr.to_raw()?;
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
-    match cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) }) {
+    let connected = cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) });
+    audit!("connect", &connected, |a| a.raw(fd.as_raw_fd()).addr_in(raw.bytes()));
+    match connected {
         Ok(_) => Ok(Progress::Done),
         // Asked again after a wait: already connected.
         Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(Progress::Done),
@@ -133,8 +159,15 @@ pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len <= buf.len()` bytes.
-    let n = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL) };
-    cvt(n).map(|n| n as usize)
+    let n = cvt(unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL) });
+    audit!("sendto", &n, |a| a
+        .raw(fd.as_raw_fd())
+        .bytes(&buf[..len])
+        .raw(len)
+        .msg_flags(flags.0 | NOSIGNAL)
+        .raw("NULL")
+        .raw(0));
+    n.map(|n| n as usize)
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, addrlen)`.
@@ -143,9 +176,13 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
     let raw = addr.to_raw()?;
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
-    let n =
-        unsafe { libc::sendto(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len()) };
-    cvt(n).map(|n| n as usize)
+    let n = cvt(unsafe {
+        libc::sendto(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len())
+    });
+    audit!("sendto", &n, |a| {
+        a.raw(fd.as_raw_fd()).bytes(&buf[..len]).raw(len).msg_flags(flags.0 | NOSIGNAL).addr_in(raw.bytes())
+    });
+    n.map(|n| n as usize)
 }
 
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
@@ -232,7 +269,14 @@ pub(crate) fn recv_from_probing<A: KernelAddr>(
         // SAFETY: `msg` points at the address room (`*addr_len` bytes, as `returning_addr`
         // promises) and two iovecs over live, exclusively borrowed memory of the lengths they
         // state (`len <= buf.len()`, the probe byte); there is no control space.
-        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.without_trunc().0) })? as usize;
+        let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.without_trunc().0) });
+        audit!("recvmsg", &n, |a| {
+            // SAFETY: `msg` points at the address room and the two iovecs over live,
+            // initialised memory, as above.
+            unsafe { a.raw(fd.as_raw_fd()).msghdr(&msg, n.as_ref().ok().map(|&n| n as usize), false) }
+                .msg_flags(flags.without_trunc().0)
+        });
+        let n = n? as usize;
         // SAFETY: as above.
         unsafe { *addr_len = msg.msg_namelen };
         // Without MSG_TRUNC the result counts the bytes written, `buf`'s first.
@@ -248,8 +292,20 @@ pub(crate) fn recv_from_probing<A: KernelAddr>(
 #[inline]
 unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags) -> io::Result<usize> {
     // SAFETY: forwarded from this function's contract.
-    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags.0) };
-    cvt(n).map(|n| n as usize)
+    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags.0) });
+    audit!("recvfrom", &n, |a| {
+        let a = a.raw(fd.as_raw_fd());
+        match n {
+            // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
+            Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, (n as usize).min(len)) }),
+            Err(_) => a.ptr(buf),
+        }
+        .raw(len)
+        .msg_flags(flags.0)
+        .raw("NULL")
+        .raw("NULL")
+    });
+    n.map(|n| n as usize)
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`: the one receive call that learns the
@@ -267,8 +323,19 @@ unsafe fn recv_from_raw<A: KernelAddr>(
     returning_addr(|addr, addr_len| {
         // SAFETY: `buf` is valid for writes of `len` bytes (this function's contract); `addr`
         // has room for `*addr_len` bytes, as `returning_addr` promises.
-        let n = unsafe { libc::recvfrom(fd.as_raw_fd(), buf.cast(), len, flags.0, addr, addr_len) };
-        cvt(n).map(|n| n as usize)
+        let n = cvt(unsafe { libc::recvfrom(fd.as_raw_fd(), buf.cast(), len, flags.0, addr, addr_len) });
+        audit!("recvfrom", &n, |a| {
+            let a = a.raw(fd.as_raw_fd());
+            match n {
+                // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
+                Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, (n as usize).min(len)) }),
+                Err(_) => a.ptr(buf),
+            };
+            // SAFETY: the kernel wrote `*addr_len` bytes of address at `addr` (cut to its
+            // room), and `addr_len` is the helper's live length.
+            unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, *addr_len) }
+        });
+        n.map(|n| n as usize)
     })
 }
 
@@ -426,19 +493,41 @@ pub(crate) fn shutdown(fd: BorrowedFd<'_>, how: Shutdown) -> io::Result<()> {
         Shutdown::Both => libc::SHUT_RDWR,
     };
     // SAFETY: plain integer arguments.
-    cvt(unsafe { libc::shutdown(fd.as_raw_fd(), how) }).map(drop)
+    let done = cvt(unsafe { libc::shutdown(fd.as_raw_fd(), how) });
+    audit!("shutdown", &done, |a| {
+        a.raw(fd.as_raw_fd()).raw(match how {
+            libc::SHUT_RD => "SHUT_RD",
+            libc::SHUT_WR => "SHUT_WR",
+            _ => "SHUT_RDWR",
+        })
+    });
+    done.map(drop)
 }
 
 /// `getsockname(2)`; `None` when the socket's address is not of type `A`.
 pub(crate) fn sock_name<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<Option<A>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
-    returning_addr(|addr, len| cvt(unsafe { libc::getsockname(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
+    returning_addr(|addr, len| {
+        let named = cvt(unsafe { libc::getsockname(fd.as_raw_fd(), addr, len) });
+        // SAFETY: the kernel wrote `*len` bytes of address at `addr` (cut to its room), and
+        // `len` is the helper's live length.
+        audit!("getsockname", &named, |a| unsafe { a.raw(fd.as_raw_fd()).addr_out(named.is_ok(), addr, *len) });
+        named
+    })
+    .map(|(_, a)| a)
 }
 
 /// `getpeername(2)`; `None` when the peer's address is not of type `A`.
 pub(crate) fn peer_name<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<Option<A>> {
     // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
-    returning_addr(|addr, len| cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) })).map(|(_, a)| a)
+    returning_addr(|addr, len| {
+        let named = cvt(unsafe { libc::getpeername(fd.as_raw_fd(), addr, len) });
+        // SAFETY: the kernel wrote `*len` bytes of address at `addr` (cut to its room), and
+        // `len` is the helper's live length.
+        audit!("getpeername", &named, |a| unsafe { a.raw(fd.as_raw_fd()).addr_out(named.is_ok(), addr, *len) });
+        named
+    })
+    .map(|(_, a)| a)
 }
 
 #[cfg(test)]

@@ -132,8 +132,13 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `fds` is a valid array of `fds.len()` pollfds and `ts_ptr` is null or points at
     // a live timespec; both outlive the call, and a null signal mask changes nothing.
-    let n = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) };
-    super::cvt(n).map(|n| n as usize)
+    let n = super::cvt(unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) });
+    audit!("ppoll", &n, |a| {
+        let timeout = ts.map(|t| format!("{{tv_sec={}, tv_nsec={}}}", t.tv_sec, t.tv_nsec));
+        let result = super::audit::result_of(&n);
+        a.pollfds(fds, &result).raw(fds.len()).raw(timeout.as_deref().unwrap_or("NULL")).raw("NULL").raw(8)
+    });
+    n.map(|n| n as usize)
 }
 
 /// One `poll` of `fds` that ends by `deadline`, in whole milliseconds rounded up.
@@ -141,8 +146,9 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result
 fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
     let ms = deadline.map_or(-1, |d| poll_ms(first_part(d.saturating_duration_since(Instant::now()))));
     // SAFETY: `fds` is a valid array of `fds.len()` pollfds that outlives the call.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-    super::cvt(n).map(|n| n as usize)
+    let n = super::cvt(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) });
+    audit!("poll", &n, |a| a.pollfds(fds, &super::audit::result_of(&n)).raw(fds.len()).raw(ms));
+    n.map(|n| n as usize)
 }
 
 /// Milliseconds for `poll`, rounded up and capped at `i32::MAX` (the loop waits again).

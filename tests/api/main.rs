@@ -1,6 +1,7 @@
 //! The public API by subject, on loopback and Unix-domain sockets only: one module a subject
 //! (TCP, UDP, message and batch I/O, Unix-domain sockets, the typed options, the raw options
-//! and free functions, what goes beyond Chapel, edge values), each listing its tests.
+//! and free functions, what goes beyond Chapel, edge values, and with the `audit` feature the
+//! in-process record of syscalls), each listing its tests.
 //!
 //! Its own `main` (`support::trials`): a test whose program (python3, socat) is missing is
 //! reported ignored, with the reason, or fails under `CI=true`. A test that counts this
@@ -9,6 +10,8 @@
 
 mod support;
 
+#[cfg(feature = "audit")]
+mod audit;
 mod beyond;
 mod edges;
 mod options;
@@ -24,5 +27,7 @@ fn main() {
         [tcp::TESTS, udp::TESTS, unix::TESTS, options::TESTS, sockopt::TESTS, beyond::TESTS, edges::TESTS].concat();
     #[cfg(target_os = "linux")]
     tests.extend_from_slice(udp_msg::TESTS);
+    #[cfg(feature = "audit")]
+    tests.extend_from_slice(audit::TESTS);
     support::trials::run(&tests);
 }

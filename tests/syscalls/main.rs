@@ -11,6 +11,12 @@
 //!
 //! Without a working `strace` the row tests are reported ignored, with the reason
 //! (`support::trials`), except under `CI=true`, where they fail.
+//!
+//! With the `audit` feature the contract is checked both ways: each row's test runs the
+//! driver with `--in-process`, so the same run is also recorded by `chapel_socket::audit`,
+//! and the record must match the row as `strace`'s trace does and name the same calls in the
+//! same order as `strace` saw; and each row that injects no fault also runs without `strace`
+//! (`<row>/in-process`), so the contract holds where ptrace is forbidden too.
 
 mod call;
 mod contract;
@@ -52,7 +58,41 @@ fn main() {
     });
     let rows =
         contract_rows().iter().map(|row| support::trials::needing(&row.id, &[STRACE_THAT_TRACES], || check_row(row)));
-    libtest_mimic::run(&args, checks.chain(rows).collect()).exit();
+    libtest_mimic::run(&args, checks.chain(rows).chain(recorded_trials()).collect()).exit();
+}
+
+/// With the `audit` feature: the check of the record's matcher, and a test of each row that
+/// injects no fault, run without `strace` and checked from the in-process record alone.
+#[cfg(feature = "audit")]
+fn recorded_trials() -> Vec<Trial> {
+    let check = Trial::test("contract::recorded_calls_match_as_the_row_says", || {
+        contract::recorded_calls_match_as_the_row_says();
+        Ok(())
+    });
+    let rows = contract_rows().iter().filter(|row| row.inject.is_none()).map(|row| {
+        Trial::test(format!("{}/in-process", row.id), move || {
+            check_recorded_row(row);
+            Ok(())
+        })
+    });
+    std::iter::once(check).chain(rows).collect()
+}
+
+#[cfg(not(feature = "audit"))]
+fn recorded_trials() -> Vec<Trial> {
+    Vec::new()
+}
+
+/// Runs `row` without `strace`, recorded in-process, and checks it against the contract.
+#[cfg(feature = "audit")]
+fn check_recorded_row(row: &Row) {
+    let mut cmd = Command::new(driver());
+    cmd.arg("--in-process").arg(&row.id);
+    let out = run(cmd);
+    let recorded = check_outcome(row, &out);
+    if let Err(diff) = contract::check_recorded(&row.steps, &recorded) {
+        panic!("{}: the in-process record differs from docs/SYSCALLS.md\n{diff}", row.id);
+    }
 }
 
 fn contract_rows() -> &'static [Row] {
@@ -71,20 +111,42 @@ fn check_row(row: &Row) {
     if let Some(inject) = &row.inject {
         cmd.arg("-e").arg(format!("inject={}", either_poll(inject)));
     }
-    cmd.arg("-o").arg(&file).arg(driver()).arg(id);
+    cmd.arg("-o").arg(&file).arg(driver());
+    if cfg!(feature = "audit") {
+        cmd.arg("--in-process");
+    }
+    cmd.arg(id);
     let out = run(cmd);
     let text = std::fs::read_to_string(&file).unwrap_or_default();
     let _ = std::fs::remove_file(&file);
+    let recorded = check_outcome(row, &out);
+    let calls = trace::region(&text, id).unwrap_or_else(|e| panic!("{id}: {e}"));
+    if let Err(diff) = contract::check(&row.steps, &calls) {
+        panic!("{id}: the syscalls differ from docs/SYSCALLS.md\n{diff}");
+    }
+    if cfg!(feature = "audit") {
+        if let Err(diff) = contract::check_recorded(&row.steps, &recorded) {
+            panic!("{id}: the in-process record differs from docs/SYSCALLS.md\n{diff}");
+        }
+        if let Err(diff) = contract::same_calls(&calls, &recorded) {
+            panic!("{id}: the in-process record and strace disagree\n{diff}");
+        }
+    }
+}
+
+/// Checks the driver's run of `row` (its exit, the operation's result, the change in open
+/// descriptors) and returns the calls it recorded in-process (`call …` lines, under
+/// `--in-process`), in the contract's spelling.
+fn check_outcome(row: &Row, out: &Output) -> Vec<call::Call> {
+    let id = row.id.as_str();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{id}: the driver failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     let field = |key: &str| stdout.lines().find_map(|l| l.strip_prefix(key)).map(str::trim).unwrap_or("(missing)");
     assert_eq!(field("outcome "), row.result, "{id}: the operation's result");
     let fds: i64 = field("fds ").trim_start_matches('+').parse().expect("the driver prints `fds N`");
     assert_eq!(fds, row.fds, "{id}: change in open descriptors");
-    let calls = trace::region(&text, id).unwrap_or_else(|e| panic!("{id}: {e}"));
-    if let Err(diff) = contract::check(&row.steps, &calls) {
-        panic!("{id}: the syscalls differ from docs/SYSCALLS.md\n{diff}");
-    }
+    let lines = stdout.lines().filter_map(|l| l.strip_prefix("call "));
+    lines.map(|l| call::canonical(call::parse(l).unwrap_or_else(|e| panic!("{id}: a recorded call: {e}")))).collect()
 }
 
 /// The contract's `poll` faults go to whichever of `poll`/`ppoll` the architecture has.
@@ -97,7 +159,7 @@ fn either_poll(inject: &str) -> String {
 
 /// Runs `cmd` to completion, killing it if it overruns `ROW_LIMIT`.
 fn run(mut cmd: Command) -> Output {
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("strace starts");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("the driver (or strace) starts");
     let started = Instant::now();
     while child.try_wait().expect("waiting for strace").is_none() {
         if started.elapsed() > ROW_LIMIT {
@@ -111,8 +173,9 @@ fn run(mut cmd: Command) -> Output {
 }
 
 /// The driver example, built by `cargo test` next to this test's own binary
-/// (`target/<profile>/examples/`); rebuilt here if it is missing or older than the sources
-/// (`cargo test --test syscalls` does not build examples).
+/// (`target/<profile>/examples/`); rebuilt here, with this test's features, if it is missing,
+/// older than the sources or built with other features (`cargo test --test syscalls` does
+/// not build examples).
 fn driver() -> &'static Path {
     static DRIVER: OnceLock<PathBuf> = OnceLock::new();
     DRIVER.get_or_init(|| {
@@ -123,6 +186,9 @@ fn driver() -> &'static Path {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let mut cmd = Command::new(cargo);
             cmd.args(["build", "--quiet", "--example", "syscall_driver"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+            if cfg!(feature = "audit") {
+                cmd.args(["--features", "audit"]);
+            }
             if profile_dir.file_name().is_some_and(|p| p == "release") {
                 cmd.arg("--release");
             }
@@ -133,12 +199,17 @@ fn driver() -> &'static Path {
     })
 }
 
-/// Whether `driver` exists and is newer than every source it is built from.
+/// Whether `driver` exists, is newer than every source it is built from, and has this
+/// test's features (`syscall_driver --features`; a driver from before it printed them has
+/// none).
 fn is_fresh(driver: &Path) -> bool {
     let Ok(built) = driver.metadata().and_then(|m| m.modified()) else { return false };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sources = ["src", "examples/syscall_driver.rs", "build.rs", "Cargo.toml"].map(|p| root.join(p));
-    sources.iter().all(|p| newest(p) <= built)
+    let features =
+        Command::new(driver).arg("--features").output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned());
+    let ours = if cfg!(feature = "audit") { "audit" } else { "" };
+    sources.iter().all(|p| newest(p) <= built) && features.is_ok_and(|f| f.trim() == ours)
 }
 
 fn newest(path: &Path) -> SystemTime {

@@ -36,6 +36,8 @@ OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
   -h, --help  this text (with demo or --echo: about that)
   --echo      with -l: send back what each connection sends (with -k: serve
               all connections at once, a thread each); stdin is not read
+  --trace     print each syscall sockcat makes through the crate on stderr, as
+              strace prints it, as it happens (sockcat built with --features audit)
   demo        a tour over loopback: echo servers, TCP and UDP round trips, a
               timeout expiring; each step timed
 
@@ -79,6 +81,8 @@ pub struct Run {
     pub mode: Mode,
     pub verbose: bool,
     pub session: Settings,
+    /// `--trace`: every call the crate makes, on stderr.
+    pub trace: bool,
 }
 
 /// How a session's ends are handled.
@@ -152,6 +156,7 @@ struct Given {
     wait: Option<Duration>,
     family: Option<IPFamily>,
     echo: bool,
+    trace: bool,
     positional: Vec<String>,
 }
 
@@ -191,7 +196,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     }
     let session = Settings { idle: given.wait, half_close: given.has('N'), quit_after: given.quit.unwrap_or(None) };
     let mode = mode(&given)?;
-    Ok(Command::Run(Run { mode, verbose: given.has('v'), session }))
+    Ok(Command::Run(Run { mode, verbose: given.has('v'), session, trace: given.trace }))
 }
 
 /// Whether `arg` is a flag cluster (`-lvh`) holding `flag` before any value-taking flag.
@@ -223,6 +228,13 @@ fn scan(args: &[String]) -> Result<Given, String> {
         }
         if arg == "--echo" {
             given.echo = true;
+            continue;
+        }
+        if arg == "--trace" {
+            if !cfg!(feature = "audit") {
+                return Err("--trace needs sockcat built with the audit feature (cargo build --features audit)".into());
+            }
+            given.trace = true;
             continue;
         }
         if arg.starts_with("--") {

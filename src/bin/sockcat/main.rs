@@ -36,6 +36,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if run.trace {
+        trace_to_stderr();
+    }
     match serve(run) {
         Ok(End::Done | End::StdoutClosed) => ExitCode::SUCCESS,
         Ok(End::NoneOpen) => ExitCode::FAILURE,
@@ -43,7 +46,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn serve(Run { mode, verbose, session }: Run) -> Outcome {
+/// `--trace`: each call the crate makes, on any thread, printed on stderr as it happens, in
+/// `strace`'s syntax.
+#[cfg(feature = "audit")]
+fn trace_to_stderr() {
+    use chapel_socket::audit;
+    audit::set_sink(Some(|call: &audit::Call| eprintln!("{call}")));
+}
+
+/// Without the `audit` feature, `--trace` is refused on the command line.
+#[cfg(not(feature = "audit"))]
+fn trace_to_stderr() {}
+
+fn serve(Run { mode, verbose, session, .. }: Run) -> Outcome {
     match mode {
         Mode::Connect { host, service, family, source, timeout } => {
             tcp::connect(&host, &service, family, source, timeout, verbose, session)
