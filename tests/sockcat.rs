@@ -35,6 +35,7 @@ fn main() {
         trial!(q_0_quits_at_the_end_of_stdin),
         trial!(w_ends_a_session_idle_both_ways_though_stdin_stays_open),
         trial!(w_counts_traffic_as_activity),
+        trial!(v_says_when_w_ends_an_idle_session),
         trial!(a_closed_stdout_ends_the_session_at_once_and_quietly, PYTHON3),
         trial!(a_peer_reset_ends_the_session_at_once_with_one_line, PYTHON3),
         trial!(four_and_six_pick_the_family),
@@ -50,6 +51,7 @@ fn main() {
         trial!(z_exits_0_for_an_open_port_and_1_for_a_closed_one_within_a_second),
         trial!(z_does_not_wait_for_a_server_that_never_closes),
         trial!(zv_over_a_range_reports_each_port),
+        trial!(z_takes_several_ports_and_service_names_as_nc_does),
         trial!(k_serves_nc_clients_one_after_another, OPENBSD_NC),
         trial!(k_at_a_descriptor_limit_of_12_serves_20_clients_and_the_next, PRLIMIT),
         trial!(echo_at_a_descriptor_limit_outlives_emfile_and_keeps_live_clients, PRLIMIT),
@@ -303,7 +305,7 @@ fn odd_arguments_exit_2_with_one_line_never_a_panic() {
         (&[b"-Y", b"127.0.0.1", b"80"], "unknown option -Y"),
         (&[b"--timeout", b"1"], "unknown option --timeout"),
         (&[b"-x", b"proxy", b"h", b"80"], "nc's option -x is not supported by sockcat"),
-        (&[b"127.0.0.1", b"8080", b"9090"], "unexpected argument \"9090\" (one PORT; a range P1-P2 with -z)"),
+        (&[b"127.0.0.1", b"8080", b"9090"], "unexpected argument \"9090\" (one PORT; several with -z)"),
         (
             &[b"-l", b"localhost.localdomain", b"9000"],
             "\"localhost.localdomain\" is not a numeric address (names are resolved only as the HOST of a TCP connect, and never with -n)",
@@ -370,6 +372,17 @@ fn w_ends_a_session_idle_both_ways_though_stdin_stays_open() {
     let conn = w_1_ends_a_silent_session(&["127.0.0.1", &port], || listener.accept(PATIENCE).unwrap());
     // The session was closed, not abandoned.
     assert_eq!(conn.recv(&mut [0; 8], PATIENCE).unwrap(), 0);
+}
+
+fn v_says_when_w_ends_an_idle_session() {
+    let (listener, port) = library_listener("127.0.0.1");
+    let started = Instant::now();
+    let mut held = Held::start(&["-v", "-w", "0.5", "127.0.0.1", &port]);
+    let _conn = listener.accept(PATIENCE).unwrap();
+    let (status, stderr, took) = held.wait(started);
+    assert!(status.success(), "{status} {stderr}");
+    assert!(took >= Duration::from_millis(500), "{took:?}");
+    assert!(stderr.contains("sockcat: no byte either way for 0.5 s (-w); ending the session"), "{stderr:?}");
 }
 
 fn w_counts_traffic_as_activity() {
@@ -658,6 +671,23 @@ fn zv_over_a_range_reports_each_port() {
     assert_eq!(done.stderr[0], format!("connection to 127.0.0.1:{first} succeeded"));
     assert!(done.stderr[1].starts_with(&format!("sockcat: connect to 127.0.0.1:{}: ", first + 1)), "{:?}", done.stderr);
     drop(listener);
+}
+
+/// nc takes several port arguments and service names: `-z HOST http`, `-z HOST 9010 9012`.
+/// Each is probed in order; a service name is looked up in the services database only
+/// (`/etc/services`: http is port 80), never as a host.
+fn z_takes_several_ports_and_service_names_as_nc_does() {
+    let (_listener, open) = library_listener("127.0.0.1");
+    let (_held, closed) = closed_port();
+    let closed = closed.to_string();
+    let done = run(&["-zv", "-w", "1", "127.0.0.1", &closed, &open, "http"]);
+    assert!(done.status.success(), "{:?}", done.stderr);
+    assert!(done.stderr[0].starts_with(&format!("sockcat: connect to 127.0.0.1:{closed}: ")), "{:?}", done.stderr);
+    assert_eq!(done.stderr[1], format!("connection to 127.0.0.1:{open} succeeded"));
+    assert!(done.stderr[2].contains("127.0.0.1:80"), "http is port 80: {:?}", done.stderr);
+    assert_eq!(done.stderr.len(), 3, "{:?}", done.stderr);
+    let done = run(&["-z", "-w", "1", "127.0.0.1", &closed, &closed]);
+    assert_eq!(done.status.code(), Some(1), "two closed ports: {:?}", done.stderr);
 }
 
 // ---- -k, --echo, and a bad day ----

@@ -23,7 +23,7 @@ OpenBSD nc's everyday flags, same meanings; bytes go in and out untouched.
               abstract name); with -u, datagrams. With -l, PATH must not exist:
               sockcat never removes a socket file (nor the one it made)
   -z          probe: connect and close; exit 0 if a port is open, 1 if none is;
-              PORT may be a range P1-P2
+              PORT… may be several: ports, ranges P1-P2, service names (http)
   -w SECS     give up connecting after SECS, and end a session idle (no byte
               either way) for SECS
   -q SECS     after the end of stdin, wait SECS then quit (negative: never)
@@ -94,6 +94,17 @@ pub struct Settings {
     pub half_close: bool,
     /// `-q`: the session ends this long after the end of stdin.
     pub quit_after: Option<Duration>,
+    /// `-v`: say on stderr why a session ended when it was not the peer's or stdin's end
+    /// (`-w`'s idle time).
+    pub verbose: bool,
+}
+
+/// One `-z` port argument: a port, a range `P1-P2`, or a service name (`http`), which the
+/// resolver turns into a port.
+#[derive(Debug, PartialEq)]
+pub enum Ports {
+    Range(u16, u16),
+    Service(String),
 }
 
 /// What a run does.
@@ -102,8 +113,9 @@ pub enum Mode {
     /// `HOST PORT`: a TCP session with the first address of `host` that accepts, from
     /// `source` if given (`service` is then a number).
     Connect { host: String, service: String, family: IPFamily, source: Option<Source>, timeout: Timeout },
-    /// `-z HOST P1[-P2]`: which ports accept a connection (each from `source` if given).
-    Probe { host: String, first: u16, last: u16, family: IPFamily, source: Option<Source>, timeout: Timeout },
+    /// `-z HOST PORT…`: which ports accept a connection (each from `source` if given); each
+    /// argument a port, a range or a service name.
+    Probe { host: String, ports: Vec<Ports>, family: IPFamily, source: Option<Source>, timeout: Timeout },
     /// `-l`: TCP sessions (or echoes) with whoever connects.
     Listen { at: IpAddr, keep: bool, echo: bool },
     /// `-u HOST PORT`: a UDP session with one peer.
@@ -194,7 +206,12 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         }
         return Ok(Command::Demo);
     }
-    let session = Settings { idle: given.wait, half_close: given.has('N'), quit_after: given.quit.unwrap_or(None) };
+    let session = Settings {
+        idle: given.wait,
+        half_close: given.has('N'),
+        quit_after: given.quit.unwrap_or(None),
+        verbose: given.has('v'),
+    };
     let mode = mode(&given)?;
     Ok(Command::Run(Run { mode, verbose: given.has('v'), session, trace: given.trace }))
 }
@@ -329,12 +346,13 @@ fn mode(g: &Given) -> Result<Mode, String> {
             Mode::Listen { at, keep: g.has('k'), echo: g.echo }
         });
     }
-    let (host, service) = match g.positional.as_slice() {
-        [host, service] => (host.as_str(), service.as_str()),
+    let (host, service, more) = match g.positional.as_slice() {
+        [host, service] => (host.as_str(), service.as_str(), &[][..]),
+        [host, service, more @ ..] if g.has('z') => (host.as_str(), service.as_str(), more),
         [] => return Err("HOST and PORT are needed (or -l to listen)".into()),
         [_] => return Err("PORT is missing after HOST".into()),
         [_, _, extra, ..] => {
-            return Err(format!("unexpected argument {extra:?} (one PORT; a range P1-P2 with -z)"));
+            return Err(format!("unexpected argument {extra:?} (one PORT; several with -z)"));
         }
     };
     let host = unbracket(host);
@@ -379,14 +397,11 @@ fn mode(g: &Given) -> Result<Mode, String> {
         numeric_address(host, 0, family)?;
     }
     if g.has('z') {
-        let (first, last) = match service.split_once('-') {
-            Some((a, b)) => (port(a, 1, service)?, port(b, 1, service)?),
-            None => (port(service, 1, service)?, port(service, 1, service)?),
-        };
-        if first > last {
-            return Err(format!("the port range {service} runs backwards"));
-        }
-        return Ok(Mode::Probe { host: host.to_string(), first, last, family, source, timeout });
+        let ports = std::iter::once(service)
+            .chain(more.iter().map(String::as_str))
+            .map(|text| probe_ports(text, g.has('n') || source.is_some()))
+            .collect::<Result<_, _>>()?;
+        return Ok(Mode::Probe { host: host.to_string(), ports, family, source, timeout });
     }
     let named = service.starts_with(|c: char| c.is_ascii_alphabetic())
         && service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -472,6 +487,28 @@ fn port(text: &str, lowest: u16, shown: &str) -> Result<u16, String> {
     }
 }
 
+/// A `-z` port argument: `P`, `P1-P2`, or (unless `numeric_only`: `-n`, or `-s`/`-p`,
+/// whose connect takes a number) a service name for the resolver. What starts with a digit
+/// is a port or a range.
+fn probe_ports(text: &str, numeric_only: bool) -> Result<Ports, String> {
+    if text.starts_with(|c: char| c.is_ascii_digit()) {
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (port(a, 1, text)?, port(b, 1, text)?),
+            None => (port(text, 1, text)?, port(text, 1, text)?),
+        };
+        if first > last {
+            return Err(format!("the port range {text} runs backwards"));
+        }
+        return Ok(Ports::Range(first, last));
+    }
+    let name = !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    match (name, numeric_only) {
+        (true, false) => Ok(Ports::Service(text.to_string())),
+        (true, true) => Err(format!("{text:?} is a service name; with -n, -s or -p give a port number")),
+        (false, _) => Err(format!("{text:?} is not a port (1 to 65535), a range or a service name")),
+    }
+}
+
 /// `-w`: seconds, a real number above 0.
 fn wait_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>().ok().filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok()) {
@@ -547,8 +584,7 @@ mod tests {
             mode_of("-zv -w 0.5 127.0.0.1 20-25"),
             Mode::Probe {
                 host: "127.0.0.1".into(),
-                first: 20,
-                last: 25,
+                ports: vec![Ports::Range(20, 25)],
                 family: IPFamily::IPUnspec,
                 source: None,
                 timeout: Duration::from_millis(500).into()
@@ -575,11 +611,25 @@ mod tests {
             connect("localhost", IPFamily::IPUnspec, Source { addr: None, port: 4000 })
         );
         assert_eq!(
+            mode_of("-z -w 1 h http 9010 9012 20-22"),
+            Mode::Probe {
+                host: "h".into(),
+                ports: vec![
+                    Ports::Service("http".into()),
+                    Ports::Range(9010, 9010),
+                    Ports::Range(9012, 9012),
+                    Ports::Range(20, 22)
+                ],
+                family: IPFamily::IPUnspec,
+                source: None,
+                timeout: Duration::from_secs(1).into()
+            }
+        );
+        assert_eq!(
             mode_of("-z -6 -p 4000 h 1-2"),
             Mode::Probe {
                 host: "h".into(),
-                first: 1,
-                last: 2,
+                ports: vec![Ports::Range(1, 2)],
                 family: IPFamily::IPv6,
                 source: Some(Source { addr: None, port: 4000 }),
                 timeout: Timeout::INDEFINITE
@@ -628,7 +678,8 @@ mod tests {
             Settings {
                 idle: Some(Duration::from_secs(3)),
                 half_close: true,
-                quit_after: Some(Duration::from_millis(250))
+                quit_after: Some(Duration::from_millis(250)),
+                verbose: true,
             }
         );
         let Ok(Command::Run(run)) = parse_line("-q -1 h 1") else { panic!() };
@@ -641,7 +692,10 @@ mod tests {
             ("", "HOST and PORT are needed (or -l to listen)"),
             ("-z", "HOST and PORT are needed (or -l to listen)"),
             ("h", "PORT is missing after HOST"),
-            ("127.0.0.1 8080 9090", "unexpected argument \"9090\" (one PORT; a range P1-P2 with -z)"),
+            ("127.0.0.1 8080 9090", "unexpected argument \"9090\" (one PORT; several with -z)"),
+            ("-z -n 127.0.0.1 http", "\"http\" is a service name; with -n, -s or -p give a port number"),
+            ("-z -p 4000 h 80 http", "\"http\" is a service name; with -n, -s or -p give a port number"),
+            ("-z h 80 x/y", "\"x/y\" is not a port (1 to 65535), a range or a service name"),
             ("-x h 1", "nc's option -x is not supported by sockcat"),
             ("-y h 1", "unknown option -y"),
             ("--frob", "unknown option --frob"),

@@ -63,8 +63,8 @@ fn serve(Run { mode, verbose, session, .. }: Run) -> Outcome {
         Mode::Connect { host, service, family, source, timeout } => {
             tcp::connect(&host, &service, family, source, timeout, verbose, session)
         }
-        Mode::Probe { host, first, last, family, source, timeout } => {
-            tcp::probe(&host, first, last, family, source, timeout, verbose)
+        Mode::Probe { host, ports, family, source, timeout } => {
+            tcp::probe(&host, &ports, family, source, timeout, verbose)
         }
         Mode::Listen { at, keep, echo: true } => tcp::echo_server(&at, keep, verbose, session.idle),
         Mode::Listen { at, keep, echo: false } => tcp::listen_and_serve(&at, keep, verbose, session),

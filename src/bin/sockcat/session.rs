@@ -262,9 +262,13 @@ fn drive<L: Link>(link: &L, input: &mut Input, settings: Settings, session: u64,
         let deadline = [quit_at, idle_at].into_iter().flatten().min();
         let Some(event) = input.next(deadline) else {
             let now = Instant::now();
-            if quit_at.is_some_and(|at| now >= at)
-                || settings.idle.and_then(|idle| activity.idle_at(idle)).is_some_and(|at| now >= at)
-            {
+            if quit_at.is_some_and(|at| now >= at) {
+                return Ok(End::Done);
+            }
+            if let Some(idle) = settings.idle.filter(|&idle| activity.idle_at(idle).is_some_and(|at| now >= at)) {
+                if settings.verbose {
+                    eprintln!("sockcat: no byte either way for {} s (-w); ending the session", idle.as_secs_f64());
+                }
                 return Ok(End::Done);
             }
             continue;

@@ -8,12 +8,12 @@ use std::thread;
 use std::time::Duration;
 
 use chapel_socket::{
-    BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, SO_REUSEADDR, SOL_SOCKET, TcpConn, TcpListener, TcpSocket,
-    Timeout, connect_host, listen, set_sock_opt,
+    BACKLOG_DEFAULT, INDEFINITE_TIMEOUT, IPFamily, IpAddr, SO_REUSEADDR, SOL_SOCKET, Service, TcpConn, TcpListener,
+    TcpSocket, Timeout, connect_host, listen, set_sock_opt,
 };
 
 use crate::BoxError;
-use crate::args::{Settings, Source};
+use crate::args::{Ports, Settings, Source};
 use crate::session::{self, End, Got, Input, Link, Outcome};
 
 /// Bytes moved per read, each way.
@@ -84,8 +84,7 @@ pub fn connect(
 /// and so is a source that cannot be bound.
 pub fn probe(
     host: &str,
-    first: u16,
-    last: u16,
+    ports: &[Ports],
     family: IPFamily,
     source: Option<Source>,
     timeout: Timeout,
@@ -93,13 +92,19 @@ pub fn probe(
 ) -> Outcome {
     let sourced = source.map(|source| addresses(host, family).map(|to| (source, to))).transpose()?;
     let mut any_open = false;
-    for port in first..=last {
-        let attempt = match &sourced {
-            None => match connect_host(host, port, family, timeout) {
+    let each = ports.iter().flat_map(|p| match p {
+        Ports::Range(first, last) => (*first..=*last).map(Service::Port).collect::<Vec<_>>(),
+        Ports::Service(name) => vec![Service::Name(name)],
+    });
+    for service in each {
+        let attempt = match (&sourced, service) {
+            (None, service) => match connect_host(host, service, family, timeout) {
                 Err(e) if e.op() == "getaddrinfo" => return Err(e.into()),
                 other => other.map_err(|e| e.to_string()),
             },
-            Some((source, to)) => connect_from(*source, host, to, port, timeout)?,
+            (Some((source, to)), Service::Port(port)) => connect_from(*source, host, to, port, timeout)?,
+            // The parser lets only ports through with -s or -p.
+            (Some(_), Service::Name(name)) => return Err(format!("{name}: a service name with -s or -p").into()),
         };
         match attempt {
             Ok(conn) => {
