@@ -17,6 +17,11 @@ pub(super) union SockAddr {
     v4: libc::sockaddr_in,
     v6: libc::sockaddr_in6,
     un: libc::sockaddr_un,
+    /// A byte past a whole `sockaddr_un`, as a member's, so it keeps the zero a Unix address
+    /// starts with (bytes no member covers may be lost on a copy): a path that fills
+    /// `sun_path` has no NUL of its own, and tools that read `sun_path` as a C string
+    /// (valgrind checks a `bind`'s or `sendto`'s address so) stop there.
+    zeroes: [u8; mem::size_of::<libc::sockaddr_un>() + 1],
 }
 
 /// An address to hand to the kernel, with its exact length.
@@ -85,7 +90,9 @@ impl RawAddr {
         {
             un.sun_len = len as u8;
         }
-        Ok(RawAddr { addr: SockAddr { un }, len: len as libc::socklen_t })
+        let mut addr = SockAddr { zeroes: [0; mem::size_of::<libc::sockaddr_un>() + 1] };
+        addr.un = un;
+        Ok(RawAddr { addr, len: len as libc::socklen_t })
     }
 
     pub(super) fn as_ptr(&self) -> *const libc::sockaddr {
