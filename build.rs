@@ -26,6 +26,9 @@
 //! - `has_so_reuseport`: `SO_REUSEPORT`, several sockets bound to one address and port.
 //! - `has_tcp_keepidle`: `TCP_KEEPIDLE`, `TCP_KEEPINTVL` and `TCP_KEEPCNT`, a connection's
 //!   keep-alive timing (Apple's systems name the first `TCP_KEEPALIVE`).
+//! - `has_direct_io`: Linux on an architecture where `libc` numbers `recvfrom` and `sendto`
+//!   (x86-64, AArch64, RISC-V 64): the plain sends and receives go to the kernel through
+//!   `syscall(2)`, past glibc's cancellation wrappers.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
@@ -52,6 +55,7 @@ fn main() {
         "has_msg_cmsg_cloexec",
         "has_so_reuseport",
         "has_tcp_keepidle",
+        "has_direct_io",
     ];
     for cap in caps {
         println!("cargo::rustc-check-cfg=cfg({cap})");
@@ -82,6 +86,10 @@ fn main() {
         enable("has_msg_trunc");
         enable("has_mmsg");
         enable("has_so_peercred");
+    }
+    let arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
+    if os == "linux" && matches!(arch.as_str(), "x86_64" | "aarch64" | "riscv64") {
+        enable("has_direct_io");
     }
     if os == "linux" {
         // Android has the namespace too, but std's accessors for it live in another module.

@@ -24,6 +24,73 @@ pub(super) const NOSIGNAL: libc::c_int = 0;
 /// short read or write everywhere, never an error, which callers of `Read`/`Write` expect.
 pub(super) const MAX_IO: usize = libc::c_int::MAX as usize - 1;
 
+/// `sendto(2)` itself, the call under every plain send. Where Linux numbers it
+/// (`has_direct_io`) it goes to the kernel through `syscall(2)`: glibc's `send`/`sendto` add
+/// pthread-cancellation bookkeeping around it (two atomic read-modify-writes, about 45
+/// instructions a call) for `pthread_cancel`, which no Rust thread can be given through std
+/// and whose unwinding through Rust frames is undefined anyway. The kernel sees the same call,
+/// argument for argument (`strace` prints it the same). Elsewhere it is libc's `sendto`.
+///
+/// # Safety
+/// `buf` is valid for reads of `len` bytes; `addr` is null with `addr_len` 0, or points to a
+/// socket address of `addr_len` bytes.
+#[inline(always)]
+unsafe fn sendto(
+    fd: BorrowedFd<'_>,
+    buf: *const u8,
+    len: usize,
+    flags: libc::c_int,
+    addr: *const libc::sockaddr,
+    addr_len: libc::socklen_t,
+) -> io::Result<usize> {
+    let fd = fd.as_raw_fd();
+    #[cfg(has_direct_io)]
+    // SAFETY: this function's contract; every argument is widened to the `long` the kernel's
+    // calling convention takes (the kernel reads `fd`, `flags` and `addr_len` back as ints).
+    let n = unsafe {
+        libc::syscall(
+            libc::SYS_sendto,
+            libc::c_long::from(fd),
+            buf,
+            len,
+            libc::c_long::from(flags),
+            addr,
+            libc::c_long::from(addr_len),
+        )
+    } as isize;
+    #[cfg(not(has_direct_io))]
+    // SAFETY: this function's contract.
+    let n = unsafe { libc::sendto(fd, buf.cast(), len, flags, addr, addr_len) };
+    cvt(n).map(|n| n as usize)
+}
+
+/// `recvfrom(2)` itself, the call under every plain receive: to the kernel directly where
+/// Linux numbers it, as [`sendto`] (and for the same reason), else libc's `recvfrom`.
+///
+/// # Safety
+/// `buf` is valid for writes of `len` bytes (initialised or not); `addr` and `addr_len` are
+/// both null, or `addr_len` points to the length of the room `addr` points to.
+#[inline(always)]
+unsafe fn recvfrom(
+    fd: BorrowedFd<'_>,
+    buf: *mut u8,
+    len: usize,
+    flags: libc::c_int,
+    addr: *mut libc::sockaddr,
+    addr_len: *mut libc::socklen_t,
+) -> io::Result<usize> {
+    let fd = fd.as_raw_fd();
+    #[cfg(has_direct_io)]
+    // SAFETY: this function's contract; `fd` and `flags` widened as in `sendto`.
+    let n = unsafe {
+        libc::syscall(libc::SYS_recvfrom, libc::c_long::from(fd), buf, len, libc::c_long::from(flags), addr, addr_len)
+    } as isize;
+    #[cfg(not(has_direct_io))]
+    // SAFETY: this function's contract.
+    let n = unsafe { libc::recvfrom(fd, buf.cast(), len, flags, addr, addr_len) };
+    cvt(n).map(|n| n as usize)
+}
+
 /// `socket(domain, ty | SOCK_CLOEXEC [| SOCK_NONBLOCK], 0)`: one syscall where the platform
 /// has the type flags.
 pub(crate) fn socket(domain: Domain, ty: SockType, nonblocking: bool) -> io::Result<OwnedFd> {
@@ -159,7 +226,7 @@ pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result
 pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len <= buf.len()` bytes.
-    let n = cvt(unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL) });
+    let n = unsafe { sendto(fd, buf.as_ptr(), len, flags.0 | NOSIGNAL, std::ptr::null(), 0) };
     audit!("sendto", &n, |a| a
         .raw(fd.as_raw_fd())
         .bytes(&buf[..len])
@@ -167,7 +234,7 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8], flags: MsgFlags) -> io::Resul
         .msg_flags(flags.0 | NOSIGNAL)
         .raw("NULL")
         .raw(0));
-    n.map(|n| n as usize)
+    n
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, addrlen)`.
@@ -176,13 +243,11 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
     let raw = addr.to_raw()?;
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
-    let n = cvt(unsafe {
-        libc::sendto(fd.as_raw_fd(), buf.as_ptr().cast(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len())
-    });
+    let n = unsafe { sendto(fd, buf.as_ptr(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len()) };
     audit!("sendto", &n, |a| {
         a.raw(fd.as_raw_fd()).bytes(&buf[..len]).raw(len).msg_flags(flags.0 | NOSIGNAL).addr_in(raw.bytes())
     });
-    n.map(|n| n as usize)
+    n
 }
 
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
@@ -292,12 +357,12 @@ pub(crate) fn recv_from_probing<A: KernelAddr>(
 #[inline]
 unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags) -> io::Result<usize> {
     // SAFETY: forwarded from this function's contract.
-    let n = cvt(unsafe { libc::recv(fd.as_raw_fd(), buf.cast(), len, flags.0) });
+    let n = unsafe { recvfrom(fd, buf, len, flags.0, std::ptr::null_mut(), std::ptr::null_mut()) };
     audit!("recvfrom", &n, |a| {
         let a = a.raw(fd.as_raw_fd());
         match n {
             // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
-            Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, (n as usize).min(len)) }),
+            Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, n.min(len)) }),
             Err(_) => a.ptr(buf),
         }
         .raw(len)
@@ -305,7 +370,7 @@ unsafe fn recv_raw(fd: BorrowedFd<'_>, buf: *mut u8, len: usize, flags: MsgFlags
         .raw("NULL")
         .raw("NULL")
     });
-    n.map(|n| n as usize)
+    n
 }
 
 /// `recvfrom(fd, buf, len, flags, &addr, &addrlen)`: the one receive call that learns the
@@ -323,19 +388,19 @@ unsafe fn recv_from_raw<A: KernelAddr>(
     returning_addr(|addr, addr_len| {
         // SAFETY: `buf` is valid for writes of `len` bytes (this function's contract); `addr`
         // has room for `*addr_len` bytes, as `returning_addr` promises.
-        let n = cvt(unsafe { libc::recvfrom(fd.as_raw_fd(), buf.cast(), len, flags.0, addr, addr_len) });
+        let n = unsafe { recvfrom(fd, buf, len, flags.0, addr, addr_len) };
         audit!("recvfrom", &n, |a| {
             let a = a.raw(fd.as_raw_fd());
             match n {
                 // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
-                Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, (n as usize).min(len)) }),
+                Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, n.min(len)) }),
                 Err(_) => a.ptr(buf),
             };
             // SAFETY: the kernel wrote `*addr_len` bytes of address at `addr` (cut to its
             // room), and `addr_len` is the helper's live length.
             unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, *addr_len) }
         });
-        n.map(|n| n as usize)
+        n
     })
 }
 
