@@ -138,6 +138,27 @@ impl Control {
         self.push(libc::SOL_SOCKET, libc::SCM_RIGHTS, &bytes)
     }
 
+    /// Appends an `SCM_CREDENTIALS` message claiming `creds` (the kernel checks them: this
+    /// process's own ids, or any with the privilege to claim them); `Unsupported` where the
+    /// platform has no such message.
+    pub(crate) fn push_credentials(&mut self, creds: Ucred) -> io::Result<()> {
+        #[cfg(has_so_peercred)]
+        {
+            // `struct ucred` is three 32-bit integers, no padding: its bytes in field order.
+            const _: () = assert!(size_of::<libc::ucred>() == 12);
+            let mut bytes = [0u8; 12];
+            bytes[..4].copy_from_slice(&creds.pid.to_ne_bytes());
+            bytes[4..8].copy_from_slice(&creds.uid.to_ne_bytes());
+            bytes[8..].copy_from_slice(&creds.gid.to_ne_bytes());
+            self.push(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &bytes)
+        }
+        #[cfg(not(has_so_peercred))]
+        {
+            let _ = creds;
+            Err(io::Error::new(io::ErrorKind::Unsupported, "SCM_CREDENTIALS is not supported on this platform"))
+        }
+    }
+
     /// The control data laid out so far (empty: none).
     pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: the words hold at least `len` initialised bytes (`push` grows them first).
