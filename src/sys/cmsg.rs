@@ -448,6 +448,16 @@ mod tests {
         assert_eq!(all(control.bytes()), [(41, 50, b"abc".to_vec()), (0, 1, Vec::new()), (7, 8, vec![9; 17])]);
     }
 
+    #[cfg(has_so_peercred)]
+    #[test]
+    fn credentials_pushed_walk_back_as_the_receiver_reads_them() {
+        let mut control = Control::default();
+        let creds = Ucred { pid: 7, uid: 8, gid: u32::MAX };
+        control.push_credentials(creds).unwrap();
+        assert_eq!(control.bytes().len(), room_for_credentials());
+        assert_eq!(take_passed(control.bytes()).credentials, Some(creds));
+    }
+
     #[test]
     fn control_lengths_that_do_not_fit_the_c_types_are_refused() {
         let max = libc::c_int::MAX as usize;
