@@ -25,10 +25,11 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use chapel_socket::{
-    ControlMessage, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result, SO_BROADCAST,
-    SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener, TcpSocket, Timeout,
-    UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect, connect_host, get_peer_name,
-    get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, wait_readable, wait_writable,
+    ControlMessage, Credentials, INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, RecvBatch, Result,
+    SO_BROADCAST, SO_LINGER, SO_RCVTIMEO, SO_REUSEPORT, SOL_SOCKET, SendMsg, SockOptValue, TcpConn, TcpListener,
+    TcpSocket, Timeout, UdpSocket, UnixAddr, UnixDatagram, UnixListener, UnixStream, bind, c_int, connect,
+    connect_host, get_peer_name, get_sock_name, get_sock_opt, get_sock_opt_bytes, listen, set_sock_opt, wait_readable,
+    wait_writable,
 };
 use chapel_socket::{IpOptions, SocketOptions, TcpOptions};
 
@@ -426,6 +427,126 @@ const ROWS: &[(&str, Run)] = &[
         recv_arrived(row, b"hello", |conn, buf| {
             let (a, b) = buf.split_at_mut(4);
             conn.recv_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..4])], 1.0)
+        })
+    }),
+    ("conn.send_all/room", |row| on_conn(row, |conn| conn.send_all(b"hello", 1.0))),
+    ("conn.send_all/indefinite", |row| on_conn(row, |conn| conn.send_all(b"hello", INDEFINITE_TIMEOUT))),
+    ("conn.send_all/full", |row| {
+        let (conn, mut peer) = pair()?;
+        fill(&conn)?;
+        let drain = later(PEER_DELAY, move || drain(&mut peer).map(|()| peer));
+        measure(row, || conn.send_all(&[7; 64], 4.0))?;
+        join(drain)
+    }),
+    ("conn.send_all/epipe", |row| {
+        let (conn, _peer) = pair()?;
+        conn.shutdown(Shutdown::Write)?;
+        measure(row, || conn.send_all(b"hello", 1.0))
+    }),
+    ("conn.send_all/nan", |row| on_conn(row, |conn| conn.send_all(b"hello", f64::NAN))),
+    ("unix.send_all/timeout", |row| {
+        let ((conn, _peer), data) = (UnixStream::pair()?, vec![0; 8 << 20]);
+        measure(row, || conn.send_all(&data, 0.1))
+    }),
+    ("conn.send_out_of_band", |row| on_conn(row, |conn| conn.send_out_of_band(b"!", 1.0))),
+    ("conn.recv_out_of_band/ready", |row| {
+        let (conn, peer) = pair()?;
+        socket2::SockRef::from(&peer).send_out_of_band(b"!")?;
+        wait_urgent(&conn)?;
+        measure(row, || conn.recv_out_of_band(&mut [0; 16], 1.0))
+    }),
+    ("conn.recv_out_of_band/none", |row| on_conn(row, |conn| conn.recv_out_of_band(&mut [0; 16], 1.0))),
+    ("unix.peek", |row| on_unix_hello(row, |conn, buf| conn.peek(buf, 1.0))),
+    ("unix.write_vectored", |row| {
+        on_unix_pair(row, |mut conn, _| {
+            conn.write_vectored(&[IoSlice::new(b"hello"), IoSlice::new(b" "), IoSlice::new(b"world!")])
+        })
+    }),
+    ("unix.send_vectored", |row| {
+        on_unix_pair(row, |conn, _| {
+            conn.send_vectored(&[IoSlice::new(b"abc"), IoSlice::new(b"defg"), IoSlice::new(b"hi")], 1.0)
+        })
+    }),
+    ("unix.read_vectored", |row| {
+        on_unix_hello(row, |mut conn, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            conn.read_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..4])])
+        })
+    }),
+    ("unix.recv_vectored", |row| {
+        on_unix_hello(row, |conn, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            conn.recv_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..4])], 1.0)
+        })
+    }),
+    ("unix.recv_vectored/timeout", |row| {
+        on_unix_pair(row, |conn, buf| conn.recv_vectored(&mut [IoSliceMut::new(buf)], 0.1))
+    }),
+    ("unix.send_with_credentials", |row| {
+        let (conn, _peer) = UnixStream::pair()?;
+        let creds = conn.peer_credentials()?;
+        measure(row, || conn.send_with_credentials(b"hello", &creds, 1.0))
+    }),
+    ("unix.send_with_credentials/invalid-uid", |row| {
+        let (conn, _peer) = UnixStream::pair()?;
+        let creds = Credentials { uid: u32::MAX, ..conn.peer_credentials()? };
+        measure(row, || conn.send_with_credentials(b"hello", &creds, 1.0))
+    }),
+    ("unix.datagram.send_with_credentials", |row| {
+        let (socket, _peer) = UnixDatagram::pair()?;
+        let creds = socket.peer_credentials()?;
+        measure(row, || socket.send_with_credentials(b"hello", &creds, None, 1.0))
+    }),
+    ("unix.datagram.peek", |row| on_unix_datagrams(row, b"hello", |socket| socket.peek(&mut [0; 40], 1.0))),
+    ("unix.datagram.peek/truncated", |row| {
+        on_unix_datagrams(row, b"0123456789", |socket| socket.peek(&mut [0; 4], 1.0))
+    }),
+    ("unix.datagram.peek/timeout", |row| on_unix_datagrams(row, b"", |socket| socket.peek(&mut [0; 40], 0.1))),
+    ("unix.datagram.peek_from", |row| on_unix_datagrams(row, b"hello", |socket| socket.peek_from(&mut [0; 40], 1.0))),
+    ("udp.peek", |row| udp_queued(row, b"hello", |socket, buf| socket.peek(buf, 1.0))),
+    ("udp.peek/truncated", |row| udp_queued(row, b"0123456789", |socket, buf| socket.peek(&mut buf[..4], 1.0))),
+    ("udp.peek_from", |row| udp_queued(row, b"hello", |socket, buf| socket.peek_from(buf, 1.0))),
+    ("udp.send_vectored", |row| {
+        let (socket, peer) = (udp()?, udp()?);
+        socket.connect(&peer.addr()?)?;
+        measure(row, || socket.send_vectored(&[IoSlice::new(b"hel"), IoSlice::new(b"lo")], 1.0))
+    }),
+    ("udp.send_to_vectored", |row| {
+        let (socket, to) = (udp()?, udp()?.addr()?);
+        measure(row, || socket.send_to_vectored(&[IoSlice::new(b"hel"), IoSlice::new(b"lo")], &to, 1.0))
+    }),
+    ("udp.recv_vectored", |row| {
+        udp_queued(row, b"hello", |socket, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            socket.recv_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(b)], 1.0)
+        })
+    }),
+    ("udp.recv_vectored/truncated", |row| {
+        udp_queued(row, b"0123456789", |socket, buf| {
+            let (a, b) = buf.split_at_mut(2);
+            socket.recv_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(&mut b[..2])], 1.0)
+        })
+    }),
+    ("udp.recv_vectored/timeout", |row| {
+        on_udp(row, |socket| socket.recv_vectored(&mut [IoSliceMut::new(&mut [0; 40])], 0.1))
+    }),
+    ("udp.recv_from_vectored", |row| {
+        udp_queued(row, b"hello", |socket, buf| socket.recv_from_vectored(&mut [IoSliceMut::new(buf)], 1.0))
+    }),
+    ("udp.recv_msg_vectored", |row| {
+        udp_queued(row, b"hello", |socket, buf| {
+            let (a, b) = buf.split_at_mut(4);
+            socket.recv_msg_vectored(&mut [IoSliceMut::new(a), IoSliceMut::new(b)], &mut [0; 64], 0, 1.0)
+        })
+    }),
+    ("udp.recv_msg_vectored/errqueue", |row| {
+        on_udp(row, |socket| {
+            socket.recv_msg_vectored(&mut [IoSliceMut::new(&mut [0; 40])], &mut [0; 64], libc::MSG_ERRQUEUE, 0.1)
+        })
+    }),
+    ("udp.recv_msg_vectored/peek", |row| {
+        on_udp(row, |socket| {
+            socket.recv_msg_vectored(&mut [IoSliceMut::new(&mut [0; 40])], &mut [0; 64], libc::MSG_PEEK, 1.0)
         })
     }),
     ("udp.connect", |row| {
@@ -1486,4 +1607,15 @@ fn fill_with(mut send: impl FnMut(&[u8]) -> Result<usize>) -> Setup {
         }
     }
     Err("the buffers never filled".into())
+}
+
+/// Waits (in setup, with `poll`, not the crate's `ppoll`) until the urgent byte the peer
+/// sent has arrived on `conn` (`POLLPRI`).
+fn wait_urgent(conn: &TcpConn) -> Setup {
+    let mut pfd = libc::pollfd { fd: conn.socket_fd(), events: libc::POLLPRI, revents: 0 };
+    // SAFETY: one valid `pollfd` for the call.
+    match unsafe { libc::poll(&mut pfd, 1, 4000) } {
+        1 => Ok(()),
+        _ => Err("the urgent byte never arrived".into()),
+    }
 }

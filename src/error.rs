@@ -73,12 +73,16 @@ pub(crate) enum Op {
     Peek,
     Poll,
     Recv,
+    /// A receive of TCP's urgent byte (`MSG_OOB`).
+    RecvOob,
     RecvFrom,
     /// `recvmsg(2)`: one datagram with its control data.
     RecvMsg,
     /// `recvmmsg(2)`: a batch of datagrams.
     RecvMmsg,
     Send,
+    /// A send of TCP's urgent byte (`MSG_OOB`).
+    SendOob,
     /// `sendmsg(2)`: data with control messages (an address, descriptors).
     SendMsg,
     /// `sendmmsg(2)`: a batch of datagrams.
@@ -115,10 +119,12 @@ impl Op {
             Op::Peek => "recv(MSG_PEEK)",
             Op::Poll => "poll",
             Op::Recv => "recv",
+            Op::RecvOob => "recv(MSG_OOB)",
             Op::RecvFrom => "recvfrom",
             Op::RecvMsg => "recvmsg",
             Op::RecvMmsg => "recvmmsg",
             Op::Send => "send",
+            Op::SendOob => "send(MSG_OOB)",
             Op::SendMsg => "sendmsg",
             Op::SendMmsg => "sendmmsg",
             Op::SetNonblocking => "ioctl(FIONBIO)",
@@ -133,7 +139,7 @@ impl Op {
     /// How the message joins an address: `connect to …`, `recvfrom from …`, `accept on …`.
     const fn preposition(self) -> &'static str {
         match self {
-            Op::Connect | Op::Bind | Op::Send | Op::SendMsg | Op::SendMmsg => "to",
+            Op::Connect | Op::Bind | Op::Send | Op::SendOob | Op::SendMsg | Op::SendMmsg => "to",
             Op::RecvFrom | Op::RecvMsg => "from",
             _ => "on",
         }
@@ -182,6 +188,13 @@ pub(crate) enum Cause {
     },
     /// Each address tried, with its own error.
     AllFailed(Vec<Error>),
+    /// A send of the whole (`send_all`) stopped by `cause` once `sent` of its `total` bytes
+    /// had gone: the error is `cause`'s, and its message says how far the send got.
+    Partial {
+        sent: usize,
+        total: usize,
+        cause: Box<Cause>,
+    },
     /// A feature this kernel or platform lacks (named), with the kernel's refusal if it gave one.
     Unsupported(&'static str, Option<io::Error>),
 }
@@ -250,26 +263,13 @@ impl Error {
     /// `InvalidInput` for bad arguments or a closed socket, `InvalidData` for a truncated
     /// datagram, the errno's own kind for OS errors.
     pub fn kind(&self) -> io::ErrorKind {
-        match &self.0.cause {
-            Cause::Os(e) => e.kind(),
-            Cause::Resolve(g) => g.kind(),
-            Cause::TimedOut(_) => io::ErrorKind::TimedOut,
-            Cause::Closed | Cause::Invalid(_) => io::ErrorKind::InvalidInput,
-            Cause::Truncated { .. } => io::ErrorKind::InvalidData,
-            Cause::Unsupported(..) => io::ErrorKind::Unsupported,
-            Cause::AllFailed(all) => all.last().map_or(io::ErrorKind::NotFound, Error::kind),
-        }
+        self.0.cause.kind()
     }
 
     /// The OS error number, when the failure came from the kernel (for a resolver failure,
     /// the `errno` behind `EAI_SYSTEM`; for several attempts, the last one's).
     pub fn raw_os_error(&self) -> Option<i32> {
-        match &self.0.cause {
-            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => e.raw_os_error(),
-            Cause::Resolve(g) => g.errno,
-            Cause::AllFailed(all) => all.last().and_then(Error::raw_os_error),
-            _ => None,
-        }
+        self.0.cause.raw_os_error()
     }
 
     /// The resolver's `EAI_*` code, when `getaddrinfo` failed.
@@ -334,7 +334,51 @@ impl fmt::Display for Error {
             Target::Fd(fd) => write!(f, " on fd {fd}")?,
         }
         f.write_str(": ")?;
-        match &self.0.cause {
+        write!(f, "{}", self.0.cause)
+    }
+}
+
+impl Cause {
+    /// The category [`Error::kind`] reports.
+    fn kind(&self) -> io::ErrorKind {
+        match self {
+            Cause::Os(e) => e.kind(),
+            Cause::Resolve(g) => g.kind(),
+            Cause::TimedOut(_) => io::ErrorKind::TimedOut,
+            Cause::Closed | Cause::Invalid(_) => io::ErrorKind::InvalidInput,
+            Cause::Truncated { .. } => io::ErrorKind::InvalidData,
+            Cause::Unsupported(..) => io::ErrorKind::Unsupported,
+            Cause::AllFailed(all) => all.last().map_or(io::ErrorKind::NotFound, Error::kind),
+            Cause::Partial { cause, .. } => cause.kind(),
+        }
+    }
+
+    /// The OS error number [`Error::raw_os_error`] reports.
+    fn raw_os_error(&self) -> Option<i32> {
+        match self {
+            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => e.raw_os_error(),
+            Cause::Resolve(g) => g.errno,
+            Cause::AllFailed(all) => all.last().and_then(Error::raw_os_error),
+            Cause::Partial { cause, .. } => cause.raw_os_error(),
+            _ => None,
+        }
+    }
+
+    /// The error underneath, for [`std::error::Error::source`].
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => Some(e),
+            Cause::AllFailed(all) => all.last().map(|e| e as _),
+            Cause::Partial { cause, .. } => cause.source(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    /// The part of an error's message after the operation and its target.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
             Cause::Os(e) => write!(f, "{e}"),
             Cause::Resolve(g) => match g.errno {
                 Some(errno) => {
@@ -361,17 +405,14 @@ impl fmt::Display for Error {
                 }
                 if all.is_empty() { Ok(()) } else { f.write_str(")") }
             }
+            Cause::Partial { sent, total, cause } => write!(f, "{cause}; {sent} of {total} bytes were sent"),
         }
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.0.cause {
-            Cause::Os(e) | Cause::Unsupported(_, Some(e)) => Some(e),
-            Cause::AllFailed(all) => all.last().map(|e| e as _),
-            _ => None,
-        }
+        self.0.cause.source()
     }
 }
 

@@ -138,6 +138,27 @@ impl Control {
         self.push(libc::SOL_SOCKET, libc::SCM_RIGHTS, &bytes)
     }
 
+    /// Appends an `SCM_CREDENTIALS` message claiming `creds` (the kernel checks them: this
+    /// process's own ids, or any with the privilege to claim them); `Unsupported` where the
+    /// platform has no such message.
+    pub(crate) fn push_credentials(&mut self, creds: Ucred) -> io::Result<()> {
+        #[cfg(has_so_peercred)]
+        {
+            // `struct ucred` is three 32-bit integers, no padding: its bytes in field order.
+            const _: () = assert!(size_of::<libc::ucred>() == 12);
+            let mut bytes = [0u8; 12];
+            bytes[..4].copy_from_slice(&creds.pid.to_ne_bytes());
+            bytes[4..8].copy_from_slice(&creds.uid.to_ne_bytes());
+            bytes[8..].copy_from_slice(&creds.gid.to_ne_bytes());
+            self.push(libc::SOL_SOCKET, libc::SCM_CREDENTIALS, &bytes)
+        }
+        #[cfg(not(has_so_peercred))]
+        {
+            let _ = creds;
+            Err(io::Error::new(io::ErrorKind::Unsupported, "SCM_CREDENTIALS is not supported on this platform"))
+        }
+    }
+
     /// The control data laid out so far (empty: none).
     pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: the words hold at least `len` initialised bytes (`push` grows them first).
@@ -425,6 +446,16 @@ mod tests {
         control.push(7, 8, &[9; 17]).unwrap();
         assert_eq!(control.bytes().len(), space(3) + space(0) + space(17));
         assert_eq!(all(control.bytes()), [(41, 50, b"abc".to_vec()), (0, 1, Vec::new()), (7, 8, vec![9; 17])]);
+    }
+
+    #[cfg(has_so_peercred)]
+    #[test]
+    fn credentials_pushed_walk_back_as_the_receiver_reads_them() {
+        let mut control = Control::default();
+        let creds = Ucred { pid: 7, uid: 8, gid: u32::MAX };
+        control.push_credentials(creds).unwrap();
+        assert_eq!(control.bytes().len(), room_for_credentials());
+        assert_eq!(take_passed(control.bytes()).credentials, Some(creds));
     }
 
     #[test]

@@ -94,6 +94,9 @@ impl MsgFlags {
     pub(crate) const DONTWAIT: MsgFlags = MsgFlags(libc::MSG_DONTWAIT);
     /// Look at the data without taking it (`MSG_PEEK`): the next receive sees it again.
     pub(crate) const PEEK: MsgFlags = MsgFlags(libc::MSG_PEEK);
+    /// Out-of-band data (`MSG_OOB`): TCP's urgent byte, sent or received apart from the
+    /// stream.
+    pub(crate) const OOB: MsgFlags = MsgFlags(libc::MSG_OOB);
     /// Return a datagram's full length even when it was cut (`MSG_TRUNC`), where the
     /// platform does; elsewhere nothing.
     #[cfg(has_msg_trunc)]

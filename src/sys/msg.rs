@@ -109,7 +109,7 @@ pub(crate) fn send_msg<A: KernelAddr>(
 
 /// The most buffers one vectored call passes (Linux's and the BSDs' `IOV_MAX`); more is a
 /// short read or write, as `readv(2)`/`writev(2)` callers expect, never `EMSGSIZE`.
-const MAX_IOV: usize = 1024;
+pub(crate) const MAX_IOV: usize = 1024;
 
 /// `sendmsg(fd, {to, [bufs…], control}, flags | MSG_NOSIGNAL)`: the one `sendmsg`, the
 /// buffers as one `iovec` each (at most [`MAX_IOV`] of them), in one call.
@@ -169,30 +169,45 @@ pub(crate) fn recv_vectored(fd: BorrowedFd<'_>, bufs: &mut [io::IoSliceMut<'_>],
     n.map(|n| n as usize)
 }
 
-/// `recvmsg(fd, {&from, [buf], control}, flags | MSG_CMSG_CLOEXEC)`: the one receive with
-/// control space. Every descriptor the control data carries is owned (close-on-exec from
-/// the call itself) before this returns, in [`Passed`], with the sender's credentials.
+/// `recvmsg(fd, {&from, [buf], control}, flags | MSG_CMSG_CLOEXEC)`: [`recv_msg_vectored`]
+/// into one buffer.
 fn recv_msg<A: KernelAddr>(
     fd: BorrowedFd<'_>,
     buf: &mut [u8],
     control: &mut [u8],
     flags: MsgFlags,
 ) -> io::Result<(Received<A>, Passed)> {
-    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    recv_msg_vectored(fd, &mut [io::IoSliceMut::new(buf)], control, flags)
+}
+
+/// `recvmsg(fd, {&from, [bufs…], control}, flags | MSG_CMSG_CLOEXEC)`: the one receive with
+/// control space, over the buffers (at most [`MAX_IOV`] of them). Every descriptor the
+/// control data carries is owned (close-on-exec from the call itself) before this returns,
+/// in [`Passed`], with the sender's credentials.
+fn recv_msg_vectored<A: KernelAddr>(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [io::IoSliceMut<'_>],
+    control: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<(Received<A>, Passed)> {
+    let iov_len = bufs.len().min(MAX_IOV);
+    // `IoSliceMut` is guaranteed ABI-compatible with `struct iovec` on Unix.
+    let iov = bufs.as_mut_ptr().cast::<libc::iovec>();
     let room = control.len();
     let ((mut got, passed), from) = returning_addr(|addr, addr_len| {
         let mut msg = zeroed_msghdr();
         // SAFETY: `addr_len` points at the helper's live length.
         let name_len = unsafe { *addr_len } as usize;
-        fill_msghdr(&mut msg, &mut iov, addr.cast(), name_len, control);
+        fill_msghdr(&mut msg, iov, addr.cast(), name_len, control);
+        msg.msg_iovlen = iov_len as _;
         // SAFETY: every pointer in `msg` points at live, writable memory of the length beside
-        // it (`buf` through `iov`, the address room, `control`), exclusively borrowed across
-        // the call.
+        // it (`iov_len` iovecs, each over an exclusively borrowed buffer of the length it
+        // states; the address room; `control`), exclusively borrowed across the call.
         let n = cvt(unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags.0 | cmsg::CLOEXEC) });
         audit!("recvmsg", &n, |a| {
             let a = a.raw(fd.as_raw_fd());
             match n {
-                // SAFETY: as above; `buf` and `control` are initialised memory.
+                // SAFETY: as above; the buffers and `control` are initialised memory.
                 Ok(n) => unsafe { a.msghdr(&msg, Some(n as usize), false) },
                 Err(_) => a.ptr(&msg),
             }
@@ -244,7 +259,19 @@ pub(crate) fn recv_datagram(
     control: &mut [u8],
     flags: MsgFlags,
 ) -> io::Result<Received<SocketAddr>> {
-    let (got, passed) = recv_msg(fd, buf, control, flags.with(MsgFlags::TRUNC))?;
+    recv_datagram_vectored(fd, &mut [io::IoSliceMut::new(buf)], control, flags)
+}
+
+/// As [`recv_datagram`], the datagram scattered over `bufs` (at most [`MAX_IOV`] of them,
+/// initialised memory, so again nothing is marked by `MSG_TRUNC`'s result); `control` may be
+/// empty.
+pub(crate) fn recv_datagram_vectored(
+    fd: BorrowedFd<'_>,
+    bufs: &mut [io::IoSliceMut<'_>],
+    control: &mut [u8],
+    flags: MsgFlags,
+) -> io::Result<Received<std::net::SocketAddr>> {
+    let (got, passed) = recv_msg_vectored(fd, bufs, control, flags.with(MsgFlags::TRUNC))?;
     for fd in passed.fds {
         // Released whatever `close` says; there is no one to report it to.
         let _ = super::fd::close(fd);

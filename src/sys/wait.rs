@@ -19,6 +19,8 @@ pub(crate) enum Interest {
     /// Only what is always reported: an error or a hang-up (`POLLERR`, `POLLHUP`), which is
     /// how the error queue (`MSG_ERRQUEUE`) says it has an entry.
     Error,
+    /// Urgent data (`POLLPRI`): TCP's out-of-band byte has arrived.
+    Urgent,
 }
 
 impl Interest {
@@ -27,6 +29,7 @@ impl Interest {
             Interest::Read => libc::POLLIN,
             Interest::Write => libc::POLLOUT,
             Interest::Error => 0,
+            Interest::Urgent => libc::POLLPRI,
         }
     }
 }

@@ -176,7 +176,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        self.sock.send(buf, timeout.into(), || self.target())
+        self.sock.send(Op::Send, MsgFlags::NONE, buf, timeout.into(), || self.target())
     }
 
     /// Shuts down reading, writing or both (`shutdown(2)`, 1 syscall); the descriptor stays
@@ -335,10 +335,7 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::RecvMsg)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Recv(&self.sock.timer), timeout, |flags| sys::msg::recv_vectored(fd, bufs, flags))
-            .map_err(|cause| Error::new(Op::RecvMsg, self.target(), cause))
+        self.sock.recv_vectored(bufs, timeout.into(), || self.target())
     }
 
     /// Writes as much of `bufs`, in order, as fits, with one `sendmsg` (`MSG_NOSIGNAL`: a
@@ -368,12 +365,122 @@ impl TcpConn {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send_vectored(&self, bufs: &[io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
-        let fd = self.sock.fd(Op::SendMsg)?;
-        let timeout = timeout.into();
-        with_timeout(fd, Waits::Send, timeout, |flags| {
-            sys::msg::send_vectored::<std::net::SocketAddr>(fd, bufs, &[], None, flags)
-        })
-        .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
+        self.sock.send_vectored(bufs, None, timeout.into(), || self.target())
+    }
+
+    /// Writes all of `data`, waiting as it needs to for room, all within `timeout` from the
+    /// call: one deadline for the whole, however many sends it takes (where a loop over
+    /// [`send`](TcpConn::send) would give each its own). A zero timeout sends what fits now
+    /// and never waits; a signal never cuts a wait short nor starts it over. `Ok(())` once
+    /// every byte is sent.
+    ///
+    /// When it fails after the first send, some bytes may have gone: the error's message
+    /// says how many (`send to 127.0.0.1:8080: timed out after 1 s; 2621440 of 4194304 bytes
+    /// were sent`); the error's kind and errno are the failed send's.
+    ///
+    /// Syscalls ([contract](crate::syscalls#send_all)): room for all of it —
+    /// `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)`, 1; a short send — another `sendto` for the rest,
+    /// and while the buffer is full `ppoll([POLLOUT])` for what is left of the deadline;
+    /// indefinite: blocking `sendto(MSG_NOSIGNAL)`s (one, unless a signal interrupts it).
+    /// Empty `data`: none.
+    ///
+    #[doc = man_links!(send(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for a NaN timeout, before any syscall; `TimedOut` when the deadline
+    /// passed before all was sent; a closed connection; the kernel's error (`EPIPE`/`ECONNRESET`
+    /// for a closed peer); `WouldBlock` from an indefinite wait bounded by your own
+    /// `SO_SNDTIMEO`, or on a non-blocking connection.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// use std::io::Read;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let mut peer = server.accept(4)?;
+    /// let data = vec![7u8; 4 << 20]; // more than the socket buffers hold
+    /// let reader = std::thread::spawn(move || {
+    ///     let mut got = Vec::new();
+    ///     peer.read_to_end(&mut got).map(|_| got.len())
+    /// });
+    /// client.send_all(&data, 10)?;
+    /// drop(client);
+    /// assert_eq!(reader.join().unwrap()?, 4 << 20);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_all(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<()> {
+        self.sock.send_all(data, timeout.into(), || self.target())
+    }
+
+    /// Sends `data` as urgent, out-of-band data (`MSG_OOB`), waiting at most `timeout` for
+    /// room; returns the bytes sent. TCP has one urgent byte: the last byte of `data`
+    /// becomes the peer's out-of-band byte ([`recv_out_of_band`](TcpConn::recv_out_of_band)),
+    /// the rest joins the stream. socket2's name, with a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconn-out-of-band-data)): as
+    /// [`send`](TcpConn::send), with `MSG_OOB`: `sendto(MSG_OOB|MSG_DONTWAIT|MSG_NOSIGNAL)` — 1
+    /// when there is room.
+    ///
+    #[doc = man_links!(send(2), tcp(7))]
+    ///
+    /// # Errors
+    /// As [`send`](TcpConn::send), with op `send(MSG_OOB)`.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let peer = server.accept(4)?;
+    /// client.send(b"data", 1)?;
+    /// assert_eq!(client.send_out_of_band(b"!", 1)?, 1);
+    /// let mut urgent = [0; 1];
+    /// assert_eq!(peer.recv_out_of_band(&mut urgent, 1)?, 1);
+    /// assert_eq!(&urgent, b"!");
+    /// let mut buf = [0; 16];
+    /// assert_eq!(peer.recv(&mut buf, 1)?, 4); // the stream, without the urgent byte
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_out_of_band(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.sock.send(Op::SendOob, MsgFlags::OOB, data, timeout.into(), || self.target())
+    }
+
+    /// Receives the urgent (out-of-band) byte the peer sent with `MSG_OOB`, into `buf`;
+    /// returns 1 (0 for an empty `buf`, or once the stream has ended). socket2's name.
+    ///
+    /// The kernel's `MSG_OOB` receive never blocks. With no urgent byte announced — none was
+    /// sent, it was already read, or [`SO_OOBINLINE`](crate::SO_OOBINLINE) keeps it in the stream —
+    /// it fails at once with `EINVAL` (kind `InvalidInput`), whatever `timeout`. The one wait
+    /// there is: a byte the peer announced that has not arrived yet (`EAGAIN`), which this
+    /// waits for, at most `timeout`, polling for `POLLPRI`; an indefinite call answers
+    /// `WouldBlock` then instead.
+    ///
+    /// Syscalls ([contract](crate::syscalls#tcpconn-out-of-band-data)):
+    /// `recvfrom(MSG_OOB|MSG_DONTWAIT)` — 1 (indefinite: `recvfrom(MSG_OOB)`); a byte announced
+    /// but not arrived: `recvfrom → EAGAIN`, `ppoll([POLLPRI])`, `recvfrom`.
+    ///
+    #[doc = man_links!(recv(2), tcp(7), ppoll(2))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for a NaN timeout, before any syscall, and (`EINVAL`) when no urgent
+    /// byte is there; `TimedOut` when an announced one did not arrive within `timeout`; a
+    /// closed connection; the kernel's error.
+    ///
+    /// ```
+    /// use chapel_socket::{connect, listen};
+    /// use std::io::ErrorKind;
+    /// let server = listen(&"127.0.0.1:0".parse()?, true, 16)?;
+    /// let client = connect(&server.addr()?, 4)?;
+    /// let peer = server.accept(4)?;
+    /// // Nothing urgent was sent: an error at once, not a wait.
+    /// let err = peer.recv_out_of_band(&mut [0; 1], 10).unwrap_err();
+    /// assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::InvalidInput, Some(chapel_socket::EINVAL)));
+    /// # drop(client);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_out_of_band(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::RecvOob)?;
+        with_timeout(fd, Waits::Urgent, timeout.into(), |flags| sys::socket::recv(fd, buf, flags.with(MsgFlags::OOB)))
+            .map_err(|cause| Error::new(Op::RecvOob, self.target(), cause))
     }
 }
 

@@ -374,7 +374,7 @@ impl UdpSocket {
         let capacity = buf.len();
         let flags = MsgFlags::user(flags);
         if flags.peeks() {
-            return self.peek_from_into(fd, buf, timeout, flags);
+            return self.peek_from_into(fd, Op::RecvFrom, buf, timeout, flags);
         }
         let (len, from) = self
             .wait(fd, timeout, flags, |flags| sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags))
@@ -413,11 +413,14 @@ impl UdpSocket {
     /// [`recv_from_into`](UdpSocket::recv_from_into) under `MSG_PEEK`: the socket may have a
     /// peek offset (`SO_PEEK_OFF`), from which the kernel copies while `MSG_TRUNC` would
     /// report the datagram's whole length, so the receive goes without it, as a `recvmsg`
-    /// with a probe byte after `buf` that tells a longer datagram.
-    #[cold]
+    /// with a probe byte after `buf` that tells a longer datagram (and [`peek_from`]'s, with
+    /// `op` its errors' operation).
+    ///
+    /// [`peek_from`]: UdpSocket::peek_from
     fn peek_from_into(
         &self,
         fd: BorrowedFd<'_>,
+        op: Op,
         buf: &mut [u8],
         timeout: Timeout,
         flags: MsgFlags,
@@ -425,10 +428,10 @@ impl UdpSocket {
         let capacity = buf.len();
         let (len, cut, from) = self
             .wait(fd, timeout, flags, |flags| sys::socket::recv_from_probing::<std::net::SocketAddr>(fd, buf, flags))
-            .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
+            .map_err(|cause| self.error(op, None, cause))?;
         let from = self.sender(from)?;
         if cut {
-            return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: None, capacity }));
+            return Err(self.error(op, Some(from), Cause::Truncated { len: None, capacity }));
         }
         Ok((len, from))
     }
@@ -437,7 +440,7 @@ impl UdpSocket {
     /// datagram is seen) and whatever the wait adds. Timed by the socket's `SO_RCVTIMEO`,
     /// except under `MSG_ERRQUEUE`: the error queue never blocks, and `POLLERR` says it is
     /// ready.
-    fn wait<T>(
+    pub(crate) fn wait<T>(
         &self,
         fd: BorrowedFd<'_>,
         timeout: Timeout,
@@ -626,6 +629,203 @@ impl UdpSocket {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send_connected(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        self.sock.send(data, timeout.into(), || self.target(None))
+        self.sock.send(Op::Send, MsgFlags::NONE, data, timeout.into(), || self.target(None))
     }
+
+    /// The next datagram into `buf`, waiting at most `timeout`, but left queued (`MSG_PEEK`):
+    /// the next receive returns it again; returns the bytes copied. A longer datagram is an
+    /// `InvalidData` error (its first `buf.len()` bytes are in `buf`, and it stays queued).
+    /// std's and socket2's `peek`, with a timeout; on a [`connect`](UdpSocket::connect)ed
+    /// socket it sees the peer's datagrams only, on any other the next from anyone.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-peek)): as
+    /// [`recv_from_into`](UdpSocket::recv_from_into) given `MSG_PEEK`: `recvmsg(MSG_PEEK)`
+    /// with a probe byte past `buf` (so the length is what the kernel copied, even from a
+    /// peek offset), `recvmsg(MSG_PEEK|MSG_DONTWAIT)` — 1 when a datagram is there.
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_from_into`](UdpSocket::recv_from_into), with op `recv(MSG_PEEK)` (a
+    /// truncated datagram's error says it was longer than `buf`, not by how much).
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"hello", &socket.addr()?, 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(socket.peek(&mut buf, 1)?, 5);
+    /// assert_eq!(socket.recv_into(&mut buf, 1)?, 5); // still there
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.peek_from(buf, timeout).map(|(len, _)| len)
+    }
+
+    /// [`peek`](UdpSocket::peek) with the sender. std's and socket2's `peek_from`, with a
+    /// timeout (and `recv_from_into(buf, timeout, MSG_PEEK)` under its Chapel name).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-peek)): as [`peek`](UdpSocket::peek).
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`peek`](UdpSocket::peek); a truncated datagram's error names its sender.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"hi", &socket.addr()?, 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(socket.peek_from(&mut buf, 1)?, (2, socket.addr()?));
+    /// assert_eq!(socket.recv_from_into(&mut buf, 1, 0)?, (2, socket.addr()?));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek_from(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<(usize, IpAddr)> {
+        let fd = self.sock.fd(Op::Peek)?;
+        self.peek_from_into(fd, Op::Peek, buf, timeout.into(), MsgFlags::PEEK)
+    }
+
+    /// Sends the buffers `bufs`, joined in order, as one datagram to the peer of a
+    /// [`connect`](UdpSocket::connect)ed socket, with one `sendmsg`, waiting at most
+    /// `timeout` for buffer room; returns the bytes sent. socket2's `send_vectored`, with a
+    /// timeout. At most 1,024 buffers (`IOV_MAX`): the datagram is what they hold.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-vectored-io)):
+    /// `sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` — 1 when there is room (indefinite: one blocking
+    /// `sendmsg(MSG_NOSIGNAL)`); otherwise `sendmsg → EAGAIN`, `ppoll([POLLOUT])`, `sendmsg`.
+    ///
+    #[doc = man_links!(sendmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`send_connected`](UdpSocket::send_connected), with op `sendmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// use std::io::IoSlice;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.connect(&socket.addr()?)?;
+    /// assert_eq!(socket.send_vectored(&[IoSlice::new(b"head"), IoSlice::new(b"body")], 1)?, 8);
+    /// assert_eq!(socket.recv(16, 1)?, b"headbody"); // one datagram
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_vectored(&self, bufs: &[std::io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.sock.send_vectored(bufs, None, timeout.into(), || self.target(None))
+    }
+
+    /// Sends the buffers `bufs`, joined in order, as one datagram to `address`, with one
+    /// `sendmsg`, waiting at most `timeout` for buffer room; returns the bytes sent.
+    /// socket2's `send_to_vectored`, with a timeout (and the destination before it, as in
+    /// Chapel's [`send`](UdpSocket::send)).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-vectored-io)): as
+    /// [`send_vectored`](UdpSocket::send_vectored), with the address.
+    ///
+    #[doc = man_links!(sendmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`send`](UdpSocket::send), with op `sendmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// use std::io::IoSlice;
+    /// let socket = UdpSocket::new(IPFamily::IPv6)?;
+    /// bind(&socket, &"[::1]:0".parse()?, true)?;
+    /// let parts = [IoSlice::new(b"a"), IoSlice::new(b"bc")];
+    /// assert_eq!(socket.send_to_vectored(&parts, &socket.addr()?, 1)?, 3);
+    /// assert_eq!(socket.recv(16, 1)?, b"abc");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_to_vectored(
+        &self,
+        bufs: &[std::io::IoSlice<'_>],
+        address: &IpAddr,
+        timeout: impl Into<Timeout>,
+    ) -> Result<usize> {
+        let to = std::net::SocketAddr::from(*address);
+        self.sock.send_vectored(bufs, Some(&to), timeout.into(), || self.target(Some(*address)))
+    }
+
+    /// One datagram scattered over `bufs`, filling each in turn, with one `recvmsg`, waiting
+    /// at most `timeout`; returns its length. A datagram longer than the buffers together is
+    /// an `InvalidData` error naming both lengths (the buffers hold its first bytes), not a
+    /// silent cut. socket2's `recv_vectored`, with a timeout (which returns the cut flag
+    /// instead). At most 1,024 buffers are used (`IOV_MAX`).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-vectored-io)): the receives' wait, as
+    /// [`recv_from_into`](UdpSocket::recv_from_into) with `recvmsg`:
+    /// `recvmsg(MSG_DONTWAIT|MSG_TRUNC|MSG_CMSG_CLOEXEC)` — 1 when a datagram is there; one
+    /// blocking `recvmsg(MSG_TRUNC|MSG_CMSG_CLOEXEC)` in steady state.
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_into`](UdpSocket::recv_into), with op `recvmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// use std::io::IoSliceMut;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"headbody", &socket.addr()?, 1)?;
+    /// let (mut head, mut body) = ([0; 4], [0; 8]);
+    /// let n = socket.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)], 1)?;
+    /// assert_eq!((n, &head, &body[..4]), (8, b"head", &b"body"[..]));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_vectored(&self, bufs: &mut [std::io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.recv_from_vectored(bufs, timeout).map(|(len, _)| len)
+    }
+
+    /// [`recv_vectored`](UdpSocket::recv_vectored) with the sender. socket2's
+    /// `recv_from_vectored`, with a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocket-vectored-io)): as
+    /// [`recv_vectored`](UdpSocket::recv_vectored) (whose `recvmsg` asks for the sender in
+    /// either case).
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), udp(7))]
+    ///
+    /// # Errors
+    /// As [`recv_vectored`](UdpSocket::recv_vectored); a truncated datagram's error names its
+    /// sender.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// use std::io::{ErrorKind, IoSliceMut};
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.send(b"0123456789", &socket.addr()?, 1)?;
+    /// let (mut a, mut b) = ([0; 2], [0; 2]);
+    /// let err = socket.recv_from_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)], 1).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidData);
+    /// assert_eq!((&a, &b), (b"01", b"23"));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_from_vectored(
+        &self,
+        bufs: &mut [std::io::IoSliceMut<'_>],
+        timeout: impl Into<Timeout>,
+    ) -> Result<(usize, IpAddr)> {
+        let fd = self.sock.fd(Op::RecvMsg)?;
+        let capacity = vectored_capacity(bufs);
+        let got = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |flags| {
+            sys::msg::recv_datagram_vectored(fd, bufs, &mut [], flags)
+        })
+        .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
+        let from = self.sender(got.from)?;
+        if got.truncated || got.len > capacity {
+            return Err(self.error(Op::RecvMsg, Some(from), Cause::Truncated { len: Some(got.len), capacity }));
+        }
+        Ok((got.len, from))
+    }
+}
+
+/// How many bytes `bufs` hold together, of the buffers one vectored call uses (the first
+/// 1,024): what a datagram scattered over them can fill.
+pub(crate) fn vectored_capacity(bufs: &[std::io::IoSliceMut<'_>]) -> usize {
+    bufs.iter().take(sys::msg::MAX_IOV).map(|b| b.len()).sum()
 }

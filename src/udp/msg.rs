@@ -15,8 +15,10 @@ use std::time::SystemTime;
 
 use super::UdpSocket;
 use crate::addr::IpAddr;
+use crate::consts::c_int;
 use crate::error::{Cause, Error, Op, Result, Target};
 use crate::sys;
+use crate::sys::MsgFlags;
 use crate::sys::cmsg::{self, Message};
 use crate::sys::msg::RecvSlots;
 use crate::timeout::Timeout;
@@ -488,6 +490,63 @@ impl UdpSocket {
         .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
         let written = &control[..r.control_len];
         Ok(RecvMeta::new(r, buf.len(), written))
+    }
+
+    /// [`recv_msg`](UdpSocket::recv_msg) with the datagram scattered over `bufs` (filling
+    /// each in turn; at most 1,024 are used) and `flags` of your own passed to `recvmsg` as
+    /// they are (`MSG_ERRQUEUE` reads the socket's error queue, waiting for `POLLERR`): one
+    /// datagram, its control data into `control`, waiting at most `timeout`. A datagram
+    /// longer than the buffers together, or control data longer than `control`, is
+    /// **reported, not an error**, as for `recv_msg`.
+    ///
+    /// `MSG_PEEK` is refused: with it the kernel's `MSG_TRUNC` length is not a count of the
+    /// bytes it copied (a peek offset, `SO_PEEK_OFF`, makes it copy fewer), which is what
+    /// [`RecvMeta::len`] must be; peek with [`peek_from`](UdpSocket::peek_from).
+    ///
+    /// Syscalls ([contract](crate::syscalls#udpsocketrecv_msg)): as
+    /// [`recv_msg`](UdpSocket::recv_msg), with `flags` added to every `recvmsg`:
+    /// `recvmsg(MSG_DONTWAIT|MSG_TRUNC|MSG_CMSG_CLOEXEC|flags)` — 1 when a datagram is there.
+    ///
+    #[doc = man_links!(recvmsg(2), cmsg(3), ip(7), ipv6(7))]
+    ///
+    /// # Errors
+    /// `InvalidInput` for `MSG_PEEK` among `flags`, before any receive; as
+    /// [`recv_msg`](UdpSocket::recv_msg) otherwise.
+    ///
+    /// ```
+    /// use chapel_socket::{bind, IPFamily, UdpSocket};
+    /// use std::io::IoSliceMut;
+    /// let socket = UdpSocket::new(IPFamily::IPv4)?;
+    /// bind(&socket, &"127.0.0.1:0".parse()?, true)?;
+    /// socket.set_recv_ttl(true)?;
+    /// socket.send(b"headbody!", &socket.addr()?, 1)?;
+    /// let (mut head, mut body, mut control) = ([0; 4], [0; 4], [0; 64]);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// assert!(socket.recv_msg_vectored(&mut bufs, &mut control, libc::MSG_PEEK, 1).is_err());
+    /// let meta = socket.recv_msg_vectored(&mut bufs, &mut control, 0, 1)?;
+    /// assert_eq!((meta.len(), meta.full_len(), meta.is_truncated(), meta.ttl()), (8, 9, true, Some(64)));
+    /// assert_eq!((&head, &body), (b"head", b"body"));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_msg_vectored(
+        &self,
+        bufs: &mut [std::io::IoSliceMut<'_>],
+        control: &mut [u8],
+        flags: c_int,
+        timeout: impl Into<Timeout>,
+    ) -> Result<RecvMeta> {
+        let fd = self.sock.fd(Op::RecvMsg)?;
+        let flags = MsgFlags::user(flags);
+        if flags.peeks() {
+            let why = "MSG_PEEK: a peek's MSG_TRUNC length is not what was copied; use peek_from";
+            return Err(self.error(Op::RecvMsg, None, Cause::Invalid(why.into())));
+        }
+        let capacity = super::vectored_capacity(bufs);
+        let r = self
+            .wait(fd, timeout.into(), flags, |flags| sys::msg::recv_datagram_vectored(fd, bufs, control, flags))
+            .map_err(|cause| self.error(Op::RecvMsg, None, cause))?;
+        let written = &control[..r.control_len];
+        Ok(RecvMeta::new(r, capacity, written))
     }
 
     /// Sends `data` as one datagram to `to` with `control` messages for it alone (source

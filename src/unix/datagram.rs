@@ -9,7 +9,7 @@ use crate::sys;
 use crate::sys::addr::UnixName;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_credentials, send_fds, target};
 use crate::wait::{Waits, with_timeout};
 
 /// A Unix-domain datagram socket: the counterpart of [`UdpSocket`](crate::UdpSocket) and
@@ -206,7 +206,7 @@ impl UnixDatagram {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        self.sock.send(data, timeout.into(), || Target::None)
+        self.sock.send(Op::Send, MsgFlags::NONE, data, timeout.into(), || Target::None)
     }
 
     /// One datagram into `buf`, waiting at most `timeout`; returns its length. A longer one
@@ -270,6 +270,119 @@ impl UnixDatagram {
             return Err(Error::new(Op::RecvFrom, target(Some(&from)), Cause::Truncated { len: Some(len), capacity }));
         }
         Ok((len, from))
+    }
+
+    /// The next datagram into `buf` like [`recv`](UnixDatagram::recv), waiting at most
+    /// `timeout`, but left queued (`MSG_PEEK`): the next receive returns it again. Returns
+    /// the bytes copied into `buf`. A longer datagram is an `InvalidData` error (its first
+    /// `buf.len()` bytes are in `buf`, and it stays queued). std's `peek` (unstable on
+    /// `UnixDatagram`), with a timeout.
+    ///
+    /// The length is the count of bytes the kernel copied, never `MSG_TRUNC`'s datagram
+    /// length, which a peek offset (`SO_PEEK_OFF`, which a peek copies from) would make more
+    /// than it copied: the receive is a `recvmsg` whose second `iovec` is one probe byte past
+    /// `buf`, which comes exactly when the datagram is longer (so the error says "more than",
+    /// not by how much).
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixdatagram-peek)): the receives' wait, with
+    /// `recvmsg(MSG_PEEK)` in place of `recvfrom(MSG_TRUNC)`: `recvmsg(MSG_PEEK|MSG_DONTWAIT)`
+    /// — 1 when a datagram is there; else `setsockopt(SO_RCVTIMEO)` and a blocking
+    /// `recvmsg(MSG_PEEK)`; any remainder by `ppoll`.
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), unix(7))]
+    ///
+    /// # Errors
+    /// As [`recv`](UnixDatagram::recv), with op `recv(MSG_PEEK)`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixDatagram;
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"hello", 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(b.peek(&mut buf, 1)?, 5);
+    /// assert_eq!(b.recv(&mut buf, 1)?, 5); // still there
+    /// let err = b.peek(&mut buf, 0.01).unwrap_err(); // and now gone
+    /// assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.peek_from(buf, timeout).map(|(len, _)| len)
+    }
+
+    /// [`peek`](UnixDatagram::peek) with the sender's name (unnamed for an unbound sender),
+    /// as [`recv_from`](UnixDatagram::recv_from) gives it. std's `peek_from` (unstable on
+    /// `UnixDatagram`), with a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixdatagram-peek)): as
+    /// [`peek`](UnixDatagram::peek) (whose `recvmsg` asks for the sender in either case).
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2), unix(7))]
+    ///
+    /// # Errors
+    /// As [`peek`](UnixDatagram::peek); a truncated datagram's error names the sender when
+    /// it has a name.
+    ///
+    /// ```
+    /// use chapel_socket::{UnixAddr, UnixDatagram};
+    /// let pid = std::process::id();
+    /// let a = UnixDatagram::bind(&UnixAddr::from_abstract(format!("chapel-doc-pa-{pid}"))?)?;
+    /// let b = UnixDatagram::bind(&UnixAddr::from_abstract(format!("chapel-doc-pb-{pid}"))?)?;
+    /// a.send_to(b"from a", &b.local_addr()?, 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(b.peek_from(&mut buf, 1)?, (6, a.local_addr()?));
+    /// assert_eq!(b.recv_from(&mut buf, 1)?, (6, a.local_addr()?));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek_from(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<(usize, UnixAddr)> {
+        let fd = self.sock.fd(Op::Peek)?;
+        let capacity = buf.len();
+        let (len, cut, from) = with_timeout(fd, Waits::Recv(&self.sock.timer), timeout.into(), |wait| {
+            sys::socket::recv_from_probing::<UnixName>(fd, buf, wait.with(MsgFlags::PEEK))
+        })
+        .map_err(|cause| Error::new(Op::Peek, Target::None, cause))?;
+        let from = UnixAddr::from_kernel(from.unwrap_or(UnixName::Unnamed));
+        if cut {
+            return Err(Error::new(Op::Peek, target(Some(&from)), Cause::Truncated { len: None, capacity }));
+        }
+        Ok((len, from))
+    }
+
+    /// Sends `data` as one datagram with credentials of your choosing (`SCM_CREDENTIALS`),
+    /// to `to` or, with `None`, to the connected peer; waits at most `timeout` for room. The
+    /// kernel checks the claim, as for
+    /// [`UnixStream::send_with_credentials`](crate::UnixStream::send_with_credentials),
+    /// which says how; a receiver with [`SO_PASSCRED`](crate::SO_PASSCRED) reads them in
+    /// [`ReceivedFds::credentials`]. std's `SocketAncillary::add_creds` (unstable). Linux.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-credentials-passing)): as
+    /// [`UnixStream::send_with_credentials`](crate::UnixStream::send_with_credentials), with
+    /// the address when there is one.
+    ///
+    #[doc = man_links!(sendmsg(2), unix(7), cmsg(3))]
+    ///
+    /// # Errors
+    /// As [`UnixStream::send_with_credentials`](crate::UnixStream::send_with_credentials),
+    /// naming `to`.
+    ///
+    /// ```
+    /// use chapel_socket::{set_sock_opt, UnixDatagram, SOL_SOCKET, SO_PASSCRED};
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// set_sock_opt(&b, SOL_SOCKET, SO_PASSCRED, 1)?;
+    /// let me = a.peer_credentials()?;
+    /// a.send_with_credentials(b"me", &me, None, 1)?;
+    /// assert_eq!(b.recv_with_fds(&mut [0; 8], 0, 1)?.credentials, Some(me));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_with_credentials(
+        &self,
+        data: &[u8],
+        creds: &Credentials,
+        to: Option<&UnixAddr>,
+        timeout: impl Into<Timeout>,
+    ) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMsg)?;
+        send_credentials(fd, data, creds, to, timeout.into())
+            .map_err(|cause| Error::new(Op::SendMsg, target(to), cause))
     }
 
     /// Sends `data` as one datagram with the descriptors `fds` (`SCM_RIGHTS`), to `to` or,

@@ -59,6 +59,12 @@ impl From<sys::Ucred> for Credentials {
     }
 }
 
+impl From<Credentials> for sys::Ucred {
+    fn from(c: Credentials) -> sys::Ucred {
+        sys::Ucred { pid: c.pid, uid: c.uid, gid: c.gid }
+    }
+}
+
 /// What a receive with descriptors brought: the bytes, and the descriptors that came with
 /// them — owned, close-on-exec, closed when dropped.
 #[derive(Debug)]
@@ -99,6 +105,31 @@ fn send_fds(
     if !fds.is_empty() {
         control.push_fds(fds).map_err(|e| Cause::Invalid(e.to_string()))?;
     }
+    send_control(fd, buf, &control, to, timeout)
+}
+
+/// `sendmsg` with an `SCM_CREDENTIALS` message claiming `creds`, to `to` or the connected
+/// peer, through the wait loop: the send of every socket type that sends credentials.
+fn send_credentials(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    creds: &Credentials,
+    to: Option<&UnixAddr>,
+    timeout: Timeout,
+) -> std::result::Result<usize, Cause> {
+    let mut control = Control::default();
+    control.push_credentials((*creds).into()).map_err(|_| Cause::Unsupported("sending SCM_CREDENTIALS", None))?;
+    send_control(fd, buf, &control, to, timeout)
+}
+
+/// `sendmsg` of `buf` with `control`, to `to` or the connected peer, through the wait loop.
+fn send_control(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    control: &Control,
+    to: Option<&UnixAddr>,
+    timeout: Timeout,
+) -> std::result::Result<usize, Cause> {
     let to = to.map(UnixAddr::name);
     with_timeout(fd, Waits::Send, timeout, |flags| sys::msg::send_msg(fd, buf, control.bytes(), to, flags))
 }

@@ -12,7 +12,7 @@ use crate::sys::socket::Progress;
 use crate::sys::wait::Pacer;
 use crate::sys::{Domain, MsgFlags, SockType};
 use crate::timeout::Timeout;
-use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_fds, target};
+use crate::unix::{Credentials, ReceivedFds, name_of, peer_credentials, recv_fds, send_credentials, send_fds, target};
 use crate::wait::arm_for;
 
 /// A connected Unix-domain stream socket, from [`connect`](UnixStream::connect),
@@ -196,7 +196,123 @@ impl UnixStream {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     pub fn send(&self, buf: &[u8], timeout: impl Into<Timeout>) -> Result<usize> {
-        self.sock.send(buf, timeout.into(), || self.target())
+        self.sock.send(Op::Send, MsgFlags::NONE, buf, timeout.into(), || self.target())
+    }
+
+    /// Reads what has arrived into `buf` like [`recv`](UnixStream::recv), waiting at most
+    /// `timeout` for the first byte, but leaves it queued (`MSG_PEEK`): the next read returns
+    /// the same bytes. `Ok(0)` is end of stream. std's `peek` (unstable on `UnixStream`), with
+    /// a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstream-peek-and-vectored-io)): as
+    /// [`recv`](UnixStream::recv), each `recvfrom` with `MSG_PEEK` added:
+    /// `recvfrom(MSG_PEEK|MSG_DONTWAIT)` — 1 when data is there.
+    ///
+    #[doc = man_links!(recv(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// As [`recv`](UnixStream::recv), with op `recv(MSG_PEEK)`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.send(b"hello", 1)?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(b.peek(&mut buf, 1)?, 5);
+    /// assert_eq!(b.recv(&mut buf, 1)?, 5); // still there
+    /// assert_eq!(&buf[..5], b"hello");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn peek(&self, buf: &mut [u8], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.sock.recv(Op::Peek, MsgFlags::PEEK, buf, timeout.into(), || self.target())
+    }
+
+    /// [`TcpConn::recv_vectored`](crate::TcpConn::recv_vectored) on a Unix stream: what has
+    /// arrived, scattered over `bufs` by one `recvmsg`, waiting at most `timeout` for the
+    /// first byte; `Ok(0)` at end of stream. `Read::read_vectored` waits as long as it takes.
+    /// socket2's `recv_vectored`, with a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstream-peek-and-vectored-io)): as
+    /// [`recv`](UnixStream::recv), with `recvmsg` in place of `recvfrom` (1 when data is
+    /// there).
+    ///
+    #[doc = man_links!(recvmsg(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// As [`recv`](UnixStream::recv), with op `recvmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::IoSliceMut;
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.send(b"headbody", 1)?;
+    /// let (mut head, mut body) = ([0; 4], [0; 4]);
+    /// let n = b.recv_vectored(&mut [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)], 1)?;
+    /// assert_eq!((n, &head, &body), (8, b"head", b"body"));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.sock.recv_vectored(bufs, timeout.into(), || self.target())
+    }
+
+    /// [`TcpConn::send_vectored`](crate::TcpConn::send_vectored) on a Unix stream: as much of
+    /// `bufs`, in order, as fits, in one `sendmsg` (never SIGPIPE), waiting at most `timeout`
+    /// for room. `Write::write_vectored` waits as long as it takes, and writes every buffer,
+    /// not only the first. socket2's `send_vectored`, with a timeout.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unixstream-peek-and-vectored-io)): as
+    /// [`send`](UnixStream::send), with `sendmsg` in place of `sendto` (1 when there is
+    /// room, however many buffers).
+    ///
+    #[doc = man_links!(sendmsg(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// As [`send`](UnixStream::send), with op `sendmsg`.
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::{IoSlice, Write};
+    /// let (mut a, b) = UnixStream::pair()?;
+    /// assert_eq!(a.write_vectored(&[IoSlice::new(b"hello"), IoSlice::new(b" "), IoSlice::new(b"world!")])?, 12);
+    /// assert_eq!(a.send_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")], 1)?, 3);
+    /// let mut buf = [0; 32];
+    /// assert_eq!(b.recv(&mut buf, 1)?, 15);
+    /// assert_eq!(&buf[..15], b"hello world!abc");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_vectored(&self, bufs: &[io::IoSlice<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
+        self.sock.send_vectored(bufs, None, timeout.into(), || self.target())
+    }
+
+    /// Writes all of `data`, waiting as it needs to for room, all within `timeout` from the
+    /// call: one deadline for the whole, however many sends it takes. A zero timeout sends
+    /// what fits now and never waits. `Ok(())` once every byte is sent; an error after the
+    /// first send says in its message how many bytes went, as
+    /// [`TcpConn::send_all`](crate::TcpConn::send_all), which shows it.
+    ///
+    /// Syscalls ([contract](crate::syscalls#send_all)): as
+    /// [`TcpConn::send_all`](crate::TcpConn::send_all): `sendto(MSG_DONTWAIT|MSG_NOSIGNAL)` —
+    /// 1 when all of it fits; another `sendto` after each short one, and `ppoll([POLLOUT])`
+    /// for what is left of the deadline while the buffer is full.
+    ///
+    #[doc = man_links!(send(2), ppoll(2))]
+    ///
+    /// # Errors
+    /// As [`TcpConn::send_all`](crate::TcpConn::send_all): `TimedOut` (its message with the
+    /// bytes sent), a closed stream, the kernel's error (`EPIPE` for a closed peer).
+    ///
+    /// ```
+    /// use chapel_socket::UnixStream;
+    /// use std::io::ErrorKind;
+    /// let (a, _b) = UnixStream::pair()?;
+    /// // Nobody reads: what fits goes, then the deadline passes.
+    /// let err = a.send_all(&vec![0; 8 << 20], 0.05).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::TimedOut);
+    /// assert!(err.to_string().ends_with(" of 8388608 bytes were sent"), "{err}");
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_all(&self, data: &[u8], timeout: impl Into<Timeout>) -> Result<()> {
+        self.sock.send_all(data, timeout.into(), || self.target())
     }
 
     /// Sends `buf` with the descriptors `fds` (`SCM_RIGHTS`): the peer receives its own
@@ -239,6 +355,43 @@ impl UnixStream {
     pub fn send_with_fds(&self, buf: &[u8], fds: &[BorrowedFd<'_>], timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::SendMsg)?;
         send_fds(fd, buf, fds, None, timeout.into()).map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
+    }
+
+    /// Sends `buf` with credentials of your choosing (`SCM_CREDENTIALS`), waiting at most
+    /// `timeout` for room; returns the bytes sent. The kernel checks the claim: `creds` must
+    /// be this process's own pid and one of its user and group ids (real, effective or saved),
+    /// unless the process has the privilege to claim others (`CAP_SYS_ADMIN` for the pid,
+    /// `CAP_SETUID`/`CAP_SETGID` for the ids). A peer that set
+    /// [`SO_PASSCRED`](crate::SO_PASSCRED) reads them in
+    /// [`ReceivedFds::credentials`] from [`recv_with_fds`](UnixStream::recv_with_fds);
+    /// without this call such a peer gets the kernel's own record of the sender. std's
+    /// `SocketAncillary::add_creds` (unstable). Linux.
+    ///
+    /// Syscalls ([contract](crate::syscalls#unix-credentials-passing)): room —
+    /// `sendmsg(MSG_DONTWAIT|MSG_NOSIGNAL)` with one `SCM_CREDENTIALS` message, 1; full —
+    /// `sendmsg → EAGAIN`, `ppoll([POLLOUT])`, `sendmsg`; indefinite — one blocking `sendmsg`.
+    ///
+    #[doc = man_links!(sendmsg(2), unix(7), cmsg(3))]
+    ///
+    /// # Errors
+    /// `EPERM` (`PermissionDenied`) for ids this process may not claim; `EINVAL` for an id
+    /// that is no id (`u32::MAX`); `TimedOut`; a closed stream; the kernel's error (`EPIPE`
+    /// for a closed peer); `Unsupported` where the platform has no `SCM_CREDENTIALS`.
+    ///
+    /// ```
+    /// use chapel_socket::{set_sock_opt, UnixStream, SOL_SOCKET, SO_PASSCRED};
+    /// let (a, b) = UnixStream::pair()?;
+    /// set_sock_opt(&b, SOL_SOCKET, SO_PASSCRED, 1)?;
+    /// let me = a.peer_credentials()?; // the other end of a pair is this process
+    /// a.send_with_credentials(b"who", &me, 1)?;
+    /// let got = b.recv_with_fds(&mut [0; 8], 0, 1)?;
+    /// assert_eq!(got.credentials, Some(me));
+    /// # Ok::<(), chapel_socket::Error>(())
+    /// ```
+    pub fn send_with_credentials(&self, buf: &[u8], creds: &Credentials, timeout: impl Into<Timeout>) -> Result<usize> {
+        let fd = self.sock.fd(Op::SendMsg)?;
+        send_credentials(fd, buf, creds, None, timeout.into())
+            .map_err(|cause| Error::new(Op::SendMsg, self.target(), cause))
     }
 
     /// Receives bytes and the descriptors sent with them, with room for up to `max_fds`
@@ -514,12 +667,23 @@ impl Read for &UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf, Timeout::INDEFINITE).map_err(io::Error::from)
     }
+
+    /// One blocking `recvmsg` over all the buffers (see [`UnixStream::recv_vectored`]).
+    fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.recv_vectored(bufs, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
 }
 
 impl Write for &UnixStream {
     /// Waits as long as it takes (one blocking `sendto(MSG_NOSIGNAL)`).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send(buf, Timeout::INDEFINITE).map_err(io::Error::from)
+    }
+
+    /// One blocking `sendmsg(MSG_NOSIGNAL)` over all the buffers (see
+    /// [`UnixStream::send_vectored`]).
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.send_vectored(bufs, Timeout::INDEFINITE).map_err(io::Error::from)
     }
 
     /// Nothing to do: writes go straight to the kernel.
@@ -533,12 +697,20 @@ impl Read for UnixStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&*self).read(buf)
     }
+
+    fn read_vectored(&mut self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        (&*self).read_vectored(bufs)
+    }
 }
 
 impl Write for UnixStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         (&*self).write(buf)
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        (&*self).write_vectored(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {

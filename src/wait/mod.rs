@@ -39,6 +39,9 @@ pub(crate) enum Waits<'t> {
     Recv(&'t RecvTimer),
     /// A receive from the error queue: it never blocks, and `POLLERR` says it is ready.
     ErrQueue,
+    /// A receive of TCP's urgent byte (`MSG_OOB`): it never blocks either, and `POLLPRI`
+    /// says the byte has arrived.
+    Urgent,
 }
 
 /// What every step of a wait needs, carried as one value: the descriptor, the readiness it
@@ -127,7 +130,7 @@ pub(crate) fn with_timeout<T>(
     match (timeout.duration(), waits) {
         // An indefinite send: `EAGAIN` is the answer (the user's SO_SNDTIMEO, or a
         // non-blocking descriptor), as in C.
-        (None, Waits::Send | Waits::ErrQueue) => match call(MsgFlags::NONE) {
+        (None, Waits::Send | Waits::ErrQueue | Waits::Urgent) => match call(MsgFlags::NONE) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             done => return done.map_err(Cause::Os),
         },
@@ -145,7 +148,7 @@ pub(crate) fn with_timeout<T>(
                 }
             }
         }
-        (Some(_), Waits::Send | Waits::ErrQueue) => return tried_then_polled(w, timeout, call),
+        (Some(_), Waits::Send | Waits::ErrQueue | Waits::Urgent) => return tried_then_polled(w, timeout, call),
         // A timed receive on a socket that holds the value armed for this very timeout.
         (Some(duration), Waits::Recv(timer)) => {
             let nanos = timeout_nanos(duration);
@@ -169,6 +172,7 @@ impl Waits<'_> {
             Waits::Send => Interest::Write,
             Waits::Recv(_) => Interest::Read,
             Waits::ErrQueue => Interest::Error,
+            Waits::Urgent => Interest::Urgent,
         }
     }
 }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use crate::support::trials::{Test, trial};
 use crate::support::{PATIENCE, assert_waited, loopbacks, pair, timed};
 use chapel_socket::{
-    INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, SO_REUSEPORT, SOL_SOCKET, TcpConn, TcpListener,
-    TcpSocket, UdpSocket, UnixDatagram, UnixStream, bind, connect, get_sock_name, get_sock_opt, listen, set_sock_opt,
+    INDEFINITE_TIMEOUT, IPFamily, IPPROTO_IPV6, IPV6_V6ONLY, IpAddr, SO_OOBINLINE, SO_REUSEPORT, SOL_SOCKET, TcpConn,
+    TcpListener, TcpSocket, UdpSocket, UnixDatagram, UnixStream, bind, connect, get_sock_name, get_sock_opt, listen,
+    set_sock_opt,
 };
 
 /// The tests, for the binary's `main`.
@@ -26,6 +27,8 @@ pub const TESTS: &[Test] = &[
     trial!(a_connected_udp_socket_learns_its_peer_is_gone),
     trial!(peek_leaves_the_bytes_for_the_next_read),
     trial!(vectored_io_moves_every_buffer_in_order),
+    trial!(send_all_sends_everything_within_one_deadline),
+    trial!(the_urgent_byte_goes_apart_from_the_stream),
     trial!(integer_seconds_are_timeouts),
     trial!(wait_readable_and_wait_writable_take_any_descriptor),
 ];
@@ -316,6 +319,82 @@ fn vectored_io_moves_every_buffer_in_order() {
         let err = client.send_vectored(&[IoSlice::new(b"late")], PATIENCE).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::BrokenPipe);
         assert_eq!(err.op(), "sendmsg");
+    }
+}
+
+/// `send_all` moves more than the buffers hold, in order; with nobody reading it times out
+/// no earlier than its one deadline (not a deadline per send) and says how much went; a
+/// closed writer is `EPIPE` with the count; NaN and a closed connection make no syscall.
+fn send_all_sends_everything_within_one_deadline() {
+    for any in loopbacks() {
+        let (_server, client, mut peer) = pair(&any);
+        let data: Vec<u8> = (0..(16 << 20)).map(|i| (i % 253) as u8).collect();
+        let reader = std::thread::spawn(move || {
+            let mut got = Vec::new();
+            peer.read_to_end(&mut got).map(|_| got)
+        });
+        client.send_all(&data, PATIENCE).unwrap();
+        drop(client);
+        assert!(reader.join().unwrap().unwrap() == data, "the bytes arrived whole and in order");
+
+        let (_server, client, _peer) = pair(&any);
+        let (got, waited) = timed(|| client.send_all(&data, 0.3));
+        let err = got.unwrap_err();
+        assert_eq!((err.kind(), err.op(), err.address()), (ErrorKind::TimedOut, "send", Some(client.addr().unwrap())));
+        assert_waited(waited, Duration::from_millis(300), "send_all");
+        let message = err.to_string();
+        assert!(message.contains("timed out after 300ms; "), "{message}");
+        assert!(message.ends_with(" of 16777216 bytes were sent"), "{message}");
+
+        let (_server, client, _peer) = pair(&any);
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let err = client.send_all(b"hello", PATIENCE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+        assert!(err.to_string().ends_with(": Broken pipe (os error 32); 0 of 5 bytes were sent"), "{err}");
+        assert_eq!(client.send_all(b"hello", f64::NAN).unwrap_err().kind(), ErrorKind::InvalidInput);
+        let mut closed = client;
+        closed.close().unwrap();
+        assert!(closed.send_all(b"hello", PATIENCE).unwrap_err().is_closed());
+    }
+}
+
+/// socket2's `send_out_of_band`/`recv_out_of_band`: the last byte sent with `MSG_OOB` is read
+/// apart from the stream; with none announced the receive fails at once (`EINVAL`), however
+/// long its timeout; with `SO_OOBINLINE` the byte stays in the stream.
+fn the_urgent_byte_goes_apart_from_the_stream() {
+    for any in loopbacks() {
+        let (_server, client, peer) = pair(&any);
+        let (got, took) = timed(|| peer.recv_out_of_band(&mut [0; 4], PATIENCE));
+        let err = got.unwrap_err();
+        assert_eq!(
+            (err.kind(), err.raw_os_error(), err.op()),
+            (ErrorKind::InvalidInput, Some(libc::EINVAL), "recv(MSG_OOB)")
+        );
+        assert!(took < Duration::from_secs(2), "an error at once, not a wait: {took:?}");
+        client.send(b"data", PATIENCE).unwrap();
+        assert_eq!(client.send_out_of_band(b"!", PATIENCE).unwrap(), 1);
+        assert_eq!(poll_one(peer.try_as_fd().unwrap(), libc::POLLPRI, 10_000), libc::POLLPRI);
+        let mut urgent = [0; 4];
+        assert_eq!(peer.recv_out_of_band(&mut urgent, PATIENCE).unwrap(), 1);
+        assert_eq!(urgent[0], b'!');
+        let mut buf = [0; 16];
+        assert_eq!(peer.recv(&mut buf, PATIENCE).unwrap(), 4);
+        assert_eq!(&buf[..4], b"data", "the stream, without the urgent byte");
+        assert_eq!(peer.recv_out_of_band(&mut urgent, PATIENCE).unwrap_err().raw_os_error(), Some(libc::EINVAL));
+
+        let (_server, client, peer) = pair(&any);
+        set_sock_opt(&peer, SOL_SOCKET, SO_OOBINLINE, 1).unwrap();
+        client.send_out_of_band(b"!", PATIENCE).unwrap();
+        assert_eq!(peer.recv(&mut buf, PATIENCE).unwrap(), 1);
+        assert_eq!(buf[0], b'!', "inline, in the stream");
+        assert_eq!(peer.recv_out_of_band(&mut urgent, PATIENCE).unwrap_err().raw_os_error(), Some(libc::EINVAL));
+
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let err = client.send_out_of_band(b"!", PATIENCE).unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::BrokenPipe, "send(MSG_OOB)"));
+        let mut closed = peer;
+        closed.close().unwrap();
+        assert!(closed.recv_out_of_band(&mut urgent, PATIENCE).unwrap_err().is_closed());
     }
 }
 

@@ -1,7 +1,7 @@
 //! UDP over loopback, IPv4 and IPv6: send/recv and send/recvfrom with every
 //! timeout form, timeouts with no sender, `MSG_PEEK`, truncation, close and conversions.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::time::Duration;
 
 use crate::support::trials::{Test, trial};
@@ -20,6 +20,8 @@ pub const TESTS: &[Test] = &[
     trial!(a_udp_socket_needs_a_family),
     trial!(a_closed_udp_socket_refuses_every_call),
     trial!(std_udp_sockets_convert_both_ways),
+    trial!(peek_and_peek_from_leave_the_datagram_and_count_what_was_copied),
+    trial!(vectored_sends_and_receives_are_one_datagram_each),
 ];
 
 /// A UDP socket bound to `any` (port 0), so its address is known.
@@ -222,5 +224,81 @@ fn std_udp_sockets_convert_both_ways() {
         back.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         let (n, from) = back.recv_from(&mut buf).unwrap();
         assert_eq!((&buf[..n], IpAddr::from(from)), (&b"loop"[..], addr));
+    }
+}
+
+/// std's `peek`/`peek_from`, with timeouts: the datagram stays queued, a longer one is an
+/// error (still queued), the wait is never early, and from a peek offset the length is what
+/// the kernel copied.
+fn peek_and_peek_from_leave_the_datagram_and_count_what_was_copied() {
+    for any in loopbacks() {
+        let socket = bound(&any);
+        let me = socket.addr().unwrap();
+        let mut buf = [0; 32];
+        let (got, waited) = timed(|| socket.peek(&mut buf, 0.1));
+        let err = got.unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::TimedOut, "recv(MSG_PEEK)"));
+        assert_waited(waited, Duration::from_millis(100), "peek");
+        socket.send(b"hello world", &me, PATIENCE).unwrap();
+        assert_eq!(socket.peek(&mut buf, PATIENCE).unwrap(), 11);
+        assert_eq!(socket.peek_from(&mut buf, PATIENCE).unwrap(), (11, me));
+        let mut small = [0; 4];
+        let err = socket.peek_from(&mut small, PATIENCE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        assert_eq!(&small, b"hell");
+        assert_eq!(socket.recv_from_into(&mut buf, PATIENCE, 0).unwrap(), (11, me), "still queued");
+        // A connected socket peeks at its peer's datagrams.
+        socket.connect(&me).unwrap();
+        socket.send_connected(b"again", PATIENCE).unwrap();
+        assert_eq!(socket.peek(&mut buf, PATIENCE).unwrap(), 5);
+        assert_eq!(socket.recv_into(&mut buf, PATIENCE).unwrap(), 5);
+        // From a peek offset the kernel copies what lies past it: 11 - 6 bytes.
+        chapel_socket::set_sock_opt(&socket, chapel_socket::SOL_SOCKET, libc::SO_PEEK_OFF, 6).unwrap();
+        socket.send_connected(b"hello world", PATIENCE).unwrap();
+        let mut seen = [0x5a; 32];
+        assert_eq!(socket.peek(&mut seen, PATIENCE).unwrap(), 5);
+        assert_eq!(&seen[..5], b"world");
+        assert!(seen[5..].iter().all(|&x| x == 0x5a), "nothing counted that was not written");
+        let mut closed = socket;
+        closed.close().unwrap();
+        assert!(closed.peek(&mut buf, PATIENCE).unwrap_err().is_closed());
+        assert!(closed.peek_from(&mut buf, PATIENCE).unwrap_err().is_closed());
+    }
+}
+
+/// socket2's `send_vectored`, `send_to_vectored`, `recv_vectored`, `recv_from_vectored`: the
+/// buffers joined are one datagram; scattered back over several buffers; a longer one is an
+/// error naming both lengths; waits never early; unconnected and closed sockets refused.
+fn vectored_sends_and_receives_are_one_datagram_each() {
+    for any in loopbacks() {
+        let (socket, sender) = (bound(&any), bound(&any));
+        let (me, from) = (socket.addr().unwrap(), sender.addr().unwrap());
+        let parts = [IoSlice::new(b"head"), IoSlice::new(b""), IoSlice::new(b"body")];
+        assert_eq!(sender.send_to_vectored(&parts, &me, PATIENCE).unwrap(), 8);
+        let (mut a, mut b) = ([0; 3], [0; 8]);
+        let got = socket.recv_from_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)], PATIENCE);
+        assert_eq!(got.unwrap(), (8, from));
+        assert_eq!((&a, &b[..5]), (b"hea", &b"dbody"[..]));
+        sender.connect(&me).unwrap();
+        assert_eq!(sender.send_vectored(&[IoSlice::new(b"one"), IoSlice::new(b"two")], PATIENCE).unwrap(), 6);
+        assert_eq!(socket.recv_vectored(&mut [IoSliceMut::new(&mut b)], PATIENCE).unwrap(), 6);
+        assert_eq!(&b[..6], b"onetwo");
+        // Longer than the buffers together: an error, the first bytes in the buffers.
+        sender.send_vectored(&[IoSlice::new(b"0123456789")], PATIENCE).unwrap();
+        let (mut x, mut y) = ([0; 2], [0; 3]);
+        let err = socket.recv_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)], PATIENCE).unwrap_err();
+        assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidData, "recvmsg"));
+        assert!(err.to_string().contains("datagram of 10 bytes truncated to the 5-byte buffer"), "{err}");
+        assert_eq!((&x, &y), (b"01", b"234"));
+        let (got, waited) = timed(|| socket.recv_from_vectored(&mut [IoSliceMut::new(&mut b)], 0.1));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(100), "recv_from_vectored");
+        // Not connected: the kernel has no destination.
+        let err = socket.send_vectored(&[IoSlice::new(b"x")], PATIENCE).unwrap_err();
+        assert_eq!((err.raw_os_error(), err.op()), (Some(libc::EDESTADDRREQ), "sendmsg"));
+        let mut closed = socket;
+        closed.close().unwrap();
+        assert!(closed.recv_vectored(&mut [IoSliceMut::new(&mut b)], PATIENCE).unwrap_err().is_closed());
+        assert!(closed.send_to_vectored(&parts, &me, PATIENCE).unwrap_err().is_closed());
     }
 }

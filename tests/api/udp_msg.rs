@@ -29,6 +29,7 @@ pub const TESTS: &[Test] = &[
     trial!(bad_control_messages_are_refused_before_any_syscall),
     trial!(segmentation_offload_where_the_kernel_has_it),
     trial!(closed_sockets_make_no_syscall),
+    trial!(recv_msg_vectored_scatters_reports_and_takes_flags),
 ];
 
 fn bound(any: &IpAddr) -> UdpSocket {
@@ -393,4 +394,33 @@ fn closed_sockets_make_no_syscall() {
     assert!(socket.set_recv_pktinfo(true).unwrap_err().is_closed());
     assert!(socket.set_gro(true).unwrap_err().is_closed());
     assert!(socket.segment_size().unwrap_err().is_closed());
+}
+
+/// `recv_msg_vectored`: the datagram scattered over the buffers with its control data, a cut
+/// reported (not an error), `MSG_ERRQUEUE` waiting on the error queue never early, and
+/// `MSG_PEEK` refused.
+fn recv_msg_vectored_scatters_reports_and_takes_flags() {
+    for any in loopbacks() {
+        let socket = bound(&any);
+        socket.set_recv_ttl(true).unwrap();
+        let me = socket.addr().unwrap();
+        socket.send(b"headbody!", &me, PATIENCE).unwrap();
+        let (mut head, mut body, mut control) = ([0; 4], [0; 4], [0; 64]);
+        let mut bufs = [std::io::IoSliceMut::new(&mut head), std::io::IoSliceMut::new(&mut body)];
+        let meta = socket.recv_msg_vectored(&mut bufs, &mut control, 0, PATIENCE).unwrap();
+        assert_eq!((meta.len(), meta.full_len(), meta.is_truncated(), meta.from()), (8, 9, true, Some(me)));
+        assert!(meta.ttl().is_some(), "the control data came");
+        assert_eq!((&head, &body), (b"head", b"body"));
+        let mut bufs = [std::io::IoSliceMut::new(&mut head)];
+        let (got, waited) = timed(|| socket.recv_msg_vectored(&mut bufs, &mut control, libc::MSG_ERRQUEUE, 0.1));
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_waited(waited, Duration::from_millis(100), "recv_msg_vectored(MSG_ERRQUEUE)");
+        socket.send(b"x", &me, PATIENCE).unwrap();
+        let err = socket.recv_msg_vectored(&mut bufs, &mut control, libc::MSG_PEEK, PATIENCE).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(socket.recv_msg_vectored(&mut bufs, &mut [], 0, PATIENCE).unwrap().len(), 1, "not consumed");
+        let mut closed = socket;
+        closed.close().unwrap();
+        assert!(closed.recv_msg_vectored(&mut bufs, &mut control, 0, PATIENCE).unwrap_err().is_closed());
+    }
 }

@@ -4,7 +4,7 @@
 //! sockets (stream and datagram, descriptors there and back) and socat's `UNIX-LISTEN` /
 //! `UNIX-CONNECT` in both directions.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::ExitStatusExt;
@@ -16,7 +16,8 @@ use crate::support::program::Program;
 use crate::support::trials::{PYTHON3, SOCAT, Test, trial};
 use crate::support::{PATIENCE, assert_waited, child_outcome, is_child, open_fds, run_in_child, timed};
 use chapel_socket::{
-    INDEFINITE_TIMEOUT, SOL_SOCKET, UnixAddr, UnixDatagram, UnixListener, UnixStream, get_sock_opt_bytes, set_sock_opt,
+    Credentials, INDEFINITE_TIMEOUT, SO_PASSCRED, SOL_SOCKET, UnixAddr, UnixDatagram, UnixListener, UnixStream,
+    get_sock_opt_bytes, set_sock_opt,
 };
 
 /// The tests, each with what it needs beyond the crate (`support::trials`): without it, a
@@ -42,6 +43,12 @@ pub const TESTS: &[Test] = &[
     trial!(socat_unix_listen_receives_from_the_library, SOCAT),
     trial!(socat_unix_connect_sends_to_the_library, SOCAT),
     trial!(paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them),
+    trial!(unix_stream_peek_leaves_the_bytes),
+    trial!(unix_vectored_io_moves_every_buffer_in_one_call),
+    trial!(unix_send_all_sends_everything_within_one_deadline),
+    trial!(unix_datagram_peeks_leave_the_datagram_and_count_what_was_copied),
+    trial!(credentials_sent_explicitly_arrive_and_bad_ones_are_refused),
+    trial!(credentials_of_another_process_are_refused_without_privilege),
 ];
 
 /// The longest any child program may run before the test kills it and fails.
@@ -621,4 +628,188 @@ fn paths_are_relative_to_the_working_directory_as_the_kernel_resolves_them() {
     let addr = UnixAddr::from_path("relative.sock").unwrap();
     assert_eq!(addr.as_pathname(), Some(Path::new("relative.sock")));
     assert_eq!(addr.to_string(), "relative.sock");
+}
+
+/// std's `test_unix_stream_peek`, with timeouts: a peek waits for data and leaves it for the
+/// next read, and sees the end of the stream.
+fn unix_stream_peek_leaves_the_bytes() {
+    let (mut a, b) = UnixStream::pair().unwrap();
+    let mut buf = [0; 16];
+    let (got, waited) = timed(|| b.peek(&mut buf, 0.1));
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+    assert_waited(waited, Duration::from_millis(100), "peek");
+    a.write_all(b"hello").unwrap();
+    assert_eq!(b.peek(&mut buf, PATIENCE).unwrap(), 5);
+    assert_eq!(&buf[..5], b"hello");
+    assert_eq!(b.peek(&mut buf[..2], PATIENCE).unwrap(), 2);
+    let mut read = [0; 16];
+    assert_eq!(b.recv(&mut read, PATIENCE).unwrap(), 5);
+    assert_eq!(&read[..5], b"hello");
+    b.set_nonblocking(true).unwrap();
+    assert_eq!(b.peek(&mut buf, INDEFINITE_TIMEOUT).unwrap_err().kind(), ErrorKind::WouldBlock);
+    b.set_nonblocking(false).unwrap();
+    a.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(b.peek(&mut buf, PATIENCE).unwrap(), 0, "end of stream");
+    let mut closed = b;
+    closed.close().unwrap();
+    assert!(closed.peek(&mut buf, PATIENCE).unwrap_err().is_closed());
+}
+
+/// std's `test_write_vectored` and `test_read_vectored`: every buffer in one call (12 bytes
+/// for "hello", " ", "world!", where a default `write_vectored` writes only the first), and
+/// the timed forms' waits and errors.
+fn unix_vectored_io_moves_every_buffer_in_one_call() {
+    let (mut a, mut b) = UnixStream::pair().unwrap();
+    let parts = [IoSlice::new(b"hello"), IoSlice::new(b" "), IoSlice::new(b""), IoSlice::new(b"world!")];
+    assert_eq!(a.write_vectored(&parts).unwrap(), 12);
+    let (mut x, mut y, mut z) = ([0; 3], [0; 0], [0; 16]);
+    let mut bufs = [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y), IoSliceMut::new(&mut z)];
+    assert_eq!(b.read_vectored(&mut bufs).unwrap(), 12);
+    assert_eq!((&x, &z[..9]), (b"hel", &b"lo world!"[..]));
+    // Through `&UnixStream` as well, and the timed forms.
+    assert_eq!((&a).write_vectored(&[IoSlice::new(b"ab")]).unwrap(), 2);
+    assert_eq!(a.send_vectored(&[IoSlice::new(b"c"), IoSlice::new(b"de")], PATIENCE).unwrap(), 3);
+    let (mut one, mut four) = ([0; 1], [0; 4]);
+    let got = b.recv_vectored(&mut [IoSliceMut::new(&mut one), IoSliceMut::new(&mut four)], PATIENCE).unwrap();
+    assert_eq!((got, &one, &four), (5, b"a", b"bcde"));
+    assert_eq!(a.send_vectored(&[], PATIENCE).unwrap(), 0);
+    let (got, waited) = timed(|| b.recv_vectored(&mut [IoSliceMut::new(&mut four)], 0.1));
+    let err = got.unwrap_err();
+    assert_eq!((err.kind(), err.op()), (ErrorKind::TimedOut, "recvmsg"));
+    assert_waited(waited, Duration::from_millis(100), "recv_vectored");
+    // A closed peer: EPIPE, never SIGPIPE; end of stream on the other side.
+    drop(b);
+    let err = a.send_vectored(&[IoSlice::new(b"late")], PATIENCE).unwrap_err();
+    assert_eq!((err.kind(), err.op()), (ErrorKind::BrokenPipe, "sendmsg"));
+    a.close().unwrap();
+    assert!(a.recv_vectored(&mut [IoSliceMut::new(&mut four)], PATIENCE).unwrap_err().is_closed());
+    assert!(a.send_vectored(&[IoSlice::new(b"x")], PATIENCE).unwrap_err().is_closed());
+}
+
+/// `send_all` sends more than the buffers hold to a reader, in order; to nobody, it times out
+/// no earlier than its one deadline and says how much went; it fails on a closed peer.
+fn unix_send_all_sends_everything_within_one_deadline() {
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let data: Vec<u8> = (0..(8 << 20)).map(|i| (i % 251) as u8).collect();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).unwrap();
+        got
+    });
+    a.send_all(&data, PATIENCE).unwrap();
+    a.send_all(&[], 0).unwrap();
+    drop(a);
+    assert!(reader.join().unwrap() == data, "the bytes arrived whole and in order");
+
+    let (a, _b) = UnixStream::pair().unwrap();
+    let (got, waited) = timed(|| a.send_all(&data, 0.2));
+    let err = got.unwrap_err();
+    assert_eq!((err.kind(), err.op()), (ErrorKind::TimedOut, "send"));
+    assert_waited(waited, Duration::from_millis(200), "send_all");
+    let message = err.to_string();
+    let sent: usize = message
+        .strip_suffix(" of 8388608 bytes were sent")
+        .and_then(|m| m.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {message:?}"));
+    assert!(sent > 0 && sent < data.len(), "{message}");
+    assert!(message.contains("timed out after 200ms"), "the whole timeout: {message}");
+    // A zero timeout sends what fits and never waits.
+    let (a, _b) = UnixStream::pair().unwrap();
+    let (got, took) = timed(|| a.send_all(&data, 0));
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(a.send_all(b"x", f64::NAN).unwrap_err().kind(), ErrorKind::InvalidInput);
+
+    let (mut a, b) = UnixStream::pair().unwrap();
+    drop(b);
+    let err = a.send_all(b"hello", PATIENCE).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    assert!(err.to_string().ends_with("; 0 of 5 bytes were sent"), "{err}");
+    a.close().unwrap();
+    assert!(a.send_all(b"hello", PATIENCE).unwrap_err().is_closed());
+}
+
+/// `peek` and `peek_from` leave the datagram queued, report a longer one as an error (still
+/// queued), time out never early, and count what the kernel copied: from a peek offset,
+/// fewer bytes than the datagram has.
+fn unix_datagram_peeks_leave_the_datagram_and_count_what_was_copied() {
+    let dir = TempDir::new("peek");
+    let (a, b) = (UnixDatagram::bind(&dir.addr("a")).unwrap(), UnixDatagram::bind(&dir.addr("b")).unwrap());
+    let mut buf = [0; 32];
+    let (got, waited) = timed(|| b.peek(&mut buf, 0.1));
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::TimedOut);
+    assert_waited(waited, Duration::from_millis(100), "peek");
+    a.send_to(b"hello world", &dir.addr("b"), PATIENCE).unwrap();
+    assert_eq!(b.peek(&mut buf, PATIENCE).unwrap(), 11);
+    assert_eq!(b.peek_from(&mut buf, PATIENCE).unwrap(), (11, dir.addr("a")));
+    let mut small = [0; 4];
+    let err = b.peek_from(&mut small, PATIENCE).unwrap_err();
+    assert_eq!((err.kind(), err.op()), (ErrorKind::InvalidData, "recv(MSG_PEEK)"));
+    assert_eq!(err.unix_address(), Some(&dir.addr("a")), "names the sender");
+    assert_eq!(&small, b"hell");
+    assert_eq!(b.recv_from(&mut buf, PATIENCE).unwrap(), (11, dir.addr("a")), "still queued");
+    // With a peek offset the kernel copies from the offset on: 11 - 6 bytes, not 11.
+    set_sock_opt(&b, SOL_SOCKET, libc::SO_PEEK_OFF, 6).unwrap();
+    a.send_to(b"hello world", &dir.addr("b"), PATIENCE).unwrap();
+    let mut seen = [0x5a; 32];
+    assert_eq!(b.peek(&mut seen, PATIENCE).unwrap(), 5);
+    assert_eq!(&seen[..5], b"world");
+    assert!(seen[5..].iter().all(|&x| x == 0x5a), "nothing written past what was counted");
+    let mut closed = b;
+    closed.close().unwrap();
+    assert!(closed.peek(&mut buf, PATIENCE).unwrap_err().is_closed());
+    assert!(closed.peek_from(&mut buf, PATIENCE).unwrap_err().is_closed());
+}
+
+/// std's `add_creds`: credentials a sender claims arrive at a receiver that set
+/// `SO_PASSCRED`, on a stream and a datagram socket; an id that is no id is `EINVAL`.
+fn credentials_sent_explicitly_arrive_and_bad_ones_are_refused() {
+    let (sa, sb) = UnixStream::pair().unwrap();
+    set_sock_opt(&sb, SOL_SOCKET, SO_PASSCRED, 1).unwrap();
+    let me = sa.peer_credentials().unwrap();
+    assert_eq!(sa.send_with_credentials(b"who", &me, PATIENCE).unwrap(), 3);
+    let mut buf = [0; 8];
+    let got = sb.recv_with_fds(&mut buf, 0, PATIENCE).unwrap();
+    assert_eq!((got.len, got.credentials), (3, Some(me)));
+    let err = sa.send_with_credentials(b"x", &Credentials { uid: u32::MAX, ..me }, PATIENCE).unwrap_err();
+    assert_eq!((err.kind(), err.raw_os_error(), err.op()), (ErrorKind::InvalidInput, Some(libc::EINVAL), "sendmsg"));
+
+    let dir = TempDir::new("creds");
+    let (da, db) = (UnixDatagram::unbound().unwrap(), UnixDatagram::bind(&dir.addr("d")).unwrap());
+    set_sock_opt(&db, SOL_SOCKET, SO_PASSCRED, 1).unwrap();
+    assert_eq!(da.send_with_credentials(b"me", &me, Some(&dir.addr("d")), PATIENCE).unwrap(), 2);
+    assert_eq!(db.recv_with_fds(&mut buf, 0, PATIENCE).unwrap().credentials, Some(me));
+    let (pa, _pb) = UnixDatagram::pair().unwrap();
+    let err = pa.send_with_credentials(b"x", &Credentials { gid: u32::MAX, ..me }, None, PATIENCE).unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL));
+    let mut closed = sa;
+    closed.close().unwrap();
+    assert!(closed.send_with_credentials(b"x", &me, PATIENCE).unwrap_err().is_closed());
+}
+
+/// Claiming another process's pid without the privilege is `EPERM`: in a child, which gives
+/// up root first when it has it (root may claim any pid).
+fn credentials_of_another_process_are_refused_without_privilege() {
+    const TEST: &str = "unix::credentials_of_another_process_are_refused_without_privilege";
+    if !is_child(TEST) {
+        return run_in_child(TEST);
+    }
+    // SAFETY: this child process is single-purpose; dropping to `nobody` affects it alone.
+    if unsafe { libc::geteuid() } == 0 {
+        // SAFETY: plain integer arguments; each result is checked.
+        unsafe {
+            assert_eq!(libc::setgroups(0, std::ptr::null()), 0);
+            assert_eq!(libc::setgid(65534), 0);
+            assert_eq!(libc::setuid(65534), 0);
+        }
+    }
+    let (a, b) = UnixStream::pair().unwrap();
+    set_sock_opt(&b, SOL_SOCKET, SO_PASSCRED, 1).unwrap();
+    let me = a.peer_credentials().unwrap();
+    assert_ne!(me.pid, 1);
+    let err = a.send_with_credentials(b"x", &Credentials { pid: 1, ..me }, PATIENCE).unwrap_err();
+    assert_eq!((err.kind(), err.raw_os_error()), (ErrorKind::PermissionDenied, Some(libc::EPERM)));
+    // Nothing was sent: the peer has nothing to read.
+    assert_eq!(b.recv_with_fds(&mut [0; 4], 0, 0).unwrap_err().kind(), ErrorKind::TimedOut);
 }
