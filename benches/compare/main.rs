@@ -4,7 +4,7 @@
 //! alike. Prints median and 99th-percentile rates, ratios to std::net and to C, and syscalls
 //! per op (`strace -f -c`, "n/a" without strace).
 //!
-//! `cargo bench --bench compare` (about 3.5 minutes on 2 cores);
+//! `cargo bench --bench compare` (about 4 minutes on 2 cores);
 //! `cargo bench --bench compare -- --quick` (CI: a few ops of each, seconds);
 //! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py; `--no-pin` lets the
 //! threads run on any CPU (see `pin` for why the default is one).
