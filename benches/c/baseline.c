@@ -6,7 +6,14 @@
  *
  * It prints one sample per line on stdout: nanoseconds per operation, timed with
  * CLOCK_MONOTONIC, over the same chunks and after the same warm-up as the Rust side (see
- * benches/compare/clock.rs). Every wait is bounded (TIMEOUT_MS) except where the Rust
+ * benches/compare/clock.rs). The scale workloads (benches/compare/scale.rs) take more
+ * arguments and print otherwise:
+ *
+ *     baseline scale_conns <connections> <round trips each>
+ *     baseline scale_accept <accepting threads> <sets> <connections a set> <client threads>
+ *
+ * print their rate samples on the first line and, for scale_conns, every timed round trip's
+ * ns on the second. Every wait is bounded (TIMEOUT_MS) except where the Rust
  * implementations block too; any failure prints why and exits 1. Loopback only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -722,7 +729,169 @@ static void connect_accept_close(long n) {
     clock_print(&c);
 }
 
+/* ---- scale workloads (benches/compare/scale.rs) ---- */
+
+#define SCALE_STACK (128 * 1024)
+
+static pthread_barrier_t scale_barrier;
+
+static void scale_spawn(pthread_t *t, void *(*f)(void *), void *arg) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, SCALE_STACK);
+    if ((errno = pthread_create(t, &attr, f, arg)) != 0) die("pthread_create");
+    pthread_attr_destroy(&attr);
+}
+
+/* scale_conns: a client thread per connection: connect, ops/8 untimed round trips, the
+ * barrier, `ops` timed ones (each one's ns a sample); a server thread per connection echoes
+ * until EOF. SO_RCVTIMEO once on both ends, as std's set_read_timeout. */
+struct scale_client {
+    struct sockaddr_in to;
+    long ops;
+    double *latencies;
+    double end;
+};
+
+static void *scale_conn_client(void *arg) {
+    struct scale_client *c = arg;
+    char b = 7;
+    int fd = tcp_connect(&c->to);
+    nodelay(fd);
+    rcvtimeo(fd);
+    for (long i = 0; i < c->ops / 8; i++) {
+        write_all(fd, &b, 1);
+        read_exact(fd, &b, 1);
+    }
+    pthread_barrier_wait(&scale_barrier);
+    double last = now_ns();
+    for (long i = 0; i < c->ops; i++) {
+        write_all(fd, &b, 1);
+        read_exact(fd, &b, 1);
+        double t = now_ns();
+        c->latencies[i] = t - last;
+        last = t;
+    }
+    c->end = last;
+    close(fd);
+    return NULL;
+}
+
+static void *scale_conn_server(void *arg) {
+    int fd = (int)(intptr_t)arg;
+    char b;
+    for (;;) {
+        ssize_t r = recv(fd, &b, 1, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) die("recv");
+        if (r == 0) break;
+        write_all(fd, &b, 1);
+    }
+    close(fd);
+    return NULL;
+}
+
+static void scale_conns(long n, long ops) {
+    int lfd = tcp_listener();
+    struct sockaddr_in to = local_addr(lfd);
+    pthread_t *clients = calloc((size_t)n, sizeof *clients), *servers = calloc((size_t)n, sizeof *servers);
+    struct scale_client *cs = calloc((size_t)n, sizeof *cs);
+    if (!clients || !servers || !cs) die("calloc");
+    pthread_barrier_init(&scale_barrier, NULL, (unsigned)n + 1);
+    for (long i = 0; i < n; i++) {
+        cs[i].to = to;
+        cs[i].ops = ops;
+        cs[i].latencies = malloc(sizeof(double) * (size_t)ops);
+        if (!cs[i].latencies) die("malloc");
+        scale_spawn(&clients[i], scale_conn_client, &cs[i]);
+        int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0) die("accept4");
+        nodelay(conn);
+        rcvtimeo(conn);
+        scale_spawn(&servers[i], scale_conn_server, (void *)(intptr_t)conn);
+    }
+    pthread_barrier_wait(&scale_barrier);
+    double start = now_ns(), end = start;
+    for (long i = 0; i < n; i++) {
+        pthread_join(clients[i], NULL);
+        if (cs[i].end > end) end = cs[i].end;
+    }
+    for (long i = 0; i < n; i++) pthread_join(servers[i], NULL);
+    printf("%.1f\n", (double)(n * ops) / ((end - start) / 1e9));
+    for (long i = 0; i < n; i++) {
+        for (long j = 0; j < ops; j++) printf("%.0f ", cs[i].latencies[j]);
+        free(cs[i].latencies);
+    }
+    printf("\n");
+    close(lfd);
+}
+
+/* scale_accept: `k` threads in blocking accept4 on one listener, each closing what it takes,
+ * until each has taken one of the `k` stop connections; `clients` threads connect, read the
+ * EOF and close, a share of each set, the sets started together (one untimed set first). */
+static long scale_total, scale_share, scale_sets;
+static long scale_accepted;
+static struct sockaddr_in scale_to;
+
+static void *scale_accepter(void *arg) {
+    int lfd = (int)(intptr_t)arg;
+    for (;;) {
+        int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0 && errno == EINTR) continue;
+        if (conn < 0) die("accept4");
+        close(conn);
+        if (__atomic_fetch_add(&scale_accepted, 1, __ATOMIC_RELAXED) >= scale_total) return NULL;
+    }
+}
+
+static void *scale_accept_client(void *arg) {
+    (void)arg;
+    char byte;
+    for (long s = 0; s <= scale_sets; s++) {
+        pthread_barrier_wait(&scale_barrier);
+        for (long i = 0; i < scale_share; i++) {
+            int fd = tcp_connect(&scale_to);
+            if (recv(fd, &byte, 1, 0) != 0) die("expected EOF");
+            close(fd);
+        }
+        pthread_barrier_wait(&scale_barrier);
+    }
+    return NULL;
+}
+
+static void scale_accept(long k, long sets, long set, long clients) {
+    int lfd = tcp_listener();
+    scale_to = local_addr(lfd);
+    scale_sets = sets;
+    scale_share = set / clients;
+    scale_total = (sets + 1) * scale_share * clients;
+    pthread_t *as = calloc((size_t)k, sizeof *as), *cs = calloc((size_t)clients, sizeof *cs);
+    if (!as || !cs) die("calloc");
+    pthread_barrier_init(&scale_barrier, NULL, (unsigned)clients + 1);
+    for (long i = 0; i < k; i++) scale_spawn(&as[i], scale_accepter, (void *)(intptr_t)lfd);
+    for (long i = 0; i < clients; i++) scale_spawn(&cs[i], scale_accept_client, NULL);
+    for (long s = 0; s <= sets; s++) {
+        pthread_barrier_wait(&scale_barrier);
+        double start = now_ns();
+        pthread_barrier_wait(&scale_barrier);
+        if (s > 0) printf("%.1f ", (double)(scale_share * clients) / ((now_ns() - start) / 1e9));
+    }
+    printf("\n");
+    for (long i = 0; i < clients; i++) pthread_join(cs[i], NULL);
+    for (long i = 0; i < k; i++) close(tcp_connect(&scale_to));
+    for (long i = 0; i < k; i++) pthread_join(as[i], NULL);
+    close(lfd);
+}
+
 int main(int argc, char **argv) {
+    if (argc == 4 && !strcmp(argv[1], "scale_conns")) {
+        scale_conns(atol(argv[2]), atol(argv[3]));
+        return 0;
+    }
+    if (argc == 6 && !strcmp(argv[1], "scale_accept")) {
+        scale_accept(atol(argv[2]), atol(argv[3]), atol(argv[4]), atol(argv[5]));
+        return 0;
+    }
     if (argc != 3) {
         fprintf(stderr, "usage: baseline <workload> <ops>\n");
         return 2;

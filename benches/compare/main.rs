@@ -4,12 +4,15 @@
 //! alike. Prints median and 99th-percentile rates, ratios to std::net and to C, and syscalls
 //! per op (`strace -f -c`, "n/a" without strace).
 //!
-//! `cargo bench --bench compare` (about 3.5 minutes on 2 cores);
+//! `cargo bench --bench compare` (about 4 minutes on 2 cores);
 //! `cargo bench --bench compare -- --quick` (CI: a few ops of each, seconds);
 //! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py; `--no-pin` lets the
 //! threads run on any CPU (see `pin` for why the default is one).
 //! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts);
 //! `--only WORKLOAD` runs the full method on that workload alone.
+//! `--only scale_conns|scale_accept|scale_memory` runs one of the scale workloads (`scale`),
+//! which the full and the quick run run after the others; `--csv FILE` writes their rows to
+//! `FILE`'s sibling `*-scale.csv` (for scripts/plot_scale.py).
 //! `--audit` (built with `--features audit`) sets a sink that takes every call chapel-socket
 //! makes and drops it, so each of its calls is recorded (decoded, as `chapel_socket::audit`
 //! shows it): the feature's cost per call, against the same run without the feature.
@@ -19,6 +22,7 @@ mod clock;
 mod ours;
 mod pin;
 mod report;
+mod scale;
 mod shared;
 mod sock2;
 mod stats;
@@ -33,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use cbase::Baseline;
 use report::Row;
+use scale::Scale;
 use shared::Workloads;
 use workload::Workload;
 
@@ -57,9 +62,16 @@ impl Imp {
         }
     }
 
-    fn parse(name: &str) -> Option<Imp> {
+    pub fn parse(name: &str) -> Option<Imp> {
         Imp::ALL.into_iter().find(|i| i.name() == name)
     }
+}
+
+/// What `--only` picked: one of the main table's workloads or one of the scale ones.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Workload(Workload),
+    Scale(Scale),
 }
 
 /// A full run's batches last about this long each (calibrated on std::net).
@@ -73,7 +85,7 @@ const QUICK_COUNT_OPS: (usize, usize) = (64, 192);
 struct Options {
     quick: bool,
     csv: Option<PathBuf>,
-    only: Option<Workload>,
+    only: Option<Only>,
     audit: bool,
 }
 
@@ -81,6 +93,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(at) = args.iter().position(|a| a == "--count") {
         return count_mode(&args[at + 1..]);
+    }
+    if let Some(at) = args.iter().position(|a| a == "--scale-count") {
+        return scale::count_mode(&args[at + 1..]);
+    }
+    if let Some(at) = args.iter().position(|a| a == "--scale-memory") {
+        return scale::memory_child(&args[at + 1..]);
     }
     let mut options = Options { quick: false, csv: None, only: None, audit: false };
     let mut pinned = true;
@@ -95,7 +113,10 @@ fn main() -> ExitCode {
                 eprintln!("compare: --audit needs the bench built with --features audit");
                 return ExitCode::from(2);
             }
-            "--only" => match it.next().and_then(|w| Workload::parse(w)) {
+            "--only" => match it
+                .next()
+                .and_then(|w| Workload::parse(w).map(Only::Workload).or_else(|| Scale::parse(w).map(Only::Scale)))
+            {
                 Some(w) => options.only = Some(w),
                 None => {
                     eprintln!("compare: --only takes a workload name");
@@ -106,7 +127,7 @@ fn main() -> ExitCode {
             "--bench" => {}
             other => {
                 eprintln!(
-                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD, --audit)"
+                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD|scale_conns|scale_accept|scale_memory, --audit)"
                 );
                 return ExitCode::from(2);
             }
@@ -115,7 +136,7 @@ fn main() -> ExitCode {
     if pinned && let Some(code) = pin::rerun_pinned(&args) {
         return code;
     }
-    watchdog(if options.quick { Duration::from_secs(120) } else { Duration::from_secs(420) });
+    watchdog(if options.quick { Duration::from_secs(120) } else { Duration::from_secs(600) });
     if options.audit {
         record_every_call();
     }
@@ -207,7 +228,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;
-    for w in Workload::ALL.into_iter().filter(|w| options.only.is_none_or(|only| only == *w)) {
+    for w in Workload::ALL.into_iter().filter(|w| options.only.is_none_or(|only| only == Only::Workload(*w))) {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
         batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
@@ -244,12 +265,22 @@ fn run_all(options: &Options) -> io::Result<bool> {
             });
         }
     }
+    let sizes = if options.quick { &scale::QUICK } else { &scale::FULL };
+    let which = |s: Scale| options.only.is_none_or(|only| only == Only::Scale(s));
+    let scaled = scale::run(which, &imps, sizes, baseline.as_ref());
+    ok &= scaled.ok;
     let timed = started.elapsed();
     count_syscalls(&mut rows, options, baseline.as_ref());
-    println!("# {rounds} round(s); ops per batch: {}", batch_ops.join(", "));
-    println!("{}", report::table(&rows));
-    println!("# syscalls per op (both ends; strace -f -c, difference of two batch sizes):");
-    println!("{}", report::breakdown(&rows));
+    if !rows.is_empty() {
+        println!("# {rounds} round(s); ops per batch: {}", batch_ops.join(", "));
+        println!("{}", report::table(&rows));
+        println!("# syscalls per op (both ends; strace -f -c, difference of two batch sizes):");
+        println!("{}", report::breakdown(&rows));
+    }
+    if !scaled.rows.is_empty() || !scaled.memory.is_empty() {
+        println!("# how cost grows (scale workloads; {placement})");
+        print!("{}", scale::tables(&scaled, sizes));
+    }
     println!(
         "# timed part {:.0} s, total {:.0} s; load average now {}",
         timed.as_secs_f64(),
@@ -257,9 +288,20 @@ fn run_all(options: &Options) -> io::Result<bool> {
         load()
     );
     if let Some(path) = &options.csv {
-        report::write_csv(&rows, path)?;
+        if !rows.is_empty() {
+            report::write_csv(&rows, path)?;
+        }
+        if !scaled.rows.is_empty() || !scaled.memory.is_empty() {
+            scale::write_csv(&scaled, &scale_csv(path))?;
+        }
     }
     Ok(ok)
+}
+
+/// Where `--csv FILE` puts the scale rows: `FILE`'s stem with `-scale`, beside it.
+fn scale_csv(path: &std::path::Path) -> PathBuf {
+    let stem = path.file_stem().map_or_else(|| "bench".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}-scale.csv"))
 }
 
 /// Fills in syscalls per op where strace works; leaves "n/a" otherwise.
