@@ -54,6 +54,7 @@ const ROWS: &[(&str, Run)] = &[
     ("accept/timeout", |row| on_listener(row, |server| server.accept(0.1))),
     ("accept/eintr", |row| accept_later(row, EINTR_PEER_DELAY, Timeout::from(1.0))),
     ("accept/shared", accept_shared),
+    ("accept/beside", accept_beside),
     ("accept/zero-after-wait", accept_zero_after_wait),
     ("accept/closed", accept_closed),
     ("accept/nan", |row| on_listener(row, |server| server.accept(f64::NAN))),
@@ -811,6 +812,29 @@ fn accept_shared(row: &str) -> Setup {
     let _release = TcpStream::connect(at)?;
     other.join().map_err(|_| "the other acceptor panicked")??;
     Ok(())
+}
+
+/// Accepts with 4 s while another thread already waits in `accept(4 s)` on the same listener
+/// (so it blocks, with `SO_RCVTIMEO` armed for that timeout): this one blocks beside it. Two
+/// peers connect, 100 ms apart, so each accept takes one whichever the kernel wakes first.
+fn accept_beside(row: &str) -> Setup {
+    let server = std::sync::Arc::new(server()?);
+    let at = std::net::SocketAddr::from(server.addr()?);
+    let holder = std::sync::Arc::clone(&server);
+    let other = thread::spawn(move || holder.accept(4.0).map(drop));
+    thread::sleep(PEER_DELAY);
+    // The peers' sockets exist before the region, so only the accepted one is new.
+    let first = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let second = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    let peers = later(PEER_DELAY, move || {
+        first.connect(&at.into())?;
+        thread::sleep(PEER_DELAY);
+        second.connect(&at.into())?;
+        Ok((first, second))
+    });
+    measure(row, || server.accept(4.0))?;
+    other.join().map_err(|_| "the other acceptor panicked")??;
+    join(peers).map(drop)
 }
 
 /// After one `accept(4 s)` that waited (so the listener blocks, with `SO_RCVTIMEO` armed),

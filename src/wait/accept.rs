@@ -28,8 +28,9 @@ use std::io;
 use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
-use super::recv_timer::{RecvTimer, arm_for, suits, timeout_nanos};
+use super::recv_timer::{Claim, RecvTimer, arm_for, suits, timeout_nanos};
 use super::{Indefinite, Start, Until, Waiter, poll_loop};
 use crate::error::Cause;
 use crate::sys;
@@ -104,10 +105,16 @@ impl Acceptor {
         if !timer.trusted() {
             return self.shared(fd, timeout, until, accept);
         }
-        let Some(claim) = timer.claim() else {
-            return self.poll_path(fd, until, Start::Try, accept);
-        };
         let want = timeout.duration().map(arm_for);
+        let Some(mut claim) = timer.claim() else {
+            // Another accept holds the timer. When what it armed serves this one too, wait
+            // beside it in `accept4`: the kernel hands each connection to one blocked
+            // accept, where `ppoll` would wake every waiter for it.
+            return match self.share_blocking(timer, want) {
+                Some(share) => self.blocked(fd, share, until, accept),
+                None => self.poll_path(fd, until, Start::Try, accept),
+            };
+        };
         if !self.mode().blocking {
             match accept() {
                 Ok(v) => return Ok(v),
@@ -136,15 +143,47 @@ impl Acceptor {
             }
             Some(_) => {}
         }
+        claim.downgrade();
+        self.blocked(fd, claim, until, accept)
+    }
+
+    /// A share of `timer` for a blocking `accept4` beside the accept that armed it: when what
+    /// the kernel holds serves `want` (the user's own value for an indefinite accept, an
+    /// armed one that [`suits`] this timeout) and the listener blocks with nobody polling.
+    fn share_blocking<'t>(&self, timer: &'t RecvTimer, want: Option<Option<Duration>>) -> Option<Claim<'t>> {
+        let share = match want {
+            None => timer.share(|armed, _| armed.is_none()),
+            Some(Some(w)) => timer.share(|armed, _| armed.is_some_and(|a| suits(a, w))),
+            Some(None) => None,
+        }?;
+        let mode = self.mode();
+        (mode.blocking && mode.pollers == 0).then_some(share)
+    }
+
+    /// One blocking `accept4` under `claim`, whose `SO_RCVTIMEO` serves this call; then, when
+    /// it ends short of the deadline (the value's margin, a signal, a poller that switched the
+    /// mode), the wait for what is left. Alone, that is `ppoll` and a retry in the mode as it
+    /// is (a retry can block only while nobody else accepts). Beside other blocked accepts it
+    /// is the poll path, which makes the listener non-blocking: the connection `ppoll` saw
+    /// may go to one of them, and a blocking retry would then wait past this deadline.
+    fn blocked<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        mut claim: Claim<'_>,
+        until: Until,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
         match accept() {
             Ok(v) => Ok(v),
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {
-                // SO_RCVTIMEO ran out short of the deadline, a poller switched the mode, or a
-                // signal came: wait for what is left. The claim is kept, so the mode stays
-                // as it is unless a poller arrives, and then a retry cannot block.
-                let result = poll_loop(listening(fd), until, Start::Wait, MsgFlags::NONE, |_| accept());
-                drop(claim);
-                result
+                if claim.upgrade() {
+                    let result = poll_loop(listening(fd), until, Start::Wait, MsgFlags::NONE, |_| accept());
+                    drop(claim);
+                    result
+                } else {
+                    drop(claim);
+                    self.poll_path(fd, until, Start::Wait, accept)
+                }
             }
             Err(e) => Err(Cause::Os(e)),
         }

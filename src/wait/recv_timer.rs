@@ -357,6 +357,17 @@ impl Claim<'_> {
         }
     }
 
+    /// Makes a shared claim exclusive again when no other call shares it (nobody can join
+    /// while it is); whether this claim is exclusive now.
+    pub(crate) fn upgrade(&mut self) -> bool {
+        if !self.exclusive
+            && self.timer.users.compare_exchange(1, EXCLUSIVE, Ordering::SeqCst, Ordering::Relaxed).is_ok()
+        {
+            self.exclusive = true;
+        }
+        self.exclusive
+    }
+
     /// Arms `value` (one `setsockopt`), whole microseconds as `SO_RCVTIMEO` takes them.
     /// Exclusive claims only, so only on a trusted socket, whose user value is known.
     pub(crate) fn arm(&self, fd: BorrowedFd<'_>, value: Duration, timeout: u64) -> io::Result<()> {

@@ -24,6 +24,7 @@ pub const TESTS: &[Test] = &[
     trial!(threads_sharing_a_udp_socket_each_keep_their_deadline),
     trial!(threads_sharing_a_tcp_connection_each_keep_their_deadline),
     trial!(threads_sharing_a_listener_each_keep_their_deadline),
+    trial!(threads_accepting_with_one_timeout_take_every_connection_and_keep_their_deadline),
     trial!(indefinite_udp_recv_after_a_timed_one_waits_for_ever),
     trial!(indefinite_recvs_beside_timed_ones_that_rearm_never_fail),
     trial!(indefinite_tcp_recv_and_read_after_a_timed_one_wait_for_ever),
@@ -117,6 +118,46 @@ fn threads_sharing_a_listener_each_keep_their_deadline() {
         // The listener still accepts, in whichever mode the last caller left it.
         let _client = connect(&server.addr().unwrap(), PATIENCE).unwrap();
         server.accept(PATIENCE).unwrap();
+    }
+}
+
+/// Four threads accept in a loop with one timeout, so they block side by side in `accept4`
+/// under one armed `SO_RCVTIMEO` (the kernel hands each connection to one of them): every
+/// connection of a burst is taken exactly once, and when the connections stop each thread's
+/// last accept times out, never before its timeout, within a generous bound after it.
+fn threads_accepting_with_one_timeout_take_every_connection_and_keep_their_deadline() {
+    const CONNECTIONS: usize = 200;
+    let timeout = Duration::from_millis(400);
+    for any in support::loopbacks() {
+        // A backlog that holds the whole burst: beyond it Linux drops the handshake's last
+        // ACK, and the connection reaches the queue only on a retransmission a second later.
+        let server = chapel_socket::listen(&any, true, 2 * CONNECTIONS as u16).unwrap();
+        let at = server.addr().unwrap();
+        let taken: usize = thread::scope(|s| {
+            let acceptors: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut taken = 0;
+                        loop {
+                            let (result, elapsed) = timed(|| server.accept(timeout));
+                            match result {
+                                Ok(_conn) => taken += 1,
+                                Err(e) => {
+                                    assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+                                    assert_waited(elapsed, timeout, "an accept beside others");
+                                    return taken;
+                                }
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let clients: Vec<_> = (0..CONNECTIONS).map(|_| connect(&at, PATIENCE).unwrap()).collect();
+            let taken = acceptors.into_iter().map(|a| a.join().unwrap()).sum();
+            drop(clients);
+            taken
+        });
+        assert_eq!(taken, CONNECTIONS, "connections taken on {any}");
     }
 }
 
