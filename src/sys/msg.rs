@@ -6,7 +6,7 @@
 //! returns.
 
 use std::io;
-use std::mem;
+use std::mem::{self, MaybeUninit};
 #[cfg(has_mmsg)]
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -458,28 +458,45 @@ pub(crate) fn send_mmsg<'m, M: Copy + Into<cmsg::Message> + 'm>(
     flags: MsgFlags,
 ) -> io::Result<usize> {
     let n = count.min(SEND_BATCH_MAX);
-    // SAFETY: `mmsghdr` and `iovec` are integers and pointers; all zeroes is valid.
-    let mut hdrs: [libc::mmsghdr; SEND_BATCH_MAX] = unsafe { mem::zeroed() };
-    // SAFETY: as above.
-    let mut iovs: [libc::iovec; SEND_BATCH_MAX] = unsafe { mem::zeroed() };
-    let mut names: [Option<RawAddr>; SEND_BATCH_MAX] = [const { None }; SEND_BATCH_MAX];
-    let mut control = [[0u8; SEND_CONTROL]; SEND_BATCH_MAX];
+    // Room for the most a call takes, of which only the first `n` slots are written: a call
+    // fills what it sends (a batch of 4 writes 4 slots, not the 64 slots' 17 KB).
+    let mut hdrs = [const { MaybeUninit::<libc::mmsghdr>::uninit() }; SEND_BATCH_MAX];
+    let mut iovs = [const { MaybeUninit::<libc::iovec>::uninit() }; SEND_BATCH_MAX];
+    let mut names = [const { MaybeUninit::<RawAddr>::uninit() }; SEND_BATCH_MAX];
+    let mut control = [const { MaybeUninit::<[u8; SEND_CONTROL]>::uninit() }; SEND_BATCH_MAX];
     for i in 0..n {
         let (data, to, messages) = msg(i);
-        let used = cmsg::encode(messages, &mut control[i])?;
-        names[i] = to.as_ref().map(RawAddr::new);
-        iovs[i] = libc::iovec { iov_base: data.as_ptr().cast_mut().cast(), iov_len: data.len() };
-        let (name, name_len) =
-            names[i].as_ref().map_or((ptr::null_mut(), 0), |r| (r.as_ptr().cast_mut().cast(), r.len() as usize));
-        fill_msghdr(&mut hdrs[i].msg_hdr, &raw mut iovs[i], name, name_len, &mut control[i][..used]);
+        let control: &mut [u8] = match messages {
+            [] => &mut [],
+            _ => {
+                let room = control[i].write([0; SEND_CONTROL]);
+                let used = cmsg::encode(messages, room)?;
+                &mut room[..used]
+            }
+        };
+        let (name, name_len) = match to {
+            Some(to) => {
+                let raw = names[i].write(RawAddr::new(&to));
+                (raw.as_ptr().cast_mut().cast(), raw.len() as usize)
+            }
+            None => (ptr::null_mut(), 0),
+        };
+        let iov = iovs[i].write(libc::iovec { iov_base: data.as_ptr().cast_mut().cast(), iov_len: data.len() });
+        // SAFETY: `mmsghdr` is integers and pointers; all zeroes is valid.
+        let hdr = hdrs[i].write(unsafe { mem::zeroed() });
+        fill_msghdr(&mut hdr.msg_hdr, iov, name, name_len, control);
     }
+    // The first `n` headers, all written above.
+    let hdrs: *mut libc::mmsghdr = hdrs.as_mut_ptr().cast();
     // SAFETY: each of the first `n` headers points at its own address (or null), one iovec
     // over the caller's data (borrowed for `'m`, outliving the call) and its own control
     // bytes, all live across the call; the kernel reads them and writes only `msg_len`.
-    let sent = cvt(unsafe { libc::sendmmsg(fd.as_raw_fd(), hdrs.as_mut_ptr(), n as libc::c_uint, flags.0 | NOSIGNAL) });
+    let sent = cvt(unsafe { libc::sendmmsg(fd.as_raw_fd(), hdrs, n as libc::c_uint, flags.0 | NOSIGNAL) });
     audit!("sendmmsg", &sent, |a| {
-        // SAFETY: as above: the first `n` headers point at live, initialised data.
-        unsafe { a.raw(fd.as_raw_fd()).mmsghdrs(&hdrs[..n], true) }.raw(n).msg_flags(flags.0 | NOSIGNAL)
+        // SAFETY: as above: the first `n` headers are initialised and point at live data.
+        unsafe { a.raw(fd.as_raw_fd()).mmsghdrs(std::slice::from_raw_parts(hdrs, n), true) }
+            .raw(n)
+            .msg_flags(flags.0 | NOSIGNAL)
     });
     let sent = sent?;
     Ok(sent as usize)
