@@ -1,4 +1,4 @@
-//! How cost grows (issue #27, item 4): three workloads whose question is not one op's cost but
+//! How cost grows: three workloads whose question is not one op's cost but
 //! how it changes with the number of connections, of accepting threads, and what each open
 //! connection holds. chapel-socket, std::net and (for the two timed ones) the C floor, side by
 //! side in one process run, interleaved round by round as the other workloads are.
