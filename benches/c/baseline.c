@@ -2,7 +2,12 @@
  * straight on the socket syscalls with nothing in between. The bench compiles this file with
  * the system `cc` into a temp dir and runs it once per batch:
  *
- *     baseline <workload> <ops>
+ *     baseline <workload> <ops> [variant]
+ *
+ * A variant (benches/compare's `--c-variant`, BENCHMARKS.md "Where the rows short of C
+ * stand") is a comma-separated list of changes that make the C do more of what chapel-socket
+ * does, to see which of them a row's gap to C is made of; without one the program is the
+ * floor. See `struct variant` for what each does and on which workloads.
  *
  * It prints one sample per line on stdout: nanoseconds per operation, timed with
  * CLOCK_MONOTONIC, over the same chunks and after the same warm-up as the Rust side (see
@@ -43,6 +48,59 @@
 #define BATCH 32
 #define GO_EVERY (4 * BATCH)
 #define SHARED_RECEIVERS 2
+
+/* The variant: each field is off in the floor. */
+static struct variant {
+    /* `kernel`: chapel-socket's syscall arguments where they differ from the floor's.
+     * udp_batch_recv32, udp_oneway_gso32: 112-byte sender-name room and 192 bytes of control
+     * room per slot, MSG_TRUNC | MSG_CMSG_CLOEXEC (and, in the batch receive, MSG_DONTWAIT, as
+     * the crate's first try); udp_rr_*: receives with MSG_TRUNC into 112-byte names, sends with
+     * MSG_DONTWAIT; connect: ppoll with a timespec instead of poll, accept4 asking for the
+     * peer's address (112 bytes). */
+    int kernel;
+    /* `timer` (udp_rr_*): each timed receive reads CLOCK_MONOTONIC once and takes and releases
+     * a share of a per-socket counter (two atomic read-modify-writes), as the crate's timed
+     * receive does; connect: two clock reads per connect (its deadline and the wait's start). */
+    int timer;
+    /* `alloc` (connect): a malloc(80) and free per socket (the client's and the accepted
+     * one), as the crate's per-socket `Arc<RecvTimer>` record. */
+    int alloc;
+    /* `adopted` (udp_rr_*): no SO_RCVTIMEO; each receive is recvfrom(MSG_DONTWAIT), on EAGAIN
+     * ppoll, recvfrom(MSG_DONTWAIT) again: the crate's receive on an adopted socket. */
+    int adopted;
+    /* `work=N`: N rounds of an opaque loop (work()) per op or, in the batch rows, per datagram
+     * received: user-space instructions of no other effect, to weigh a count of them. */
+    long work;
+    /* `file` (unix_*): a socket file in /tmp instead of an abstract name. */
+    int file;
+    /* `offset=N` (tcp_rr_*, unix_rr_1): the message buffers N bytes into a page-aligned
+     * allocation, instead of where malloc and the stack put them. */
+    long offset;
+} variant;
+
+static void parse_variant(const char *text) {
+    char *copy = strdup(text), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "kernel")) variant.kernel = 1;
+        else if (!strcmp(t, "timer")) variant.timer = 1;
+        else if (!strcmp(t, "alloc")) variant.alloc = 1;
+        else if (!strcmp(t, "adopted")) variant.adopted = 1;
+        else if (!strcmp(t, "file")) variant.file = 1;
+        else if (!strncmp(t, "work=", 5)) variant.work = atol(t + 5);
+        else if (!strncmp(t, "offset=", 7)) variant.offset = atol(t + 7);
+        else {
+            fprintf(stderr, "baseline: unknown variant %s\n", t);
+            exit(2);
+        }
+    }
+    free(copy);
+}
+
+/* `work=N`: N rounds of a loop the compiler cannot remove or fold (about 4 instructions a
+ * round; scripts/callgrind_c.sh counts them). */
+static void work(void) {
+    for (long i = 0; i < variant.work; i++) __asm__ volatile("" : : "r"(i) : "memory");
+}
 
 static void die(const char *what) {
     fprintf(stderr, "baseline: %s: %s\n", what, strerror(errno));
@@ -110,11 +168,40 @@ static struct sockaddr_in local_addr(int fd) {
     return a;
 }
 
+/* An abstract name, or with the `file` variant a socket file in /tmp. */
 static socklen_t unix_name(struct sockaddr_un *a) {
     memset(a, 0, sizeof *a);
     a->sun_family = AF_UNIX;
+    if (variant.file) {
+        int len = snprintf(a->sun_path, sizeof a->sun_path, "/tmp/chapel-bench-c-%d.sock", (int)getpid());
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+    }
     int len = snprintf(a->sun_path + 1, sizeof a->sun_path - 1, "chapel-bench-c-%d", (int)getpid());
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)len);
+}
+
+/* The `file` variant's socket file, removed before bind and when the workload ends. */
+static void unix_unlink(void) {
+    struct sockaddr_un a;
+    if (!variant.file) return;
+    unix_name(&a);
+    unlink(a.sun_path);
+}
+
+/* A message buffer: malloc's, or with `offset=N` N bytes into a page-aligned allocation. */
+static char *msg_alloc(size_t len) {
+    char *p;
+    if (!variant.offset) p = calloc(1, len);
+    else if ((p = aligned_alloc(4096, (len + (size_t)variant.offset + 4095) / 4096 * 4096))) {
+        memset(p, 0, len + (size_t)variant.offset);
+        p += variant.offset;
+    }
+    if (!p) die("malloc");
+    return p;
+}
+
+static void msg_free(char *p) {
+    free(p - variant.offset);
 }
 
 static int tcp_listener(void) {
@@ -123,6 +210,7 @@ static int tcp_listener(void) {
         socklen_t len = unix_name(&a);
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) die("socket");
+        unix_unlink();
         if (bind(fd, (struct sockaddr *)&a, len) < 0) die("bind");
         if (listen(fd, 128) < 0) die("listen");
         return fd;
@@ -216,14 +304,14 @@ struct peer {
 static void *tcp_echo(void *arg) {
     struct peer *p = arg;
     int conn = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
-    char *buf = malloc(p->msg);
+    char *buf = msg_alloc(p->msg);
     if (conn < 0) die("accept4");
     nodelay(conn);
     for (long i = 0; i < p->n; i++) {
         read_exact(conn, buf, p->msg);
         write_all(conn, buf, p->msg);
     }
-    free(buf);
+    msg_free(buf);
     close(conn);
     return NULL;
 }
@@ -233,7 +321,7 @@ static void tcp_rr(long n, size_t msg) {
     struct sockaddr_in to = local_addr(p.fd);
     pthread_t server;
     struct clock c;
-    char *req = calloc(1, msg), *buf = malloc(msg);
+    char *req = msg_alloc(msg), *buf = msg_alloc(msg);
     pthread_create(&server, NULL, tcp_echo, &p);
     int fd = tcp_connect(&to);
     nodelay(fd);
@@ -246,8 +334,9 @@ static void tcp_rr(long n, size_t msg) {
     pthread_join(server, NULL);
     close(fd);
     close(p.fd);
-    free(req);
-    free(buf);
+    unix_unlink();
+    msg_free(req);
+    msg_free(buf);
     clock_print(&c);
 }
 
@@ -285,6 +374,7 @@ static void tcp_bulk(long n) {
     pthread_join(writer, NULL);
     close(conn);
     close(lfd);
+    unix_unlink();
     free(buf);
     clock_print(&c);
 }
@@ -305,14 +395,55 @@ static void udp_send(int fd, const char *buf, size_t len, struct sockaddr_in *to
     if (sendto(fd, buf, len, MSG_NOSIGNAL, (struct sockaddr *)to, sizeof *to) != (ssize_t)len) die("sendto");
 }
 
+/* udp_rr's receive and send, as the variant has them (the floor: udp_recv, udp_send). `share`
+ * is the socket's counter for the `timer` variant. */
+static ssize_t rr_recv(int fd, char *buf, size_t len, struct sockaddr_in *from, int per_call, long *share) {
+    if (variant.timer) {
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        __asm__ volatile("" : : "r"(&start) : "memory");
+        __atomic_fetch_add(share, 1, __ATOMIC_ACQUIRE);
+    }
+    work();
+    ssize_t r;
+    if (variant.kernel || variant.adopted) {
+        /* Room for any address, as the crate's: 112 bytes. */
+        char name[112];
+        int flags = MSG_TRUNC | (variant.adopted ? MSG_DONTWAIT : 0);
+        for (;;) {
+            socklen_t nlen = sizeof name;
+            r = recvfrom(fd, buf, len, flags, from ? (struct sockaddr *)name : NULL, from ? &nlen : NULL);
+            if (r >= 0 || errno == EINTR) {
+                if (r >= 0) break;
+                continue;
+            }
+            if (!variant.adopted || errno != EAGAIN) die("recvfrom");
+            struct pollfd p = {fd, POLLIN, 0};
+            struct timespec t = {TIMEOUT_MS / 1000, 0};
+            if (ppoll(&p, 1, &t, NULL) <= 0 && errno != EINTR) die("ppoll");
+        }
+        if (from) memcpy(from, name, sizeof *from);
+    } else {
+        r = udp_recv(fd, buf, len, from, per_call);
+    }
+    if (variant.timer) __atomic_fetch_sub(share, 1, __ATOMIC_RELEASE);
+    return r;
+}
+
+static void rr_send(int fd, const char *buf, size_t len, struct sockaddr_in *to) {
+    int flags = MSG_NOSIGNAL | (variant.kernel || variant.adopted ? MSG_DONTWAIT : 0);
+    if (sendto(fd, buf, len, flags, (struct sockaddr *)to, sizeof *to) != (ssize_t)len) die("sendto");
+}
+
 static void *udp_echo(void *arg) {
     struct peer *p = arg;
     char buf[UDP_SIZE];
     struct sockaddr_in from;
-    if (!p->per_call) rcvtimeo(p->fd);
+    long share = 0;
+    if (!p->per_call && !variant.adopted) rcvtimeo(p->fd);
     for (long i = 0; i < p->n; i++) {
-        ssize_t r = udp_recv(p->fd, buf, sizeof buf, &from, p->per_call);
-        udp_send(p->fd, buf, (size_t)r, &from);
+        ssize_t r = rr_recv(p->fd, buf, sizeof buf, &from, p->per_call, &share);
+        rr_send(p->fd, buf, (size_t)r, &from);
     }
     return NULL;
 }
@@ -324,12 +455,13 @@ static void udp_rr(long n, int per_call) {
     pthread_t server;
     struct clock c;
     char req[UDP_SIZE] = {0}, buf[UDP_SIZE];
-    if (!per_call) rcvtimeo(fd);
+    long share = 0;
+    if (!per_call && !variant.adopted) rcvtimeo(fd);
     pthread_create(&server, NULL, udp_echo, &p);
     clock_init(&c, n, 1);
     for (long i = 0; i < n; i++) {
-        udp_send(fd, req, sizeof req, &to);
-        if (udp_recv(fd, buf, sizeof buf, NULL, per_call) != UDP_SIZE) die("short reply");
+        rr_send(fd, req, sizeof req, &to);
+        if (rr_recv(fd, buf, sizeof buf, NULL, per_call, &share) != UDP_SIZE) die("short reply");
         tick(&c);
     }
     pthread_join(server, NULL);
@@ -417,6 +549,26 @@ static void udp_oneway(long n) {
     close(p.fd);
     clock_print(&c);
 }
+
+/* The `kernel` variant's room per recvmmsg slot, as chapel-socket's RecvBatch: a sender name
+ * of 112 bytes and 192 bytes of control data (RecvBatch::new's default). */
+#define CRATE_NAME 112
+#define CRATE_CONTROL 192
+static char slot_names[BATCH][CRATE_NAME], slot_control[BATCH][CRATE_CONTROL];
+
+/* Gives each slot the kernel variant's name and control room again (the kernel shrinks both
+ * lengths to what it wrote). */
+static void crate_slots(struct mmsghdr *msgs) {
+    for (int k = 0; k < BATCH; k++) {
+        msgs[k].msg_hdr.msg_name = slot_names[k];
+        msgs[k].msg_hdr.msg_namelen = CRATE_NAME;
+        msgs[k].msg_hdr.msg_control = slot_control[k];
+        msgs[k].msg_hdr.msg_controllen = CRATE_CONTROL;
+    }
+}
+
+/* The kernel variant's flags on a recvmmsg: MSG_TRUNC and MSG_CMSG_CLOEXEC, as the crate's. */
+#define CRATE_MMSG_FLAGS (variant.kernel ? MSG_TRUNC | MSG_CMSG_CLOEXEC : 0)
 
 /* udp_oneway's sender, BATCH datagrams per sendmmsg. */
 static void *udp_batch_sender(void *arg) {
@@ -512,7 +664,7 @@ static void *udp_gso_sender(void *arg) {
             acked++;
         }
         iov.iov_len = (size_t)want * UDP_SIZE;
-        ssize_t r = sendmsg(p->fd, &msg, MSG_NOSIGNAL);
+        ssize_t r = sendmsg(p->fd, &msg, MSG_NOSIGNAL | (variant.kernel ? MSG_DONTWAIT : 0));
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) die("sendmsg(UDP_SEGMENT)");
         sent += r / UDP_SIZE;
@@ -543,11 +695,13 @@ static void udp_oneway_gso(long n) {
     clock_init(&c, n, WINDOW);
     long got = 0;
     while (got < n) {
-        int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+        if (variant.kernel) crate_slots(msgs);
+        int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE | CRATE_MMSG_FLAGS, NULL);
         if (r < 0 && errno == EINTR) continue;
         if (r <= 0) die("recvmmsg");
         long k = 0;
         for (int i = 0; i < r; i++) {
+            work();
             if (msgs[i].msg_len % UDP_SIZE != 0 || (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) die("odd buffer");
             k += msgs[i].msg_len / UDP_SIZE;
         }
@@ -663,15 +817,20 @@ static void udp_batch_recv(long n) {
         udp_recv(go, buf, sizeof buf, NULL, 0);
         clock_restart(&c);
         for (long got = 0; got < GO_EVERY;) {
-            for (int k = 0; k < BATCH; k++) {
-                msgs[k].msg_hdr.msg_name = &names[k];
-                msgs[k].msg_hdr.msg_namelen = sizeof names[k];
-            }
-            int r = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+            if (variant.kernel) crate_slots(msgs);
+            else
+                for (int k = 0; k < BATCH; k++) {
+                    msgs[k].msg_hdr.msg_name = &names[k];
+                    msgs[k].msg_hdr.msg_namelen = sizeof names[k];
+                }
+            /* The crate's timed batch receive tries first (MSG_DONTWAIT): the datagrams are there. */
+            int flags = MSG_WAITFORONE | CRATE_MMSG_FLAGS | (variant.kernel ? MSG_DONTWAIT : 0);
+            int r = recvmmsg(fd, msgs, BATCH, flags, NULL);
             if (r < 0 && errno == EINTR) continue;
             if (r <= 0) die("recvmmsg");
             if (got + r > GO_EVERY) die("more datagrams than were sent");
             for (int k = 0; k < r; k++) {
+                work();
                 if (msgs[k].msg_len != UDP_SIZE) die("short datagram");
                 tick(&c);
             }
@@ -686,12 +845,26 @@ static void udp_batch_recv(long n) {
     clock_print(&c);
 }
 
+/* The `alloc` variant's record per socket, made with the socket and freed with it. */
+static void *record_new(void) {
+    if (!variant.alloc) return NULL;
+    void *r = malloc(80);
+    if (!r) die("malloc");
+    __asm__ volatile("" : : "r"(r) : "memory");
+    return r;
+}
+
 static void *accept_close(void *arg) {
     struct peer *p = arg;
     for (long i = 0; i < p->n; i++) {
-        int conn = accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
+        char peer[112];
+        socklen_t len = sizeof peer;
+        int conn = variant.kernel ? accept4(p->fd, (struct sockaddr *)peer, &len, SOCK_CLOEXEC)
+                                  : accept4(p->fd, NULL, NULL, SOCK_CLOEXEC);
         if (conn < 0) die("accept4");
+        void *record = record_new();
         close(conn);
+        free(record);
     }
     return NULL;
 }
@@ -709,9 +882,24 @@ static void connect_accept_close(long n) {
     for (long i = 0; i < n; i++) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), off = 0;
         if (fd < 0) die("socket");
+        void *record = record_new();
+        struct timespec deadline, start;
+        if (variant.timer) clock_gettime(CLOCK_MONOTONIC, &deadline);
+        work();
         if (connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
             if (errno != EINPROGRESS) die("connect");
-            if (wait_for(fd, POLLOUT) & (POLLERR | POLLHUP)) {
+            short revents;
+            if (variant.timer) clock_gettime(CLOCK_MONOTONIC, &start);
+            __asm__ volatile("" : : "r"(&deadline), "r"(&start) : "memory");
+            if (variant.kernel) {
+                struct pollfd p = {fd, POLLOUT, 0};
+                struct timespec t = {TIMEOUT_MS / 1000, 0};
+                if (ppoll(&p, 1, &t, NULL) != 1) die("ppoll");
+                revents = p.revents;
+            } else {
+                revents = wait_for(fd, POLLOUT);
+            }
+            if (revents & (POLLERR | POLLHUP)) {
                 int err = 0;
                 socklen_t len = sizeof err;
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -722,6 +910,7 @@ static void connect_accept_close(long n) {
         if (ioctl(fd, FIONBIO, &off) < 0) die("ioctl(FIONBIO)");
         if (recv(fd, &byte, 1, 0) != 0) die("expected EOF");
         close(fd);
+        free(record);
         tick(&c);
     }
     pthread_join(server, NULL);
@@ -892,10 +1081,11 @@ int main(int argc, char **argv) {
         scale_accept(atol(argv[2]), atol(argv[3]), atol(argv[4]), atol(argv[5]));
         return 0;
     }
-    if (argc != 3) {
-        fprintf(stderr, "usage: baseline <workload> <ops>\n");
+    if (argc != 3 && argc != 4) {
+        fprintf(stderr, "usage: baseline <workload> <ops> [variant]\n");
         return 2;
     }
+    if (argc == 4) parse_variant(argv[3]);
     const char *w = argv[1];
     long n = atol(argv[2]);
     if (n <= 0) {

@@ -33,8 +33,9 @@ impl Baseline {
         &self.exe
     }
 
-    pub fn run(&self, w: Workload, n: usize) -> io::Result<Vec<f64>> {
-        let out = Command::new(&self.exe).args([w.name(), &n.to_string()]).output()?;
+    /// One batch of `w`, the floor or (`variant`) one of the baseline's variants.
+    pub fn run(&self, w: Workload, n: usize, variant: Option<&str>) -> io::Result<Vec<f64>> {
+        let out = Command::new(&self.exe).args([w.name(), &n.to_string()]).args(variant).output()?;
         if !out.status.success() {
             return Err(io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()));
         }

@@ -10,6 +10,11 @@
 //! threads run on any CPU (see `pin` for why the default is one).
 //! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts);
 //! `--only WORKLOAD` runs the full method on that workload alone.
+//! `--c-variant SPEC` (repeatable) adds a row `C[SPEC]` to each workload: benches/c/baseline.c
+//! run with the variant `SPEC` (a comma-separated list of changes toward what chapel-socket
+//! does: `kernel`, `timer`, `alloc`, `adopted`, `work=N`, `file`, `offset=N`; the C file
+//! says what each does), in the same rotation as the others, and a table of every row
+//! against each variant under the main one.
 //! `--only scale_conns|scale_accept|scale_memory` runs one of the scale workloads (`scale`),
 //! which the full and the quick run run after the others; `--csv FILE` writes their rows to
 //! `FILE`'s sibling `*-scale.csv` (for scripts/plot_scale.py).
@@ -33,6 +38,7 @@ mod workload;
 use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use cbase::Baseline;
@@ -48,6 +54,15 @@ pub enum Imp {
     Std,
     Socket2,
     C,
+    /// The C baseline with the `--c-variant` of this index (`c_variants`).
+    CVariant(usize),
+}
+
+/// The `--c-variant` specs of this run, and each one's row name (`C[SPEC]`).
+static C_VARIANTS: OnceLock<Vec<(String, &'static str)>> = OnceLock::new();
+
+fn c_variants() -> &'static [(String, &'static str)] {
+    C_VARIANTS.get().map_or(&[], Vec::as_slice)
 }
 
 impl Imp {
@@ -59,6 +74,15 @@ impl Imp {
             Imp::Std => "std::net",
             Imp::Socket2 => "socket2",
             Imp::C => "C",
+            Imp::CVariant(i) => c_variants()[i].1,
+        }
+    }
+
+    /// The `--c-variant` spec of a C variant row.
+    pub fn variant(self) -> Option<&'static str> {
+        match self {
+            Imp::CVariant(i) => Some(&c_variants()[i].0),
+            _ => None,
         }
     }
 
@@ -102,12 +126,23 @@ fn main() -> ExitCode {
     }
     let mut options = Options { quick: false, csv: None, only: None, audit: false };
     let mut pinned = true;
+    let mut variants = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--quick" => options.quick = true,
             "--csv" => options.csv = it.next().map(PathBuf::from),
             "--no-pin" => pinned = false,
+            "--c-variant" => match it.next() {
+                Some(spec) if !spec.is_empty() => {
+                    let name: &'static str = Box::leak(format!("C[{spec}]").into_boxed_str());
+                    variants.push((spec.clone(), name));
+                }
+                _ => {
+                    eprintln!("compare: --c-variant takes a variant of benches/c/baseline.c (kernel, timer, work=N…)");
+                    return ExitCode::from(2);
+                }
+            },
             "--audit" if cfg!(feature = "audit") => options.audit = true,
             "--audit" => {
                 eprintln!("compare: --audit needs the bench built with --features audit");
@@ -127,12 +162,13 @@ fn main() -> ExitCode {
             "--bench" => {}
             other => {
                 eprintln!(
-                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD|scale_conns|scale_accept|scale_memory, --audit)"
+                    "compare: unknown argument {other:?} (expected --quick, --csv FILE, --no-pin, --only WORKLOAD|scale_conns|scale_accept|scale_memory, --c-variant SPEC, --audit)"
                 );
                 return ExitCode::from(2);
             }
         }
     }
+    let _ = C_VARIANTS.set(variants);
     if pinned && let Some(code) = pin::rerun_pinned(&args) {
         return code;
     }
@@ -196,14 +232,15 @@ fn run_rust(imp: Imp, w: Workload, n: usize) -> io::Result<Vec<f64>> {
         Imp::Ours => ours::Ours::run(w, n),
         Imp::Std => stdnet::StdNet::run(w, n),
         Imp::Socket2 => sock2::Socket2::run(w, n),
-        Imp::C => Err(io::Error::other("the C baseline is a separate program")),
+        Imp::C | Imp::CVariant(_) => Err(io::Error::other("the C baseline is a separate program")),
     }
 }
 
 fn run(imp: Imp, w: Workload, n: usize, c: Option<&Baseline>) -> io::Result<Vec<f64>> {
     match (imp, c) {
-        (Imp::C, Some(c)) => c.run(w, n),
-        (Imp::C, None) => Err(io::Error::other("no C baseline (cc failed)")),
+        (Imp::C, Some(c)) => c.run(w, n, None),
+        (Imp::CVariant(_), Some(c)) => c.run(w, n, imp.variant()),
+        (Imp::C | Imp::CVariant(_), None) => Err(io::Error::other("no C baseline (cc failed)")),
         _ => run_rust(imp, w, n),
     }
 }
@@ -220,6 +257,12 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let started = Instant::now();
     let baseline = Baseline::build().map_err(|e| eprintln!("compare: C baseline unavailable: {e}")).ok();
     let imps: Vec<Imp> = Imp::ALL.into_iter().filter(|&i| i != Imp::C || baseline.is_some()).collect();
+    // The main table's implementations and, with a baseline, each C variant asked for.
+    let with_variants: Vec<Imp> = imps
+        .iter()
+        .copied()
+        .chain((0..c_variants().len()).map(Imp::CVariant).filter(|_| baseline.is_some()))
+        .collect();
     let rounds = if options.quick { 1 } else { ROUNDS };
     let placement = pin::current().map_or("unpinned".to_string(), |cpu| format!("pinned to CPU {cpu}"));
     let mode = if options.quick { "quick" } else { "full" };
@@ -233,6 +276,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
         batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
         // batches[imp][round]: one batch's samples, or None when it failed.
+        let imps = &with_variants;
         let mut batches: Vec<Vec<Option<Vec<f64>>>> = vec![Vec::new(); imps.len()];
         for round in 0..rounds {
             for k in 0..imps.len() {
@@ -274,6 +318,10 @@ fn run_all(options: &Options) -> io::Result<bool> {
     if !rows.is_empty() {
         println!("# {rounds} round(s); ops per batch: {}", batch_ops.join(", "));
         println!("{}", report::table(&rows));
+        if !c_variants().is_empty() {
+            println!("# against the C variants (median of per-round ratios, round IQR; above 1.00 is faster):");
+            println!("{}", report::against_variants(&rows));
+        }
         println!("# syscalls per op (both ends; strace -f -c, difference of two batch sizes):");
         println!("{}", report::breakdown(&rows));
     }
@@ -325,8 +373,13 @@ fn count_syscalls(rows: &mut [Row], options: &Options, c: Option<&Baseline>) {
         let small = w.ops(sizes.0);
         let sizes = (small, w.ops(sizes.1).max(small + w.chunk()));
         let counted = match (imp, c) {
-            (Imp::C, Some(c)) => strace::per_op(c.exe(), |n| vec![w.name().into(), n.to_string()], sizes, &scratch),
-            (Imp::C, None) => continue,
+            (Imp::C | Imp::CVariant(_), Some(c)) => strace::per_op(
+                c.exe(),
+                |n| [w.name().to_string(), n.to_string()].into_iter().chain(imp.variant().map(String::from)).collect(),
+                sizes,
+                &scratch,
+            ),
+            (Imp::C | Imp::CVariant(_), None) => continue,
             _ => strace::per_op(
                 &exe,
                 |n| vec!["--count".into(), imp.name().into(), w.name().into(), n.to_string()],

@@ -71,9 +71,11 @@ pub fn table(rows: &[Row]) -> String {
     let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "syscalls/op"];
     // The first column fits the longest title of any workload, so every run's table lines up.
     let wide = Workload::ALL.iter().map(|w| w.label().len() + w.unit().len() + 3).max().unwrap_or(0).max(52);
+    // The implementation column fits the C variants' names (`C[kernel,timer]`) too.
+    let named = rows.iter().map(|r| r.imp.name().len()).max().unwrap_or(0).max(14);
     let _ = writeln!(
         out,
-        "{:<wide$} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+        "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
         header[0], header[1], header[2], header[3], header[4], header[5], header[6], header[7]
     );
     for w in Workload::ALL {
@@ -82,7 +84,7 @@ pub fn table(rows: &[Row]) -> String {
             let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
             let _ = writeln!(
                 out,
-                "{:<wide$} {:<14} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+                "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
                 title,
                 row.imp.name(),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
@@ -92,6 +94,27 @@ pub fn table(rows: &[Row]) -> String {
                 or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{:.2}x", r.median))),
                 or_na(row.syscalls.as_ref().map(|c| format!("{:.2}", c.total))),
             );
+        }
+    }
+    out
+}
+
+/// Every row of each workload against each C variant (`--c-variant`): the median and round
+/// IQR of the per-round ratios, as "vs C" has them against the floor.
+pub fn against_variants(rows: &[Row]) -> String {
+    let mut out = String::new();
+    for w in Workload::ALL.into_iter().filter(|w| rows.iter().any(|r| r.workload == *w)) {
+        let variants: Vec<&Row> = rows.iter().filter(|r| r.workload == w && r.imp.variant().is_some()).collect();
+        let _ = writeln!(out, "{}:", w.label());
+        for row in rows.iter().filter(|r| r.workload == w) {
+            let cells: Vec<String> = variants
+                .iter()
+                .map(|v| {
+                    let text = row.ratio(Some(v)).map(|r| format!("{:.3}x ({:.3}-{:.3})", r.median, r.q1, r.q3));
+                    format!("vs {} {}", v.imp.name(), or_na(text))
+                })
+                .collect();
+            let _ = writeln!(out, "  {:<22} {}", row.imp.name(), cells.join(", "));
         }
     }
     out
@@ -110,7 +133,7 @@ pub fn breakdown(rows: &[Row]) -> String {
                     format!("{:.2} = {}", c.total, parts.join(", "))
                 }
             };
-            let _ = writeln!(out, "  {:<14} {detail}", row.imp.name());
+            let _ = writeln!(out, "  {:<22} {detail}", row.imp.name());
         }
     }
     out
