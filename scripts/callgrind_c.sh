@@ -3,7 +3,9 @@
 # or several, counted by callgrind as scripts/callgrind_rr.sh counts the Rust implementations:
 #     (instructions at OPS2 - instructions at OPS1) / (OPS2 - OPS1)
 # so start-up and set-up cancel out; both threads, the baseline's own loop included, the
-# kernel not counted. A measurement, not a test.
+# kernel not counted. A measurement, not a test. The samples are not printed
+# (CHAPEL_BASELINE_QUIET: a printf of a double per sample would count as the op's), as the
+# Rust implementations' `--count` mode prints nothing.
 #
 # Usage: scripts/callgrind_c.sh [WORKLOAD [OPS1 OPS2 [VARIANT...]]]
 #   defaults: tcp_rr_1 2000 12000, the floor only; a VARIANT of "-" is the floor, e.g.
@@ -25,9 +27,11 @@ mkdir -p "$dir"
 "${CC:-cc}" -O2 -pthread -o "$dir/baseline" benches/c/baseline.c
 
 instructions() {
-  local out="$dir/${1//[,=]/_}-$2.out" args=("$workload" "$2")
+  local name=${1//[,=]/_}
+  [ "$1" != - ] || name=floor
+  local out="$dir/$name-$2.out" args=("$workload" "$2")
   [ "$1" = - ] || args+=("$1")
-  valgrind --tool=callgrind --callgrind-out-file="$out" "$dir/baseline" "${args[@]}" 2>"$out.log" >/dev/null ||
+  CHAPEL_BASELINE_QUIET=1 valgrind --tool=callgrind --callgrind-out-file="$out" "$dir/baseline" "${args[@]}" 2>"$out.log" >/dev/null ||
     { echo "callgrind_c.sh: $workload $2 $1 failed; see $out.log" >&2; exit 1; }
   awk '/^(summary|totals):/ { print $2; exit }' "$out"
 }

@@ -9,7 +9,8 @@
 //! `--csv FILE` also writes the rows for scripts/plot_benchmarks.py; `--no-pin` lets the
 //! threads run on any CPU (see `pin` for why the default is one).
 //! `--count IMPL WORKLOAD OPS` runs one batch and nothing else (what strace counts);
-//! `--only WORKLOAD` runs the full method on that workload alone.
+//! `--only WORKLOAD` runs the full method on that workload alone; `--only W1,W2,…` on those,
+//! in the full run's order (what a workload measures after others ran in the same process).
 //! `--c-variant SPEC` (repeatable) adds a row `C[SPEC]` to each workload: benches/c/baseline.c
 //! run with the variant `SPEC` (a comma-separated list of changes toward what chapel-socket
 //! does: `kernel`, `timer`, `alloc`, `adopted`, `work=N`, `file`, `offset=N`; the C file
@@ -109,7 +110,8 @@ const QUICK_COUNT_OPS: (usize, usize) = (64, 192);
 struct Options {
     quick: bool,
     csv: Option<PathBuf>,
-    only: Option<Only>,
+    /// `--only`'s workloads; `None`: all of them.
+    only: Option<Vec<Only>>,
     audit: bool,
 }
 
@@ -148,13 +150,14 @@ fn main() -> ExitCode {
                 eprintln!("compare: --audit needs the bench built with --features audit");
                 return ExitCode::from(2);
             }
-            "--only" => match it
-                .next()
-                .and_then(|w| Workload::parse(w).map(Only::Workload).or_else(|| Scale::parse(w).map(Only::Scale)))
-            {
+            "--only" => match it.next().and_then(|list| {
+                list.split(',')
+                    .map(|w| Workload::parse(w).map(Only::Workload).or_else(|| Scale::parse(w).map(Only::Scale)))
+                    .collect::<Option<Vec<Only>>>()
+            }) {
                 Some(w) => options.only = Some(w),
                 None => {
-                    eprintln!("compare: --only takes a workload name");
+                    eprintln!("compare: --only takes a workload name (or several, comma-separated)");
                     return ExitCode::from(2);
                 }
             },
@@ -271,7 +274,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;
-    for w in Workload::ALL.into_iter().filter(|w| options.only.is_none_or(|only| only == Only::Workload(*w))) {
+    for w in Workload::ALL.into_iter().filter(|w| options.only.as_ref().is_none_or(|only| only.contains(&Only::Workload(*w)))) {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
         batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
@@ -310,7 +313,7 @@ fn run_all(options: &Options) -> io::Result<bool> {
         }
     }
     let sizes = if options.quick { &scale::QUICK } else { &scale::FULL };
-    let which = |s: Scale| options.only.is_none_or(|only| only == Only::Scale(s));
+    let which = |s: Scale| options.only.as_ref().is_none_or(|only| only.contains(&Only::Scale(s)));
     let scaled = scale::run(which, &imps, sizes, baseline.as_ref());
     ok &= scaled.ok;
     let timed = started.elapsed();
