@@ -62,6 +62,9 @@ static struct variant {
      * a share of a per-socket counter (two atomic read-modify-writes), as the crate's timed
      * receive does; connect: two clock reads per connect (its deadline and the wait's start). */
     int timer;
+    /* `clocks=N` (udp_rr_*): N more CLOCK_MONOTONIC reads per receive (the crate's receive on
+     * an adopted socket reads the clock more often than its own sockets' one). */
+    long clocks;
     /* `alloc` (connect): a malloc(80) and free per socket (the client's and the accepted
      * one), as the crate's per-socket `Arc<RecvTimer>` record. */
     int alloc;
@@ -88,6 +91,7 @@ static void parse_variant(const char *text) {
         else if (!strcmp(t, "file")) variant.file = 1;
         else if (!strncmp(t, "work=", 5)) variant.work = atol(t + 5);
         else if (!strncmp(t, "offset=", 7)) variant.offset = atol(t + 7);
+        else if (!strncmp(t, "clocks=", 7)) variant.clocks = atol(t + 7);
         else {
             fprintf(stderr, "baseline: unknown variant %s\n", t);
             exit(2);
@@ -406,6 +410,11 @@ static ssize_t rr_recv(int fd, char *buf, size_t len, struct sockaddr_in *from, 
         clock_gettime(CLOCK_MONOTONIC, &start);
         __asm__ volatile("" : : "r"(&start) : "memory");
         __atomic_fetch_add(share, 1, __ATOMIC_ACQUIRE);
+    }
+    for (long i = 0; i < variant.clocks; i++) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        __asm__ volatile("" : : "r"(&t) : "memory");
     }
     work();
     ssize_t r;

@@ -13,7 +13,7 @@
 //! in the full run's order (what a workload measures after others ran in the same process).
 //! `--c-variant SPEC` (repeatable) adds a row `C[SPEC]` to each workload: benches/c/baseline.c
 //! run with the variant `SPEC` (a comma-separated list of changes toward what chapel-socket
-//! does: `kernel`, `timer`, `alloc`, `adopted`, `work=N`, `file`, `offset=N`; the C file
+//! does: `kernel`, `timer`, `clocks=N`, `alloc`, `adopted`, `work=N`, `file`, `offset=N`; the C file
 //! says what each does), in the same rotation as the others, and a table of every row
 //! against each variant under the main one.
 //! `--only scale_conns|scale_accept|scale_memory` runs one of the scale workloads (`scale`),
