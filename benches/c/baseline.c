@@ -425,10 +425,8 @@ static ssize_t rr_recv(int fd, char *buf, size_t len, struct sockaddr_in *from, 
         for (;;) {
             socklen_t nlen = sizeof name;
             r = recvfrom(fd, buf, len, flags, from ? (struct sockaddr *)name : NULL, from ? &nlen : NULL);
-            if (r >= 0 || errno == EINTR) {
-                if (r >= 0) break;
-                continue;
-            }
+            if (r >= 0) break;
+            if (errno == EINTR) continue;
             if (!variant.adopted || errno != EAGAIN) die("recvfrom");
             struct pollfd p = {fd, POLLIN, 0};
             struct timespec t = {TIMEOUT_MS / 1000, 0};
