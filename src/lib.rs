@@ -120,7 +120,7 @@ macro_rules! man_links {
 //   sys/          the only libc calls and FFI; imports nothing above it but consts.rs
 //   consts.rs  error.rs  timeout.rs  addr/ (ip, unix, family)
 //                 the vocabulary: C names, errors, timeouts, addresses
-//   wait/         the one wait: with_timeout and its poll loop, RecvTimer, listeners' Acceptor
+//   wait/         the one wait: with_timeout and its poll loop, RecvTimer (in its TimerSlot), listeners' Acceptor
 //   handle/       Sock, the fd-or-closed every type holds, and the I/O the types share (io.rs);
 //                 wait_readable, wait_writable
 //   socket.rs     AnySocket, bind, get_sock_name;  options/ (raw, value, socket, ip, tcp): set/get_sock_opt,

@@ -35,7 +35,6 @@
 mod io;
 
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::Arc;
 
 use crate::consts::{SO_RCVTIMEO, SOL_SOCKET};
 use crate::error::{Cause, Error, Op, Result, Target};
@@ -43,7 +42,7 @@ use crate::sys;
 pub(crate) use crate::sys::socket::Want;
 use crate::sys::wait::Interest;
 use crate::timeout::Timeout;
-use crate::wait::RecvTimer;
+use crate::wait::TimerSlot;
 
 /// A socket's descriptor, or nothing once `close` has run: a closed socket answers every
 /// call with a "closed" error and never touches its old number again. Every descriptor the
@@ -56,15 +55,17 @@ use crate::wait::RecvTimer;
 #[allow(unreachable_pub)]
 pub struct Sock {
     fd: Option<OwnedFd>,
-    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it: one for the socket and
-    /// all its `try_clone`s, as the kernel keeps one value for all their descriptors.
-    pub(crate) timer: Arc<RecvTimer>,
+    /// What the kernel's `SO_RCVTIMEO` holds, and who may rely on it: one record for the
+    /// socket and all its `try_clone`s, as the kernel keeps one value for all their
+    /// descriptors, made only when first needed (until then the slot holds the trust the
+    /// socket was made with; see [`TimerSlot`]).
+    pub(crate) timer: TimerSlot,
 }
 
 impl Sock {
     /// A descriptor this crate just created.
     pub(crate) fn new(fd: OwnedFd) -> Sock {
-        Sock { fd: Some(fd), timer: Arc::new(RecvTimer::new()) }
+        Sock { fd: Some(fd), timer: TimerSlot::made() }
     }
 
     /// A descriptor made elsewhere, once the kernel says it is `want`'s kind of socket
@@ -75,15 +76,16 @@ impl Sock {
     /// platform has no `SO_PROTOCOL`).
     pub(crate) fn adopt(fd: OwnedFd, want: Want) -> Result<Sock> {
         let fd = adoptable(fd, want)?;
-        Ok(Sock { fd: Some(fd), timer: Arc::new(RecvTimer::adopted()) })
+        Ok(Sock { fd: Some(fd), timer: TimerSlot::adopted() })
     }
 
     /// A second handle to the same socket (one `fcntl(F_DUPFD_CLOEXEC)`) that shares this
-    /// one's bookkeeping, so both keep the one-syscall waits and stay exact.
+    /// one's bookkeeping (made now if it was not yet), so both keep the one-syscall waits and
+    /// stay exact.
     pub(crate) fn try_clone(&self) -> Result<Sock> {
         let fd = self.fd(Op::TryClone)?;
         let copy = sys::fd::duplicate(fd).map_err(Error::os(Op::TryClone, &Target::None))?;
-        Ok(Sock { fd: Some(copy), timer: Arc::clone(&self.timer) })
+        Ok(Sock { fd: Some(copy), timer: self.timer.share_record() })
     }
 
     /// The descriptor, or the "closed" error for `op`.
@@ -223,4 +225,45 @@ fn adoptable(fd: OwnedFd, want: Want) -> Result<OwnedFd> {
     // report, and the descriptor is released whatever `close` says.
     let _ = crate::sys::fd::close(fd);
     Err(Error::new(Op::FromFd, Target::None, cause))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use crate::{IpAddr, TcpConn, connect, listen, set_sock_opt};
+
+    fn has_record(conn: &TcpConn) -> bool {
+        conn.sock.timer.get().is_some()
+    }
+
+    #[test]
+    fn a_connection_that_only_connects_sends_and_reads_makes_no_record() {
+        let server = listen(&"127.0.0.1:0".parse::<IpAddr>().unwrap(), true, 4).unwrap();
+        let addr = server.addr().unwrap();
+        let mut client = connect(&addr, 2.0).unwrap();
+        let mut accepted = server.accept(2.0).unwrap();
+        client.write_all(b"ping").unwrap();
+        accepted.send(b"pong", 2.0).unwrap();
+        let mut buf = [0; 4];
+        accepted.read_exact(&mut buf).unwrap();
+        client.read_exact(&mut buf).unwrap();
+        assert!(!has_record(&client) && !has_record(&accepted), "connect, accept, send, indefinite read");
+        drop(accepted);
+        assert_eq!(client.read(&mut buf).unwrap(), 0, "the EOF");
+        assert!(!has_record(&client));
+        assert!(server.sock.timer.get().is_some(), "the listener's timed accept armed its record");
+
+        // What does make it: a timed receive, a clone (which shares it), the user's value.
+        let timed = connect(&addr, 2.0).unwrap();
+        let _peer = server.accept(2.0).unwrap();
+        assert!(timed.recv(&mut buf, 0.05).is_err());
+        assert!(has_record(&timed));
+        let cloned = connect(&addr, 2.0).unwrap();
+        let copy = cloned.try_clone().unwrap();
+        assert!(std::ptr::eq(cloned.sock.timer.get().unwrap(), copy.sock.timer.get().unwrap()));
+        let user = connect(&addr, 2.0).unwrap();
+        set_sock_opt(&user, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &crate::sys::opt::timeval_bytes(None)[..]).unwrap();
+        assert!(has_record(&user));
+    }
 }

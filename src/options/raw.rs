@@ -134,7 +134,9 @@ pub fn set_sock_opt<'a, S: AnySocket>(
         // for the indefinite calls it bounds (see `recv_timer`).
         SockOptValue::Bytes(b) if (level, optname) == (SOL_SOCKET, SO_RCVTIMEO) => {
             match sys::opt::timeval_from_bytes(b) {
-                Some(user) => set_with(socket, level, optname, |fd| sock_of(socket).timer.set_user(user, || set(fd))),
+                Some(user) => {
+                    set_with(socket, level, optname, |fd| sock_of(socket).timer.record().set_user(user, || set(fd)))
+                }
                 None => set_with(socket, level, optname, set),
             }
         }

@@ -29,7 +29,7 @@ use crate::sys::MsgFlags;
 use crate::sys::addr::UnixName;
 use crate::sys::cmsg::{self, Control};
 use crate::timeout::Timeout;
-use crate::wait::RecvTimer;
+use crate::wait::TimerSlot;
 use crate::wait::{Waits, with_timeout};
 
 /// Who is at the other end of a Unix socket: the process, user and group the kernel
@@ -141,7 +141,7 @@ fn send_control(
 /// Both close with one `close(2)` each, as every descriptor the crate closes.
 fn recv_fds(
     fd: BorrowedFd<'_>,
-    timer: &RecvTimer,
+    timer: &TimerSlot,
     buf: &mut [u8],
     max_fds: usize,
     timeout: Timeout,

@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use super::TimerSlot;
 use super::recv_timer::{Claim, RecvTimer, arm_for, suits, timeout_nanos};
 use super::{Indefinite, Start, Until, Waiter, poll_loop};
 use crate::error::Cause;
@@ -93,18 +94,20 @@ impl Acceptor {
     pub(crate) fn accept<T>(
         &self,
         fd: BorrowedFd<'_>,
-        timer: &RecvTimer,
+        slot: &TimerSlot,
         timeout: Timeout,
         mut accept: impl FnMut() -> io::Result<T>,
     ) -> Result<T, Cause> {
         let timeout = timeout.check()?;
         let until = Until::new(timeout);
-        if self.user_nonblocking.load(Ordering::Relaxed) && (timeout.is_indefinite() || timer.trusted()) {
+        if self.user_nonblocking.load(Ordering::Relaxed) && (timeout.is_indefinite() || slot.trusted()) {
             return self.nonblocking(fd, timeout, until, accept);
         }
-        if !timer.trusted() {
+        if !slot.trusted() {
             return self.shared(fd, timeout, until, accept);
         }
+        // The listener's record, made by its first accept on this path.
+        let timer = slot.record();
         let want = timeout.duration().map(arm_for);
         let Some(mut claim) = timer.claim() else {
             // Another accept holds the timer. When what it armed serves this one too, wait

@@ -1,17 +1,21 @@
 //! The one wait every blocking call with a timeout runs: [`with_timeout`] (sends and
 //! receives) and its try → `ppoll` → retry loop ([`poll_loop`]); the socket's `SO_RCVTIMEO`
-//! record ([`RecvTimer`], `recv_timer.rs`) and listeners' waits ([`Acceptor`], `accept.rs`).
+//! record ([`RecvTimer`], `recv_timer.rs`), the slot a socket keeps it in until and once it
+//! is made ([`TimerSlot`], `timer_slot.rs`), and listeners' waits ([`Acceptor`], `accept.rs`).
 
 mod accept;
 mod recv_timer;
+mod timer_slot;
 
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant};
 
 pub(crate) use accept::Acceptor;
+use recv_timer::RecvTimer;
+pub(crate) use recv_timer::arm_for;
 use recv_timer::{Claim, suits, timeout_nanos};
-pub(crate) use recv_timer::{RecvTimer, arm_for};
+pub(crate) use timer_slot::TimerSlot;
 
 use crate::error::Cause;
 use crate::sys;
@@ -36,7 +40,7 @@ pub(crate) enum Waits<'t> {
     /// A send: room to write (`POLLOUT`). The crate never times sends in the kernel.
     Send,
     /// A receive: data (`POLLIN`), timed by the socket's `SO_RCVTIMEO` where it can be.
-    Recv(&'t RecvTimer),
+    Recv(&'t TimerSlot),
     /// A receive from the error queue: it never blocks, and `POLLERR` says it is ready.
     ErrQueue,
     /// A receive of TCP's urgent byte (`MSG_OOB`): it never blocks either, and `POLLPRI`
@@ -187,10 +191,11 @@ fn waiting<T>(
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timer = match waits {
-        Waits::Recv(timer) if timer.is_poll_only() && timeout.is_indefinite() => {
-            return indefinite_unrelied(w, timer, call);
+        Waits::Recv(slot) if slot.is_poll_only() && timeout.is_indefinite() => {
+            return indefinite_unrelied(w, slot, call);
         }
-        Waits::Recv(timer) if !timer.is_poll_only() => timer,
+        // The kernel-timed path: the socket's record, made now if this is its first.
+        Waits::Recv(slot) if !slot.is_poll_only() => slot.record(),
         _ => return tried_then_polled(w, timeout, call),
     };
     match kernel_timed(w, timer, timeout, &mut call) {
@@ -276,7 +281,9 @@ fn kernel_timed<T>(
         drop(claim);
         return Next::Done(match result {
             Ok(v) => Ok(v),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => blocked_until_users(w, timer, started, e, call),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                blocked_until_users(w, timer.user_value(), || timer.distrust(), started, e, call)
+            }
             Err(e) => Err(Cause::Os(e)),
         });
     };
@@ -354,43 +361,45 @@ const FAR_PAST: Duration = Duration::from_millis(100);
 #[inline(never)]
 fn indefinite_unrelied<T>(
     w: Waiter<'_>,
-    timer: &RecvTimer,
+    slot: &TimerSlot,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let flags = if timer.is_nonblocking() { MsgFlags::DONTWAIT } else { MsgFlags::NONE };
+    let flags = if slot.is_nonblocking() { MsgFlags::DONTWAIT } else { MsgFlags::NONE };
     let started = Instant::now();
     loop {
         match call(flags) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) if e.kind() == io::ErrorKind::WouldBlock && flags == MsgFlags::NONE => {
-                return blocked_until_users(w, timer, started, e, call);
+                return blocked_until_users(w, slot.user_value(), || slot.distrust(), started, e, call);
             }
             done => return done.map_err(Cause::Os),
         }
     }
 }
 
-/// An indefinite receive whose blocking call, made at `started`, answered `EAGAIN` (`e`). With a
-/// value of the user's (set through the crate) that has run out, that is the answer, as in
-/// C; short of it, or with none, another holder made the call end (its `SO_RCVTIMEO`, a
-/// non-blocking mode): the socket is no longer trusted, and the call waits for the rest of
+/// An indefinite receive whose blocking call, made at `started`, answered `EAGAIN` (`e`),
+/// on a socket whose user value is `user` (as [`RecvTimer::user_value`]). With a value of
+/// the user's (set through the crate) that has run out, that is the answer, as in C; short of
+/// it, or with none, another holder made the call end (its `SO_RCVTIMEO`, a non-blocking
+/// mode): the socket is no longer trusted (`distrust`), and the call waits for the rest of
 /// the user's value, or for ever.
 #[cold]
 #[inline(never)]
 fn blocked_until_users<T>(
     w: Waiter<'_>,
-    timer: &RecvTimer,
+    user: Option<Option<Duration>>,
+    distrust: impl FnOnce(),
     started: Instant,
     e: io::Error,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let user = timer.user_value().flatten();
+    let user = user.flatten();
     if let Some(user) = user {
         if started.elapsed() + sys::wait::tick() * 2 >= user {
             return Err(Cause::Os(e));
         }
     }
-    timer.distrust();
+    distrust();
     let until = Until { deadline: user.and_then(|d| started.checked_add(d)), timeout: None };
     poll_loop(Waiter { indefinite: Indefinite::Polls, ..w }, until, Start::Wait, MsgFlags::DONTWAIT, call)
 }
@@ -402,7 +411,7 @@ fn blocked_until_users<T>(
 #[inline(never)]
 fn another_holder<T>(
     w: Waiter<'_>,
-    timer: &RecvTimer,
+    timer: &TimerSlot,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     timer.distrust();

@@ -19,7 +19,10 @@
 //! user's: indefinite calls wait with it in place, as in C, and `get_sock_opt` reports it.
 //!
 //! All of this is what one handle family (a socket and its `try_clone`s, which share one
-//! timer) remembers of state the kernel keeps per open file description. It is trusted only
+//! timer) remembers of state the kernel keeps per open file description. The timer is made
+//! only when the family first needs it ([`TimerSlot`](super::TimerSlot)): until then the
+//! kernel holds nothing of the crate's and nothing of the user's set through it, and the
+//! slot alone says what the timer would. It is trusted only
 //! while nothing else can hold that description: a socket the crate made, in a process that
 //! has not forked since ([`sys::fork`]), not handed over. Otherwise the timer is
 //! [untrusted](RecvTimer::trusted): the crate neither changes `SO_RCVTIMEO` nor relies on it,
@@ -41,7 +44,7 @@ const UNKNOWN: u64 = u64::MAX;
 /// `users`: one call holds the timer alone and may change what the kernel holds.
 const EXCLUSIVE: usize = usize::MAX;
 /// `epoch`: never trusted (adopted, handed over, or another holder seen).
-const UNTRUSTED: u64 = u64::MAX;
+pub(super) const UNTRUSTED: u64 = u64::MAX;
 
 /// Per-socket `SO_RCVTIMEO` bookkeeping (one for a socket and its clones); see the module's
 /// documentation.
@@ -59,6 +62,17 @@ const UNTRUSTED: u64 = u64::MAX;
 ///   blocked without a share (see [`quiet`](RecvTimer::quiet)).
 /// - `nonblocking`: the user's `set_nonblocking`; `epoch`: set at creation, then only ever
 ///   to [`UNTRUSTED`] ([`distrust`](RecvTimer::distrust)).
+///
+/// **When it exists.** A socket's timer is made on first need, by its
+/// [`TimerSlot`](super::TimerSlot) (which says what for), with the fork count the slot took
+/// when the crate made the socket, not the count when the timer is made: a socket made
+/// before a fork is untrusted after it whenever its timer comes to be. Before that moment
+/// the fields' values are the ones [`made`](RecvTimer::made) and
+/// [`adopted`](RecvTimer::adopted) start with (nothing armed, no user value set through the
+/// crate, not non-blocking, no call relying on it, no arm counted), because everything that
+/// would change them makes the timer first; so a call that reads the slot without a timer
+/// and one that reads the new timer agree. `try_clone` makes it too, so handles that share a
+/// socket always share one timer.
 ///
 /// **Why the orderings suffice.** Taking a claim or a share is a `SeqCst` read-modify-write
 /// of `users`, and dropping one a `Release` store or decrement, so everything a claim wrote
@@ -88,8 +102,9 @@ pub(crate) struct RecvTimer {
     /// The user made the socket non-blocking through the crate: indefinite calls answer
     /// `WouldBlock` at once, and `SO_RCVTIMEO` cannot time its calls.
     nonblocking: AtomicBool,
-    /// The process's fork count when the crate made the socket, or [`UNTRUSTED`]: what the
-    /// timer remembers is true only while this equals the count now.
+    /// The process's fork count when the crate made the socket (taken then by its slot,
+    /// however much later the timer is made), or [`UNTRUSTED`]: what the timer remembers is
+    /// true only while this equals the count now.
     epoch: AtomicU64,
     /// How many times the crate has armed a value, counted before each `setsockopt`: a
     /// receive that blocked without a share tells by it whether its `EAGAIN` can have come
@@ -98,15 +113,23 @@ pub(crate) struct RecvTimer {
 }
 
 impl RecvTimer {
-    /// A timer for a socket this crate created: the kernel's value is the default, none, and
-    /// nothing else holds the socket.
-    pub(crate) fn new() -> RecvTimer {
-        RecvTimer::with(0, sys::fork::watched_epoch())
+    /// A timer for a socket this crate created under fork count `epoch` (its
+    /// [`TimerSlot`](super::TimerSlot)'s, taken when the socket was made, whenever the timer
+    /// itself is made), or [`UNTRUSTED`]: the kernel's value is the default, none, and
+    /// nothing of the crate's is armed.
+    pub(super) fn made(epoch: u64) -> RecvTimer {
+        RecvTimer::with(0, epoch)
+    }
+
+    /// A timer for a socket made now, for the tests.
+    #[cfg(test)]
+    fn new() -> RecvTimer {
+        RecvTimer::made(sys::fork::watched_epoch())
     }
 
     /// A timer for an adopted descriptor, whose `SO_RCVTIMEO` may have been set elsewhere and
     /// may be changed by other holders at any time: never trusted.
-    pub(crate) fn adopted() -> RecvTimer {
+    pub(super) fn adopted() -> RecvTimer {
         RecvTimer::with(UNKNOWN, UNTRUSTED)
     }
 
