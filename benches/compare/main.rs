@@ -261,11 +261,8 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let baseline = Baseline::build().map_err(|e| eprintln!("compare: C baseline unavailable: {e}")).ok();
     let imps: Vec<Imp> = Imp::ALL.into_iter().filter(|&i| i != Imp::C || baseline.is_some()).collect();
     // The main table's implementations and, with a baseline, each C variant asked for.
-    let with_variants: Vec<Imp> = imps
-        .iter()
-        .copied()
-        .chain((0..c_variants().len()).map(Imp::CVariant).filter(|_| baseline.is_some()))
-        .collect();
+    let with_variants: Vec<Imp> =
+        imps.iter().copied().chain((0..c_variants().len()).map(Imp::CVariant).filter(|_| baseline.is_some())).collect();
     let rounds = if options.quick { 1 } else { ROUNDS };
     let placement = pin::current().map_or("unpinned".to_string(), |cpu| format!("pinned to CPU {cpu}"));
     let mode = if options.quick { "quick" } else { "full" };
@@ -274,7 +271,10 @@ fn run_all(options: &Options) -> io::Result<bool> {
     let mut rows = Vec::new();
     let mut batch_ops = Vec::new();
     let mut ok = true;
-    for w in Workload::ALL.into_iter().filter(|w| options.only.as_ref().is_none_or(|only| only.contains(&Only::Workload(*w)))) {
+    for w in Workload::ALL
+        .into_iter()
+        .filter(|w| options.only.as_ref().is_none_or(|only| only.contains(&Only::Workload(*w))))
+    {
         let n = if options.quick { w.quick_ops() } else { calibrate(w)? };
         batch_ops.push(format!("{} {n}", w.name()));
         eprintln!("compare: {} — {rounds} rounds of {n} ops", w.name());
