@@ -212,9 +212,18 @@ impl Error {
         Error(Box::new(Inner { op, target, cause }))
     }
 
+    /// An error of `op` aimed at a copy of `target`: [`new`](Error::new) with the clone made
+    /// out of line too, so a call site that can fail in several ways holds one call per way
+    /// rather than a copy of `Target`'s clone each.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn at(op: Op, target: &Target, cause: Cause) -> Error {
+        Error::new(op, target.clone(), cause)
+    }
+
     /// A mapper from an OS error of `op` aimed at `target`, for `map_err`.
     pub(crate) fn os<'t>(op: Op, target: &'t Target) -> impl FnOnce(io::Error) -> Error + 't {
-        move |e| Error::new(op, target.clone(), Cause::Os(e))
+        move |e| Error::at(op, target, Cause::Os(e))
     }
 
     /// The operation that failed, named after its syscall or Chapel procedure: `"connect"`,
