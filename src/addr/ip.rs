@@ -170,9 +170,12 @@ impl Default for IpAddr {
 impl fmt::Display for IpAddr {
     /// `127.0.0.1:8000`, `[::1]:8000`, `[fe80::1%2]:8000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not through `host()`, whose `String` only to be copied out again is code in every
+        // program whose errors name an address.
         match self.0 {
-            SocketAddr::V4(_) => write!(f, "{}:{}", self.host(), self.port()),
-            SocketAddr::V6(_) => write!(f, "[{}]:{}", self.host(), self.port()),
+            SocketAddr::V4(a) => write!(f, "{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) if a.scope_id() != 0 => write!(f, "[{}%{}]:{}", a.ip(), a.scope_id(), a.port()),
+            SocketAddr::V6(a) => write!(f, "[{}]:{}", a.ip(), a.port()),
         }
     }
 }
