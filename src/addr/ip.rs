@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::IPFamily;
 use crate::consts::{sys_in_addr_t, sys_in6_addr_t};
-use crate::error::{Cause, Error, Op, Result, Target, echo_quoted};
+use crate::error::{Cause, Error, Op, Result, Target, echo_quoted, formatted};
 use crate::sys;
 
 /// An IPv4 or IPv6 socket address (Chapel's `ipAddr`). Hosts are numeric only: turning a
@@ -44,7 +44,7 @@ impl IpAddr {
     /// ```
     pub fn create(host: &str, port: u16, family: IPFamily) -> Result<IpAddr> {
         let fail = |why: &str| {
-            let target = Target::Host(format!("{} ({family})", echo_quoted(host)));
+            let target = Target::Host(formatted(format_args!("{} ({family})", echo_quoted(host))));
             Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
         };
         let v4 = || host.parse::<Ipv4Addr>().ok().map(|ip| SocketAddr::from((ip, port)));
@@ -200,10 +200,10 @@ impl FromStr for IpAddr {
         if bracketed.is_none() && host.contains(':') {
             let address = host.split_once('%').map_or(host, |(address, _scope)| address);
             let example = match address.parse::<Ipv6Addr>() {
-                Ok(_) if port.bytes().all(|b| b.is_ascii_digit()) => format!("[{host}]:{port}"),
+                Ok(_) if port.bytes().all(|b| b.is_ascii_digit()) => formatted(format_args!("[{host}]:{port}")),
                 _ => "[::1]:80".into(),
             };
-            return Err(bad(&format!("an IPv6 host goes in brackets, as in {example}")));
+            return Err(bad(&formatted(format_args!("an IPv6 host goes in brackets, as in {example}"))));
         }
         let port = match port.bytes().all(|b| b.is_ascii_digit()) {
             true => port.parse::<u16>().ok(),
