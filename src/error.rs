@@ -337,13 +337,18 @@ impl fmt::Display for Error {
             Target::Local(a) => write!(f, " on {a}")?,
             Target::Between { local, peer } => write!(f, " on {local} {} {peer}", self.0.op.preposition())?,
             Target::Unix(a) => write!(f, " {} {a}", self.0.op.preposition())?,
-            Target::Host(h) => write!(f, " {h}")?,
+            Target::Host(h) => {
+                f.write_str(" ")?;
+                f.write_str(h)?;
+            }
             Target::Family(family) => write!(f, " ({family})")?,
             Target::Opt(level, name) => write!(f, " (level {level}, option {name})")?,
             Target::Fd(fd) => write!(f, " on fd {fd}")?,
         }
         f.write_str(": ")?;
-        write!(f, "{}", self.0.cause)
+        // Handed `f` itself: no `Cause` (nor `Timeout`) reads its flags, so the text is
+        // `write!`'s, without the formatting machinery every error message would carry.
+        fmt::Display::fmt(&self.0.cause, f)
     }
 }
 
@@ -395,7 +400,10 @@ impl fmt::Display for Cause {
                 }
                 None => write!(f, "{} (EAI code {})", g.message, g.code),
             },
-            Cause::TimedOut(t) => write!(f, "timed out after {t}"),
+            Cause::TimedOut(t) => {
+                f.write_str("timed out after ")?;
+                fmt::Display::fmt(t, f)
+            }
             Cause::Closed => f.write_str("the socket is closed"),
             Cause::Invalid(why) => f.write_str(why),
             Cause::Unsupported(what, None) => write!(f, "{what} is not supported on this platform"),
