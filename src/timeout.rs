@@ -248,8 +248,9 @@ fn write_duration(d: Duration, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     if decimals != 0 {
         f.write_str(".")?;
     }
-    // One digit at a time, from the tenths, until what is left is zero.
-    while decimals != 0 {
+    // One digit at a time, from the tenths, until what is left is zero (which it is by the
+    // time `scale` is: checking both spares a division-by-zero panic the compiler can't rule out).
+    while decimals != 0 && scale != 0 {
         f.write_char(char::from(b'0' + (decimals / scale) as u8))?;
         decimals %= scale;
         scale /= 10;
