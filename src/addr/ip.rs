@@ -43,10 +43,7 @@ impl IpAddr {
     /// assert!(IpAddr::create("localhost", 80, IPFamily::IPUnspec).is_err());
     /// ```
     pub fn create(host: &str, port: u16, family: IPFamily) -> Result<IpAddr> {
-        let fail = |why: &str| {
-            let target = Target::Host(formatted(format_args!("{} ({family})", echo_quoted(host))));
-            Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
-        };
+        let fail = |why: &str| not_a_host(host, family, why);
         let v4 = || host.parse::<Ipv4Addr>().ok().map(|ip| SocketAddr::from((ip, port)));
         let v6 = || -> std::result::Result<Option<SocketAddr>, Error> {
             let (ip, scope) = match host.split_once('%') {
@@ -195,18 +192,17 @@ impl FromStr for IpAddr {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn from_str(text: &str) -> Result<IpAddr> {
-        let bad = |why: &str| Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()));
+        let bad = |why: &str| not_an_address(text, why);
         // `[':']`, not `':'`: a set of one char is searched by a plain loop, where a char's
         // backward search is 300 bytes more in every program that parses an address.
         let (host, port) = text.rsplit_once([':']).ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
         let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
         if bracketed.is_none() && host.contains(':') {
             let address = host.split_once('%').map_or(host, |(address, _scope)| address);
-            let example = match address.parse::<Ipv6Addr>() {
-                Ok(_) if port.bytes().all(|b| b.is_ascii_digit()) => formatted(format_args!("[{host}]:{port}")),
-                _ => "[::1]:80".into(),
-            };
-            return Err(bad(&formatted(format_args!("an IPv6 host goes in brackets, as in {example}"))));
+            // The caller's own host and port in brackets when they are an address and a port.
+            let written = address.parse::<Ipv6Addr>().is_ok() && port.bytes().all(|b| b.is_ascii_digit());
+            let (host, port) = if written { (host, port) } else { ("::1", "80") };
+            return Err(bad(&formatted(format_args!("an IPv6 host goes in brackets, as in [{host}]:{port}"))));
         }
         let port = decimal(port)
             .and_then(|p| u16::try_from(p).ok())
@@ -216,6 +212,23 @@ impl FromStr for IpAddr {
             None => IpAddr::create(host, port, IPFamily::IPv4),
         }
     }
+}
+
+/// The error of `host`, which is no numeric host of `family`, and why: out of line, as each
+/// way [`IpAddr::create`] can fail calls it.
+#[cold]
+#[inline(never)]
+fn not_a_host(host: &str, family: IPFamily, why: &str) -> Error {
+    let target = Target::Host(formatted(format_args!("{} ({family})", echo_quoted(host))));
+    Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
+}
+
+/// The error of `text`, which does not parse as an address, and why: out of line, as each way
+/// the parse can fail calls it.
+#[cold]
+#[inline(never)]
+fn not_an_address(text: &str, why: &str) -> Error {
+    Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()))
 }
 
 /// `text` as a decimal number: ASCII digits only (no sign, no blank), at least one, at most
