@@ -223,7 +223,15 @@ impl Error {
 
     /// A mapper from an OS error of `op` aimed at `target`, for `map_err`.
     pub(crate) fn os<'t>(op: Op, target: &'t Target) -> impl FnOnce(io::Error) -> Error + 't {
-        move |e| Error::at(op, target, Cause::Os(e))
+        move |e| Error::os_at(op, target, e)
+    }
+
+    /// [`os`](Error::os)'s error, made out of line: a call site hands over the `io::Error`
+    /// alone, not a `Cause` it has built.
+    #[cold]
+    #[inline(never)]
+    fn os_at(op: Op, target: &Target, e: io::Error) -> Error {
+        Error::at(op, target, Cause::Os(e))
     }
 
     /// The operation that failed, named after its syscall or Chapel procedure: `"connect"`,
