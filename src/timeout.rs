@@ -1,6 +1,7 @@
 //! [`Timeout`]: how long a blocking call may wait, from any of the forms the Chapel API takes.
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use crate::consts::struct_timeval;
@@ -227,9 +228,34 @@ impl fmt::Display for Timeout {
         match self.0 {
             Wait::Indefinite => f.write_str("indefinite"),
             Wait::Invalid => f.write_str("NaN"),
-            Wait::Finite(d) => write!(f, "{d:?}"),
+            Wait::Finite(d) => write_duration(d, f),
         }
     }
+}
+
+/// `d` as `Duration`'s `Debug` writes it (`1.5s`, `250ms`, `3µs`, `0ns`): in the largest unit
+/// it holds one of, with every decimal up to the last that is not zero. Written here because
+/// `Duration`'s own, which also rounds to a precision, is 2 KB of code in every program whose
+/// errors can say "timed out after".
+fn write_duration(d: Duration, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let (whole, mut decimals, mut scale, unit) = match (d.as_secs(), d.subsec_nanos()) {
+        (secs, nanos) if secs > 0 => (secs, nanos, 100_000_000, "s"),
+        (_, nanos) if nanos >= 1_000_000 => (u64::from(nanos / 1_000_000), nanos % 1_000_000, 100_000, "ms"),
+        (_, nanos) if nanos >= 1_000 => (u64::from(nanos / 1_000), nanos % 1_000, 100, "µs"),
+        (_, nanos) => (u64::from(nanos), 0, 1, "ns"),
+    };
+    write!(f, "{whole}")?;
+    if decimals != 0 {
+        f.write_str(".")?;
+    }
+    // One digit at a time, from the tenths, until what is left is zero (which it is by the
+    // time `scale` is: checking both spares a division-by-zero panic the compiler can't rule out).
+    while decimals != 0 && scale != 0 {
+        f.write_char(char::from(b'0' + (decimals / scale) as u8))?;
+        decimals %= scale;
+        scale /= 10;
+    }
+    f.write_str(unit)
 }
 
 #[cfg(test)]
@@ -331,5 +357,18 @@ mod tests {
     fn display() {
         assert_eq!(Timeout::INDEFINITE.to_string(), "indefinite");
         assert_eq!(Timeout::from(0.25).to_string(), "250ms");
+    }
+
+    #[test]
+    fn a_finite_timeout_displays_as_its_duration_debugs() {
+        let nanos = [0, 1, 9, 10, 999, 1_000, 1_001, 1_500, 999_999, 1_000_000, 1_000_001, 1_234_567, 250_000_000];
+        let more_nanos = [500_000_000, 999_999_999, 100_000_000, 120_000_000, 100_000_001];
+        for secs in [0, 1, 2, 59, 3600, u64::MAX] {
+            for nanos in nanos.into_iter().chain(more_nanos) {
+                let d = Duration::new(secs, nanos);
+                assert_eq!(Timeout::from(d).to_string(), format!("{d:?}"), "{secs} s {nanos} ns");
+            }
+        }
+        assert_eq!(Timeout::from(Duration::MAX).to_string(), format!("{:?}", Duration::MAX));
     }
 }

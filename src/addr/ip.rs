@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::IPFamily;
 use crate::consts::{sys_in_addr_t, sys_in6_addr_t};
-use crate::error::{Cause, Error, Op, Result, Target, echo_quoted};
+use crate::error::{Cause, Error, Op, Result, Target, echo_quoted, formatted};
 use crate::sys;
 
 /// An IPv4 or IPv6 socket address (Chapel's `ipAddr`). Hosts are numeric only: turning a
@@ -43,10 +43,7 @@ impl IpAddr {
     /// assert!(IpAddr::create("localhost", 80, IPFamily::IPUnspec).is_err());
     /// ```
     pub fn create(host: &str, port: u16, family: IPFamily) -> Result<IpAddr> {
-        let fail = |why: &str| {
-            let target = Target::Host(format!("{} ({family})", echo_quoted(host)));
-            Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
-        };
+        let fail = |why: &str| not_a_host(host, family, why);
         let v4 = || host.parse::<Ipv4Addr>().ok().map(|ip| SocketAddr::from((ip, port)));
         let v6 = || -> std::result::Result<Option<SocketAddr>, Error> {
             let (ip, scope) = match host.split_once('%') {
@@ -56,9 +53,10 @@ impl IpAddr {
             let Ok(ip) = ip.parse::<Ipv6Addr>() else { return Ok(None) };
             let scope_id = match scope {
                 None => 0,
-                Some(s) => match s.parse::<u32>() {
-                    Ok(n) => n,
-                    Err(_) => sys::addr::interface_index(s).ok_or_else(|| fail("unknown IPv6 scope (interface)"))?,
+                // A number (after a `+`, which `u32`'s `FromStr` takes too), else an interface.
+                Some(s) => match decimal(s.strip_prefix('+').unwrap_or(s)) {
+                    Some(n) => n,
+                    None => sys::addr::interface_index(s).ok_or_else(|| fail("unknown IPv6 scope (interface)"))?,
                 },
             };
             Ok(Some(SocketAddr::V6(SocketAddrV6::new(ip, port, 0, scope_id))))
@@ -170,9 +168,12 @@ impl Default for IpAddr {
 impl fmt::Display for IpAddr {
     /// `127.0.0.1:8000`, `[::1]:8000`, `[fe80::1%2]:8000`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not through `host()`, whose `String` only to be copied out again is code in every
+        // program whose errors name an address.
         match self.0 {
-            SocketAddr::V4(_) => write!(f, "{}:{}", self.host(), self.port()),
-            SocketAddr::V6(_) => write!(f, "[{}]:{}", self.host(), self.port()),
+            SocketAddr::V4(a) => write!(f, "{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) if a.scope_id() != 0 => write!(f, "[{}%{}]:{}", a.ip(), a.scope_id(), a.port()),
+            SocketAddr::V6(a) => write!(f, "[{}]:{}", a.ip(), a.port()),
         }
     }
 }
@@ -191,27 +192,52 @@ impl FromStr for IpAddr {
     /// # Ok::<(), chapel_socket::Error>(())
     /// ```
     fn from_str(text: &str) -> Result<IpAddr> {
-        let bad = |why: &str| Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()));
-        let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
+        let bad = |why: &str| not_an_address(text, why);
+        // `[':']`, not `':'`: a set of one char is searched by a plain loop, where a char's
+        // backward search is 300 bytes more in every program that parses an address.
+        let (host, port) = text.rsplit_once([':']).ok_or_else(|| bad("expected HOST:PORT or [HOST]:PORT"))?;
         let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
         if bracketed.is_none() && host.contains(':') {
             let address = host.split_once('%').map_or(host, |(address, _scope)| address);
-            let example = match address.parse::<Ipv6Addr>() {
-                Ok(_) if port.bytes().all(|b| b.is_ascii_digit()) => format!("[{host}]:{port}"),
-                _ => "[::1]:80".into(),
-            };
-            return Err(bad(&format!("an IPv6 host goes in brackets, as in {example}")));
+            // The caller's own host and port in brackets when they are an address and a port.
+            let written = address.parse::<Ipv6Addr>().is_ok() && port.bytes().all(|b| b.is_ascii_digit());
+            let (host, port) = if written { (host, port) } else { ("::1", "80") };
+            return Err(bad(&formatted(format_args!("an IPv6 host goes in brackets, as in [{host}]:{port}"))));
         }
-        let port = match port.bytes().all(|b| b.is_ascii_digit()) {
-            true => port.parse::<u16>().ok(),
-            false => None,
-        };
-        let port = port.ok_or_else(|| bad("the port is not a number from 0 to 65535"))?;
+        let port = decimal(port)
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or_else(|| bad("the port is not a number from 0 to 65535"))?;
         match bracketed {
             Some(v6) => IpAddr::create(v6, port, IPFamily::IPv6),
             None => IpAddr::create(host, port, IPFamily::IPv4),
         }
     }
+}
+
+/// The error of `host`, which is no numeric host of `family`, and why: out of line, as each
+/// way [`IpAddr::create`] can fail calls it.
+#[cold]
+#[inline(never)]
+fn not_a_host(host: &str, family: IPFamily, why: &str) -> Error {
+    let target = Target::Host(formatted(format_args!("{} ({family})", echo_quoted(host))));
+    Error::new(Op::ParseAddress, target, Cause::Invalid(why.to_string()))
+}
+
+/// The error of `text`, which does not parse as an address, and why: out of line, as each way
+/// the parse can fail calls it.
+#[cold]
+#[inline(never)]
+fn not_an_address(text: &str, why: &str) -> Error {
+    Error::new(Op::ParseAddress, Target::Host(echo_quoted(text)), Cause::Invalid(why.into()))
+}
+
+/// `text` as a decimal number: ASCII digits only (no sign, no blank), at least one, at most
+/// `u32::MAX`. By hand, as `str::parse`'s code for each integer type is 200 bytes more in
+/// every program that parses an address.
+fn decimal(text: &str) -> Option<u32> {
+    let mut digits = text.bytes().map(|b| b.is_ascii_digit().then(|| u32::from(b - b'0')));
+    let n = digits.try_fold(0u32, |n, digit| n.checked_mul(10)?.checked_add(digit?))?;
+    (!text.is_empty()).then_some(n)
 }
 
 impl From<SocketAddr> for IpAddr {
@@ -270,6 +296,23 @@ mod tests {
         assert_eq!(SocketAddr::from(by_name).to_string(), by_name.to_string());
         let err = IpAddr::create("fe80::1%no-such-if0", 7, IPFamily::IPv6).unwrap_err();
         assert!(err.to_string().contains("no-such-if0"), "{err}");
+        // A numeric scope reads as `u32`'s `FromStr` would: a `+` before it, any leading zeros.
+        let scope = |text: &str| IpAddr::create(&format!("fe80::1%{text}"), 7, IPFamily::IPv6).map(|a| a.host());
+        assert_eq!(scope("+3").unwrap(), "fe80::1%3");
+        assert_eq!(scope("0004294967295").unwrap(), "fe80::1%4294967295");
+        for bad in ["4294967296", "++3", "+", "-3", " 3", "3 "] {
+            assert!(scope(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn decimal_reads_what_u32_reads_without_a_sign() {
+        for text in
+            ["", "0", "007", "65535", "65536", "4294967295", "4294967296", "99999999999", "+1", "-1", "1a", " 1", "١"]
+        {
+            let expected = text.bytes().all(|b| b.is_ascii_digit()).then(|| text.parse::<u32>().ok()).flatten();
+            assert_eq!(decimal(text), expected, "{text:?}");
+        }
     }
 
     #[test]

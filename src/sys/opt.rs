@@ -197,7 +197,7 @@ pub(crate) fn get_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i
 }
 
 /// `getsockopt(fd, level, name, &value, &len)`: the typed getter. A reply that is not a
-/// whole `T` is `EINVAL`, never a misread; an option of [`CREATE_DESCRIPTORS`] is an
+/// whole `T` is `EINVAL`, never a misread; an option [`creates_descriptor`] names is an
 /// `InvalidInput` error before any syscall.
 pub(crate) fn get<T: Plain>(fd: BorrowedFd<'_>, level: c_int, name: c_int) -> io::Result<T> {
     match get_partial::<T>(fd, level, name)? {
@@ -239,23 +239,27 @@ const SOL_SCTP: c_int = 132;
 const SCTP_SOCKOPT_PEELOFF: c_int = 102;
 const SCTP_SOCKOPT_PEELOFF_FLAGS: c_int = 122;
 
-/// The options whose `getsockopt` makes the kernel create a descriptor and answer with its
-/// number: read as bytes or an `int`, nothing would own it, and every call would leak one.
-/// [`get_bytes`] (and so `get_sock_opt`, `get_sock_opt_bytes`) refuses them before any
-/// syscall.
-const CREATE_DESCRIPTORS: &[(c_int, c_int, &str)] = &[
-    // A pidfd of the peer (Linux 6.5).
-    #[cfg(has_linux_sockopts)]
-    (libc::SOL_SOCKET, libc::SO_PEERPIDFD, "SO_PEERPIDFD"),
-    // A new socket for one association of a one-to-many SCTP socket.
-    (SOL_SCTP, SCTP_SOCKOPT_PEELOFF, "SCTP_SOCKOPT_PEELOFF"),
-    (SOL_SCTP, SCTP_SOCKOPT_PEELOFF_FLAGS, "SCTP_SOCKOPT_PEELOFF_FLAGS"),
-];
+/// The C name of an option whose `getsockopt` makes the kernel create a descriptor and answer
+/// with its number: read as bytes or an `int`, nothing would own it, and every call would
+/// leak one. [`get_bytes`] (and so `get_sock_opt`, `get_sock_opt_bytes`) refuses them before
+/// any syscall. A `match` rather than a table, so a read of a constant option (`take_error`'s
+/// `SO_ERROR`) folds the check away instead of carrying it into every program that connects.
+fn creates_descriptor(level: c_int, name: c_int) -> Option<&'static str> {
+    match (level, name) {
+        // A pidfd of the peer (Linux 6.5).
+        #[cfg(has_linux_sockopts)]
+        (libc::SOL_SOCKET, libc::SO_PEERPIDFD) => Some("SO_PEERPIDFD"),
+        // A new socket for one association of a one-to-many SCTP socket.
+        (SOL_SCTP, SCTP_SOCKOPT_PEELOFF) => Some("SCTP_SOCKOPT_PEELOFF"),
+        (SOL_SCTP, SCTP_SOCKOPT_PEELOFF_FLAGS) => Some("SCTP_SOCKOPT_PEELOFF_FLAGS"),
+        _ => None,
+    }
+}
 
-/// `InvalidInput` (no OS error) for an option of [`CREATE_DESCRIPTORS`].
+/// `InvalidInput` (no OS error) for an option [`creates_descriptor`] names.
 fn refuse_creating(level: c_int, name: c_int) -> io::Result<()> {
-    match CREATE_DESCRIPTORS.iter().find(|&&(l, n, _)| (l, n) == (level, name)) {
-        Some(&(_, _, c_name)) => Err(io::Error::new(
+    match creates_descriptor(level, name) {
+        Some(c_name) => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("reading {c_name} has the kernel create a descriptor that nothing would own (one more each call)"),
         )),
@@ -265,7 +269,7 @@ fn refuse_creating(level: c_int, name: c_int) -> io::Result<()> {
 
 /// Up to `buflen` bytes of an option, cut to the length the kernel reports it wrote (never
 /// past `buflen`: the buffer is zero-filled, and a longer `optlen` is not believed). An
-/// option of [`CREATE_DESCRIPTORS`] is an `InvalidInput` error (no OS error) before any
+/// option [`creates_descriptor`] names is an `InvalidInput` error (no OS error) before any
 /// syscall.
 pub(crate) fn get_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, buflen: usize) -> io::Result<Vec<u8>> {
     refuse_creating(level, name)?;

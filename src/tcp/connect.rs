@@ -192,7 +192,7 @@ pub fn connect_host<'a>(
 ) -> Result<TcpConn> {
     let service = service.into();
     let named = Target::Host(format!("{}:{}", echo(host), echo(&service.to_string())));
-    let invalid = |why: &str| Error::new(Op::Connect, named.clone(), Cause::Invalid(why.into()));
+    let invalid = |why: &str| Error::at(Op::Connect, &named, Cause::Invalid(why.into()));
     let c_host = CString::new(host).map_err(|_| invalid("the host contains a NUL byte"))?;
     let c_service = CString::new(service.to_string()).map_err(|_| invalid("the service contains a NUL byte"))?;
     if let Some(why) = service.refusal() {
@@ -201,7 +201,7 @@ pub fn connect_host<'a>(
     if is_numeric_but_not_literal(host) {
         return Err(invalid("a numeric host must be a whole IPv4 or IPv6 address (as 127.0.0.1), not a short form"));
     }
-    let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, named.clone(), nan.into()))?;
+    let timeout = timeout.into().check().map_err(|nan| Error::at(Op::Connect, &named, nan.into()))?;
     let numeric = is_literal(host);
     if numeric {
         // Checks the scope and the family too, with the address parser's message.
@@ -222,8 +222,7 @@ pub fn connect_host<'a>(
         numeric_host: numeric,
         numeric_service: service.port().is_some(),
     };
-    let addresses =
-        sys::resolve::resolve(&query).map_err(|g| Error::new(Op::GetAddrInfo, named.clone(), Cause::Resolve(g)))?;
+    let addresses = sys::resolve::resolve(&query).map_err(|g| Error::at(Op::GetAddrInfo, &named, Cause::Resolve(g)))?;
     connect_each(addresses.into_iter().map(IpAddr::from), timeout, named)
 }
 

@@ -290,7 +290,7 @@ impl TcpSocket {
         }
         let switched = self.nonblocking || !timeout.is_indefinite();
         let deadline = timeout.deadline();
-        let timed_out = || Error::new(Op::Connect, at.clone(), Cause::TimedOut(timeout));
+        let timed_out = || Error::at(Op::Connect, &at, Cause::TimedOut(timeout));
         let mut pacer = Pacer::new();
         let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {

@@ -91,7 +91,7 @@ impl UnixStream {
     /// ```
     pub fn connect(addr: &UnixAddr, timeout: impl Into<Timeout>) -> Result<UnixStream> {
         let at = Target::Unix(addr.clone());
-        let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, at.clone(), nan.into()))?;
+        let timeout = timeout.into().check().map_err(|nan| Error::at(Op::Connect, &at, nan.into()))?;
         let deadline = timeout.deadline();
         let sock = Sock::new(
             sys::socket::socket(Domain::Unix, SockType::Stream, deadline.is_some())
