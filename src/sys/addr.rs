@@ -241,6 +241,7 @@ pub(super) fn family_of(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<libc::c_i
 }
 
 /// The address the kernel wrote in `addr`, `len` bytes of it.
+#[inline]
 pub(super) fn to_socket_addr(addr: &SockAddr, len: libc::socklen_t) -> Option<SocketAddr> {
     // SAFETY: every member starts with its family field at the same offset (the C ABI's
     // common initial sequence), and the union was zeroed, so reading it is defined.

@@ -431,6 +431,7 @@ impl RecvSlots {
 
     /// Slot `i` of the last receive: the bytes in the buffer, what came with them, and the
     /// control data.
+    #[inline]
     pub(crate) fn slot(&self, i: usize) -> Option<(&[u8], Received<SocketAddr>, &[u8])> {
         if i >= self.filled {
             return None;

@@ -178,6 +178,7 @@ pub struct RecvMeta {
 }
 
 impl RecvMeta {
+    #[inline]
     fn new(r: sys::msg::Received<std::net::SocketAddr>, capacity: usize, control: &[u8]) -> RecvMeta {
         let mut meta = RecvMeta {
             full_len: r.len,
@@ -369,6 +370,7 @@ impl RecvBatch {
     }
 
     /// The `i`-th datagram of the last receive, in arrival order.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<Datagram<'_>> {
         let (data, r, control) = self.slots.slot(i)?;
         Some(Datagram { data, meta: RecvMeta::new(r, self.datagram_len, control), control })
