@@ -28,7 +28,7 @@ pub fn region(trace: &str, row: &str) -> Result<Vec<Call>, String> {
         match actor {
             None if whole.starts_with(&begin) => actor = Some(tid),
             Some(a) if a == tid && whole.starts_with(&end) => return Ok(calls),
-            Some(a) if a == tid => calls.push(call::canonical(call::parse(&whole)?)),
+            Some(a) if a == tid && !is_allocators(&whole) => calls.push(call::canonical(call::parse(&whole)?)),
             _ => {}
         }
     }
@@ -36,6 +36,14 @@ pub fn region(trace: &str, row: &str) -> Result<Vec<Call>, String> {
         None => format!("no BEGIN marker for {row} in the trace"),
         Some(_) => format!("no END marker for {row} in the trace"),
     })
+}
+
+/// Whether `line` is a call the allocator or std's locks make on their own, never the crate:
+/// a `futex` when another thread holds malloc's arena lock or a lock of std's at that moment,
+/// memory the allocator maps or returns. They come and go with what other threads do, so no
+/// row lists them (docs/SYSCALLS.md, "How to read a row").
+fn is_allocators(line: &str) -> bool {
+    ["futex(", "brk(", "mmap(", "munmap(", "madvise(", "mprotect("].iter().any(|name| line.starts_with(name))
 }
 
 /// `12345 socket(…)` → (`12345`, `socket(…)`); a line without a pid has the empty one.
@@ -56,6 +64,8 @@ pub fn cuts_the_acting_threads_region() {
 7 accept4(3,  <unfinished ...>
 8 connect(4, {sa_family=AF_INET}, 16) = 0
 7 <... accept4 resumed>0x7ff, [128], SOCK_CLOEXEC) = -1 EAGAIN (Resource temporarily unavailable)
+7 futex(0x7fcae1859c60, FUTEX_WAKE_PRIVATE, 1) = 0
+7 mmap(NULL, 135168, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f12
 7 poll([{fd=3, events=POLLIN}], 1, 4000) = 1 ([{fd=3, revents=POLLIN}])
 7 write(-1, \"END accept/wait\", 15) = -1 EBADF (Bad file descriptor)
 7 close(3) = 0
