@@ -41,6 +41,27 @@ pub(crate) fn epoch() -> u64 {
     FORKS.load(Ordering::Relaxed)
 }
 
+/// For the unit tests of the layers above: forks, runs `check` in the child and ends it with
+/// `_exit`, and returns what `check` said there. The child of a threaded process may only do
+/// what is async-signal-safe, so `check` must not allocate or lock (another test thread may
+/// hold malloc's locks): reading atomics and plain fields is what it is for.
+#[cfg(test)]
+pub(crate) fn in_child(check: impl FnOnce() -> bool) -> bool {
+    // SAFETY: the child runs only `check` (which, as said above, reads and computes) and
+    // `_exit`; the parent goes on as before.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = if check() { 0 } else { 1 };
+        // SAFETY: ends the child at once, running nothing of the parent's.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for the child just made, writing its status to a live local.
+    assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+    libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,18 +69,7 @@ mod tests {
     #[test]
     fn a_fork_moves_the_count_in_parent_and_child() {
         let before = watched_epoch();
-        // SAFETY: the child only reads an atomic and calls `_exit`, both async-signal-safe.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0, "fork failed");
-        if pid == 0 {
-            let code = if epoch() > before { 0 } else { 1 };
-            // SAFETY: ends the child at once, running nothing of the parent's.
-            unsafe { libc::_exit(code) };
-        }
-        let mut status = 0;
-        // SAFETY: waits for the child just made, writing its status to a live local.
-        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child saw the old count");
+        assert!(in_child(|| epoch() > before), "the child saw the old count");
         assert!(epoch() > before, "the parent saw the old count");
     }
 }

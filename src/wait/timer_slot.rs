@@ -243,23 +243,12 @@ mod tests {
     }
 
     #[test]
-    #[allow(unsafe_code)]
     fn a_socket_made_before_a_fork_is_untrusted_in_both_processes() {
         let slot = TimerSlot::made();
         assert!(slot.get().is_none() && slot.trusted());
-        // SAFETY: the child only reads the slot and an atomic (no allocation: other test
-        // threads may hold malloc's locks) and calls `_exit`, all async-signal-safe.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0, "fork failed");
-        if pid == 0 {
-            let ok = !slot.trusted() && slot.quiet().is_none() && slot.is_poll_only();
-            // SAFETY: ends the child at once, running nothing of the parent's.
-            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-        }
-        let mut status = 0;
-        // SAFETY: waits for the child just made, writing its status to a live local.
-        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "the child trusted it");
+        // The child only reads the slot and atomics: no allocation.
+        let child = crate::sys::fork::in_child(|| !slot.trusted() && slot.quiet().is_none() && slot.is_poll_only());
+        assert!(child, "the child trusted it");
         assert!(!slot.trusted() && slot.quiet().is_none(), "the parent trusts it");
         assert!(!slot.record().trusted(), "its record, made after the fork, trusts it");
     }
