@@ -297,28 +297,3 @@ pub fn get_sock_opt_bytes<S: AnySocket>(socket: &S, level: c_int, optname: c_int
     }
     sys::opt::get_bytes(fd, level, optname, buflen.into()).map_err(get_error(level, optname))
 }
-
-#[cfg(test)]
-#[allow(unsafe_code)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
-        let mut socket = crate::UdpSocket::new(crate::IPFamily::IPv4).unwrap();
-        let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
-        // SAFETY (all four calls): struct linger is two ints, and the other values are
-        // plain bytes for options that take none or refuse them; the kernel follows no pointer.
-        unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap();
-        assert_eq!(get_sock_opt_bytes(&socket, libc::SOL_SOCKET, libc::SO_LINGER, 64).unwrap(), linger);
-        // No length rule here: a short struct linger is the kernel's EINVAL.
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &[1, 0]) }.unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
-        assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
-        assert!(err.to_string().starts_with(&format!("setsockopt (level {}, option 12345): ", libc::SOL_SOCKET)));
-        socket.close().unwrap();
-        let err = unsafe { set_sock_opt_unchecked(&socket, libc::SOL_SOCKET, libc::SO_LINGER, &linger) }.unwrap_err();
-        assert!(err.is_closed(), "{err}");
-    }
-}

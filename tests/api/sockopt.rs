@@ -26,6 +26,7 @@ pub const TESTS: &[Test] = &[
     trial!(free_functions_on_closed_sockets_are_closed_errors),
     trial!(get_sock_name_and_get_peer_name_on_connected_sockets),
     trial!(get_peer_name_after_a_reset_or_without_a_peer_is_not_connected),
+    trial!(the_unchecked_hatch_passes_any_bytes_to_the_kernel),
 ];
 
 /// The three socket kinds on `any`: a listener, a connection, a bound UDP socket; the
@@ -270,4 +271,26 @@ fn get_peer_name_after_a_reset_or_without_a_peer_is_not_connected() {
         assert_eq!(unconnected.addr().unwrap_err().kind(), ErrorKind::NotConnected);
         assert_eq!(get_sock_name(&unconnected).unwrap().port(), 0);
     }
+}
+
+/// `set_sock_opt_unchecked` applies no rule of its own: plain bytes reach the kernel, whose
+/// answer (a short `struct linger`, an unknown option) is the error, naming the option; a
+/// closed socket is still refused before any syscall.
+fn the_unchecked_hatch_passes_any_bytes_to_the_kernel() {
+    use chapel_socket::{IPFamily, set_sock_opt_unchecked};
+    let mut socket = UdpSocket::new(IPFamily::IPv4).unwrap();
+    let linger = [1i32.to_ne_bytes(), 3i32.to_ne_bytes()].concat();
+    // SAFETY (all four calls): struct linger is two ints, and the other values are plain
+    // bytes for options that take none or refuse them; the kernel follows no pointer.
+    unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger) }.unwrap();
+    assert_eq!(get_sock_opt_bytes(&socket, SOL_SOCKET, SO_LINGER, 64).unwrap(), linger);
+    // No length rule here: a short struct linger is the kernel's EINVAL.
+    let err = unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &[1, 0]) }.unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
+    let err = unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, 12345, &[0; 4]) }.unwrap_err();
+    assert_eq!(err.raw_os_error(), Some(libc::ENOPROTOOPT), "{err}");
+    assert!(err.to_string().starts_with(&format!("setsockopt (level {SOL_SOCKET}, option 12345): ")));
+    socket.close().unwrap();
+    let err = unsafe { set_sock_opt_unchecked(&socket, SOL_SOCKET, SO_LINGER, &linger) }.unwrap_err();
+    assert!(err.is_closed(), "{err}");
 }
