@@ -119,7 +119,7 @@ impl Workloads for Ours {
             || Ok(sender.recv_into(&mut ack, TIMEOUT)?),
             || {
                 let k = receiver.recv_batch(&mut batch, INDEFINITE_TIMEOUT)?;
-                batch.iter().try_for_each(|d| datagram(d.meta().full_len()))?;
+                batch.iter().try_for_each(|d| datagram(d.full_len()))?;
                 Ok(k)
             },
             |a| Ok(receiver.send(a, &back, TIMEOUT)?),
@@ -142,12 +142,9 @@ impl Workloads for Ours {
             || Ok(sender.recv_into(&mut ack, TIMEOUT)?),
             || {
                 receiver.recv_batch(&mut batch, INDEFINITE_TIMEOUT)?;
-                batch.iter().try_fold(0, |k, d| {
-                    let m = d.meta();
-                    match m.is_truncated() || m.len() % UDP_SIZE != 0 {
-                        true => Err(io::Error::other(format!("a {}-byte buffer", m.full_len()))),
-                        false => Ok(k + m.len() / UDP_SIZE),
-                    }
+                batch.iter().try_fold(0, |k, d| match d.is_truncated() || d.data().len() % UDP_SIZE != 0 {
+                    true => Err(io::Error::other(format!("a {}-byte buffer", d.full_len()))),
+                    false => Ok(k + d.data().len() / UDP_SIZE),
                 })
             },
             |a| Ok(receiver.send(a, &back, TIMEOUT)?),
@@ -187,7 +184,7 @@ impl Workloads for Ours {
             || Ok(go.recv_into(&mut go_buf, TIMEOUT)?),
             || {
                 let k = receiver.recv_batch(&mut batch, TIMEOUT)?;
-                batch.iter().try_for_each(|d| datagram(d.meta().full_len()))?;
+                batch.iter().try_for_each(|d| datagram(d.full_len()))?;
                 Ok(k)
             },
             |a| Ok(receiver.send(a, &back, TIMEOUT)?),

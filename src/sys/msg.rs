@@ -302,9 +302,12 @@ fn empty_name() -> SockAddr {
 
 /// The buffers of a batch receive: `count` slots, each with `data_len` bytes of data, room
 /// for any address and `control_len` bytes of control data, and the kernel's headers over
-/// them. Allocated once; every receive reuses them.
+/// them. Allocated once, the headers pointed at their slots once; every receive reuses them.
 #[cfg(has_mmsg)]
 pub(crate) struct RecvSlots {
+    /// Slot `i`'s header points at `iovs[i]`, `names[i]` and slot `i` of `control`, and its
+    /// iovec at slot `i` of `data`: pointers into the heap buffers of the vectors below,
+    /// which are never resized, so they stay valid however the struct moves.
     hdrs: Vec<libc::mmsghdr>,
     iovs: Vec<libc::iovec>,
     names: Vec<SockAddr>,
@@ -314,10 +317,13 @@ pub(crate) struct RecvSlots {
     control_len: usize,
     /// Datagrams the last receive filled.
     filled: usize,
+    /// Headers whose name and control lengths the kernel may have rewritten since they were
+    /// last given their whole room: the next receive resets these, and only these.
+    written: usize,
 }
 
-// SAFETY: the raw pointers in `hdrs` and `iovs` only ever point into the struct's own
-// buffers, are rewritten before every receive under `&mut self`, and are never followed
+// SAFETY: the raw pointers in `hdrs` and `iovs` only ever point into the struct's own heap
+// buffers, are followed only by the kernel during a receive under `&mut self`, and never
 // anywhere else, so moving or sharing the struct between threads shares nothing.
 #[cfg(has_mmsg)]
 unsafe impl Send for RecvSlots {}
@@ -351,7 +357,7 @@ impl RecvSlots {
         let control_total = count.checked_mul(control_len).ok_or_else(too_big)?;
         // SAFETY: `mmsghdr` and `iovec` are integers and pointers; all zeroes is valid.
         let (hdr, iov) = unsafe { (mem::zeroed::<libc::mmsghdr>(), mem::zeroed::<libc::iovec>()) };
-        Ok(RecvSlots {
+        let mut slots = RecvSlots {
             hdrs: zeroed_vec(count, hdr)?,
             iovs: zeroed_vec(count, iov)?,
             names: zeroed_vec(count, empty_name())?,
@@ -360,7 +366,26 @@ impl RecvSlots {
             data_len,
             control_len,
             filled: 0,
-        })
+            written: 0,
+        };
+        let data = slots.data.as_mut_ptr();
+        let control = slots.control.as_mut_ptr();
+        for i in 0..count {
+            // SAFETY: slot `i` of `data` and `control` starts inside (or, for a zero length,
+            // at the end of) their allocations: `i < count` and each holds `count` slots.
+            let (d, c) = unsafe { (data.add(i * data_len), control.add(i * control_len)) };
+            slots.iovs[i] = libc::iovec { iov_base: d.cast(), iov_len: data_len };
+            // SAFETY: `c` is valid for writes of `control_len` bytes (see above).
+            let ctl = unsafe { std::slice::from_raw_parts_mut(c, control_len) };
+            fill_msghdr(
+                &mut slots.hdrs[i].msg_hdr,
+                &raw mut slots.iovs[i],
+                (&raw mut slots.names[i]).cast(),
+                mem::size_of::<SockAddr>(),
+                ctl,
+            );
+        }
+        Ok(slots)
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -376,31 +401,21 @@ impl RecvSlots {
     /// takes what is queued. Descriptors in any slot's control data are closed before this
     /// returns ([`cmsg::close_passed`]).
     pub(crate) fn recv(&mut self, fd: BorrowedFd<'_>, flags: MsgFlags) -> io::Result<usize> {
+        // The kernel writes back the name and control lengths of each slot it fills (and
+        // nothing else of a header but `msg_flags` and `msg_len`, which it sets): give
+        // those slots their whole room again. A failed call may have written any of them.
+        for hdr in &mut self.hdrs[..self.written] {
+            hdr.msg_hdr.msg_namelen = mem::size_of::<SockAddr>() as libc::socklen_t;
+            hdr.msg_hdr.msg_controllen = self.control_len as _;
+        }
         self.filled = 0;
         let vlen = self.count();
-        let data = self.data.as_mut_ptr();
-        let control = self.control.as_mut_ptr();
-        for i in 0..vlen {
-            // SAFETY: slot `i` of `data` and `control` starts inside (or, for a zero length,
-            // at the end of) their allocations: `i < count` and each holds `count` slots.
-            let (d, c) = unsafe { (data.add(i * self.data_len), control.add(i * self.control_len)) };
-            self.iovs[i] = libc::iovec { iov_base: d.cast(), iov_len: self.data_len };
-            let hdr = &mut self.hdrs[i];
-            hdr.msg_len = 0;
-            // SAFETY: `c` is valid for writes of `control_len` bytes (see above).
-            let ctl = unsafe { std::slice::from_raw_parts_mut(c, self.control_len) };
-            fill_msghdr(
-                &mut hdr.msg_hdr,
-                &raw mut self.iovs[i],
-                (&raw mut self.names[i]).cast(),
-                mem::size_of::<SockAddr>(),
-                ctl,
-            );
-        }
+        self.written = vlen;
         let flags = flags.with(MsgFlags::TRUNC).0 | libc::MSG_WAITFORONE | cmsg::CLOEXEC;
-        // SAFETY: each of the first `vlen` headers points at its own name, one iovec over its
-        // own `data_len` bytes and its own `control_len` bytes, all owned by `self`, which is
-        // exclusively borrowed across the call; the timeout is null.
+        // SAFETY: each header points at its own name, one iovec over its own `data_len`
+        // bytes and its own `control_len` bytes, with those lengths (set by `new`, reset
+        // above), all owned by `self`, which is exclusively borrowed across the call; the
+        // timeout is null.
         let n = cvt(unsafe {
             libc::recvmmsg(fd.as_raw_fd(), self.hdrs.as_mut_ptr(), vlen as libc::c_uint, flags as _, ptr::null_mut())
         });
@@ -418,6 +433,7 @@ impl RecvSlots {
         });
         let n = n?;
         self.filled = n as usize;
+        self.written = self.filled;
         for (i, hdr) in self.hdrs[..self.filled].iter().enumerate() {
             // `size_t` on glibc, `socklen_t` on musl; cut to the slot's space, as `received`.
             #[allow(clippy::unnecessary_cast)]
@@ -429,22 +445,67 @@ impl RecvSlots {
         Ok(self.filled)
     }
 
-    /// Slot `i` of the last receive: the bytes in the buffer, what came with them, and the
-    /// control data.
+    /// Slot `i` of the last receive, read where it lies: nothing is decoded until asked.
     #[inline]
-    pub(crate) fn slot(&self, i: usize) -> Option<(&[u8], Received<SocketAddr>, &[u8])> {
+    pub(crate) fn slot(&self, i: usize) -> Option<Slot<'_>> {
         if i >= self.filled {
             return None;
         }
         let hdr = &self.hdrs[i];
-        let from = to_socket_addr(&self.names[i], hdr.msg_hdr.msg_namelen);
-        let r = received(&hdr.msg_hdr, hdr.msg_len as usize, from, self.control_len);
         // Zero-filled at allocation, so initialised whatever the counts; `MSG_TRUNC`'s length
         // is cut to the slot, which is the count of bytes written for UDP without `MSG_PEEK`
         // (never passed here), the one kind of socket a `UdpSocket` adopts.
-        let data = &self.data[i * self.data_len..][..r.len.min(self.data_len)];
-        let control = &self.control[i * self.control_len..][..r.control_len];
-        Some((data, r, control))
+        let data = &self.data[i * self.data_len..][..(hdr.msg_len as usize).min(self.data_len)];
+        // `size_t` on glibc, `socklen_t` on musl; cut to the slot's space, as `received`.
+        #[allow(clippy::unnecessary_cast)]
+        let control_len = (hdr.msg_hdr.msg_controllen as usize).min(self.control_len);
+        let control = &self.control[i * self.control_len..][..control_len];
+        Some(Slot { hdr, name: &self.names[i], data, control })
+    }
+}
+
+/// One datagram of a batch receive, in its slot: its length and flags are read from the
+/// kernel's header as they are asked for, its sender decoded only by [`Slot::received`].
+#[cfg(has_mmsg)]
+#[derive(Clone, Copy)]
+pub(crate) struct Slot<'a> {
+    hdr: &'a libc::mmsghdr,
+    name: &'a SockAddr,
+    data: &'a [u8],
+    control: &'a [u8],
+}
+
+#[cfg(has_mmsg)]
+impl<'a> Slot<'a> {
+    /// The bytes in the slot: the datagram, cut to the slot's length.
+    #[inline]
+    pub(crate) fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The control data the kernel wrote.
+    #[inline]
+    pub(crate) fn control(&self) -> &'a [u8] {
+        self.control
+    }
+
+    /// The datagram's full length (`MSG_TRUNC`: more than the slot when it was cut).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.hdr.msg_len as usize
+    }
+
+    /// `MSG_TRUNC` in the header's `msg_flags`: the datagram did not fit.
+    #[inline]
+    pub(crate) fn truncated(&self) -> bool {
+        self.hdr.msg_hdr.msg_flags & libc::MSG_TRUNC != 0
+    }
+
+    /// All of it, the sender decoded.
+    #[inline]
+    pub(crate) fn received(&self) -> Received<SocketAddr> {
+        let from = to_socket_addr(self.name, self.hdr.msg_hdr.msg_namelen);
+        received(&self.hdr.msg_hdr, self.len(), from, self.control.len())
     }
 }
 
@@ -608,8 +669,8 @@ mod tests {
         let (receiver, witness) = passed_descriptors(3);
         let mut slots = RecvSlots::new(4, 8, 64).unwrap();
         assert_eq!(slots.recv(receiver.as_fd(), MsgFlags::DONTWAIT).unwrap(), 1);
-        let (data, r, control) = slots.slot(0).unwrap();
-        assert_eq!((data, r.len, control.len()), (&b"x"[..], 1, cmsg::space(12)));
+        let slot = slots.slot(0).unwrap();
+        assert_eq!((slot.data(), slot.len(), slot.control().len()), (&b"x"[..], 1, cmsg::space(12)));
         assert_all_closed(&witness);
     }
 

@@ -372,8 +372,7 @@ impl RecvBatch {
     /// The `i`-th datagram of the last receive, in arrival order.
     #[inline]
     pub fn get(&self, i: usize) -> Option<Datagram<'_>> {
-        let (data, r, control) = self.slots.slot(i)?;
-        Some(Datagram { data, meta: RecvMeta::new(r, self.datagram_len, control), control })
+        Some(Datagram { slot: self.slots.slot(i)?, capacity: self.datagram_len })
     }
 
     /// The datagrams of the last receive, in arrival order.
@@ -382,29 +381,53 @@ impl RecvBatch {
     }
 }
 
-/// One datagram of a [`RecvBatch`]: its bytes (cut to the batch's datagram length),
-/// what came with it, and its raw control data. Its methods make no syscall.
-#[derive(Clone, Copy, Debug)]
+/// One datagram of a [`RecvBatch`]: its bytes (cut to the batch's datagram length), its
+/// length and sender, and its control data. Read in place from the batch's buffers: its
+/// methods make no syscall, and each decodes only what it returns, so a loop that wants the
+/// bytes and the length pays for no sender or control data it does not read.
+#[derive(Clone, Copy)]
 pub struct Datagram<'a> {
-    data: &'a [u8],
-    meta: RecvMeta,
-    control: &'a [u8],
+    slot: sys::msg::Slot<'a>,
+    capacity: usize,
+}
+
+impl std::fmt::Debug for Datagram<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Datagram").field("data", &self.data()).field("meta", &self.meta()).finish()
+    }
 }
 
 impl<'a> Datagram<'a> {
-    /// The bytes received (all of the datagram unless [`RecvMeta::is_truncated`]).
+    /// The bytes received (all of the datagram unless [`is_truncated`](Datagram::is_truncated)).
+    #[inline]
     pub fn data(&self) -> &'a [u8] {
-        self.data
+        self.slot.data()
     }
 
-    /// Its sender, length, truncation and decoded control data.
-    pub fn meta(&self) -> &RecvMeta {
-        &self.meta
+    /// The datagram's full length, as sent: more than `data().len()` when it was cut (as
+    /// [`RecvMeta::full_len`]).
+    #[inline]
+    pub fn full_len(&self) -> usize {
+        self.slot.len()
+    }
+
+    /// Whether the datagram was longer than the batch's datagram length and was cut (as
+    /// [`RecvMeta::is_truncated`]).
+    #[inline]
+    pub fn is_truncated(&self) -> bool {
+        self.slot.truncated() || self.slot.len() > self.capacity
+    }
+
+    /// Its sender, length, truncation and decoded control data, all at once: decodes the
+    /// sender's address and walks the control data on each call.
+    #[inline]
+    pub fn meta(&self) -> RecvMeta {
+        RecvMeta::new(self.slot.received(), self.capacity, self.slot.control())
     }
 
     /// Its control messages, including those [`RecvMeta`] does not decode.
     pub fn control_messages(&self) -> ControlMessages<'a> {
-        control_messages(self.control)
+        control_messages(self.slot.control())
     }
 }
 

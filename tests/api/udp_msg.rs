@@ -26,6 +26,7 @@ pub const TESTS: &[Test] = &[
     trial!(odd_batch_sizes),
     trial!(zero_length_datagrams_and_truncation_in_a_batch),
     trial!(control_buffers_too_small_are_reported),
+    trial!(a_reused_batch_gives_every_slot_its_whole_room_again),
     trial!(bad_control_messages_are_refused_before_any_syscall),
     trial!(segmentation_offload_where_the_kernel_has_it),
     trial!(closed_sockets_make_no_syscall),
@@ -275,7 +276,12 @@ fn zero_length_datagrams_and_truncation_in_a_batch() {
     let mut seen = Vec::new();
     while seen.len() < 4 {
         socket.recv_batch(&mut batch, PATIENCE).unwrap();
-        seen.extend(batch.iter().map(|d| (d.data().len(), d.meta().full_len(), d.meta().is_truncated())));
+        for d in batch.iter() {
+            // The datagram's own accessors read what `meta` decodes.
+            assert_eq!((d.full_len(), d.is_truncated()), (d.meta().full_len(), d.meta().is_truncated()));
+            assert_eq!(d.data().len(), d.meta().len());
+            seen.push((d.data().len(), d.full_len(), d.is_truncated()));
+        }
     }
     assert_eq!(seen, [(0, 0, false), (10, 100, true), (2, 2, false), (0, 0, false)]);
     // A batch with no data room at all: every non-empty datagram is cut, and says so.
@@ -284,7 +290,7 @@ fn zero_length_datagrams_and_truncation_in_a_batch() {
     let mut seen = Vec::new();
     while seen.len() < 2 {
         socket.recv_batch(&mut empty, PATIENCE).unwrap();
-        seen.extend(empty.iter().map(|d| (d.meta().is_empty(), d.meta().is_truncated(), d.meta().full_len())));
+        seen.extend(empty.iter().map(|d| (d.meta().is_empty(), d.is_truncated(), d.full_len())));
     }
     assert_eq!(seen, [(true, false, 0), (false, true, 3)]);
     // recv_msg: an empty datagram into an empty buffer.
@@ -315,6 +321,41 @@ fn control_buffers_too_small_are_reported() {
     let d = batch.get(0).unwrap();
     assert!(d.meta().is_control_truncated());
     assert!(batch.get(1).is_none());
+}
+
+/// The kernel writes each filled slot's name and control lengths back: a batch used again
+/// must give them their whole room, or a slot that once took one small control message would
+/// cut the next one's, and a slot that once held a short name would cut a longer one.
+fn a_reused_batch_gives_every_slot_its_whole_room_again() {
+    let socket = bound(&"[::]:0".parse().unwrap());
+    let port = socket.addr().unwrap().port();
+    let (v4, v6) = (bound(&"127.0.0.1:0".parse().unwrap()), bound(&"[::1]:0".parse().unwrap()));
+    let mut batch = RecvBatch::new(4, 8).unwrap();
+    // Round 1: one control message each (TTL); round 2: three (and TOS, and packet info).
+    socket.set_recv_ttl(true).unwrap();
+    for round in 0..2 {
+        if round == 1 {
+            socket.set_recv_tos(true).unwrap();
+            socket.set_recv_pktinfo(true).unwrap();
+        }
+        let (to4, to6) = (format!("127.0.0.1:{port}").parse().unwrap(), format!("[::1]:{port}").parse().unwrap());
+        v4.send(b"four", &to4, PATIENCE).unwrap();
+        v6.send(b"six", &to6, PATIENCE).unwrap();
+        let mut seen = 0;
+        while seen < 2 {
+            socket.recv_batch(&mut batch, PATIENCE).unwrap();
+            for d in batch.iter() {
+                let meta = d.meta();
+                assert!(!meta.is_control_truncated(), "round {round}: control cut to an earlier length");
+                assert!(meta.ttl().is_some(), "round {round}");
+                assert_eq!(meta.tos().is_some() && meta.local_addr().is_some(), round == 1, "round {round}");
+                let want = if d.data() == b"four" { &v4 } else { &v6 };
+                let from = meta.from().expect("a sender");
+                assert_eq!(from.port(), want.addr().unwrap().port(), "round {round}: sender cut");
+                seen += 1;
+            }
+        }
+    }
 }
 
 fn bad_control_messages_are_refused_before_any_syscall() {
