@@ -79,6 +79,9 @@ static struct variant {
     /* `offset=N` (tcp_rr_*, unix_rr_1): the message buffers N bytes into a page-aligned
      * allocation, instead of where malloc and the stack put them. */
     long offset;
+    /* `single` (udp_batch_recv32): each queued datagram received by its own blocking
+     * recv(fd, buf, len, 0), no sender asked for, as std::net's row does; the sender unchanged. */
+    int single;
 } variant;
 
 static void parse_variant(const char *text) {
@@ -89,6 +92,7 @@ static void parse_variant(const char *text) {
         else if (!strcmp(t, "alloc")) variant.alloc = 1;
         else if (!strcmp(t, "adopted")) variant.adopted = 1;
         else if (!strcmp(t, "file")) variant.file = 1;
+        else if (!strcmp(t, "single")) variant.single = 1;
         else if (!strncmp(t, "work=", 5)) variant.work = atol(t + 5);
         else if (!strncmp(t, "offset=", 7)) variant.offset = atol(t + 7);
         else if (!strncmp(t, "clocks=", 7)) variant.clocks = atol(t + 7);
@@ -826,7 +830,15 @@ static void udp_batch_recv(long n) {
     for (long i = 0; i < n / GO_EVERY; i++) {
         udp_recv(go, buf, sizeof buf, NULL, 0);
         clock_restart(&c);
-        for (long got = 0; got < GO_EVERY;) {
+        for (long got = 0; variant.single && got < GO_EVERY;) {
+            ssize_t r = recv(fd, bufs[0], UDP_SIZE, 0);
+            if (r < 0 && errno == EINTR) continue;
+            if (r != UDP_SIZE) die("recv");
+            work();
+            tick(&c);
+            got++;
+        }
+        for (long got = variant.single ? GO_EVERY : 0; got < GO_EVERY;) {
             if (variant.kernel) crate_slots(msgs);
             else
                 for (int k = 0; k < BATCH; k++) {
