@@ -291,7 +291,8 @@ impl TcpSocket {
         let switched = self.nonblocking || !timeout.is_indefinite();
         let deadline = timeout.deadline();
         let timed_out = || Error::at(Op::Connect, &at, Cause::TimedOut(timeout));
-        let mut pacer = Pacer::new();
+        // Made at the first retry, so a connect that needs none reads the clock no more.
+        let mut pacer: Option<Pacer> = None;
         let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {
             let ready = sys::wait::wait(fd, Interest::Write, deadline).map_err(Error::os(Op::Poll, &at))?;
@@ -310,7 +311,7 @@ impl TcpSocket {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(timed_out());
             }
-            pacer.before_retry(deadline);
+            pacer.get_or_insert_with(Pacer::new).before_retry(deadline);
             progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         }
         if switched {
