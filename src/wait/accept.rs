@@ -108,7 +108,37 @@ impl Acceptor {
 
     /// Runs `accept` (one `accept4`) until it returns a connection, fails, or `timeout` runs
     /// out; `EINTR` never escapes, and no wait ends early.
+    ///
+    /// Inline, the steady state of an indefinite accept loop: the listener blocks, nobody
+    /// polls, and the kernel holds no receive timeout (none armed, none of the user's), so one
+    /// blocking `accept4` is the wait, with no lock and no claim on the timer. A timeout another
+    /// call arms meanwhile, or a poller's switch to non-blocking, can only make it answer
+    /// `EAGAIN`; that, and a signal's `EINTR`, go on to the general path, as a first try would.
+    #[inline]
     pub(crate) fn accept<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        slot: &TimerSlot,
+        timeout: Timeout,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        if timeout.is_indefinite()
+            && self.idle_blocking.load(Ordering::Relaxed)
+            && !self.user_nonblocking.load(Ordering::Relaxed)
+            && slot.quiet().is_some()
+        {
+            match accept() {
+                Ok(v) => return Ok(v),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+                Err(e) => return Err(Cause::Os(e)),
+            }
+        }
+        self.general(fd, slot, timeout, accept)
+    }
+
+    /// Every accept but [`accept`](Acceptor::accept)'s inline steady state.
+    #[inline(never)]
+    fn general<T>(
         &self,
         fd: BorrowedFd<'_>,
         slot: &TimerSlot,
@@ -122,18 +152,6 @@ impl Acceptor {
         }
         if !slot.trusted() {
             return self.shared(fd, timeout, until, accept);
-        }
-        if timeout.is_indefinite() && self.idle_blocking.load(Ordering::Relaxed) && slot.quiet().is_some() {
-            // An accept loop's steady state: the listener blocks, nobody polls, and the kernel
-            // holds no receive timeout (none armed, none of the user's), so one blocking
-            // `accept4` is the wait, with no claim on the timer. A timeout another call arms
-            // meanwhile, or a poller's switch to non-blocking, can only make it answer
-            // `EAGAIN`; that, and a signal's `EINTR`, go on below, as a first try would.
-            match accept() {
-                Ok(v) => return Ok(v),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
-                Err(e) => return Err(Cause::Os(e)),
-            }
         }
         // The listener's record, made by its first accept on this path.
         let timer = slot.record();
