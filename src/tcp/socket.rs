@@ -109,6 +109,7 @@ impl TcpSocket {
     }
 
     /// The socket of `domain`, non-blocking or not, with `target` in a `socket` error.
+    #[inline]
     pub(crate) fn create(domain: Domain, nonblocking: bool, target: &Target) -> Result<TcpSocket> {
         let fd = sys::socket::socket(domain, SockType::Stream, nonblocking).map_err(Error::os(Op::Socket, target))?;
         Ok(TcpSocket { sock: Sock::new(fd), nonblocking, bound: None })
@@ -278,6 +279,7 @@ impl TcpSocket {
     }
 
     /// `connect` with a checked timeout: the handshake, and the file back to blocking.
+    #[inline]
     pub(crate) fn connect_checked(self, address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
         let at = Target::Addr(address);
         let to = SocketAddr::from(address);
