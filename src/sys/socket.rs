@@ -165,7 +165,21 @@ pub(crate) fn listen(fd: BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
 /// listener's mode, and the peer's address comes back without a `getpeername`.
 pub(crate) fn accept<A: KernelAddr>(fd: BorrowedFd<'_>) -> io::Result<(OwnedFd, Option<A>)> {
     let (conn, peer) = returning_addr(|addr, len| {
-        #[cfg(has_accept4)]
+        // Straight to the kernel where Linux numbers it, as `sendto` (and for the same reason).
+        #[cfg(all(has_accept4, has_direct_io))]
+        // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises; the integers
+        // are widened to the kernel's `long`.
+        let ret = cvt(unsafe {
+            libc::syscall(
+                libc::SYS_accept4,
+                libc::c_long::from(fd.as_raw_fd()),
+                addr,
+                len,
+                libc::c_long::from(libc::SOCK_CLOEXEC),
+            )
+        })
+        .map(|fd| fd as libc::c_int);
+        #[cfg(all(has_accept4, not(has_direct_io)))]
         // SAFETY: `addr` has room for `*len` bytes, as `returning_addr` promises.
         let ret = cvt(unsafe { libc::accept4(fd.as_raw_fd(), addr, len, libc::SOCK_CLOEXEC) });
         #[cfg(has_accept4)]
@@ -207,6 +221,19 @@ pub(crate) enum Progress {
 
 pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<Progress> {
     let raw = addr.to_raw()?;
+    // Straight to the kernel where Linux numbers it, as `sendto` (and for the same reason).
+    #[cfg(has_direct_io)]
+    // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call;
+    // the integers are widened to the kernel's `long`.
+    let connected = cvt(unsafe {
+        libc::syscall(
+            libc::SYS_connect,
+            libc::c_long::from(fd.as_raw_fd()),
+            raw.as_ptr(),
+            libc::c_long::from(raw.len()),
+        )
+    });
+    #[cfg(not(has_direct_io))]
     // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
     let connected = cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) });
     audit!("connect", &connected, |a| a.raw(fd.as_raw_fd()).addr_in(raw.bytes()));

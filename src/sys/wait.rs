@@ -132,7 +132,25 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result
         let tv_sec = libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX);
         libc::timespec { tv_sec, tv_nsec: left.subsec_nanos().into() }
     });
+    #[cfg(not(has_direct_io))]
     let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+    // Where Linux numbers the calls (`has_direct_io`), straight to the kernel through
+    // `syscall(2)`, past glibc's pthread-cancellation bookkeeping, as the plain sends and
+    // receives go; the kernel sees the call glibc would make (a null mask of 8 bytes). The
+    // kernel writes what is left of the timeout back into the timespec, so it gets a copy of
+    // its own, as glibc's wrapper gives it.
+    #[cfg(has_direct_io)]
+    let mut left = ts;
+    #[cfg(has_direct_io)]
+    // SAFETY: `fds` is a valid array of `fds.len()` pollfds and the timespec pointer is null
+    // or points at `left`, a live local the kernel may write (the kernel's layout where Linux
+    // has `has_direct_io`: 64-bit `time_t`); both outlive the call, and a null signal mask
+    // changes nothing.
+    let n = super::cvt(unsafe {
+        let left = left.as_mut().map_or(std::ptr::null_mut(), |t| t as *mut libc::timespec);
+        libc::syscall(libc::SYS_ppoll, fds.as_mut_ptr(), fds.len() as libc::nfds_t, left, std::ptr::null::<u8>(), 8)
+    });
+    #[cfg(not(has_direct_io))]
     // SAFETY: `fds` is a valid array of `fds.len()` pollfds and `ts_ptr` is null or points at
     // a live timespec; both outlive the call, and a null signal mask changes nothing.
     let n = super::cvt(unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) });

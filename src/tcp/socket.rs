@@ -109,6 +109,7 @@ impl TcpSocket {
     }
 
     /// The socket of `domain`, non-blocking or not, with `target` in a `socket` error.
+    #[inline]
     pub(crate) fn create(domain: Domain, nonblocking: bool, target: &Target) -> Result<TcpSocket> {
         let fd = sys::socket::socket(domain, SockType::Stream, nonblocking).map_err(Error::os(Op::Socket, target))?;
         Ok(TcpSocket { sock: Sock::new(fd), nonblocking, bound: None })
@@ -278,6 +279,7 @@ impl TcpSocket {
     }
 
     /// `connect` with a checked timeout: the handshake, and the file back to blocking.
+    #[inline]
     pub(crate) fn connect_checked(self, address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
         let at = Target::Addr(address);
         let to = SocketAddr::from(address);
@@ -291,7 +293,8 @@ impl TcpSocket {
         let switched = self.nonblocking || !timeout.is_indefinite();
         let deadline = timeout.deadline();
         let timed_out = || Error::at(Op::Connect, &at, Cause::TimedOut(timeout));
-        let mut pacer = Pacer::new();
+        // Made at the first retry, so a connect that needs none reads the clock no more.
+        let mut pacer: Option<Pacer> = None;
         let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {
             let ready = sys::wait::wait(fd, Interest::Write, deadline).map_err(Error::os(Op::Poll, &at))?;
@@ -310,7 +313,7 @@ impl TcpSocket {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(timed_out());
             }
-            pacer.before_retry(deadline);
+            pacer.get_or_insert_with(Pacer::new).before_retry(deadline);
             progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         }
         if switched {

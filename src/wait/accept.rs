@@ -48,6 +48,12 @@ pub(crate) struct Acceptor {
     /// under `mode`'s lock; read without it, since a call that reads it stale behaves as if it
     /// had started before the switch.
     user_nonblocking: AtomicBool,
+    /// What `mode` says, for an indefinite accept that reads it without the lock: the crate
+    /// set the listener blocking and no call is on the poll path. Written under `mode`'s lock
+    /// whenever the mode changes ([`Acceptor::publish`]). A stale `true` costs one `accept4`
+    /// that answers `EAGAIN` at once (a poller made it non-blocking); a stale `false`, the
+    /// general path.
+    idle_blocking: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -64,7 +70,17 @@ struct Mode {
 impl Acceptor {
     /// The acceptor of a listener the crate made, non-blocking.
     pub(crate) fn made() -> Acceptor {
-        Acceptor { mode: Mutex::new(Mode { set: true, blocking: false, pollers: 0 }), user_nonblocking: false.into() }
+        Acceptor {
+            mode: Mutex::new(Mode { set: true, blocking: false, pollers: 0 }),
+            user_nonblocking: false.into(),
+            idle_blocking: false.into(),
+        }
+    }
+
+    /// Publishes `mode` (just changed, its lock held) for the lock-free check of
+    /// [`accept`](Acceptor::accept)'s indefinite fast path.
+    fn publish(&self, mode: &Mode) {
+        self.idle_blocking.store(mode.set && mode.blocking && mode.pollers == 0, Ordering::Relaxed);
     }
 
     /// The user's `set_nonblocking`: `true` makes the listener non-blocking (one `ioctl`) and
@@ -79,6 +95,7 @@ impl Acceptor {
             sys::fd::set_nonblocking(fd, on)?;
             mode.set = true;
             mode.blocking = !on;
+            self.publish(&mode);
         }
         self.user_nonblocking.store(on, Ordering::Relaxed);
         Ok(())
@@ -91,7 +108,37 @@ impl Acceptor {
 
     /// Runs `accept` (one `accept4`) until it returns a connection, fails, or `timeout` runs
     /// out; `EINTR` never escapes, and no wait ends early.
+    ///
+    /// Inline, the steady state of an indefinite accept loop: the listener blocks, nobody
+    /// polls, and the kernel holds no receive timeout (none armed, none of the user's), so one
+    /// blocking `accept4` is the wait, with no lock and no claim on the timer. A timeout another
+    /// call arms meanwhile, or a poller's switch to non-blocking, can only make it answer
+    /// `EAGAIN`; that, and a signal's `EINTR`, go on to the general path, as a first try would.
+    #[inline]
     pub(crate) fn accept<T>(
+        &self,
+        fd: BorrowedFd<'_>,
+        slot: &TimerSlot,
+        timeout: Timeout,
+        mut accept: impl FnMut() -> io::Result<T>,
+    ) -> Result<T, Cause> {
+        if timeout.is_indefinite()
+            && self.idle_blocking.load(Ordering::Relaxed)
+            && !self.user_nonblocking.load(Ordering::Relaxed)
+            && slot.quiet().is_some()
+        {
+            match accept() {
+                Ok(v) => return Ok(v),
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted) => {}
+                Err(e) => return Err(Cause::Os(e)),
+            }
+        }
+        self.general(fd, slot, timeout, accept)
+    }
+
+    /// Every accept but [`accept`](Acceptor::accept)'s inline steady state.
+    #[inline(never)]
+    fn general<T>(
         &self,
         fd: BorrowedFd<'_>,
         slot: &TimerSlot,
@@ -224,6 +271,7 @@ impl Acceptor {
         sys::fd::set_nonblocking(fd, false)?;
         mode.set = true;
         mode.blocking = true;
+        self.publish(&mode);
         Ok(true)
     }
 
@@ -242,6 +290,7 @@ impl Acceptor {
             sys::fd::set_nonblocking(fd, true).map_err(Cause::Os)?;
             mode.set = true;
             mode.blocking = false;
+            self.publish(&mode);
         }
         poll_loop(listening(fd), until, Start::Try, MsgFlags::NONE, |_| accept())
     }
@@ -255,6 +304,7 @@ impl Acceptor {
         if mode.set && !(trusted && mode.blocking) && !self.user_nonblocking.load(Ordering::Relaxed) {
             sys::fd::set_nonblocking(fd, false)?;
             mode.blocking = true;
+            self.publish(&mode);
         }
         Ok(())
     }
@@ -274,9 +324,13 @@ impl Acceptor {
                 mode.blocking = false;
             }
             mode.pollers += 1;
+            self.publish(&mode);
         }
         let result = poll_loop(listening(fd), until, start, MsgFlags::NONE, |_| accept());
-        self.mode().pollers -= 1;
+        let mut mode = self.mode();
+        mode.pollers -= 1;
+        self.publish(&mode);
+        drop(mode);
         result
     }
 }
