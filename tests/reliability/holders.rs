@@ -30,6 +30,7 @@ pub const TESTS: &[Test] = &[
     trial!(an_adopted_listener_keeps_its_mode_until_a_timed_accept),
     trial!(a_value_set_behind_the_crates_back_costs_one_late_receive),
     trial!(a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over),
+    trial!(an_outside_timeout_does_not_end_an_indefinite_accept),
 ];
 
 /// A forked process: runs `child` in it (killed by `SIGALRM` after `limit` seconds, so it
@@ -372,4 +373,42 @@ fn a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over() {
     let (r, took) = timed(|| clone.connect(&full.addr(), 0.5));
     assert!(r.is_err_and(|e| timed_out(&e)));
     assert_waited(took, Duration::from_millis(500), "the clone's connect");
+}
+
+/// A listener in the indefinite accept loop's steady state (made blocking by a first accept
+/// that waited), whose `SO_RCVTIMEO` another holder then sets behind the crate's back: the
+/// next indefinite accept's one blocking `accept4` ends with that value's `EAGAIN`, which is
+/// not this call's answer, so it waits on and takes the connection that comes later.
+fn an_outside_timeout_does_not_end_an_indefinite_accept() {
+    use std::os::fd::AsRawFd;
+    let server = listener(&"127.0.0.1:0".parse().unwrap());
+    let addr = server.addr().unwrap();
+    let later = |ms| {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(ms));
+            chapel_socket::connect(&addr, PATIENCE).unwrap()
+        })
+    };
+    // A first accept that has to wait leaves the listener blocking, the loop's steady state.
+    let first = later(100);
+    server.accept(INDEFINITE_TIMEOUT).unwrap();
+    first.join().unwrap();
+    assert!(!is_nonblocking(server.try_as_fd().unwrap()));
+    let outside = libc::timeval { tv_sec: 0, tv_usec: 100_000 };
+    // SAFETY: a live timeval of the size passed, on a descriptor the listener keeps open.
+    let set = unsafe {
+        libc::setsockopt(
+            server.try_as_fd().unwrap().as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&raw const outside).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0);
+    let client = later(500);
+    let (accepted, took) = timed(|| server.accept(INDEFINITE_TIMEOUT));
+    let _client = client.join().unwrap();
+    assert!(accepted.is_ok(), "the other holder's timeout ended the accept: {:?}", accepted.err());
+    assert!(took >= Duration::from_millis(400), "accepted after {took:?}, before the connection came");
 }
