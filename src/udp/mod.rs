@@ -376,10 +376,12 @@ impl UdpSocket {
         if flags.peeks() {
             return self.peek_from_into(fd, Op::RecvFrom, buf, timeout, flags);
         }
-        let (len, from) = self
-            .wait(fd, timeout, flags, |flags| sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags))
+        let mut from = sys::socket::Sender::new();
+        let room = &mut from;
+        let len = self
+            .wait(fd, timeout, flags, move |flags| sys::socket::recv_from_ip(fd, buf, room, flags))
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
-        let from = self.sender(from)?;
+        let from = self.sender(from.ip())?;
         if len > capacity {
             return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: Some(len), capacity }));
         }
