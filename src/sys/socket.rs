@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::addr::{KernelAddr, SockAddr, returning_addr, to_socket_addr};
+use super::addr::{KernelAddr, RawAddr, SockAddr, returning_addr, to_socket_addr};
 use super::fd::own;
 use super::{Domain, MsgFlags, SockType, cvt};
 
@@ -250,6 +250,25 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
     n
 }
 
+/// [`send_to`] an IPv4 or IPv6 address, which always fits: the address is built in place,
+/// not returned through a `Result`.
+#[inline]
+pub(crate) fn send_to_ip(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    addr: &std::net::SocketAddr,
+    flags: MsgFlags,
+) -> io::Result<usize> {
+    let raw = RawAddr::new(addr);
+    let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
+    let n = unsafe { sendto(fd, buf.as_ptr(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len()) };
+    audit!("sendto", &n, |a| {
+        a.raw(fd.as_raw_fd()).bytes(&buf[..len]).raw(len).msg_flags(flags.0 | NOSIGNAL).addr_in(raw.bytes())
+    });
+    n
+}
+
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
 /// result is the datagram's full length, which may exceed `buf.len()`; it is then not a count
 /// of the bytes written (see [`recv_appending`]), which `buf`, initialised memory, never needs.
@@ -305,7 +324,12 @@ const ROOM: libc::socklen_t = std::mem::size_of::<SockAddr>() as libc::socklen_t
 /// makes it (the same arguments: the whole room each try); the count is the kernel's, as for
 /// [`recv`], and the sender is read from `from` once the receive is done.
 #[inline]
-pub(crate) fn recv_from_ip(fd: BorrowedFd<'_>, buf: &mut [u8], from: &mut Sender, flags: MsgFlags) -> io::Result<usize> {
+pub(crate) fn recv_from_ip(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    from: &mut Sender,
+    flags: MsgFlags,
+) -> io::Result<usize> {
     let len = buf.len().min(MAX_IO);
     let buf = buf.as_mut_ptr();
     from.len = ROOM;

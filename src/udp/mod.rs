@@ -315,8 +315,8 @@ impl UdpSocket {
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
-        let to = std::net::SocketAddr::from(*address);
-        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send_to(fd, data, &to, flags))
+        let to = address.as_socket_addr();
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send_to_ip(fd, data, to, flags))
             .map_err(|cause| self.error(Op::Send, Some(*address), cause))
     }
 
