@@ -125,12 +125,13 @@ impl Stamp {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[inline]
     pub(crate) fn now() -> Stamp {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a live timespec the call writes.
-        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 {
+        let mut ts = std::mem::MaybeUninit::<libc::timespec>::uninit();
+        // SAFETY: `ts` is live room for a timespec, which the call writes.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) } != 0 {
             no_clock();
         }
-        Stamp(ts)
+        // SAFETY: the call succeeded, so it wrote the timespec.
+        Stamp(unsafe { ts.assume_init() })
     }
 
     /// Now.
