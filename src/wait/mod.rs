@@ -155,8 +155,7 @@ pub(crate) fn with_timeout<T>(
         (Some(_), Waits::Send | Waits::ErrQueue | Waits::Urgent) => return tried_then_polled(w, timeout, call),
         // A timed receive on a socket that holds the value armed for this very timeout.
         (Some(duration), Waits::Recv(timer)) => {
-            let nanos = timeout_nanos(duration);
-            if let Some(claim) = timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
+            if let Some(claim) = timer.share_armed_for(timeout_nanos(duration)) {
                 let started = Stamp::now();
                 return match call(MsgFlags::NONE) {
                     Ok(v) => Ok(v),
