@@ -133,6 +133,12 @@ impl IpAddr {
             SocketAddr::V6(_) => IPFamily::IPv6,
         }
     }
+
+    /// The address as std's, borrowed: what a send hands to the kernel, without a copy.
+    #[inline]
+    pub(crate) fn as_socket_addr(&self) -> &SocketAddr {
+        &self.0
+    }
 }
 
 /// Whether `host` is written as an IP address literal (IPv4, or IPv6 with or without a

@@ -6,7 +6,7 @@ use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 
-use super::addr::{KernelAddr, returning_addr};
+use super::addr::{KernelAddr, RawAddr, SockAddr, returning_addr, to_socket_addr};
 use super::fd::own;
 use super::{Domain, MsgFlags, SockType, cvt};
 
@@ -277,6 +277,25 @@ pub(crate) fn send_to<A: KernelAddr>(fd: BorrowedFd<'_>, buf: &[u8], addr: &A, f
     n
 }
 
+/// [`send_to`] an IPv4 or IPv6 address, which always fits: the address is built in place,
+/// not returned through a `Result`.
+#[inline]
+pub(crate) fn send_to_ip(
+    fd: BorrowedFd<'_>,
+    buf: &[u8],
+    addr: &std::net::SocketAddr,
+    flags: MsgFlags,
+) -> io::Result<usize> {
+    let raw = RawAddr::new(addr);
+    let len = buf.len().min(MAX_IO);
+    // SAFETY: `buf` is valid for reads of `len` bytes; `raw` is a valid sockaddr of `raw.len()`.
+    let n = unsafe { sendto(fd, buf.as_ptr(), len, flags.0 | NOSIGNAL, raw.as_ptr(), raw.len()) };
+    audit!("sendto", &n, |a| {
+        a.raw(fd.as_raw_fd()).bytes(&buf[..len]).raw(len).msg_flags(flags.0 | NOSIGNAL).addr_in(raw.bytes())
+    });
+    n
+}
+
 /// `recvfrom(fd, buf, len, flags, NULL, NULL)`. With `MsgFlags::TRUNC` (datagrams) the
 /// result is the datagram's full length, which may exceed `buf.len()`; it is then not a count
 /// of the bytes written (see [`recv_appending`]), which `buf`, initialised memory, never needs.
@@ -298,6 +317,64 @@ pub(crate) fn recv_from<A: KernelAddr>(
     let len = buf.len().min(MAX_IO);
     // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes.
     unsafe { recv_from_raw(fd, buf.as_mut_ptr(), len, flags) }
+}
+
+/// Where [`recv_from_ip`] has the kernel write a datagram's sender: room for any address,
+/// as [`recv_from`] gives it, made once for all the tries of one receive and read once,
+/// after the last ([`Sender::ip`]), so a retry costs nothing and the count the wait carries
+/// is a plain `usize`.
+pub(crate) struct Sender {
+    addr: SockAddr,
+    len: libc::socklen_t,
+}
+
+impl Sender {
+    /// Zeroed room for any address.
+    #[inline]
+    pub(crate) fn new() -> Sender {
+        // SAFETY: the union holds only C structs of integers, for which all zeroes is valid.
+        Sender { addr: unsafe { std::mem::zeroed() }, len: ROOM }
+    }
+
+    /// The IPv4 or IPv6 address the last successful [`recv_from_ip`] wrote; `None` when it
+    /// wrote none of those.
+    #[inline]
+    pub(crate) fn ip(&self) -> Option<std::net::SocketAddr> {
+        to_socket_addr(&self.addr, self.len)
+    }
+}
+
+/// The room a returned address is given, as `returning_addr` gives it.
+const ROOM: libc::socklen_t = std::mem::size_of::<SockAddr>() as libc::socklen_t;
+
+/// `recvfrom(fd, buf, len, flags, &addr, &addrlen)` into `from`'s room, as [`recv_from`]
+/// makes it (the same arguments: the whole room each try); the count is the kernel's, as for
+/// [`recv`], and the sender is read from `from` once the receive is done.
+#[inline]
+pub(crate) fn recv_from_ip(
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    from: &mut Sender,
+    flags: MsgFlags,
+) -> io::Result<usize> {
+    let len = buf.len().min(MAX_IO);
+    let buf = buf.as_mut_ptr();
+    from.len = ROOM;
+    let (addr, addr_len) = ((&raw mut from.addr).cast::<libc::sockaddr>(), &raw mut from.len);
+    // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes; `addr` has room for
+    // `ROOM` bytes, which `addr_len` says; both live as long as `from`'s borrow.
+    let n = unsafe { recvfrom(fd, buf, len, flags.0, addr, addr_len) };
+    audit!("recvfrom", &n, |a| {
+        let a = a.raw(fd.as_raw_fd());
+        match n {
+            // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
+            Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, n.min(len)) }),
+            Err(_) => a.ptr(buf),
+        };
+        // SAFETY: the kernel wrote `from.len` bytes of address at `addr` (cut to its room).
+        unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, from.len) }
+    });
+    n
 }
 
 /// As [`recv`], into the unused capacity of `buf`, appending what the kernel wrote (at most

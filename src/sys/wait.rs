@@ -108,6 +108,67 @@ impl Pacer {
     }
 }
 
+/// A reading of the clock [`Instant`] reads, for the start of a timed receive that waits in
+/// the kernel: taken before the blocking call (so a wait it must finish is measured from no
+/// later than the call's start) and read again only when the call did not succeed, through
+/// [`Stamp::instant`]. On Linux it is one `clock_gettime(CLOCK_MONOTONIC)` (std's clock for
+/// `Instant`; the vDSO, no syscall) and a check of its result, without `Instant::now`'s
+/// checks of the value around it; elsewhere an `Instant`.
+#[derive(Clone, Copy)]
+pub(crate) struct Stamp(
+    #[cfg(any(target_os = "linux", target_os = "android"))] libc::timespec,
+    #[cfg(not(any(target_os = "linux", target_os = "android")))] Instant,
+);
+
+impl Stamp {
+    /// Now.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[inline]
+    pub(crate) fn now() -> Stamp {
+        let mut ts = std::mem::MaybeUninit::<libc::timespec>::uninit();
+        // SAFETY: `ts` is live room for a timespec, which the call writes.
+        if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, ts.as_mut_ptr()) } != 0 {
+            no_clock();
+        }
+        // SAFETY: the call succeeded, so it wrote the timespec.
+        Stamp(unsafe { ts.assume_init() })
+    }
+
+    /// Now.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[inline]
+    pub(crate) fn now() -> Stamp {
+        Stamp(Instant::now())
+    }
+
+    /// The moment of this reading as an `Instant`, or a moment a few nanoseconds after it
+    /// (never before): the time since it, read from the same clock, taken off an `Instant`
+    /// read after that. So a deadline counted from it never comes early.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn instant(self) -> Instant {
+        let Stamp(then) = self;
+        let Stamp(now) = Stamp::now();
+        let instant = Instant::now();
+        let nanos = |ts: libc::timespec| i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec);
+        let since = u64::try_from(nanos(now) - nanos(then)).unwrap_or(0);
+        instant.checked_sub(Duration::from_nanos(since)).unwrap_or(instant)
+    }
+
+    /// The moment of this reading as an `Instant`.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    pub(crate) fn instant(self) -> Instant {
+        self.0
+    }
+}
+
+/// `clock_gettime(CLOCK_MONOTONIC)` failed, which it cannot: as std's `Instant::now`, a panic.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cold]
+#[inline(never)]
+fn no_clock() -> ! {
+    panic!("clock_gettime(CLOCK_MONOTONIC) failed: {}", io::Error::last_os_error())
+}
+
 /// Waits longer than this end in two polls when nothing comes: see [`first_part`].
 const SPLIT_PAST: Duration = Duration::from_millis(200);
 
@@ -259,6 +320,17 @@ mod tests {
             pacer.before_retry(Some(deadline));
         }
         assert!(Instant::now() < deadline + Duration::from_secs(1), "slept past the deadline");
+    }
+
+    #[test]
+    fn a_stamps_instant_is_never_before_it() {
+        let before = Instant::now();
+        let stamp = Stamp::now();
+        let after = Instant::now();
+        pause(Duration::from_millis(2));
+        let at = stamp.instant();
+        assert!(at >= before, "a deadline counted from it could come early");
+        assert!(at <= after + Duration::from_millis(50), "{:?} late", at.duration_since(after));
     }
 
     #[test]

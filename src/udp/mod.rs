@@ -315,8 +315,8 @@ impl UdpSocket {
     pub fn send(&self, data: &[u8], address: &IpAddr, timeout: impl Into<Timeout>) -> Result<usize> {
         let fd = self.sock.fd(Op::Send)?;
         let timeout = timeout.into();
-        let to = std::net::SocketAddr::from(*address);
-        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send_to(fd, data, &to, flags))
+        let to = address.as_socket_addr();
+        with_timeout(fd, Waits::Send, timeout, |flags| sys::socket::send_to_ip(fd, data, to, flags))
             .map_err(|cause| self.error(Op::Send, Some(*address), cause))
     }
 
@@ -376,10 +376,12 @@ impl UdpSocket {
         if flags.peeks() {
             return self.peek_from_into(fd, Op::RecvFrom, buf, timeout, flags);
         }
-        let (len, from) = self
-            .wait(fd, timeout, flags, |flags| sys::socket::recv_from::<std::net::SocketAddr>(fd, buf, flags))
+        let mut from = sys::socket::Sender::new();
+        let room = &mut from;
+        let len = self
+            .wait(fd, timeout, flags, move |flags| sys::socket::recv_from_ip(fd, buf, room, flags))
             .map_err(|cause| self.error(Op::RecvFrom, None, cause))?;
-        let from = self.sender(from)?;
+        let from = self.sender(from.ip())?;
         if len > capacity {
             return Err(self.error(Op::RecvFrom, Some(from), Cause::Truncated { len: Some(len), capacity }));
         }

@@ -20,7 +20,7 @@ pub(crate) use timer_slot::TimerSlot;
 use crate::error::Cause;
 use crate::sys;
 use crate::sys::MsgFlags;
-use crate::sys::wait::Interest;
+use crate::sys::wait::{Interest, Stamp};
 use crate::timeout::Timeout;
 
 /// What an indefinite wait does when its call answers "would block" (`EAGAIN`).
@@ -155,9 +155,8 @@ pub(crate) fn with_timeout<T>(
         (Some(_), Waits::Send | Waits::ErrQueue | Waits::Urgent) => return tried_then_polled(w, timeout, call),
         // A timed receive on a socket that holds the value armed for this very timeout.
         (Some(duration), Waits::Recv(timer)) => {
-            let nanos = timeout_nanos(duration);
-            if let Some(claim) = timer.share(|armed, armed_for| armed.is_some() && armed_for == nanos) {
-                let started = Instant::now();
+            if let Some(claim) = timer.share_armed_for(timeout_nanos(duration)) {
+                let started = Stamp::now();
                 return match call(MsgFlags::NONE) {
                     Ok(v) => Ok(v),
                     Err(e) => kernel_timed_out(w, claim, e, started, timeout, &mut call),
@@ -309,7 +308,7 @@ fn kernel_timed<T>(
             claim
         }
     };
-    let started = Instant::now();
+    let started = Stamp::now();
     Next::Done(match call(MsgFlags::NONE) {
         Ok(v) => Ok(v),
         Err(e) => kernel_timed_out(w, claim, e, started, timeout, call),
@@ -325,10 +324,11 @@ fn kernel_timed_out<T>(
     w: Waiter<'_>,
     claim: Claim<'_>,
     e: io::Error,
-    started: Instant,
+    started: Stamp,
     timeout: Timeout,
     call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
+    let started = started.instant();
     match e.kind() {
         io::ErrorKind::WouldBlock => {
             // SO_RCVTIMEO fires no earlier than a tick before what was armed, and no later

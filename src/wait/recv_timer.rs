@@ -93,7 +93,8 @@ pub(crate) struct RecvTimer {
     /// under an exclusive claim.
     armed: AtomicU64,
     /// The timeout, in nanoseconds, the armed value was computed for: a call with the same
-    /// timeout shares it without working the margin out again (`u64::MAX`: none).
+    /// timeout shares it without working the margin out again. `u64::MAX` (which no timeout
+    /// counts to) whenever `armed` is [`USERS`]: written with `armed`, under the same claim.
     armed_for: AtomicU64,
     /// The user's own value in microseconds, 0 for none (wait for ever), or [`UNKNOWN`].
     user: AtomicU64,
@@ -193,6 +194,7 @@ impl RecvTimer {
         }
         restore(self.user_value().flatten())?;
         self.armed.store(USERS, Ordering::Relaxed);
+        self.armed_for.store(u64::MAX, Ordering::Relaxed);
         self.user_pending.store(false, Ordering::Relaxed);
         Ok(())
     }
@@ -243,6 +245,32 @@ impl RecvTimer {
     /// change it while the share is held.
     #[inline]
     pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>, u64) -> bool) -> Option<Claim<'_>> {
+        let claim = self.shared()?;
+        let kernel = match self.armed.load(Ordering::Relaxed) {
+            USERS if self.user_pending.load(Ordering::Relaxed) => return None,
+            USERS => None,
+            micros => Some(Duration::from_micros(micros)),
+        };
+        serves(kernel, self.armed_for.load(Ordering::Relaxed)).then_some(claim)
+    }
+
+    /// [`share`](RecvTimer::share) for a timed call whose timeout is `timeout` nanoseconds
+    /// (as [`timeout_nanos`] counts them): `Some` when the value in the kernel is the crate's,
+    /// armed for this very timeout — the steady state of a timed receive. One check fewer
+    /// than `share`: `armed_for` names a timeout only while `armed` holds the value armed for
+    /// it (it is `u64::MAX`, which no timeout counts to, whenever the user's value is there).
+    #[inline]
+    pub(crate) fn share_armed_for(&self, timeout: u64) -> Option<Claim<'_>> {
+        let claim = self.shared()?;
+        let armed_for = self.armed_for.load(Ordering::Relaxed);
+        debug_assert!(armed_for == u64::MAX || self.armed.load(Ordering::Relaxed) != USERS);
+        (armed_for == timeout).then_some(claim)
+    }
+
+    /// A share of the timer, whatever it holds: `None` while a call holds it exclusively, or
+    /// when the socket is poll-only.
+    #[inline]
+    fn shared(&self) -> Option<Claim<'_>> {
         // Trust is read once the share is taken, below.
         if self.is_nonblocking() {
             return None;
@@ -258,15 +286,7 @@ impl RecvTimer {
             }
         }
         let claim = Claim { timer: self, exclusive: false };
-        if !self.still_trusted() {
-            return None;
-        }
-        let kernel = match self.armed.load(Ordering::Relaxed) {
-            USERS if self.user_pending.load(Ordering::Relaxed) => return None,
-            USERS => None,
-            micros => Some(Duration::from_micros(micros)),
-        };
-        serves(kernel, self.armed_for.load(Ordering::Relaxed)).then_some(claim)
+        self.still_trusted().then_some(claim)
     }
 
     /// The user's value as last set through the crate: `Some(None)` for none, `None` while
@@ -352,7 +372,9 @@ pub(crate) fn arm_for(timeout: Duration) -> Option<Duration> {
     margin(timeout).and_then(|m| timeout.checked_sub(m)).filter(|a| *a >= sys::wait::tick())
 }
 
-/// A timeout as the nanoseconds [`RecvTimer`] remembers it by (saturating).
+/// A timeout as the nanoseconds [`RecvTimer`] remembers it by, saturating at `u64::MAX - 1`:
+/// never `u64::MAX`, which `armed_for` holds while no value of the crate's is armed.
+#[inline]
 pub(crate) fn timeout_nanos(timeout: Duration) -> u64 {
     u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX - 1)
 }
@@ -490,6 +512,26 @@ mod tests {
         assert!(timer.share(|_, _| true).is_none(), "nor relied on");
         assert!(timer.quiet().is_none());
         assert!(!RecvTimer::adopted().trusted());
+    }
+
+    #[test]
+    fn only_the_value_armed_for_a_timeout_is_shared_by_it() {
+        let timer = RecvTimer::new();
+        let two = Duration::from_secs(2);
+        assert!(timer.share_armed_for(timeout_nanos(two)).is_none(), "nothing armed");
+        assert!(timer.share_armed_for(u64::MAX - 1).is_none());
+        let claim = timer.claim().unwrap();
+        timer.armed.store(1_900_000, Ordering::Relaxed);
+        timer.armed_for.store(timeout_nanos(two), Ordering::Relaxed);
+        drop(claim);
+        let shared = timer.share_armed_for(timeout_nanos(two)).expect("armed for 2 s");
+        assert!(timer.share_armed_for(timeout_nanos(two + Duration::from_nanos(1))).is_none());
+        drop(shared);
+        // The user's value replaces it: no timeout matches any more.
+        timer.set_user(None, || Ok(())).unwrap();
+        assert_eq!(timer.armed_for.load(Ordering::Relaxed), u64::MAX);
+        assert!(timer.share_armed_for(timeout_nanos(two)).is_none());
+        assert_eq!(timeout_nanos(Duration::MAX), u64::MAX - 1, "never the sentinel");
     }
 
     #[test]

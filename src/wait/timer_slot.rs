@@ -133,11 +133,11 @@ impl TimerSlot {
         self.get().is_some_and(|timer| timer.armed_since(arms))
     }
 
-    /// [`RecvTimer::share`]: without a record, nothing is armed that could serve a call, and
-    /// the caller goes on to the general path.
+    /// [`RecvTimer::share_armed_for`]: without a record, nothing is armed that could serve a
+    /// call, and the caller goes on to the general path.
     #[inline]
-    pub(crate) fn share(&self, serves: impl FnOnce(Option<Duration>, u64) -> bool) -> Option<Claim<'_>> {
-        self.get()?.share(serves)
+    pub(crate) fn share_armed_for(&self, timeout: u64) -> Option<Claim<'_>> {
+        self.get()?.share_armed_for(timeout)
     }
 
     /// [`RecvTimer::user_value`]: without a record, none for a socket the crate made (it
@@ -203,7 +203,7 @@ mod tests {
         assert!(slot.trusted());
         assert_eq!(slot.quiet(), Some(0));
         assert!(!slot.armed_since(0));
-        assert!(slot.share(|_, _| true).is_none(), "nothing armed to share");
+        assert!(slot.share_armed_for(0).is_none(), "nothing armed to share");
         assert!(!slot.is_poll_only() && !slot.is_nonblocking() && !slot.crate_armed());
         assert_eq!(slot.user_value(), Some(None));
         slot.set_nonblocking(false);
