@@ -602,6 +602,7 @@ const ROWS: &[(&str, Run)] = &[
     ("udp.recv/clone", udp_recv_clone),
     ("udp.recv/adopted", |row| udp_recv_shared(row, Holder::Adopted, Timeout::from(4.0))),
     ("udp.recv/adopted-indefinite", |row| udp_recv_shared(row, Holder::Adopted, Timeout::INDEFINITE)),
+    ("udp.recv/adopted-waited", udp_recv_adopted_waited),
     ("udp.recv/after-fork", |row| udp_recv_shared(row, Holder::Forked, Timeout::from(4.0))),
     ("accept/adopted", accept_adopted),
     ("udp.into_std", |row| {
@@ -1427,6 +1428,17 @@ fn udp_recv_shared(row: &str, holder: Holder, timeout: Timeout) -> Setup {
     };
     let peer = hello_later(PEER_DELAY, socket.addr()?)?;
     measure(row, || socket.recv(40, timeout))?;
+    join(peer)
+}
+
+/// An adopted socket's timed receive after one that had to wait: it waits first.
+fn udp_recv_adopted_waited(row: &str) -> Setup {
+    let socket = UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    let first = hello_later(PEER_DELAY, socket.addr()?)?;
+    socket.recv(40, 4.0)?;
+    join(first)?;
+    let peer = hello_later(PEER_DELAY, socket.addr()?)?;
+    measure(row, || socket.recv(40, 4.0))?;
     join(peer)
 }
 

@@ -111,6 +111,9 @@ pub(crate) struct RecvTimer {
     /// receive that blocked without a share tells by it whether its `EAGAIN` can have come
     /// from a value armed meanwhile.
     arms: AtomicUsize,
+    /// On the poll path (a socket the crate does not rely on): the last timed receive found
+    /// nothing when it tried, so the next one waits first. A hint: either order is exact.
+    waits_first: AtomicBool,
 }
 
 impl RecvTimer {
@@ -144,6 +147,7 @@ impl RecvTimer {
             nonblocking: AtomicBool::new(false),
             epoch: AtomicU64::new(epoch),
             arms: AtomicUsize::new(0),
+            waits_first: AtomicBool::new(false),
         }
     }
 
@@ -156,6 +160,19 @@ impl RecvTimer {
     #[inline]
     pub(crate) fn is_nonblocking(&self) -> bool {
         self.nonblocking.load(Ordering::Relaxed)
+    }
+
+    /// Whether a timed receive on the poll path should wait before it tries (the last one
+    /// found nothing when it tried).
+    #[inline]
+    pub(crate) fn waits_first(&self) -> bool {
+        self.waits_first.load(Ordering::Relaxed)
+    }
+
+    /// What the next timed receive on the poll path should do first: wait (`true`) or try.
+    #[inline]
+    pub(crate) fn set_waits_first(&self, wait: bool) {
+        self.waits_first.store(wait, Ordering::Relaxed);
     }
 
     /// Whether what this timer remembers of the kernel's state is true: the crate made the

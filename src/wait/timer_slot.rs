@@ -32,9 +32,11 @@ const HANDED_OVER: u64 = u64::MAX - 1;
 /// that arms or shares `SO_RCVTIMEO`, an indefinite one the crate's armed value got in the
 /// way of); a trusted listener's accept; `try_clone`; `set_nonblocking(true)`; the user's
 /// `set_sock_opt(SO_RCVTIMEO)`; and a distrust of a socket still trusted (a blocking call
-/// whose `EAGAIN` nothing explains). Nothing else does: connecting, accepting a connection,
-/// sending, an indefinite receive on a quiet socket, a socket someone else may hold waiting
-/// on the poll path, a hand-over and closing read the slot and leave it empty.
+/// whose `EAGAIN` nothing explains); and the first timed receive on the poll path (a socket
+/// someone else may hold) that finds nothing when it tries, which keeps there the hint that
+/// the next should wait first. Nothing else does: connecting, accepting a connection,
+/// sending, an indefinite receive on a quiet socket, a receive on the poll path that finds
+/// its data, a hand-over and closing read the slot and leave it empty.
 #[derive(Debug)]
 pub(crate) struct TimerSlot {
     /// The fork count when the crate made the socket, or [`ADOPTED`], or [`HANDED_OVER`]:

@@ -31,6 +31,7 @@ pub const TESTS: &[Test] = &[
     trial!(a_value_set_behind_the_crates_back_costs_one_late_receive),
     trial!(a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over),
     trial!(an_outside_timeout_does_not_end_an_indefinite_accept),
+    trial!(an_adopted_socket_waiting_first_stays_exact),
 ];
 
 /// A forked process: runs `child` in it (killed by `SIGALRM` after `limit` seconds, so it
@@ -411,4 +412,34 @@ fn an_outside_timeout_does_not_end_an_indefinite_accept() {
     let _client = client.join().unwrap();
     assert!(accepted.is_ok(), "the other holder's timeout ended the accept: {:?}", accepted.err());
     assert!(took >= Duration::from_millis(400), "accepted after {took:?}, before the connection came");
+}
+
+/// An adopted socket's timed receives wait first once one found nothing when it tried: that
+/// order keeps every promise of the other. Data already queued is taken, with a zero timeout
+/// too; a receive with nothing coming ends at its timeout, never before; and one whose data
+/// comes later gets it.
+fn an_adopted_socket_waiting_first_stays_exact() {
+    let socket = UdpSocket::try_from(std::net::UdpSocket::bind("127.0.0.1:0").unwrap()).unwrap();
+    let me = socket.addr().unwrap();
+    let sender = UdpSocket::new(IPFamily::IPv4).unwrap();
+    for round in 0..3 {
+        // Nothing comes: the try finds nothing (or, waiting first, the wait does).
+        let (r, took) = timed(|| socket.recv(16, 0.1));
+        assert!(r.is_err_and(|e| timed_out(&e)), "round {round}");
+        assert_waited(took, Duration::from_millis(100), "an adopted socket's receive");
+        // Queued before the receive: taken, with no timeout to spare.
+        sender.send(b"queued", &me, PATIENCE).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(socket.recv(16, 0.0).unwrap(), b"queued", "round {round}");
+        // Nothing again, then a datagram 100 ms into a long wait.
+        assert!(socket.recv(16, 0.0).is_err_and(|e| timed_out(&e)), "round {round}");
+        let later = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            UdpSocket::new(IPFamily::IPv4).unwrap().send(b"later", &me, PATIENCE).unwrap();
+        });
+        let (got, took) = timed(|| socket.recv(16, PATIENCE));
+        later.join().unwrap();
+        assert_eq!(got.unwrap(), b"later", "round {round}");
+        assert!(took >= Duration::from_millis(90) && took.as_secs_f64() < PATIENCE, "round {round}: {took:?}");
+    }
 }
