@@ -79,6 +79,10 @@ static struct variant {
     /* `offset=N` (tcp_rr_*, unix_rr_1): the message buffers N bytes into a page-aligned
      * allocation, instead of where malloc and the stack put them. */
     long offset;
+    /* `waitfirst` (udp_rr_*, with `adopted`): each receive waits in ppoll before its first
+     * recvfrom(MSG_DONTWAIT), as the crate's receive on an adopted socket whose last receive
+     * found nothing when it tried. */
+    int waitfirst;
     /* `single` (udp_batch_recv32): each queued datagram received by its own blocking
      * recv(fd, buf, len, 0), no sender asked for, as std::net's row does; the sender unchanged. */
     int single;
@@ -93,6 +97,7 @@ static void parse_variant(const char *text) {
         else if (!strcmp(t, "adopted")) variant.adopted = 1;
         else if (!strcmp(t, "file")) variant.file = 1;
         else if (!strcmp(t, "single")) variant.single = 1;
+        else if (!strcmp(t, "waitfirst")) variant.waitfirst = 1;
         else if (!strncmp(t, "work=", 5)) variant.work = atol(t + 5);
         else if (!strncmp(t, "offset=", 7)) variant.offset = atol(t + 7);
         else if (!strncmp(t, "clocks=", 7)) variant.clocks = atol(t + 7);
@@ -432,6 +437,11 @@ static ssize_t rr_recv(int fd, char *buf, size_t len, struct sockaddr_in *from, 
         /* Room for any address, as the crate's: 112 bytes. */
         char name[112];
         int flags = MSG_TRUNC | (variant.adopted ? MSG_DONTWAIT : 0);
+        if (variant.adopted && variant.waitfirst) {
+            struct pollfd p = {fd, POLLIN, 0};
+            struct timespec t = {TIMEOUT_MS / 1000, 0};
+            if (ppoll(&p, 1, &t, NULL) <= 0 && errno != EINTR) die("ppoll");
+        }
         for (;;) {
             socklen_t nlen = sizeof name;
             r = recvfrom(fd, buf, len, flags, from ? (struct sockaddr *)name : NULL, from ? &nlen : NULL);
