@@ -38,28 +38,9 @@ const fn socklen<T>() -> libc::socklen_t {
 impl RawAddr {
     pub(super) fn new(addr: &SocketAddr) -> RawAddr {
         match addr {
-            SocketAddr::V4(a) => {
-                let v4 = libc::sockaddr_in {
-                    #[cfg(has_sin_len)]
-                    sin_len: socklen::<libc::sockaddr_in>() as u8,
-                    sin_family: libc::AF_INET as libc::sa_family_t,
-                    sin_port: a.port().to_be(),
-                    sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
-                    sin_zero: [0; 8],
-                };
-                RawAddr { addr: SockAddr { v4 }, len: socklen::<libc::sockaddr_in>() }
-            }
+            SocketAddr::V4(a) => RawAddr { addr: SockAddr { v4: sockaddr_in(a) }, len: socklen::<libc::sockaddr_in>() },
             SocketAddr::V6(a) => {
-                let v6 = libc::sockaddr_in6 {
-                    #[cfg(has_sin_len)]
-                    sin6_len: socklen::<libc::sockaddr_in6>() as u8,
-                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                    sin6_port: a.port().to_be(),
-                    sin6_flowinfo: a.flowinfo(),
-                    sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
-                    sin6_scope_id: a.scope_id(),
-                };
-                RawAddr { addr: SockAddr { v6 }, len: socklen::<libc::sockaddr_in6>() }
+                RawAddr { addr: SockAddr { v6: sockaddr_in6(a) }, len: socklen::<libc::sockaddr_in6>() }
             }
         }
     }
@@ -168,6 +149,33 @@ impl UnixName {
     }
 }
 
+/// `a` in the kernel's layout.
+#[inline]
+fn sockaddr_in(a: &SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        #[cfg(has_sin_len)]
+        sin_len: socklen::<libc::sockaddr_in>() as u8,
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: a.port().to_be(),
+        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+        sin_zero: [0; 8],
+    }
+}
+
+/// `a` in the kernel's layout.
+#[inline]
+fn sockaddr_in6(a: &SocketAddrV6) -> libc::sockaddr_in6 {
+    libc::sockaddr_in6 {
+        #[cfg(has_sin_len)]
+        sin6_len: socklen::<libc::sockaddr_in6>() as u8,
+        sin6_family: libc::AF_INET6 as libc::sa_family_t,
+        sin6_port: a.port().to_be(),
+        sin6_flowinfo: a.flowinfo(),
+        sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+        sin6_scope_id: a.scope_id(),
+    }
+}
+
 /// An address a syscall wrote: room for any member of the union, and the length the kernel
 /// reported. [`KernelAddr::read`] turns it into a typed address.
 pub(crate) struct Returned {
@@ -181,6 +189,14 @@ pub(crate) struct Returned {
 pub(crate) trait KernelAddr: Sized {
     /// This address in the kernel's layout (an error for a name that does not fit).
     fn to_raw(&self) -> io::Result<RawAddr>;
+    /// `f` of this address in the kernel's layout (a pointer to it and its length, both
+    /// valid for the call): for a call that only reads it, without the copy of a whole
+    /// [`RawAddr`] where the type knows its exact layout.
+    #[inline]
+    fn with_raw<R>(&self, f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R) -> io::Result<R> {
+        let raw = self.to_raw()?;
+        Ok(f(raw.as_ptr(), raw.len()))
+    }
     /// The address the kernel wrote, when it is of this type.
     fn read(returned: &Returned) -> Option<Self>;
 }
@@ -189,6 +205,21 @@ impl KernelAddr for SocketAddr {
     #[inline]
     fn to_raw(&self) -> io::Result<RawAddr> {
         Ok(RawAddr::new(self))
+    }
+
+    /// The one `sockaddr_in` or `sockaddr_in6` on the stack.
+    #[inline]
+    fn with_raw<R>(&self, f: impl FnOnce(*const libc::sockaddr, libc::socklen_t) -> R) -> io::Result<R> {
+        Ok(match self {
+            SocketAddr::V4(a) => {
+                let sin = sockaddr_in(a);
+                f((&raw const sin).cast(), socklen::<libc::sockaddr_in>())
+            }
+            SocketAddr::V6(a) => {
+                let sin6 = sockaddr_in6(a);
+                f((&raw const sin6).cast(), socklen::<libc::sockaddr_in6>())
+            }
+        })
     }
 
     #[inline]

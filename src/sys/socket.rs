@@ -219,33 +219,47 @@ pub(crate) enum Progress {
     Pending,
 }
 
+/// `connect(2)`. Its usual failures — still going (`EINPROGRESS`, `EALREADY`), interrupted
+/// (`EINTR`), already connected (`EISCONN`) — are read from `errno` as they are, not made
+/// into an `io::Error` first; only a real error becomes one.
 pub(crate) fn connect<A: KernelAddr>(fd: BorrowedFd<'_>, addr: &A) -> io::Result<Progress> {
-    let raw = addr.to_raw()?;
-    // Straight to the kernel where Linux numbers it, as `sendto` (and for the same reason).
-    #[cfg(has_direct_io)]
-    // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call;
-    // the integers are widened to the kernel's `long`.
-    let connected = cvt(unsafe {
-        libc::syscall(
-            libc::SYS_connect,
-            libc::c_long::from(fd.as_raw_fd()),
-            raw.as_ptr(),
-            libc::c_long::from(raw.len()),
-        )
-    });
-    #[cfg(not(has_direct_io))]
-    // SAFETY: `raw` holds a valid sockaddr of `raw.len()` bytes for the duration of the call.
-    let connected = cvt(unsafe { libc::connect(fd.as_raw_fd(), raw.as_ptr(), raw.len()) });
-    audit!("connect", &connected, |a| a.raw(fd.as_raw_fd()).addr_in(raw.bytes()));
-    match connected {
-        Ok(_) => Ok(Progress::Done),
+    let failed = addr.with_raw(|ptr, len| {
+        // Straight to the kernel where Linux numbers it, as `sendto` (and for the same reason).
+        #[cfg(has_direct_io)]
+        // SAFETY: `ptr` points to a valid sockaddr of `len` bytes for the duration of the
+        // call, as `with_raw` promises; the integers are widened to the kernel's `long`.
+        let ret = unsafe {
+            libc::syscall(libc::SYS_connect, libc::c_long::from(fd.as_raw_fd()), ptr, libc::c_long::from(len))
+        };
+        #[cfg(not(has_direct_io))]
+        // SAFETY: `ptr` points to a valid sockaddr of `len` bytes for the duration of the call.
+        let ret = unsafe { libc::connect(fd.as_raw_fd(), ptr, len) };
+        let failed = (ret == -1).then(errno);
+        audit!("connect", &failed.map_or(Ok(0), |e| Err(io::Error::from_raw_os_error(e))), |a| {
+            // SAFETY: `ptr` points to `len` initialised bytes of address (`with_raw`).
+            let bytes = unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) };
+            a.raw(fd.as_raw_fd()).addr_in(bytes)
+        });
+        failed
+    })?;
+    match failed {
+        None => Ok(Progress::Done),
         // Asked again after a wait: already connected.
-        Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Ok(Progress::Done),
-        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EALREADY | libc::EINTR)) => {
-            Ok(Progress::Pending)
-        }
-        Err(e) => Err(e),
+        Some(libc::EISCONN) => Ok(Progress::Done),
+        Some(libc::EINPROGRESS | libc::EALREADY | libc::EINTR) => Ok(Progress::Pending),
+        Some(e) => Err(io::Error::from_raw_os_error(e)),
     }
+}
+
+/// `errno`, as the last call left it.
+#[inline]
+fn errno() -> libc::c_int {
+    #[cfg(target_os = "linux")]
+    // SAFETY: the calling thread's `errno`, a live int for as long as the thread.
+    let e = unsafe { *libc::__errno_location() };
+    #[cfg(not(target_os = "linux"))]
+    let e = io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    e
 }
 
 /// `sendto(fd, buf, len, flags | MSG_NOSIGNAL, NULL, 0)`.
