@@ -63,6 +63,24 @@ pub(crate) fn wait(fd: BorrowedFd<'_>, interest: Interest, deadline: Option<Inst
     }
 }
 
+/// One poll of `fd` for `interest` that ends within `timeout` from now (or earlier, see
+/// [`first_part`]; `None`: for ever): the readiness, or `None` when it ended with nothing.
+/// The first poll of a wait whose deadline is `timeout` from a moment just passed, asked for
+/// without reading the clock (what is left is all of it, give or take the nanoseconds
+/// since, so it ends no earlier than the deadline); `EINTR` is the caller's to retry
+/// against its deadline.
+pub(crate) fn poll_once(
+    fd: BorrowedFd<'_>,
+    interest: Interest,
+    timeout: Option<Duration>,
+) -> io::Result<Option<Readiness>> {
+    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: interest.events(), revents: 0 };
+    match poll_for(std::slice::from_mut(&mut pfd), timeout.map(first_part))? {
+        0 => Ok(None),
+        _ => Ok(Some(Readiness(pfd.revents))),
+    }
+}
+
 /// Sleeps for `d` (a poll of no descriptors: one syscall, the same precision as a wait).
 /// An interrupted sleep ends early; callers check their deadline after it.
 pub(crate) fn pause(d: Duration) {
@@ -141,6 +159,22 @@ impl Stamp {
         Stamp(Instant::now())
     }
 
+    /// The time since this reading (0 should the clock read earlier, which it cannot).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[inline]
+    pub(crate) fn elapsed(self) -> Duration {
+        let (Stamp(then), Stamp(now)) = (self, Stamp::now());
+        let nanos = |ts: libc::timespec| i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec);
+        Duration::from_nanos(u64::try_from(nanos(now) - nanos(then)).unwrap_or(0))
+    }
+
+    /// The time since this reading.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    #[inline]
+    pub(crate) fn elapsed(self) -> Duration {
+        self.0.elapsed()
+    }
+
     /// The moment of this reading as an `Instant`, or a moment a few nanoseconds after it
     /// (never before): the time since it, read from the same clock, taken off an `Instant`
     /// read after that. So a deadline counted from it never comes early.
@@ -185,10 +219,15 @@ fn first_part(left: Duration) -> Duration {
 
 /// One `ppoll`/`poll` of `fds` that ends by `deadline` (or earlier, see [`first_part`]); the
 /// number of ready descriptors.
-#[cfg(has_ppoll)]
 fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
-    let ts = deadline.map(|d| {
-        let left = first_part(d.saturating_duration_since(Instant::now()));
+    poll_for(fds, deadline.map(|d| first_part(d.saturating_duration_since(Instant::now()))))
+}
+
+/// One `ppoll` of `fds` for at most `left` (`None`: for ever); the number of ready
+/// descriptors.
+#[cfg(has_ppoll)]
+fn poll_for(fds: &mut [libc::pollfd], left: Option<Duration>) -> io::Result<usize> {
+    let ts = left.map(|left| {
         // Seconds beyond `time_t` are for ever in practice; cap rather than wrap.
         let tv_sec = libc::time_t::try_from(left.as_secs()).unwrap_or(libc::time_t::MAX);
         libc::timespec { tv_sec, tv_nsec: left.subsec_nanos().into() }
@@ -223,10 +262,11 @@ fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result
     n.map(|n| n as usize)
 }
 
-/// One `poll` of `fds` that ends by `deadline`, in whole milliseconds rounded up.
+/// One `poll` of `fds` for at most `left` (`None`: for ever), in whole milliseconds rounded
+/// up.
 #[cfg(not(has_ppoll))]
-fn poll_until(fds: &mut [libc::pollfd], deadline: Option<Instant>) -> io::Result<usize> {
-    let ms = deadline.map_or(-1, |d| poll_ms(first_part(d.saturating_duration_since(Instant::now()))));
+fn poll_for(fds: &mut [libc::pollfd], left: Option<Duration>) -> io::Result<usize> {
+    let ms = left.map_or(-1, poll_ms);
     // SAFETY: `fds` is a valid array of `fds.len()` pollfds that outlives the call.
     let n = super::cvt(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) });
     audit!("poll", &n, |a| a.pollfds(fds, &super::audit::result_of(&n)).raw(fds.len()).raw(ms));

@@ -121,7 +121,11 @@ impl Until {
 ///   or a receive whose socket holds no timeout at all, see [`RecvTimer::quiet`]);
 /// - a timed send is tried once with `MSG_DONTWAIT`;
 /// - a timed receive whose socket holds the value armed for this very timeout shares it,
-///   reads the clock (the start its remainder is measured from) and makes the blocking call.
+///   reads the clock (the start its remainder is measured from) and makes the blocking call;
+/// - any other timed receive whose wait would begin with a `MSG_DONTWAIT` try (nothing of
+///   the crate's armed, or a socket the crate does not rely on whose hint says try first,
+///   see [`RecvTimer::tries_first`]) makes that try here, so data already queued costs the
+///   call alone; when it finds nothing, [`waiting_after_try`] goes on without a second try.
 #[inline]
 pub(crate) fn with_timeout<T>(
     fd: BorrowedFd<'_>,
@@ -162,6 +166,15 @@ pub(crate) fn with_timeout<T>(
                     Err(e) => kernel_timed_out(w, claim, e, started, timeout, &mut call),
                 };
             }
+            // Every other timed receive whose wait would begin with a try begins with it
+            // here: data already there costs the call alone.
+            if timer.tries_first() {
+                return match call(MsgFlags::DONTWAIT) {
+                    Ok(v) => Ok(v),
+                    Err(e) if is_retry(&e) => waiting_after_try(w, waits, timeout, call),
+                    Err(e) => Err(Cause::Os(e)),
+                };
+            }
         }
     }
     waiting(w, waits, timeout, call)
@@ -187,20 +200,46 @@ fn waiting<T>(
     w: Waiter<'_>,
     waits: Waits<'_>,
     timeout: Timeout,
+    call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    waiting_from(w, waits, timeout, Start::Try, call)
+}
+
+/// [`waiting`] for a timed receive the front has just tried with `MSG_DONTWAIT` and found
+/// nothing (or was interrupted): the wait goes on from there. (A function of its own, so
+/// `waiting`'s call in every caller keeps its arguments in registers.)
+#[cold]
+#[inline(never)]
+fn waiting_after_try<T>(
+    w: Waiter<'_>,
+    waits: Waits<'_>,
+    timeout: Timeout,
+    call: impl FnMut(MsgFlags) -> io::Result<T>,
+) -> std::result::Result<T, Cause> {
+    waiting_from(w, waits, timeout, Start::Wait, call)
+}
+
+/// The body of [`waiting`] and [`waiting_after_try`], beginning as `start` says.
+#[inline(always)]
+fn waiting_from<T>(
+    w: Waiter<'_>,
+    waits: Waits<'_>,
+    timeout: Timeout,
+    start: Start,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
     let timer = match waits {
         Waits::Recv(slot) if slot.is_poll_only() && timeout.is_indefinite() => {
             return indefinite_unrelied(w, slot, call);
         }
-        Waits::Recv(slot) if slot.is_poll_only() => return polled_receive(w, slot, timeout, call),
+        Waits::Recv(slot) if slot.is_poll_only() => return polled_receive(w, slot, timeout, start, call),
         // The kernel-timed path: the socket's record, made now if this is its first.
         Waits::Recv(slot) if !slot.is_poll_only() => slot.record(),
         _ => return tried_then_polled(w, timeout, call),
     };
-    match kernel_timed(w, timer, timeout, &mut call) {
+    match kernel_timed(w, timer, timeout, start, &mut call) {
         Next::Done(result) => result,
-        Next::TryFirst => poll_loop(w, Until::new(timeout), Start::Try, MsgFlags::DONTWAIT, call),
+        Next::TryFirst => poll_loop(w, Until::new(timeout), start, MsgFlags::DONTWAIT, call),
         Next::Busy if timeout.is_indefinite() => {
             // Other calls rely on an SO_RCVTIMEO of the crate's: poll instead of blocking,
             // bounded by the user's own value as a blocking call would have been.
@@ -208,7 +247,7 @@ fn waiting<T>(
             let until = Until { deadline: user.and_then(|d| Instant::now().checked_add(d)), timeout: None };
             poll_loop(Waiter { indefinite: Indefinite::Polls, ..w }, until, Start::Try, MsgFlags::DONTWAIT, call)
         }
-        Next::Busy => poll_loop(w, Until::new(timeout), Start::Try, MsgFlags::DONTWAIT, call),
+        Next::Busy => poll_loop(w, Until::new(timeout), start, MsgFlags::DONTWAIT, call),
     }
 }
 
@@ -246,34 +285,57 @@ fn tried_then_polled<T>(
 /// receive, asked before its data can have come). A wait that returns within
 /// [`READY_AT_ONCE`] found the data there already, and the next receive tries first again.
 /// The first such receive that has to wait makes the socket's record, to keep the hint in.
+/// `start` is [`Start::Wait`] when the caller has just tried (and found nothing).
 #[inline(never)]
 fn polled_receive<T>(
     w: Waiter<'_>,
     slot: &TimerSlot,
     timeout: Timeout,
+    start: Start,
     mut call: impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> std::result::Result<T, Cause> {
-    let Some(timer) = slot.get().filter(|timer| timer.waits_first()) else {
-        match call(MsgFlags::DONTWAIT) {
-            Ok(v) => return Ok(v),
-            Err(e) if is_retry(&e) => {}
-            Err(e) => return Err(Cause::Os(e)),
+    let Some(timer) = slot.get().filter(|timer| start == Start::Try && timer.waits_first()) else {
+        if start == Start::Try {
+            match call(MsgFlags::DONTWAIT) {
+                Ok(v) => return Ok(v),
+                Err(e) if is_retry(&e) => {}
+                Err(e) => return Err(Cause::Os(e)),
+            }
         }
         slot.record().set_waits_first(true);
         return poll_loop(w, Until::new(timeout), Start::Wait, MsgFlags::DONTWAIT, call);
     };
-    // One wait (at least one poll, so readiness already there is seen even at a deadline
-    // already past), then the poll loop from its try.
-    let started = Instant::now();
-    let until = Until::since(started, timeout);
-    if sys::wait::wait(w.fd, w.interest, until.deadline).map_err(Cause::Os)?.is_none() {
-        return Err(until.expired());
+    // One poll for the whole timeout (asked without another clock read: the deadline is
+    // `timeout` from `started`, moments ago), then the try; the deadline as an `Instant`
+    // only when that is not the end of it, for the poll loop, which waits for what is left.
+    let started = Stamp::now();
+    let mut left = timeout.duration();
+    if left.is_some_and(|d| d.as_secs() >= FAR_OFF_SECS) {
+        // A deadline past what an `Instant` holds is none: the poll waits for ever.
+        left = Until::since(started.instant(), timeout).deadline.and(left);
     }
-    if started.elapsed() < READY_AT_ONCE {
-        timer.set_waits_first(false);
+    match sys::wait::poll_once(w.fd, w.interest, left) {
+        Ok(Some(_)) => {
+            if started.elapsed() < READY_AT_ONCE {
+                timer.set_waits_first(false);
+            }
+            match call(MsgFlags::DONTWAIT) {
+                Ok(v) => return Ok(v),
+                Err(e) if is_retry(&e) => {}
+                Err(e) => return Err(Cause::Os(e)),
+            }
+        }
+        // Nothing yet (the poll asked short of a long timeout, or ended early), or a signal.
+        Ok(None) => {}
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+        Err(e) => return Err(Cause::Os(e)),
     }
-    poll_loop(w, until, Start::Try, MsgFlags::DONTWAIT, call)
+    poll_loop(w, Until::since(started.instant(), timeout), Start::Wait, MsgFlags::DONTWAIT, call)
 }
+
+/// Timeouts from this many seconds on (146 billion years) may overflow an `Instant`
+/// deadline, which then means none: [`polled_receive`] asks.
+const FAR_OFF_SECS: u64 = 1 << 62;
 
 /// A `ppoll` that returns this soon did not sleep: the readiness was there when it was
 /// asked. One that sleeps takes at least two context switches and the peer's work between
@@ -293,11 +355,12 @@ enum Next<T> {
 }
 
 /// One receive timed by the kernel's `SO_RCVTIMEO`: sharing what is armed when it serves this
-/// call, else arming under an exclusive claim (and then sharing it).
+/// call, else arming under an exclusive claim (and then sharing it). `start` as [`waiting`]'s.
 fn kernel_timed<T>(
     w: Waiter<'_>,
     timer: &RecvTimer,
     timeout: Timeout,
+    start: Start,
     call: &mut impl FnMut(MsgFlags) -> io::Result<T>,
 ) -> Next<T> {
     let Some(duration) = timeout.duration() else {
@@ -337,11 +400,14 @@ fn kernel_timed<T>(
             let Some(mut claim) = timer.claim() else { return Next::Busy };
             // (A call that held the timer a moment ago may have armed what this one wants.)
             if !claim.armed().is_some_and(|armed| suits(armed, want)) {
-                // Data may be there already: take it without touching SO_RCVTIMEO.
-                match call(MsgFlags::DONTWAIT) {
-                    Ok(v) => return Next::Done(Ok(v)),
-                    Err(e) if is_retry(&e) => {}
-                    Err(e) => return Next::Done(Err(Cause::Os(e))),
+                // Data may be there already: take it without touching SO_RCVTIMEO (unless
+                // the caller has just tried).
+                if start == Start::Try {
+                    match call(MsgFlags::DONTWAIT) {
+                        Ok(v) => return Next::Done(Ok(v)),
+                        Err(e) if is_retry(&e) => {}
+                        Err(e) => return Next::Done(Err(Cause::Os(e))),
+                    }
                 }
                 if claim.arm(w.fd, want, timeout_nanos(duration)).is_err() {
                     drop(claim);

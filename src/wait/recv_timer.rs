@@ -244,6 +244,16 @@ impl RecvTimer {
         self.arms.load(Ordering::Acquire) != arms
     }
 
+    /// Whether a timed receive that cannot share the value armed for its timeout begins
+    /// with a `MSG_DONTWAIT` try, whatever it does next: on the kernel-timed path when
+    /// nothing of the crate's is armed (no value could serve the call without a try), on
+    /// the poll path unless the hint says wait first. Read without a claim: a value armed
+    /// meanwhile only costs the call its one try, which never waits.
+    #[inline]
+    pub(crate) fn tries_first(&self) -> bool {
+        if self.is_poll_only() { !self.waits_first() } else { self.armed.load(Ordering::Relaxed) == USERS }
+    }
+
     /// The right to change what the kernel holds, and then rely on it: `None` while any
     /// other call relies on it, or when the socket is poll-only.
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {

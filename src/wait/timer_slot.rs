@@ -142,6 +142,13 @@ impl TimerSlot {
         self.get()?.share_armed_for(timeout)
     }
 
+    /// [`RecvTimer::tries_first`]: without a record, yes (nothing of the crate's is armed
+    /// and no hint says wait first).
+    #[inline]
+    pub(crate) fn tries_first(&self) -> bool {
+        self.get().is_none_or(RecvTimer::tries_first)
+    }
+
     /// [`RecvTimer::user_value`]: without a record, none for a socket the crate made (it
     /// never set one), unknown for an adopted one.
     pub(crate) fn user_value(&self) -> Option<Option<Duration>> {
