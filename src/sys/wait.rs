@@ -81,63 +81,6 @@ pub(crate) fn poll_once(
     }
 }
 
-/// [`wait`] for `timeout` from a [`Stamp`] (`None`: for ever), read before the call that
-/// began the wait, so the wait counts what that call used up. The first poll asks for what
-/// is left, from the stamp's clock: one clock read and integer nanoseconds, no `Instant`.
-/// Only a poll that ends short (a signal, a long wait asked short by [`first_part`], the
-/// kernel's rounding) turns the stamp into the `Instant` deadline that [`wait`] goes on
-/// against. At least one poll, so readiness there now is reported even past the deadline.
-pub(crate) fn wait_since(
-    fd: BorrowedFd<'_>,
-    interest: Interest,
-    timeout: Option<(Stamp, Duration)>,
-) -> io::Result<Option<Readiness>> {
-    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: interest.events(), revents: 0 };
-    let left = match timeout {
-        None => None,
-        Some((started, timeout)) => match nanos_of(timeout) {
-            Some(timeout) => {
-                let left = timeout.saturating_sub(started.elapsed_nanos());
-                Some(Duration::from_nanos(first_part_nanos(left)))
-            }
-            None => far_left(started, timeout),
-        },
-    };
-    match poll_for(std::slice::from_mut(&mut pfd), left) {
-        Ok(0) => {}
-        Ok(_) => return Ok(Some(Readiness(pfd.revents))),
-        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-        Err(e) => return Err(e),
-    }
-    wait_rest(fd, interest, timeout)
-}
-
-/// What [`wait_since`]'s first poll asks for when `timeout` is too long for a `u64` of
-/// nanoseconds: none past what an `Instant` holds (for ever, as [`wait`]'s deadline), else
-/// [`first_part`] of what is left.
-#[cold]
-#[inline(never)]
-fn far_left(started: Stamp, timeout: Duration) -> Option<Duration> {
-    started.deadline(timeout)?;
-    Some(first_part(timeout.saturating_sub(started.elapsed())))
-}
-
-/// The rest of [`wait_since`] after a first poll that ended short: against the deadline as
-/// an `Instant`, never before the true one (see [`Stamp::instant`]).
-#[cold]
-#[inline(never)]
-fn wait_rest(
-    fd: BorrowedFd<'_>,
-    interest: Interest,
-    timeout: Option<(Stamp, Duration)>,
-) -> io::Result<Option<Readiness>> {
-    let deadline = timeout.and_then(|(started, timeout)| started.deadline(timeout));
-    if deadline.is_some_and(|d| Instant::now() >= d) {
-        return Ok(None);
-    }
-    wait(fd, interest, deadline)
-}
-
 /// Sleeps for `d` (a poll of no descriptors: one syscall, the same precision as a wait).
 /// An interrupted sleep ends early; callers check their deadline after it.
 pub(crate) fn pause(d: Duration) {
@@ -217,31 +160,24 @@ impl Stamp {
     }
 
     /// The time since this reading (0 should the clock read earlier, which it cannot).
-    #[inline]
-    pub(crate) fn elapsed(self) -> Duration {
-        Duration::from_nanos(self.elapsed_nanos())
-    }
-
-    /// The time since this reading in nanoseconds (0 should the clock read earlier, which it
-    /// cannot; `u64::MAX` past 292 years), in integer arithmetic.
     #[cfg(any(target_os = "linux", target_os = "android"))]
     #[inline]
     // `time_t` and `c_long` are 32 bits on some targets: widened to 64 there.
     #[allow(clippy::useless_conversion)]
-    pub(crate) fn elapsed_nanos(self) -> u64 {
+    pub(crate) fn elapsed(self) -> Duration {
         let (Stamp(then), Stamp(now)) = (self, Stamp::now());
-        // Both readings are non-negative with `tv_nsec` under a second: neither difference
-        // overflows.
-        let secs = i64::from(now.tv_sec - then.tv_sec);
-        let nanos = i64::from(now.tv_nsec - then.tv_nsec);
-        u64::try_from(secs.saturating_mul(NANOS as i64).saturating_add(nanos)).unwrap_or(0)
+        // Both readings are non-negative with `tv_nsec` under a second, so neither difference
+        // overflows, and 64-bit nanoseconds hold 292 years of uptime.
+        let secs = i64::from(now.tv_sec) - i64::from(then.tv_sec);
+        let nanos = i64::from(now.tv_nsec) - i64::from(then.tv_nsec);
+        Duration::from_nanos(u64::try_from(secs.saturating_mul(1_000_000_000).saturating_add(nanos)).unwrap_or(0))
     }
 
-    /// The time since this reading in nanoseconds (`u64::MAX` past 584 years).
+    /// The time since this reading.
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     #[inline]
-    pub(crate) fn elapsed_nanos(self) -> u64 {
-        u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    pub(crate) fn elapsed(self) -> Duration {
+        self.0.elapsed()
     }
 
     /// The moment of this reading as an `Instant`, or a moment a few nanoseconds after it
@@ -261,12 +197,6 @@ impl Stamp {
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     pub(crate) fn instant(self) -> Instant {
         self.0
-    }
-
-    /// `timeout` after this reading, as an `Instant` never before it (see
-    /// [`Stamp::instant`]); `None` past what an `Instant` holds (for ever in practice).
-    pub(crate) fn deadline(self, timeout: Duration) -> Option<Instant> {
-        self.instant().checked_add(timeout)
     }
 }
 
@@ -288,34 +218,8 @@ const SPLIT_PAST: Duration = Duration::from_millis(200);
 /// for the few milliseconds left, whose slack is the thread's default 50 µs: a timed-out
 /// wait of any length overshoots by tens of microseconds, at the cost of a second poll on
 /// waits past [`SPLIT_PAST`] that time out.
-///
-/// In whole nanoseconds where they fit a `u64` (584 years), where the division by a constant
-/// is a multiplication: the same value as `left - left / 500`.
-#[inline]
 fn first_part(left: Duration) -> Duration {
-    if left <= SPLIT_PAST {
-        return left;
-    }
-    match nanos_of(left) {
-        Some(nanos) => Duration::from_nanos(first_part_nanos(nanos)),
-        None => left - left / 500,
-    }
-}
-
-/// [`first_part`] of `left` nanoseconds.
-#[inline]
-fn first_part_nanos(left: u64) -> u64 {
-    const SPLIT_PAST_NANOS: u64 = SPLIT_PAST.as_nanos() as u64;
-    if left > SPLIT_PAST_NANOS { left - left / 500 } else { left }
-}
-
-/// Nanoseconds in a second.
-const NANOS: u64 = 1_000_000_000;
-
-/// `d` in whole nanoseconds, when they fit a `u64` (584 years).
-#[inline]
-fn nanos_of(d: Duration) -> Option<u64> {
-    d.as_secs().checked_mul(NANOS)?.checked_add(u64::from(d.subsec_nanos()))
+    if left > SPLIT_PAST { left - left / 500 } else { left }
 }
 
 /// One `ppoll`/`poll` of `fds` that ends by `deadline` (or earlier, see [`first_part`]); the
@@ -402,25 +306,6 @@ pub(crate) fn tick() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_split_in_nanoseconds_is_the_durations() {
-        for left in [
-            Duration::from_millis(200) + Duration::from_nanos(1),
-            Duration::from_millis(201),
-            Duration::from_millis(2_000),
-            Duration::new(7, 123_456_789),
-            Duration::new(18_446_744_073, 709_551_615),
-            Duration::new(18_446_744_073, 709_551_616),
-            Duration::from_secs(u64::MAX / 1_000_000_000),
-            Duration::MAX,
-        ] {
-            assert_eq!(first_part(left), left - left / 500, "{left:?}");
-        }
-        for left in [Duration::ZERO, Duration::from_nanos(1), Duration::from_millis(200)] {
-            assert_eq!(first_part(left), left, "{left:?}");
-        }
-    }
 
     #[test]
     fn long_waits_ask_short_of_their_slack() {

@@ -11,7 +11,7 @@ use crate::error::{Cause, Error, Op, Result, Target};
 use crate::handle::{Sock, Want};
 use crate::sys;
 use crate::sys::socket::Progress;
-use crate::sys::wait::{Interest, Pacer, Stamp};
+use crate::sys::wait::{Interest, Pacer};
 use crate::sys::{Domain, SockType};
 use crate::tcp::{TcpConn, TcpListener};
 use crate::timeout::Timeout;
@@ -291,20 +291,13 @@ impl TcpSocket {
             sys::fd::set_nonblocking(fd, true).map_err(Error::os(Op::SetNonblocking, &at))?;
         }
         let switched = self.nonblocking || !timeout.is_indefinite();
-        // Read before the connect(2), so the wait counts what a slow connect used up.
-        let since = timeout.duration().map(|d| (Stamp::now(), d));
+        let deadline = timeout.deadline();
         let timed_out = || Error::at(Op::Connect, &at, Cause::TimedOut(timeout));
-        // The deadline as an `Instant`, and the pacer: made at the first retry, so a connect
-        // that needs none reads the clock no more than its first wait does.
-        let mut deadline: Option<Option<Instant>> = None;
+        // Made at the first retry, so a connect that needs none reads the clock no more.
         let mut pacer: Option<Pacer> = None;
         let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {
-            let ready = match deadline {
-                None => sys::wait::wait_since(fd, Interest::Write, since),
-                Some(deadline) => sys::wait::wait(fd, Interest::Write, deadline),
-            };
-            let ready = ready.map_err(Error::os(Op::Poll, &at))?;
+            let ready = sys::wait::wait(fd, Interest::Write, deadline).map_err(Error::os(Op::Poll, &at))?;
             let ready = ready.ok_or_else(timed_out)?;
             if !ready.is_error_or_hangup() {
                 break;
@@ -317,7 +310,6 @@ impl TcpSocket {
             // started now). The poll of a socket that is not connecting answers at once, so
             // the deadline is checked here (the poll reports readiness even past it) and
             // retries that keep failing at once are paced instead of spinning.
-            let deadline = *deadline.get_or_insert_with(|| since.and_then(|(started, d)| started.deadline(d)));
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(timed_out());
             }
