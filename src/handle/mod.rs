@@ -64,6 +64,7 @@ pub struct Sock {
 
 impl Sock {
     /// A descriptor this crate just created.
+    #[inline]
     pub(crate) fn new(fd: OwnedFd) -> Sock {
         Sock { fd: Some(fd), timer: TimerSlot::made() }
     }

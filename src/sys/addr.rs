@@ -242,6 +242,7 @@ impl KernelAddr for UnixName {
 /// (`accept4`, `recvfrom`, `getsockname`, `getpeername`, `getaddrinfo`'s copy) — with room
 /// for any address, then reads back what it wrote. The address is `None` when the kernel gave
 /// none or one of another type than `A`.
+#[inline]
 pub(super) fn returning_addr<T, A: KernelAddr>(
     call: impl FnOnce(*mut libc::sockaddr, *mut libc::socklen_t) -> io::Result<T>,
 ) -> io::Result<(T, Option<A>)> {

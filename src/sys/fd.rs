@@ -8,6 +8,7 @@ use std::os::fd::{BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use super::cvt;
 
 /// Wraps a descriptor a syscall has just returned.
+#[inline]
 pub(super) fn own(fd: RawFd) -> OwnedFd {
     // SAFETY: `fd` was just returned by a successful socket/accept call, so it is open and
     // nothing else in the process owns it.
@@ -40,9 +41,25 @@ pub(crate) fn close(fd: OwnedFd) -> io::Result<()> {
 }
 
 /// Sets or clears `O_NONBLOCK` with one `ioctl(FIONBIO)`, where `fcntl` would need two calls.
+/// Through `syscall(2)` where Linux numbers the calls (`has_direct_io`), as [`close`]: the
+/// kernel sees the same call, without glibc's wrapper around it.
 pub(crate) fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     use std::os::fd::AsRawFd;
     let mut value: libc::c_int = on.into();
+    #[cfg(has_direct_io)]
+    // SAFETY: FIONBIO reads one `int` through the pointer, which points at a live local; the
+    // integers are widened to the kernel's `long` (it reads the descriptor and the request
+    // back as unsigned ints; the request is a `c_ulong` or, on musl, a `c_int`).
+    #[allow(clippy::unnecessary_cast)]
+    let set = cvt(unsafe {
+        libc::syscall(
+            libc::SYS_ioctl,
+            libc::c_long::from(fd.as_raw_fd()),
+            libc::FIONBIO as libc::c_ulong,
+            &raw mut value,
+        )
+    });
+    #[cfg(not(has_direct_io))]
     // SAFETY: FIONBIO reads one `int` through the pointer, which points at a live local.
     let set = cvt(unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONBIO, &mut value) });
     audit!("ioctl", &set, |a| a.raw(fd.as_raw_fd()).raw("FIONBIO").raw(format_args!("[{value}]")));

@@ -2,7 +2,6 @@
 
 use std::ffi::CString;
 use std::fmt;
-use std::net::SocketAddr;
 
 use crate::addr::IPFamily;
 use crate::addr::{IpAddr, is_literal, is_numeric_but_not_literal};
@@ -51,14 +50,14 @@ use crate::timeout::Timeout;
 /// ```
 pub fn connect(address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
     let timeout = timeout.into().check().map_err(|nan| Error::new(Op::Connect, Target::Addr(*address), nan.into()))?;
-    connect_to(*address, timeout)
+    connect_to(address, timeout)
 }
 
 /// `connect` with a checked timeout: a [`TcpSocket`] made for it (blocking when the wait is
 /// indefinite, so the connect is one blocking call), connected.
-fn connect_to(address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
-    let domain = Domain::of(&SocketAddr::from(address));
-    TcpSocket::create(domain, !timeout.is_indefinite(), &Target::Addr(address))?.connect_checked(address, timeout)
+fn connect_to(address: &IpAddr, timeout: Timeout) -> Result<TcpConn> {
+    let domain = Domain::of(address.as_socket_addr());
+    TcpSocket::create(domain, !timeout.is_indefinite(), &Target::Addr(*address))?.connect_checked(address, timeout)
 }
 
 /// A service to connect to: a name from `/etc/services` (`"http"`), a number as text
@@ -207,7 +206,7 @@ pub fn connect_host<'a>(
         // Checks the scope and the family too, with the address parser's message.
         let address = IpAddr::create(host, service.port().unwrap_or(0), family)?;
         if service.port().is_some() {
-            return connect_to(address, timeout);
+            return connect_to(&address, timeout);
         }
     }
     let query = sys::resolve::Query {
@@ -231,7 +230,7 @@ pub fn connect_host<'a>(
 fn connect_each(addresses: impl IntoIterator<Item = IpAddr>, timeout: Timeout, named: Target) -> Result<TcpConn> {
     let mut failures = Vec::new();
     for address in addresses {
-        match connect_to(address, timeout) {
+        match connect_to(&address, timeout) {
             Ok(conn) => return Ok(conn),
             Err(e) => failures.push(e),
         }
@@ -259,7 +258,7 @@ mod tests {
         let address = listener.addr().unwrap();
         let mut queued = Vec::new();
         for _ in 0..64 {
-            match connect_to(address, Timeout::from(0.2)) {
+            match connect_to(&address, Timeout::from(0.2)) {
                 Ok(conn) => queued.push(conn),
                 Err(e) if e.kind() == ErrorKind::TimedOut => return (address, queued, listener),
                 Err(e) => panic!("filling the queue: {e}"),

@@ -275,14 +275,14 @@ impl TcpSocket {
     pub fn connect(self, address: &IpAddr, timeout: impl Into<Timeout>) -> Result<TcpConn> {
         let timeout =
             timeout.into().check().map_err(|nan| Error::new(Op::Connect, Target::Addr(*address), nan.into()))?;
-        self.connect_checked(*address, timeout)
+        self.connect_checked(address, timeout)
     }
 
     /// `connect` with a checked timeout: the handshake, and the file back to blocking.
     #[inline]
-    pub(crate) fn connect_checked(self, address: IpAddr, timeout: Timeout) -> Result<TcpConn> {
-        let at = Target::Addr(address);
-        let to = SocketAddr::from(address);
+    pub(crate) fn connect_checked(self, address: &IpAddr, timeout: Timeout) -> Result<TcpConn> {
+        let at = Target::Addr(*address);
+        let to = address.as_socket_addr();
         let fd = self.sock.fd(Op::Connect)?;
         // What `nonblocking` remembers holds only while no one else holds the socket (an
         // adopted or cloned one may have changed mode): else a bounded connect makes sure.
@@ -295,7 +295,7 @@ impl TcpSocket {
         let timed_out = || Error::at(Op::Connect, &at, Cause::TimedOut(timeout));
         // Made at the first retry, so a connect that needs none reads the clock no more.
         let mut pacer: Option<Pacer> = None;
-        let mut progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
+        let mut progress = sys::socket::connect(fd, to).map_err(Error::os(Op::Connect, &at))?;
         while progress == Progress::Pending {
             let ready = sys::wait::wait(fd, Interest::Write, deadline).map_err(Error::os(Op::Poll, &at))?;
             let ready = ready.ok_or_else(timed_out)?;
@@ -314,7 +314,7 @@ impl TcpSocket {
                 return Err(timed_out());
             }
             pacer.get_or_insert_with(Pacer::new).before_retry(deadline);
-            progress = sys::socket::connect(fd, &to).map_err(Error::os(Op::Connect, &at))?;
+            progress = sys::socket::connect(fd, to).map_err(Error::os(Op::Connect, &at))?;
         }
         if switched {
             sys::fd::set_nonblocking(fd, false).map_err(Error::os(Op::SetNonblocking, &at))?;
@@ -323,9 +323,9 @@ impl TcpSocket {
             // The kernel connected to this host: ask which address it took.
             sys::socket::peer_name::<SocketAddr>(fd)
                 .map_err(Error::os(Op::GetPeerName, &at))?
-                .map_or(address, IpAddr::from)
+                .map_or(*address, IpAddr::from)
         } else {
-            address
+            *address
         };
         Ok(TcpConn::new(self.sock, Some(peer)))
     }
