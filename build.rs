@@ -28,8 +28,8 @@
 //!   keep-alive timing (Apple's systems name the first `TCP_KEEPALIVE`).
 //! - `has_direct_io`: Linux on an architecture where `libc` numbers `recvfrom` and `sendto`
 //!   (x86-64, AArch64, RISC-V 64): the plain sends and receives, `connect`, `accept4`,
-//!   `ppoll` and `close` go to the kernel through `syscall(2)`, past glibc's cancellation
-//!   wrappers.
+//!   `ppoll`, `close` and `ioctl(FIONBIO)` go to the kernel through `syscall(2)`, past
+//!   glibc's cancellation wrappers.
 //! - `has_so_secinfo`: the platform's headers define `SO_SECINFO` (z/OS); its value is then
 //!   read from them by the C preprocessor and passed in `CHAPEL_SO_SECINFO`.
 
