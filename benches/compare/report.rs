@@ -64,34 +64,37 @@ fn or_na(v: Option<String>) -> String {
     v.unwrap_or_else(|| "n/a".into())
 }
 
-/// The main table: median and p99-tail rate over all samples, ratios to std::net (with the
-/// per-round interquartile range) and to C, syscalls per op.
+/// The main table: median and p99-tail rate over all samples, ratios to std::net and to C
+/// (each with the per-round interquartile range), syscalls per op.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::new();
-    let header = ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "syscalls/op"];
+    let header =
+        ["workload [unit]", "impl", "median", "p99 tail", "vs std", "round IQR", "vs C", "round IQR", "syscalls/op"];
     // The first column fits the longest title of any workload, so every run's table lines up.
     let wide = Workload::ALL.iter().map(|w| w.label().len() + w.unit().len() + 3).max().unwrap_or(0).max(52);
     // The implementation column fits the C variants' names (`C[kernel,timer]`) too.
     let named = rows.iter().map(|r| r.imp.name().len()).max().unwrap_or(0).max(14);
     let _ = writeln!(
         out,
-        "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
-        header[0], header[1], header[2], header[3], header[4], header[5], header[6], header[7]
+        "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11} {:>11}",
+        header[0], header[1], header[2], header[3], header[4], header[5], header[6], header[7], header[8]
     );
     for w in Workload::ALL {
         for row in rows.iter().filter(|r| r.workload == w) {
             let vs_std = row.ratio(find(rows, w, Imp::Std));
+            let vs_c = row.ratio(find(rows, w, Imp::C));
             let title = if row.imp == Imp::ALL[0] { format!("{} [{}]", w.label(), w.unit()) } else { String::new() };
             let _ = writeln!(
                 out,
-                "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11}",
+                "{:<wide$} {:<named$} {:>10} {:>10} {:>7} {:>11} {:>7} {:>11} {:>11}",
                 title,
                 row.imp.name(),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.median)))),
                 or_na(row.summary.map(|s| rate_text(row.rate(s.p99)))),
                 or_na(vs_std.as_ref().map(|r| format!("{:.2}x", r.median))),
                 or_na(vs_std.as_ref().map(|r| format!("{:.2}-{:.2}", r.q1, r.q3))),
-                or_na(row.ratio(find(rows, w, Imp::C)).map(|r| format!("{:.2}x", r.median))),
+                or_na(vs_c.as_ref().map(|r| format!("{:.2}x", r.median))),
+                or_na(vs_c.as_ref().map(|r| format!("{:.2}-{:.2}", r.q1, r.q3))),
                 or_na(row.syscalls.as_ref().map(|c| format!("{:.2}", c.total))),
             );
         }
@@ -151,15 +154,16 @@ fn csv_field(text: &str) -> String {
 /// One line per row, for scripts/plot_benchmarks.py.
 pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
     let mut out = String::from(
-        "workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_std_q1,vs_std_q3,vs_c,syscalls_per_op,samples\n",
+        "workload,label,unit,impl,median_rate,p99_rate,vs_std,vs_std_q1,vs_std_q3,vs_c,syscalls_per_op,samples,vs_c_q1,vs_c_q3\n",
     );
     let num = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:.4}"));
     for row in rows {
         let w = row.workload;
         let vs_std = row.ratio(find(rows, w, Imp::Std));
+        let vs_c = row.ratio(find(rows, w, Imp::C));
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             w.name(),
             csv_field(w.label()),
             csv_field(w.unit()),
@@ -169,9 +173,11 @@ pub fn write_csv(rows: &[Row], path: &Path) -> io::Result<()> {
             num(vs_std.as_ref().map(|r| r.median)),
             num(vs_std.as_ref().map(|r| r.q1)),
             num(vs_std.as_ref().map(|r| r.q3)),
-            num(row.ratio(find(rows, w, Imp::C)).map(|r| r.median)),
+            num(vs_c.as_ref().map(|r| r.median)),
             num(row.syscalls.as_ref().map(|c| c.total)),
             row.samples,
+            num(vs_c.as_ref().map(|r| r.q1)),
+            num(vs_c.as_ref().map(|r| r.q3)),
         );
     }
     std::fs::write(path, out)
