@@ -377,6 +377,24 @@ pub(crate) fn recv_from_ip(
     let (addr, addr_len) = ((&raw mut from.addr).cast::<libc::sockaddr>(), &raw mut from.len);
     // SAFETY: `buf` is valid for writes of `len <= buf.len()` bytes; `addr` has room for
     // `ROOM` bytes, which `addr_len` says; both live as long as `from`'s borrow.
+    unsafe { recvfrom_named(fd, buf, len, flags, addr, addr_len) }
+}
+
+/// [`recvfrom`] with room for the sender, reported to the audit with what the kernel wrote.
+///
+/// # Safety
+/// `buf` is valid for writes of `len` bytes, `addr` for writes of `*addr_len` bytes, and
+/// `addr_len` for reads and writes, for the call.
+#[inline]
+unsafe fn recvfrom_named(
+    fd: BorrowedFd<'_>,
+    buf: *mut u8,
+    len: usize,
+    flags: MsgFlags,
+    addr: *mut libc::sockaddr,
+    addr_len: *mut libc::socklen_t,
+) -> io::Result<usize> {
+    // SAFETY: this function's contract.
     let n = unsafe { recvfrom(fd, buf, len, flags.0, addr, addr_len) };
     audit!("recvfrom", &n, |a| {
         let a = a.raw(fd.as_raw_fd());
@@ -385,8 +403,9 @@ pub(crate) fn recv_from_ip(
             Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, n.min(len)) }),
             Err(_) => a.ptr(buf),
         };
-        // SAFETY: the kernel wrote `from.len` bytes of address at `addr` (cut to its room).
-        unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, from.len) }
+        // SAFETY: the kernel wrote `*addr_len` bytes of address at `addr` (cut to its room),
+        // and `addr_len` is live (this function's contract).
+        unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, *addr_len) }
     });
     n
 }
@@ -505,20 +524,8 @@ unsafe fn recv_from_raw<A: KernelAddr>(
 ) -> io::Result<(usize, Option<A>)> {
     returning_addr(|addr, addr_len| {
         // SAFETY: `buf` is valid for writes of `len` bytes (this function's contract); `addr`
-        // has room for `*addr_len` bytes, as `returning_addr` promises.
-        let n = unsafe { recvfrom(fd, buf, len, flags.0, addr, addr_len) };
-        audit!("recvfrom", &n, |a| {
-            let a = a.raw(fd.as_raw_fd());
-            match n {
-                // SAFETY: the kernel wrote the first `n` bytes of `buf` (at most `len`).
-                Ok(n) => a.bytes(unsafe { std::slice::from_raw_parts(buf, n.min(len)) }),
-                Err(_) => a.ptr(buf),
-            };
-            // SAFETY: the kernel wrote `*addr_len` bytes of address at `addr` (cut to its
-            // room), and `addr_len` is the helper's live length.
-            unsafe { a.raw(len).msg_flags(flags.0).addr_out(n.is_ok(), addr, *addr_len) }
-        });
-        n
+        // has room for `*addr_len` bytes, and `addr_len` is live, as `returning_addr` promises.
+        unsafe { recvfrom_named(fd, buf, len, flags, addr, addr_len) }
     })
 }
 
