@@ -60,6 +60,23 @@ fn end(pid: libc::pid_t) {
     }
 }
 
+/// Another holder's `setsockopt(SO_RCVTIMEO, value)` on `fd`, made straight to the kernel so
+/// the crate cannot see it.
+fn set_behind_the_crates_back(fd: std::os::fd::BorrowedFd<'_>, value: libc::timeval) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a live timeval of the size passed, on a descriptor the caller keeps open.
+    let set = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0, "{}", std::io::Error::last_os_error());
+}
+
 fn timed_out(e: &chapel_socket::Error) -> bool {
     e.kind() == ErrorKind::TimedOut
 }
@@ -335,22 +352,10 @@ fn an_adopted_listener_keeps_its_mode_until_a_timed_accept() {
 /// its late `EAGAIN` shows another holder, so the socket is trusted no more and the next
 /// receive keeps its timeout.
 fn a_value_set_behind_the_crates_back_costs_one_late_receive() {
-    use std::os::fd::AsRawFd;
     let socket = UdpSocket::new(IPFamily::IPv4).unwrap();
     bind(&socket, &"127.0.0.1:0".parse().unwrap(), false).unwrap();
     assert!(socket.recv(16, 0.3).is_err());
-    let longer = libc::timeval { tv_sec: 1, tv_usec: 500_000 };
-    // SAFETY: a live timeval of the size passed, on a descriptor the socket keeps open.
-    let set = unsafe {
-        libc::setsockopt(
-            socket.try_as_fd().unwrap().as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&raw const longer).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(set, 0);
+    set_behind_the_crates_back(socket.try_as_fd().unwrap(), libc::timeval { tv_sec: 1, tv_usec: 500_000 });
     let (r, took) = timed(|| socket.recv(16, 0.3));
     assert!(r.is_err_and(|e| timed_out(&e)));
     assert!(took >= Duration::from_secs(1), "the crate saw the other value coming ({took:?})");
@@ -381,7 +386,6 @@ fn a_cloned_tcp_socket_connects_on_time_after_the_other_is_handed_over() {
 /// next indefinite accept's one blocking `accept4` ends with that value's `EAGAIN`, which is
 /// not this call's answer, so it waits on and takes the connection that comes later.
 fn an_outside_timeout_does_not_end_an_indefinite_accept() {
-    use std::os::fd::AsRawFd;
     let server = listener(&"127.0.0.1:0".parse().unwrap());
     let addr = server.addr().unwrap();
     let later = |ms| {
@@ -395,18 +399,7 @@ fn an_outside_timeout_does_not_end_an_indefinite_accept() {
     server.accept(INDEFINITE_TIMEOUT).unwrap();
     first.join().unwrap();
     assert!(!is_nonblocking(server.try_as_fd().unwrap()));
-    let outside = libc::timeval { tv_sec: 0, tv_usec: 100_000 };
-    // SAFETY: a live timeval of the size passed, on a descriptor the listener keeps open.
-    let set = unsafe {
-        libc::setsockopt(
-            server.try_as_fd().unwrap().as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&raw const outside).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(set, 0);
+    set_behind_the_crates_back(server.try_as_fd().unwrap(), libc::timeval { tv_sec: 0, tv_usec: 100_000 });
     let client = later(500);
     let (accepted, took) = timed(|| server.accept(INDEFINITE_TIMEOUT));
     let _client = client.join().unwrap();
